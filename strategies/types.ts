@@ -1,0 +1,141 @@
+/**
+ * The contract between the imperative shell (src/controller) and the pure strategy core.
+ *
+ * The shell observes the cluster, builds a `StrategyInput`, calls the strategy's `reconcile`
+ * (a pure function: same input, same output; `now` is the only clock), then executes the
+ * returned `StrategyDecision` idempotently: it scales ReplicaSets to `replicaSets[hash]`,
+ * writes the annotations, points Services at the hashes in `selectors`, patches `status`
+ * (only when it differs from the observed one) and emits `events` after the status patch
+ * has been accepted, so an event is never repeated after a crash.
+ *
+ * These interfaces are structural and narrower than the zod-inferred API types in src/api,
+ * so the API types satisfy them without the core importing the schemas.
+ */
+
+export type IntOrPercent = number | string;
+
+export interface CanaryStep {
+  setWeight?: number;
+  pause?: { duration?: string | number };
+  setCanaryScale?: { weight?: number; replicas?: number; matchTrafficWeight?: boolean };
+  analysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+  setHeaderRoute?: unknown;
+  setMirrorRoute?: unknown;
+  experiment?: unknown;
+}
+
+export interface CanaryStrategySpec {
+  steps?: CanaryStep[];
+  canaryService?: string;
+  stableService?: string;
+  maxSurge?: IntOrPercent;
+  maxUnavailable?: IntOrPercent;
+  scaleDownDelaySeconds?: number;
+  abortScaleDownDelaySeconds?: number;
+  dynamicStableScale?: boolean;
+  trafficRouting?: unknown;
+  analysis?: unknown;
+}
+
+export interface RollingStrategySpec {
+  maxSurge?: IntOrPercent;
+  maxUnavailable?: IntOrPercent;
+}
+
+export interface RolloutSpecView {
+  replicas?: number;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  progressDeadlineSeconds?: number;
+  progressDeadlineAbort?: boolean;
+  paused?: boolean;
+  rollbackWindow?: { revisions?: number };
+  strategy: {
+    rolling?: RollingStrategySpec;
+    canary?: CanaryStrategySpec;
+    blueGreen?: unknown;
+    abTest?: unknown;
+  };
+}
+
+export interface PauseCondition {
+  reason: string; // e.g. 'CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysis'
+  startTime: string; // RFC 3339
+}
+
+export interface Condition {
+  type: string; // Progressing | Available | Paused | Healthy | Completed | InvalidSpec
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastUpdateTime: string;
+  lastTransitionTime: string;
+}
+
+export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
+
+export interface RolloutStatusView {
+  phase?: Phase;
+  message?: string;
+  observedGeneration?: number;
+  currentPodHash?: string;
+  stableRS?: string;
+  currentStepIndex?: number;
+  currentStepHash?: string;
+  pauseConditions?: PauseCondition[];
+  controllerPause?: boolean;
+  abort?: boolean;
+  abortedAt?: string;
+  promoteFull?: boolean;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  canary?: {
+    weights?: { canary: number; stable: number };
+    currentStepAnalysisRunStatus?: unknown;
+    currentBackgroundAnalysisRunStatus?: unknown;
+  };
+  conditions?: Condition[];
+}
+
+/** What the shell observed of one ReplicaSet owned by the Rollout. */
+export interface ReplicaSetView {
+  hash: string; // rollouts-pod-template-hash
+  revision: number; // rollout.bellwether.dev/revision annotation
+  specReplicas: number;
+  replicas: number; // pods that exist
+  readyReplicas: number;
+  availableReplicas: number;
+  /** Epoch ms after which the shell may scale this RS to zero (from its annotation), if set. */
+  scaleDownDeadline?: number;
+}
+
+export interface StrategyInput {
+  generation: number;
+  spec: RolloutSpecView;
+  status: RolloutStatusView; // as observed; never mutated by the core
+  /** Hash of the current spec.template (the desired version). Its RS exists in replicaSets. */
+  currentPodHash: string;
+  replicaSets: ReplicaSetView[];
+  now: number; // epoch ms
+}
+
+export interface RolloutEvent {
+  type: 'Normal' | 'Warning';
+  reason: string; // e.g. RolloutStepStarted, RolloutStepCompleted, RolloutPaused, RolloutPromoted, RolloutAborted
+  message: string;
+}
+
+export interface StrategyDecision {
+  /** Desired spec.replicas for every RS of the Rollout, keyed by hash. Absent = leave as is. */
+  replicaSets: Record<string, number>;
+  /** Annotation value for scale-down deadlines to set (epoch ms) or clear (null), keyed by hash. */
+  scaleDownDeadlines: Record<string, number | null>;
+  /** Hashes the canary/stable (or preview/active) Services should select. */
+  selectors: { canary?: string; stable?: string };
+  status: RolloutStatusView;
+  events: RolloutEvent[];
+  /** When a timer is pending (pause, scale-down delay, progress deadline): reconcile again after. */
+  requeueAfterMs?: number;
+}

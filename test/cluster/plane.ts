@@ -1,0 +1,232 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { layout, readState, writeState, repoRoot, type PlaneState } from './layout.ts';
+import { freePort, isAlive, recordedPids, startDetached, stopAll, waitFor } from './processes.ts';
+import { apiGet } from './api-request.ts';
+
+const components = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+const fakeNodes = ['kwok-node-0', 'kwok-node-1'];
+
+function log(message: string): void {
+  process.stderr.write(`[cluster] ${message}\n`);
+}
+
+/**
+ * Builds the binaries when missing (cached by version outside the work tree) and returns the
+ * directory that holds them. The build script streams its progress to stderr.
+ */
+export function buildBinaries(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(repoRoot, 'test', 'cluster', 'build.sh')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const dir = out.trim().split('\n').pop();
+      if (code === 0 && dir) resolve(dir);
+      else reject(new Error(`test/cluster/build.sh failed with exit code ${code}`));
+    });
+  });
+}
+
+/** True when a plane recorded in `.cluster/` has all its processes alive and answers /readyz. */
+export async function isRunning(): Promise<boolean> {
+  const state = readState();
+  if (!state) return false;
+  const pids = recordedPids();
+  if (!components.every((c) => isAlive(pids.get(c) ?? -1))) return false;
+  return apiGet(state, '/readyz').then(
+    (r) => r.status === 200,
+    () => false,
+  );
+}
+
+/** Starts the plane, or reuses the one already running. Idempotent. */
+export async function up(): Promise<PlaneState> {
+  if (await isRunning()) {
+    log('reusing the running control plane');
+    return readState() as PlaneState;
+  }
+  await stopAll(); // leftovers of a half-dead plane
+  const binDir = await buildBinaries();
+  const started = Date.now();
+  rmSync(layout.dir, { recursive: true, force: true });
+  mkdirSync(layout.certs, { recursive: true });
+  mkdirSync(layout.binDir, { recursive: true });
+  symlinkSync(join(binDir, 'kubectl'), layout.kubectl);
+
+  const state: PlaneState = {
+    apiPort: await freePort(),
+    etcdPort: await freePort(),
+    etcdPeerPort: await freePort(),
+    controllerManagerPort: await freePort(),
+    schedulerPort: await freePort(),
+    kwokPort: await freePort(),
+    token: randomBytes(24).toString('hex'),
+    binDir,
+    startedAt: new Date().toISOString(),
+  };
+  writeState(state);
+  writeCredentials(state);
+
+  startEtcd(state);
+  startApiServer(state);
+  await waitFor(
+    'kube-apiserver /readyz',
+    async () => (await apiGet(state, '/readyz')).status === 200,
+    120_000,
+  );
+  writeKubeconfig(state);
+  startDetached('kube-controller-manager', bin(state, 'kube-controller-manager'), [
+    `--kubeconfig=${layout.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${state.controllerManagerPort}`,
+    `--root-ca-file=${join(layout.certs, 'apiserver', 'apiserver.crt')}`,
+    `--service-account-private-key-file=${layout.saKey}`,
+    '--leader-elect=false',
+    '--node-monitor-grace-period=40s',
+    '--controllers=*,-nodeipam,-nodelifecycle',
+  ]);
+  startDetached('kube-scheduler', bin(state, 'kube-scheduler'), [
+    `--kubeconfig=${layout.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${state.schedulerPort}`,
+    '--leader-elect=false',
+  ]);
+  startDetached('kwok', bin(state, 'kwok'), [
+    `--kubeconfig=${layout.kubeconfig}`,
+    '--manage-all-nodes=true',
+    '--node-lease-duration-seconds=40',
+    '--cidr=10.244.0.0/16',
+    '--node-ip=127.0.0.1',
+    `--server-address=127.0.0.1:${state.kwokPort}`,
+  ]);
+  createFakeNodes();
+  await waitFor('fake nodes to be Ready', () => Promise.resolve(nodesReady()), 120_000);
+  await waitFor(
+    'the default ServiceAccount',
+    async () => (await apiGet(state, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    120_000,
+  );
+  log(
+    `control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s (kubeconfig: ${layout.kubeconfig})`,
+  );
+  return state;
+}
+
+export async function down(): Promise<void> {
+  const stopped = await stopAll();
+  rmSync(layout.dir, { recursive: true, force: true });
+  log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+}
+
+function bin(state: PlaneState, name: string): string {
+  return join(state.binDir, name);
+}
+
+function writeCredentials(state: PlaneState): void {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  writeFileSync(layout.saKey, privateKey, { mode: 0o600 });
+  writeFileSync(layout.saPub, publicKey);
+  // A static admin token in system:masters: the simplest credential kubectl, the tests and
+  // the controller can all share on a throwaway plane.
+  writeFileSync(layout.tokenFile, `${state.token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+}
+
+function startEtcd(state: PlaneState): void {
+  const client = `http://127.0.0.1:${state.etcdPort}`;
+  const peer = `http://127.0.0.1:${state.etcdPeerPort}`;
+  startDetached('etcd', bin(state, 'etcd'), [
+    `--data-dir=${layout.etcdData}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ]);
+}
+
+function startApiServer(state: PlaneState): void {
+  startDetached('kube-apiserver', bin(state, 'kube-apiserver'), [
+    `--etcd-servers=http://127.0.0.1:${state.etcdPort}`,
+    `--cert-dir=${join(layout.certs, 'apiserver')}`,
+    `--secure-port=${state.apiPort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=RBAC',
+    `--token-auth-file=${layout.tokenFile}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${layout.saPub}`,
+    `--service-account-signing-key-file=${layout.saKey}`,
+    '--allow-privileged=true',
+  ]);
+}
+
+function writeKubeconfig(state: PlaneState): void {
+  const ca = readFileSync(join(layout.certs, 'apiserver', 'apiserver.crt')).toString('base64');
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'bellwether-local',
+        cluster: { server: `https://127.0.0.1:${state.apiPort}`, 'certificate-authority-data': ca },
+      },
+    ],
+    users: [{ name: 'admin', user: { token: state.token } }],
+    contexts: [{ name: 'bellwether-local', context: { cluster: 'bellwether-local', user: 'admin' } }],
+    'current-context': 'bellwether-local',
+  };
+  writeFileSync(layout.kubeconfig, JSON.stringify(kubeconfig, null, 2) + '\n', { mode: 0o600 });
+}
+
+export function kubectl(args: string[], input?: string): string {
+  return execFileSync(layout.kubectl, ['--kubeconfig', layout.kubeconfig, ...args], {
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+function createFakeNodes(): void {
+  const nodes = fakeNodes.map((name) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' },
+    },
+    status: {
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+    },
+  }));
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodes }));
+}
+
+function nodesReady(): boolean {
+  const out = kubectl(['get', 'nodes', '-o', 'json']);
+  const list = JSON.parse(out) as {
+    items: { status?: { conditions?: { type: string; status: string }[] } }[];
+  };
+  const ready = list.items.filter((n) =>
+    n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  return ready.length >= fakeNodes.length;
+}
+
+export function planeExists(): boolean {
+  return existsSync(layout.state);
+}

@@ -1,0 +1,31 @@
+import type { TestProject } from 'vitest/node';
+import { answers } from '../support/kube.ts';
+import { layout } from '../cluster/layout.ts';
+import { down, isRunning, up } from '../cluster/plane.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+  }
+}
+
+/**
+ * Gives every end-to-end test a real cluster: the user's, when `KUBECONFIG` is set and answers
+ * (e.g. a kind cluster), else the local control plane through the same harness as
+ * `npm run cluster:up`. A plane this setup started is stopped again at the end; one that was
+ * already running is left running.
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.KUBECONFIG;
+  if (external && (await answers(external))) {
+    process.stderr.write(`[e2e] using the cluster from KUBECONFIG=${external}\n`);
+    project.provide('kubeconfig', external);
+    return undefined;
+  }
+  if (external) process.stderr.write(`[e2e] KUBECONFIG=${external} does not answer; using the local plane\n`);
+  const wasRunning = await isRunning();
+  await up();
+  project.provide('kubeconfig', layout.kubeconfig);
+  if (wasRunning || process.env.BELLWETHER_KEEP_CLUSTER) return undefined;
+  return () => down();
+}

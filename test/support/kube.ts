@@ -1,0 +1,75 @@
+import * as k8s from '@kubernetes/client-node';
+import { inject } from 'vitest';
+
+/** API clients for the cluster the e2e global setup chose. */
+export function clients(kubeconfigPath: string = inject('kubeconfig')) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return {
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    ext: kc.makeApiClient(k8s.ApiextensionsV1Api),
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+  };
+}
+
+export type Clients = ReturnType<typeof clients>;
+
+/** Polls `probe` until it returns a value that is not undefined; the error says what was awaited. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A fresh namespace for one test file, deleted by the returned cleanup. */
+export async function testNamespace(
+  c: Clients,
+  prefix: string,
+): Promise<{ name: string; cleanup: () => Promise<void> }> {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  await c.core.createNamespace({ body: { metadata: { name } } });
+  await eventually('default ServiceAccount in ' + name, () =>
+    c.core.readNamespacedServiceAccount({ name: 'default', namespace: name }),
+  );
+  return {
+    name,
+    cleanup: async () => {
+      await c.core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/** Reachability check with a short timeout, used to decide whether KUBECONFIG is usable. */
+export async function answers(kubeconfigPath: string): Promise<boolean> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const version = kc.makeApiClient(k8s.VersionApi);
+  const timeout = new Promise<never>((_, reject) => {
+    setTimeout(() => {
+      reject(new Error('timeout'));
+    }, 5000).unref();
+  });
+  return Promise.race([version.getCode(), timeout]).then(
+    () => true,
+    () => false,
+  );
+}
