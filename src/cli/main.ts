@@ -1,29 +1,88 @@
 import { version } from '../version.ts';
+import { describeError } from '../log.ts';
+import { controllerCommand, controllerUsage } from './commands/controller.ts';
+import {
+  abortCommand,
+  getCommand,
+  listCommand,
+  pauseCommand,
+  promoteCommand,
+  restartCommand,
+  resumeCommand,
+  retryCommand,
+  setCommand,
+  statusCommand,
+  undoCommand,
+} from './commands/rollout-commands.ts';
+import { UsageError } from './flags.ts';
 
 const usage = `bellwether: progressive delivery for Kubernetes
 
 Usage: bellwether <command> [flags]
 
 Commands:
-  version            print the version
+  controller                     run the Rollout controller
+  get rollout NAME [--watch]     show a Rollout: steps, weights, ReplicaSets (list all without NAME)
+  list rollouts                  one line per Rollout
+  promote NAME [--full]          move past the current step (--full: skip all remaining steps)
+  abort NAME                     send all traffic back to stable, scale the canary down
+  retry NAME                     start an aborted rollout again
+  pause NAME / resume NAME       hold or release a rollout (spec.paused)
+  undo NAME [--to-revision N]    put an earlier revision's template back
+  restart NAME                   restart the pods (spec.restartAt)
+  set image NAME C=IMAGE         change a container's image
+  status NAME [--timeout 5m]     wait for the outcome: exit 0 Healthy, 1 Degraded, 2 timeout
+  version                        print the version
+
+Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
 `;
 
-function main(argv: string[]): number {
-  const [command] = argv;
-  switch (command) {
-    case 'version':
-      process.stdout.write(`bellwether ${version}\n`);
-      return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(usage);
-      return 0;
-    default:
-      process.stderr.write(`bellwether: unknown command "${command}"\n\n${usage}`);
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  controller: controllerCommand,
+  get: getCommand,
+  list: listCommand,
+  promote: promoteCommand,
+  abort: abortCommand,
+  retry: retryCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  undo: undoCommand,
+  restart: restartCommand,
+  set: setCommand,
+  status: statusCommand,
+  version: () => {
+    process.stdout.write(`bellwether ${version}\n`);
+    return Promise.resolve(0);
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`bellwether: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(name === 'controller' ? controllerUsage + '\n' : usage);
+    return 0;
+  }
+  try {
+    return await command(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bellwether ${err.message}\n`);
       return 2;
+    }
+    process.stderr.write(`bellwether ${name}: ${describeError(err)}\n`);
+    return 1;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,9 @@
 import type { TestProject } from 'vitest/node';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../../src/install/apply.ts';
 import { answers } from '../support/kube.ts';
+import { repoRoot } from '../cluster/layout.ts';
 import { layout } from '../cluster/layout.ts';
 import { down, isRunning, up } from '../cluster/plane.ts';
 
@@ -20,12 +24,22 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (external && (await answers(external))) {
     process.stderr.write(`[e2e] using the cluster from KUBECONFIG=${external}\n`);
     project.provide('kubeconfig', external);
+    await installProjectCrds(external);
     return undefined;
   }
   if (external) process.stderr.write(`[e2e] KUBECONFIG=${external} does not answer; using the local plane\n`);
   const wasRunning = await isRunning();
   await up();
   project.provide('kubeconfig', layout.kubeconfig);
+  await installProjectCrds(layout.kubeconfig);
   if (wasRunning || process.env.BELLWETHER_KEEP_CLUSTER) return undefined;
   return () => down();
+}
+
+/** The project's own CRDs, as generated in crds/: the real API server must accept them. */
+async function installProjectCrds(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const names = await installCrds(kc, join(repoRoot, 'crds'));
+  process.stderr.write(`[e2e] CRDs established: ${names.join(', ')}\n`);
 }

@@ -1,0 +1,111 @@
+import {
+  AppsV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
+import { defaultNamespace, loadKubeConfig } from '../kube/kubeconfig.ts';
+import { describeError, statusCode } from '../log.ts';
+import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { ownedReplicaSets } from '../controller/replica-sets.ts';
+
+/** What every cluster-facing CLI command needs: clients, the namespace, and Rollout helpers. */
+export class ClusterContext {
+  readonly custom: CustomObjectsApi;
+  readonly apps: AppsV1Api;
+
+  constructor(
+    readonly kc: KubeConfig,
+    readonly namespace: string,
+  ) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.apps = kc.makeApiClient(AppsV1Api);
+  }
+
+  static fromFlags(values: { kubeconfig?: string; context?: string; namespace?: string }): ClusterContext {
+    const kc = loadKubeConfig(values.kubeconfig, values.context);
+    return new ClusterContext(kc, values.namespace ?? defaultNamespace(kc));
+  }
+
+  async getRollout(name: string): Promise<RolloutObject> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group,
+        version,
+        namespace: this.namespace,
+        plural: rolloutPlural,
+        name,
+      })) as RolloutObject;
+    } catch (err) {
+      if (statusCode(err) === 404)
+        throw new Error(`rollout "${name}" not found in namespace "${this.namespace}"`);
+      throw new Error(`reading rollout "${name}": ${describeError(err)}`);
+    }
+  }
+
+  async listRollouts(): Promise<RolloutObject[]> {
+    const list = (await this.custom.listNamespacedCustomObject({
+      group,
+      version,
+      namespace: this.namespace,
+      plural: rolloutPlural,
+    })) as { items: RolloutObject[] };
+    return list.items;
+  }
+
+  async replicaSetsOf(rollout: RolloutObject): Promise<V1ReplicaSet[]> {
+    const list = await this.apps.listNamespacedReplicaSet({ namespace: this.namespace });
+    return ownedReplicaSets(rollout, list.items);
+  }
+
+  /** Merge patch of spec (or metadata); guarded by resourceVersion when given. */
+  async patchRollout(name: string, body: object): Promise<RolloutObject> {
+    return (await this.custom.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace: this.namespace,
+        plural: rolloutPlural,
+        name,
+        body,
+        fieldManager: 'bellwether-cli',
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as RolloutObject;
+  }
+
+  /** JSON patch (RFC 6902) of the Rollout, for edits inside arrays such as container images. */
+  async jsonPatchRollout(name: string, operations: object[]): Promise<RolloutObject> {
+    return (await this.custom.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace: this.namespace,
+        plural: rolloutPlural,
+        name,
+        body: operations,
+        fieldManager: 'bellwether-cli',
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    )) as RolloutObject;
+  }
+
+  /** Merge patch of the status subresource: how promote, abort and retry talk to the controller. */
+  async patchRolloutStatus(name: string, status: object, resourceVersion?: string): Promise<RolloutObject> {
+    const body = resourceVersion ? { metadata: { resourceVersion }, status } : { status };
+    return (await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group,
+        version,
+        namespace: this.namespace,
+        plural: rolloutPlural,
+        name,
+        body,
+        fieldManager: 'bellwether-cli',
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as RolloutObject;
+  }
+}

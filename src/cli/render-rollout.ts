@@ -1,0 +1,135 @@
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { CanaryStep } from '../../strategies/types.ts';
+import { hashOf, revisionOf } from '../controller/replica-sets.ts';
+import type { RolloutObject } from '../controller/rollout-object.ts';
+
+/** One line describing a canary step, in the words an operator uses. */
+export function describeStep(step: CanaryStep): string {
+  if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
+  if (step.pause) {
+    return step.pause.duration === undefined
+      ? 'pause (until promoted)'
+      : `pause ${String(step.pause.duration)}`;
+  }
+  if (step.setCanaryScale) {
+    const s = step.setCanaryScale;
+    if (s.replicas !== undefined) return `setCanaryScale replicas=${s.replicas}`;
+    if (s.weight !== undefined) return `setCanaryScale weight=${s.weight}`;
+    return 'setCanaryScale matchTrafficWeight';
+  }
+  if (step.analysis) return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
+  if (step.setHeaderRoute) return 'setHeaderRoute';
+  if (step.setMirrorRoute) return 'setMirrorRoute';
+  if (step.experiment) return 'experiment';
+  return 'unknown step';
+}
+
+function strategyName(rollout: RolloutObject): string {
+  const s = rollout.spec.strategy;
+  if (s.canary) return 'Canary';
+  if (s.blueGreen) return 'BlueGreen';
+  if (s.abTest) return 'A/B test';
+  return 'Rolling';
+}
+
+function images(rs: V1ReplicaSet): string {
+  return (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '?').join(',');
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/**
+ * The `get rollout` view: phase and message, the step list with the current step marked,
+ * weights, and every ReplicaSet with its revision, role and pod counts. Pure: rendering only.
+ */
+export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[]): string {
+  const status = rollout.status ?? {};
+  const steps = rollout.spec.strategy.canary?.steps ?? [];
+  const stepIndex = status.currentStepIndex ?? 0;
+  const lines = [
+    `Name:         ${rollout.metadata.name}`,
+    `Namespace:    ${rollout.metadata.namespace}`,
+    `Phase:        ${status.phase ?? 'Unknown'}${status.abort ? ' (aborted)' : ''}`,
+    `Message:      ${status.message ?? ''}`,
+    `Strategy:     ${strategyName(rollout)}`,
+  ];
+  if (rollout.spec.strategy.canary) {
+    const weights = status.canary?.weights;
+    lines.push(
+      `Step:         ${Math.min(stepIndex, steps.length)}/${steps.length}`,
+      `Weights:      canary ${weights?.canary ?? 0}%, stable ${weights?.stable ?? 100}%`,
+    );
+  }
+  const current = replicaSets.find((rs) => hashOf(rs) === status.currentPodHash);
+  lines.push(
+    `Revision:     ${current ? revisionOf(current) : '?'}`,
+    `Replicas:     desired ${rollout.spec.replicas ?? 1}, current ${status.replicas ?? 0}, updated ${
+      status.updatedReplicas ?? 0
+    }, ready ${status.readyReplicas ?? 0}, available ${status.availableReplicas ?? 0}`,
+  );
+  if (status.source?.revision) {
+    lines.push(
+      `Source:       ${status.source.repository ?? ''} ${status.source.path ?? ''} @ ${status.source.revision}`,
+    );
+  }
+  if (steps.length > 0) {
+    lines.push('', 'Steps:');
+    steps.forEach((step, i) => {
+      const mark =
+        i < stepIndex ? '✔' : i === stepIndex && status.stableRS !== status.currentPodHash ? '→' : ' ';
+      lines.push(`  ${mark} ${String(i).padStart(2)}  ${describeStep(step)}`);
+    });
+  }
+  const sorted = [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a));
+  lines.push('', 'ReplicaSets:');
+  const rows = [['REVISION', 'NAME', 'ROLE', 'DESIRED', 'CURRENT', 'READY', 'AVAILABLE', 'IMAGES']];
+  for (const rs of sorted) {
+    const hash = hashOf(rs);
+    const roles = [
+      hash === status.stableRS ? 'stable' : '',
+      hash === status.currentPodHash && hash !== status.stableRS ? 'canary' : '',
+    ]
+      .filter(Boolean)
+      .join(',');
+    rows.push([
+      String(revisionOf(rs)),
+      rs.metadata?.name ?? '',
+      roles || 'old',
+      String(rs.spec?.replicas ?? 0),
+      String(rs.status?.replicas ?? 0),
+      String(rs.status?.readyReplicas ?? 0),
+      String(rs.status?.availableReplicas ?? 0),
+      images(rs),
+    ]);
+  }
+  lines.push(...table(rows).map((l) => `  ${l}`));
+  return lines.join('\n') + '\n';
+}
+
+/** `list rollouts`: one line per Rollout, the columns kubectl's printer columns show. */
+export function renderRolloutList(rollouts: RolloutObject[]): string {
+  const rows = [['NAME', 'STRATEGY', 'PHASE', 'STEP', 'WEIGHT', 'DESIRED', 'AVAILABLE', 'MESSAGE']];
+  for (const ro of rollouts) {
+    const s = ro.status ?? {};
+    const steps = ro.spec.strategy.canary?.steps?.length ?? 0;
+    rows.push([
+      ro.metadata.name,
+      strategyName(ro),
+      s.phase ?? 'Unknown',
+      ro.spec.strategy.canary ? `${Math.min(s.currentStepIndex ?? 0, steps)}/${steps}` : '-',
+      s.canary?.weights ? String(s.canary.weights.canary) : '-',
+      String(ro.spec.replicas ?? 1),
+      String(s.availableReplicas ?? 0),
+      s.message ?? '',
+    ]);
+  }
+  return table(rows).join('\n') + '\n';
+}

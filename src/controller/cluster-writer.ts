@@ -1,0 +1,81 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
+import { group, rolloutPlural, version, type RolloutObject } from './rollout-object.ts';
+
+/**
+ * Every write the Rollout reconciler makes goes through this interface, so a benchmark or test
+ * can count them (a reconcile that finds the world as desired must make none).
+ */
+export interface ClusterWriter {
+  createReplicaSet(namespace: string, body: V1ReplicaSet): Promise<V1ReplicaSet>;
+  patchReplicaSet(namespace: string, name: string, patch: object): Promise<V1ReplicaSet>;
+  deleteReplicaSet(namespace: string, name: string): Promise<void>;
+  patchService(namespace: string, name: string, patch: object): Promise<void>;
+  /** Merge patch of the status subresource; `resourceVersion` makes it fail on a concurrent change. */
+  patchRolloutStatus(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    status: object,
+  ): Promise<RolloutObject>;
+  createEvent(namespace: string, event: CoreV1Event): Promise<void>;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  return {
+    createReplicaSet: (namespace, body) => apps.createNamespacedReplicaSet({ namespace, body }),
+    patchReplicaSet: (namespace, name, body) =>
+      apps.patchNamespacedReplicaSet({ namespace, name, body, fieldManager: 'bellwether' }, mergePatch),
+    deleteReplicaSet: async (namespace, name) => {
+      await apps.deleteNamespacedReplicaSet({ namespace, name, propagationPolicy: 'Background' });
+    },
+    patchService: async (namespace, name, body) => {
+      await core.patchNamespacedService({ namespace, name, body, fieldManager: 'bellwether' }, mergePatch);
+    },
+    patchRolloutStatus: async (namespace, name, resourceVersion, status) =>
+      (await custom.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          namespace,
+          plural: rolloutPlural,
+          name,
+          body: { metadata: { resourceVersion }, status },
+          fieldManager: 'bellwether',
+        },
+        mergePatch,
+      )) as RolloutObject,
+    createEvent: async (namespace, body) => {
+      await core.createNamespacedEvent({ namespace, body });
+    },
+  };
+}
+
+/** Wraps a writer and counts its calls by method: the benchmark's and the metrics' view. */
+export function countingWriter(
+  inner: ClusterWriter,
+  onWrite: (method: keyof ClusterWriter) => void,
+): ClusterWriter {
+  const wrapped = {} as Record<keyof ClusterWriter, unknown>;
+  for (const method of Object.keys(inner) as (keyof ClusterWriter)[]) {
+    const fn = inner[method] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[method] = (...args: unknown[]) => {
+      onWrite(method);
+      return fn(...args);
+    };
+  }
+  return wrapped as ClusterWriter;
+}

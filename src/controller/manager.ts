@@ -1,0 +1,192 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1ReplicaSet,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { describeError, statusCode, type Logger } from '../log.ts';
+import { kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
+import { ResilientInformer } from './informer.ts';
+import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
+import { group, rolloutKey, rolloutPlural, splitKey, version, type RolloutObject } from './rollout-object.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ManagerOptions {
+  kc: KubeConfig;
+  log: Logger;
+  /** Watch one namespace only; all namespaces when undefined. */
+  namespace?: string;
+  workers?: number;
+  resyncMs?: number;
+  writer?: ClusterWriter;
+  now?: () => number;
+}
+
+/**
+ * The controller process: informers on Rollouts, their ReplicaSets and Services feed one work
+ * queue keyed by namespace/name; workers reconcile keys one at a time per key; a periodic resync
+ * re-enqueues every Rollout so nothing waits on a missed event.
+ */
+export class Manager {
+  readonly queue = new WorkQueue();
+  private readonly rollouts: ResilientInformer<RolloutObject & KubernetesObject>;
+  private readonly replicaSets: ResilientInformer<V1ReplicaSet>;
+  private readonly services: ResilientInformer<V1Service>;
+  private readonly writer: ClusterWriter;
+  private readonly now: () => number;
+  private readonly workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly supersededVersions = new Map<string, string>();
+  reconciles = 0;
+  reconcileErrors = 0;
+
+  constructor(private readonly options: ManagerOptions) {
+    const { kc, log, namespace } = options;
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const scope = namespace ? `/namespaces/${namespace}` : '';
+    this.writer = options.writer ?? kubeClusterWriter(kc);
+    this.now = options.now ?? (() => Date.now());
+
+    this.rollouts = new ResilientInformer<RolloutObject & KubernetesObject>(
+      kc,
+      {
+        name: 'rollouts',
+        path: `/apis/${group}/${version}${scope}/${rolloutPlural}`,
+        list: async () =>
+          (namespace
+            ? await custom.listNamespacedCustomObject({ group, version, namespace, plural: rolloutPlural })
+            : await custom.listClusterCustomObject({
+                group,
+                version,
+                plural: rolloutPlural,
+              })) as KubernetesListObject<RolloutObject & KubernetesObject>,
+      },
+      (ro) => {
+        this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      },
+      log,
+    );
+    this.replicaSets = new ResilientInformer<V1ReplicaSet>(
+      kc,
+      {
+        name: 'replicasets',
+        path: `/apis/apps/v1${scope}/replicasets`,
+        labelSelector: podTemplateHashLabel,
+        list: () =>
+          namespace
+            ? apps.listNamespacedReplicaSet({ namespace, labelSelector: podTemplateHashLabel })
+            : apps.listReplicaSetForAllNamespaces({ labelSelector: podTemplateHashLabel }),
+      },
+      (rs) => {
+        const owner = rs.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+        if (owner && rs.metadata?.namespace) this.enqueue(rs.metadata.namespace, owner.name);
+      },
+      log,
+    );
+    this.services = new ResilientInformer<V1Service>(
+      kc,
+      {
+        name: 'services',
+        path: `/api/v1${scope}/services`,
+        list: () =>
+          namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces(),
+      },
+      (svc) => {
+        this.enqueueReferencing(svc);
+      },
+      log,
+    );
+  }
+
+  private enqueue(namespace: string | undefined, name: string | undefined): void {
+    if (namespace && name) this.queue.add(rolloutKey(namespace, name));
+  }
+
+  /** A Service appeared or changed: reconcile the Rollouts that name it. */
+  private enqueueReferencing(svc: V1Service): void {
+    const namespace = svc.metadata?.namespace;
+    const name = svc.metadata?.name;
+    if (!namespace || !name) return;
+    for (const ro of this.rollouts.list(namespace)) {
+      const canary = ro.spec.strategy.canary;
+      if (canary?.canaryService === name || canary?.stableService === name)
+        this.enqueue(namespace, ro.metadata.name);
+    }
+  }
+
+  get caches(): Caches {
+    return {
+      rollout: (namespace, name) => this.rollouts.get(name, namespace),
+      replicaSets: (namespace) => this.replicaSets.list(namespace),
+      service: (namespace, name) => this.services.get(name, namespace),
+    };
+  }
+
+  get synced(): boolean {
+    return this.rollouts.synced && this.replicaSets.synced && this.services.synced;
+  }
+
+  async start(): Promise<void> {
+    // ReplicaSets and Services first: a Rollout reconciled before its ReplicaSets are cached
+    // would look brand new and get a duplicate ReplicaSet.
+    await Promise.all([this.replicaSets.start(), this.services.start()]);
+    await this.rollouts.start();
+    this.options.log.info('caches synced', { namespace: this.options.namespace ?? '(all)' });
+    const workers = this.options.workers ?? 4;
+    for (let i = 0; i < workers; i++) this.workers.push(this.work());
+    const resyncMs = this.options.resyncMs ?? 300_000;
+    this.resyncTimer = setInterval(() => {
+      for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+    }, resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const { namespace, name } = splitKey(key);
+      try {
+        const result = await reconcileRollout(namespace, name, {
+          caches: this.caches,
+          writer: this.writer,
+          now: this.now,
+          log: this.options.log,
+          supersededVersions: this.supersededVersions,
+        });
+        this.reconciles++;
+        this.queue.forget(key);
+        if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        this.reconcileErrors++;
+        const delay = this.queue.addRateLimited(key);
+        // A conflict only means someone (an operator, or our own previous write) changed the
+        // Rollout since it was cached: the watch brings the new version, no need to shout.
+        const level = statusCode(err) === 409 ? 'debug' : 'warn';
+        this.options.log[level]('reconcile failed; will retry', {
+          rollout: name,
+          namespace,
+          error: describeError(err),
+          retryInMs: delay,
+        });
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** Stops taking work, lets in-flight reconciles finish, then stops the watches. */
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await Promise.all([this.rollouts.stop(), this.replicaSets.stop(), this.services.stop()]);
+  }
+}

@@ -1,0 +1,233 @@
+import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
+import { reconcileStrategy } from '../../strategies/index.ts';
+import { mergePatch } from '../kube/merge-patch.ts';
+import { describeError, statusCode, type Logger } from '../log.ts';
+import type { ClusterWriter } from './cluster-writer.ts';
+import { podTemplateHash, podTemplateHashLabel } from './pod-template-hash.ts';
+import {
+  hashOf,
+  newReplicaSet,
+  ownedReplicaSets,
+  replicaSetView,
+  revisionOf,
+  selectorString,
+} from './replica-sets.ts';
+import { annotations, type RolloutObject } from './rollout-object.ts';
+import { rolloutEvent } from './rollout-events.ts';
+import { invalidSpecStatus, specProblems } from './spec-problems.ts';
+
+/** Read access to the informer caches the reconciler observes the cluster through. */
+export interface Caches {
+  rollout(namespace: string, name: string): RolloutObject | undefined;
+  replicaSets(namespace: string): readonly V1ReplicaSet[];
+  service(namespace: string, name: string): V1Service | undefined;
+}
+
+export interface ReconcileDeps {
+  caches: Caches;
+  writer: ClusterWriter;
+  now: () => number;
+  log: Logger;
+  /**
+   * resourceVersions this controller has already moved past with a status write, by key. A
+   * cached Rollout still at one of them is stale (the watch has not delivered our own write yet);
+   * acting on it would redo the previous step, so the reconcile waits for the watch instead.
+   */
+  supersededVersions?: Map<string, string>;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/**
+ * One reconcile of one Rollout: observe (caches) -> strategy (pure) -> execute the decision
+ * idempotently -> patch status -> emit events. Every write is skipped when the cluster already
+ * matches, so a reconcile of a settled Rollout makes no API call at all.
+ */
+export async function reconcileRollout(
+  namespace: string,
+  name: string,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
+  const rollout = deps.caches.rollout(namespace, name);
+  if (!rollout || rollout.metadata.deletionTimestamp) return {};
+  const key = `${namespace}/${name}`;
+  if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
+  const log = deps.log.with({ rollout: name, namespace });
+
+  const problems = specProblems(rollout, (svc) => deps.caches.service(namespace, svc));
+  if (problems.length > 0) {
+    await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
+    return {};
+  }
+
+  const currentPodHash = podTemplateHash(rollout.spec.template);
+  const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
+  const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
+
+  const input: StrategyInput = {
+    generation: rollout.metadata.generation ?? 0,
+    spec: rollout.spec,
+    status: withoutInvalidSpec(rollout.status ?? {}),
+    currentPodHash,
+    replicaSets: replicaSets.map(replicaSetView),
+    now: deps.now(),
+  };
+  let decision: StrategyDecision;
+  try {
+    decision = reconcileStrategy(input);
+  } catch (err) {
+    // A strategy that cannot handle this spec is a spec problem, not a reason to crash or retry hot.
+    await writeStatus(rollout, invalidSpecStatus(rollout, [describeError(err)], deps.now()), deps);
+    return {};
+  }
+
+  await applyReplicaSets(rollout, replicaSets, decision, deps);
+  await applyServiceSelectors(rollout, decision, deps);
+  const status = { ...decision.status, selector: selectorString(rollout), source: rollout.status?.source };
+  const written = await writeStatus(rollout, status, deps);
+  if (written) {
+    for (const event of decision.events) {
+      await deps.writer
+        .createEvent(namespace, rolloutEvent(rollout, event, deps.now()))
+        .catch((err: unknown) => {
+          log.warn('could not record event', { reason: event.reason, error: describeError(err) });
+        });
+    }
+  }
+  await pruneHistory(rollout, replicaSets, decision, deps);
+  return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+}
+
+async function ensureCurrentReplicaSet(
+  rollout: RolloutObject,
+  hash: string,
+  owned: V1ReplicaSet[],
+  deps: ReconcileDeps,
+): Promise<V1ReplicaSet[]> {
+  if (owned.some((rs) => hashOf(rs) === hash)) return owned;
+  const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
+  const body = newReplicaSet(rollout, hash, revision);
+  try {
+    const created = await deps.writer.createReplicaSet(rollout.metadata.namespace, body);
+    return [...owned, created];
+  } catch (err) {
+    // The cache may lag behind a ReplicaSet this controller created a moment ago: retry later.
+    if (statusCode(err) === 409)
+      throw new Error(`ReplicaSet ${body.metadata?.name ?? ''} exists but is not cached yet`);
+    throw err;
+  }
+}
+
+async function applyReplicaSets(
+  rollout: RolloutObject,
+  replicaSets: V1ReplicaSet[],
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+): Promise<void> {
+  // Scale up before scaling down, so a crash between two writes never leaves fewer pods than desired.
+  const ordered = [...replicaSets].sort(
+    (a, b) => scaleDelta(b, decision) - scaleDelta(a, decision) || hashOf(a).localeCompare(hashOf(b)),
+  );
+  for (const rs of ordered) {
+    const hash = hashOf(rs);
+    const patch: { spec?: { replicas: number }; metadata?: { annotations: Record<string, string | null> } } =
+      {};
+    const desired = decision.replicaSets[hash];
+    if (desired !== undefined && desired !== (rs.spec?.replicas ?? 0)) patch.spec = { replicas: desired };
+    if (hash in decision.scaleDownDeadlines) {
+      const deadline = decision.scaleDownDeadlines[hash];
+      const wanted = deadline === null || deadline === undefined ? null : new Date(deadline).toISOString();
+      const current = rs.metadata?.annotations?.[annotations.scaleDownDeadline] ?? null;
+      if (wanted !== current) patch.metadata = { annotations: { [annotations.scaleDownDeadline]: wanted } };
+    }
+    if (!patch.spec && !patch.metadata) continue;
+    await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata?.name ?? '', patch);
+  }
+}
+
+function scaleDelta(rs: V1ReplicaSet, decision: StrategyDecision): number {
+  return (decision.replicaSets[hashOf(rs)] ?? rs.spec?.replicas ?? 0) - (rs.spec?.replicas ?? 0);
+}
+
+/** Points canaryService/stableService at their version by injecting the template hash into the selector. */
+async function applyServiceSelectors(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+) {
+  const canary = rollout.spec.strategy.canary;
+  const targets: [string | undefined, string | undefined][] = [
+    [canary?.canaryService, decision.selectors.canary],
+    [canary?.stableService, decision.selectors.stable],
+  ];
+  for (const [serviceName, hash] of targets) {
+    if (!serviceName || !hash) continue;
+    const service = deps.caches.service(rollout.metadata.namespace, serviceName);
+    if (!service) continue; // reported by specProblems
+    const managed = service.metadata?.annotations?.[annotations.managedBy];
+    if (service.spec?.selector?.[podTemplateHashLabel] === hash && managed === rollout.metadata.name)
+      continue;
+    const original = service.metadata?.annotations?.[annotations.originalSelector];
+    await deps.writer.patchService(rollout.metadata.namespace, serviceName, {
+      metadata: {
+        annotations: {
+          [annotations.managedBy]: rollout.metadata.name,
+          [annotations.originalSelector]: original ?? JSON.stringify(service.spec?.selector ?? {}),
+        },
+      },
+      spec: { selector: { [podTemplateHashLabel]: hash } },
+    });
+  }
+}
+
+/**
+ * Writes status only when it differs from what was observed, as a merge patch carrying the
+ * observed resourceVersion: if an operator patched the Rollout meanwhile (promote, abort), the
+ * write fails with a conflict and the next reconcile sees their change instead of erasing it.
+ */
+async function writeStatus(rollout: RolloutObject, status: object, deps: ReconcileDeps): Promise<boolean> {
+  const patch = mergePatch(rollout.status ?? {}, status);
+  if (!patch) return false;
+  const resourceVersion = rollout.metadata.resourceVersion ?? '';
+  await deps.writer.patchRolloutStatus(
+    rollout.metadata.namespace,
+    rollout.metadata.name,
+    resourceVersion,
+    patch,
+  );
+  deps.supersededVersions?.set(`${rollout.metadata.namespace}/${rollout.metadata.name}`, resourceVersion);
+  return true;
+}
+
+/** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit (default 10). */
+async function pruneHistory(
+  rollout: RolloutObject,
+  replicaSets: V1ReplicaSet[],
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const limit = rollout.spec.revisionHistoryLimit ?? 10;
+  const keep = new Set([decision.status.currentPodHash, decision.status.stableRS]);
+  const idle = replicaSets
+    .filter((rs) => !keep.has(hashOf(rs)))
+    .filter(
+      (rs) =>
+        (decision.replicaSets[hashOf(rs)] ?? rs.spec?.replicas ?? 0) === 0 &&
+        (rs.status?.replicas ?? 0) === 0,
+    )
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+    await deps.writer.deleteReplicaSet(rollout.metadata.namespace, rs.metadata?.name ?? '');
+  }
+}
+
+/** The spec is valid again: drop the InvalidSpec condition so the strategy starts clean. */
+function withoutInvalidSpec(
+  status: NonNullable<RolloutObject['status']>,
+): NonNullable<RolloutObject['status']> {
+  if (!status.conditions?.some((c) => c.type === 'InvalidSpec')) return status;
+  return { ...status, conditions: status.conditions.filter((c) => c.type !== 'InvalidSpec') };
+}

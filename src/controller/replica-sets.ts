@@ -1,0 +1,89 @@
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSetView } from '../../strategies/types.ts';
+import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { annotations, type RolloutObject } from './rollout-object.ts';
+
+/** The ReplicaSets this Rollout controls (by owner UID), whatever their labels say. */
+export function ownedReplicaSets(rollout: RolloutObject, all: readonly V1ReplicaSet[]): V1ReplicaSet[] {
+  return all.filter((rs) =>
+    rs.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === rollout.metadata.uid),
+  );
+}
+
+export function hashOf(rs: V1ReplicaSet): string {
+  return rs.metadata?.labels?.[podTemplateHashLabel] ?? '';
+}
+
+export function revisionOf(rs: V1ReplicaSet): number {
+  const value = Number(rs.metadata?.annotations?.[annotations.revision]);
+  return Number.isInteger(value) ? value : 0;
+}
+
+/** What the strategy core needs to know of one ReplicaSet. */
+export function replicaSetView(rs: V1ReplicaSet): ReplicaSetView {
+  const deadline = rs.metadata?.annotations?.[annotations.scaleDownDeadline];
+  const deadlineMs = deadline ? Date.parse(deadline) : NaN;
+  // Counts in status are only trustworthy once the RS controller has seen this generation.
+  const current = (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0);
+  return {
+    hash: hashOf(rs),
+    revision: revisionOf(rs),
+    specReplicas: rs.spec?.replicas ?? 0,
+    replicas: rs.status?.replicas ?? 0,
+    readyReplicas: current ? (rs.status?.readyReplicas ?? 0) : 0,
+    availableReplicas: current ? (rs.status?.availableReplicas ?? 0) : 0,
+    ...(Number.isNaN(deadlineMs) ? {} : { scaleDownDeadline: deadlineMs }),
+  };
+}
+
+/**
+ * A new ReplicaSet for the Rollout's current template, created at zero replicas (the strategy
+ * scales it). Its selector and pod labels carry the template hash so each version's pods are
+ * told apart by Services; the owner reference makes the garbage collector remove it with the Rollout.
+ */
+export function newReplicaSet(rollout: RolloutObject, hash: string, revision: number): V1ReplicaSet {
+  const template = rollout.spec.template ?? {};
+  const labels = { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${rollout.metadata.name}-${hash}`,
+      namespace: rollout.metadata.namespace,
+      labels,
+      annotations: { [annotations.revision]: String(revision) },
+      ownerReferences: [
+        {
+          apiVersion: 'bellwether.dev/v1alpha1',
+          kind: 'Rollout',
+          name: rollout.metadata.name,
+          uid: rollout.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      replicas: 0,
+      minReadySeconds: rollout.spec.minReadySeconds ?? 0,
+      selector: {
+        ...rollout.spec.selector,
+        matchLabels: { ...(rollout.spec.selector.matchLabels ?? {}), [podTemplateHashLabel]: hash },
+      },
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+    },
+  };
+}
+
+/** The label selector string for the scale subresource (what an HPA reads). */
+export function selectorString(rollout: RolloutObject): string {
+  const parts = Object.entries(rollout.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const expr of rollout.spec.selector.matchExpressions ?? []) {
+    const values = (expr.values ?? []).join(',');
+    if (expr.operator === 'In') parts.push(`${expr.key} in (${values})`);
+    else if (expr.operator === 'NotIn') parts.push(`${expr.key} notin (${values})`);
+    else if (expr.operator === 'Exists') parts.push(expr.key);
+    else parts.push(`!${expr.key}`);
+  }
+  return parts.join(',');
+}

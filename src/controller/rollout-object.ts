@@ -1,0 +1,42 @@
+import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { RolloutSpecView, RolloutStatusView } from '../../strategies/types.ts';
+
+/** The shape of a Rollout as the shell handles it (validated by src/api before use). */
+export interface RolloutObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: V1ObjectMeta & { name: string; namespace: string; uid: string };
+  spec: RolloutSpecView & {
+    selector: V1LabelSelector;
+    template?: V1PodTemplateSpec;
+    workloadRef?: { apiVersion?: string; kind: string; name: string };
+    restartAt?: string;
+  };
+  status?: RolloutStatusView & {
+    selector?: string;
+    source?: { repository?: string; path?: string; revision?: string };
+    blueGreen?: { activeSelector?: string; previewSelector?: string };
+  };
+}
+
+export const group = 'bellwether.dev';
+export const version = 'v1alpha1';
+export const rolloutPlural = 'rollouts';
+
+/** Annotations and labels the controller reads and writes. */
+export const annotations = {
+  revision: 'rollout.bellwether.dev/revision',
+  scaleDownDeadline: 'bellwether.dev/scale-down-deadline',
+  managedBy: 'bellwether.dev/managed-by',
+  /** The selector a Service had before the controller injected the hash, restored on deletion. */
+  originalSelector: 'bellwether.dev/original-selector',
+} as const;
+
+export function rolloutKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}

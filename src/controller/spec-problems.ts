@@ -1,0 +1,56 @@
+import type { V1Service } from '@kubernetes/client-node';
+import type { Condition, RolloutStatusView } from '../../strategies/types.ts';
+import type { RolloutObject } from './rollout-object.ts';
+import { validateResource } from '../api/validate.ts';
+import { semanticErrors } from '../api/semantics.ts';
+
+/**
+ * Why a Rollout that the API server accepted still cannot be acted on: schema or semantic
+ * problems (src/api) and references to objects that do not exist. Each message names the field.
+ */
+export function specProblems(
+  rollout: RolloutObject,
+  service: (name: string) => V1Service | undefined,
+): string[] {
+  const validated = validateResource({ apiVersion: 'bellwether.dev/v1alpha1', kind: 'Rollout', ...rollout });
+  if (!validated.ok) return validated.errors.map((e) => `${e.path}: ${e.message}`);
+  const problems = semanticErrors(validated.value).map((e) => `${e.path}: ${e.message}`);
+  const canary = rollout.spec.strategy.canary;
+  for (const [field, name] of [
+    ['spec.strategy.canary.canaryService', canary?.canaryService],
+    ['spec.strategy.canary.stableService', canary?.stableService],
+  ] as const) {
+    if (name && !service(name)) problems.push(`${field}: Service "${name}" not found`);
+  }
+  if (rollout.spec.workloadRef && !rollout.spec.template) {
+    problems.push('spec.workloadRef: referencing a Deployment is not supported yet; use spec.template');
+  }
+  return problems;
+}
+
+/** Status for a Rollout that cannot be acted on: phase Degraded and an InvalidSpec condition. */
+export function invalidSpecStatus(
+  rollout: RolloutObject,
+  problems: string[],
+  now: number,
+): RolloutStatusView {
+  const status = rollout.status ?? {};
+  const message = `InvalidSpec: ${problems.join('; ')}`;
+  const previous = status.conditions?.find((c) => c.type === 'InvalidSpec');
+  const timestamp = new Date(now).toISOString();
+  const condition: Condition = {
+    type: 'InvalidSpec',
+    status: 'True',
+    reason: 'InvalidSpec',
+    message,
+    lastUpdateTime: previous?.message === message ? previous.lastUpdateTime : timestamp,
+    lastTransitionTime: previous?.status === 'True' ? previous.lastTransitionTime : timestamp,
+  };
+  return {
+    ...status,
+    phase: 'Degraded',
+    message,
+    observedGeneration: rollout.metadata.generation ?? 0,
+    conditions: [...(status.conditions ?? []).filter((c) => c.type !== 'InvalidSpec'), condition],
+  };
+}

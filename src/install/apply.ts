@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+
+/** Every object in the YAML files of a directory (multi-document files allowed), in file order. */
+export function readManifests(dir: string): KubernetesObject[] {
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+    .sort();
+  return files.flatMap((file) =>
+    loadAll(readFileSync(join(dir, file), 'utf8')).filter(
+      (doc): doc is KubernetesObject => typeof doc === 'object' && doc !== null && 'kind' in doc,
+    ),
+  );
+}
+
+/** Server-side apply of each object under one field manager (force: we own these fields). */
+export async function applyObjects(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  fieldManager = 'bellwether',
+): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  for (const obj of objects) {
+    await client.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+  }
+}
+
+/** Applies the CustomResourceDefinitions in `dir` and waits until the API server serves them. */
+export async function installCrds(kc: KubeConfig, dir: string, timeoutMs = 60_000): Promise<string[]> {
+  const crds = readManifests(dir).filter((o) => o.kind === 'CustomResourceDefinition');
+  await applyObjects(kc, crds);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const deadline = Date.now() + timeoutMs;
+  const names = crds.map((c) => c.metadata?.name ?? '');
+  for (const name of names) {
+    for (;;) {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return names;
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { bellwether } from '../support/cli.ts';
+import { ControllerProcess } from '../support/controller-process.ts';
+import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import {
+  availableByImage,
+  canaryRollout,
+  createRollout,
+  desiredByImage,
+  getRollout,
+  rolloutEvents,
+} from '../support/rollouts.ts';
+
+// The heart of the product on a real control plane: a canary advancing step by step, promoted,
+// aborted and retried through the CLI, surviving a SIGKILL of the controller mid-pause.
+describe('canary rollout', () => {
+  const kubeconfig = inject('kubeconfig');
+  let c: Clients;
+  let ns: { name: string; cleanup: () => Promise<void> };
+  let controller: ControllerProcess;
+
+  beforeAll(async () => {
+    c = clients();
+    ns = await testNamespace(c, 'canary');
+    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
+    controller.start();
+    for (const svc of ['web-canary', 'web-stable']) {
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: svc }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      });
+    }
+  });
+  afterAll(async () => {
+    await controller.stop();
+    await ns.cleanup();
+  });
+
+  const run = (...args: string[]) => bellwether(kubeconfig, [...args, '-n', ns.name]);
+  const phase = async (name: string) => (await getRollout(c, ns.name, name)).status?.phase;
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) =>
+    eventually(what, probe, ms);
+  const matches = async (name: string, expected: Record<string, number>) => {
+    const [available, desired] = await Promise.all([
+      availableByImage(c, ns.name, name),
+      desiredByImage(c, ns.name, name),
+    ]);
+    const strip = (m: Record<string, number>) =>
+      Object.fromEntries(Object.entries(m).filter(([, n]) => n > 0));
+    return JSON.stringify(strip(available)) === JSON.stringify(expected) &&
+      JSON.stringify(strip(desired)) === JSON.stringify(expected)
+      ? true
+      : undefined;
+  };
+
+  it('advances 1/4 -> 3/2 -> paused -> promoted to 5 new pods, old scaled down after the delay', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('web', 'web:1', {
+        strategy: {
+          canary: {
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            scaleDownDelaySeconds: 3,
+            steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 60 }, { pause: {} }],
+          },
+        },
+      }),
+    );
+    await until('first version Healthy with 5 pods', async () =>
+      (await phase('web')) === 'Healthy' ? matches('web', { 'web:1': 5 }) : undefined,
+    );
+
+    expect((await run('set', 'image', 'web', 'app=web:2')).code).toBe(0);
+    await until('1 canary / 4 stable', () => matches('web', { 'web:1': 4, 'web:2': 1 }));
+    const atFirstStep = Date.now();
+    await until('3 canary / 2 stable after the 5s pause', () => matches('web', { 'web:1': 2, 'web:2': 3 }));
+    expect(Date.now() - atFirstStep).toBeGreaterThanOrEqual(4000);
+    const paused = await until('Paused at step 3', async () => {
+      const ro = await getRollout(c, ns.name, 'web');
+      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === 3 ? ro : undefined;
+    });
+    expect(paused.status?.canary?.weights).toEqual({ canary: 60, stable: 40 });
+    // the canary Service selects the new pods, the stable Service the old ones
+    const canarySvc = await c.core.readNamespacedService({ name: 'web-canary', namespace: ns.name });
+    const stableSvc = await c.core.readNamespacedService({ name: 'web-stable', namespace: ns.name });
+    expect(canarySvc.spec?.selector?.['rollouts-pod-template-hash']).toBe(paused.status?.currentPodHash);
+    expect(stableSvc.spec?.selector?.['rollouts-pod-template-hash']).toBe(paused.status?.stableRS);
+
+    const view = await run('get', 'rollout', 'web');
+    expect(view.stdout).toMatch(/→\s+3\s+pause \(until promoted\)/);
+
+    expect((await run('promote', 'web')).code).toBe(0);
+    await until('Healthy with 5 new pods', async () =>
+      (await phase('web')) === 'Healthy' ? matches('web', { 'web:2': 5 }) : undefined,
+    );
+    const status = await run('status', 'web', '--timeout', '10s');
+    expect(status.code).toBe(0);
+
+    const reasons = (await rolloutEvents(c, ns.name, 'web')).map((e) => e.reason);
+    expect(reasons.filter((r) => r === 'RolloutStepCompleted')).toHaveLength(4);
+  });
+
+  it('abort sends everything back to stable; retry starts the steps again', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('abort-me', 'app:1', {
+        strategy: {
+          canary: { abortScaleDownDelaySeconds: 0, steps: [{ setWeight: 40 }, { pause: {} }] },
+        },
+      }),
+    );
+    await until('Healthy', async () => ((await phase('abort-me')) === 'Healthy' ? true : undefined));
+    expect((await run('set', 'image', 'abort-me', 'app=app:2')).code).toBe(0);
+    await until('paused with 2 canary pods', async () =>
+      (await phase('abort-me')) === 'Paused' ? matches('abort-me', { 'app:1': 3, 'app:2': 2 }) : undefined,
+    );
+
+    expect((await run('abort', 'abort-me')).code).toBe(0);
+    await until('canary scaled down, stable full, Degraded', async () =>
+      (await phase('abort-me')) === 'Degraded' ? matches('abort-me', { 'app:1': 5 }) : undefined,
+    );
+    const aborted = await getRollout(c, ns.name, 'abort-me');
+    expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
+    expect((await run('status', 'abort-me', '--timeout', '5s')).code).toBe(1);
+
+    expect((await run('retry', 'abort-me')).code).toBe(0);
+    await until('canary back at step 0 weight', async () =>
+      (await phase('abort-me')) === 'Paused' ? matches('abort-me', { 'app:1': 3, 'app:2': 2 }) : undefined,
+    );
+  });
+
+  it('resumes a timed pause after SIGKILL without repeating or skipping a step', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('sturdy', 's:1', {
+        replicas: 2,
+        strategy: {
+          canary: { steps: [{ setWeight: 50 }, { pause: { duration: '12s' } }, { setWeight: 100 }] },
+        },
+      }),
+    );
+    await until('Healthy', async () => ((await phase('sturdy')) === 'Healthy' ? true : undefined));
+    expect((await run('set', 'image', 'sturdy', 'app=s:2')).code).toBe(0);
+    const pausedAt = await until('in the timed pause', async () => {
+      const ro = await getRollout(c, ns.name, 'sturdy');
+      const start = ro.status?.pauseConditions?.[0]?.startTime;
+      return ro.status?.currentStepIndex === 1 && start ? Date.parse(start) : undefined;
+    });
+
+    await controller.stop('SIGKILL');
+    controller.start();
+    // still in the same pause, with the same start time: the clock did not restart
+    const during = await getRollout(c, ns.name, 'sturdy');
+    expect(during.status?.currentStepIndex).toBe(1);
+    expect(Date.parse(during.status?.pauseConditions?.[0]?.startTime ?? '')).toBe(pausedAt);
+
+    await until(
+      'Healthy on the new version',
+      async () => ((await phase('sturdy')) === 'Healthy' ? matches('sturdy', { 's:2': 2 }) : undefined),
+      90_000,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(pausedAt + 12_000);
+    const events = await rolloutEvents(c, ns.name, 'sturdy');
+    const steps = events.filter((e) => e.reason === 'RolloutStepCompleted').map((e) => e.message);
+    // each of the three steps completed exactly once, in order
+    expect(steps).toHaveLength(3);
+    expect(new Set(steps).size).toBe(3);
+  });
+});

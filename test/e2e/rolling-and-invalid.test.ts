@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RolloutObject } from '../../src/controller/rollout-object.ts';
+import { bellwether } from '../support/cli.ts';
+import { ControllerProcess } from '../support/controller-process.ts';
+import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { canaryRollout, createRollout, getRollout, replicaSetsOf } from '../support/rollouts.ts';
+
+describe('rolling update and invalid input', () => {
+  const kubeconfig = inject('kubeconfig');
+  let c: Clients;
+  let ns: { name: string; cleanup: () => Promise<void> };
+  let controller: ControllerProcess;
+
+  beforeAll(async () => {
+    c = clients();
+    ns = await testNamespace(c, 'rolling');
+    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
+    controller.start();
+  });
+  afterAll(async () => {
+    await controller.stop();
+    await ns.cleanup();
+  });
+
+  const phase = async (name: string) => (await getRollout(c, ns.name, name)).status?.phase;
+
+  it('honours maxUnavailable at every observed moment of a rolling update', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('roll', 'r:1', {
+        replicas: 6,
+        strategy: { rolling: { maxSurge: 1, maxUnavailable: 1 } },
+      }),
+    );
+    await eventually('Healthy', async () => ((await phase('roll')) === 'Healthy' ? true : undefined));
+    expect((await bellwether(kubeconfig, ['set', 'image', 'roll', 'app=r:2', '-n', ns.name])).code).toBe(0);
+
+    // Sample Ready pods (what a Service would route to) until the update is done.
+    const samples: number[] = [];
+    let done = false;
+    const deadline = Date.now() + 90_000;
+    while (!done && Date.now() < deadline) {
+      const pods = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=roll' });
+      const ready = pods.items.filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+      );
+      samples.push(ready.length);
+      const ro = await getRollout(c, ns.name, 'roll');
+      const sets = await replicaSetsOf(c, ro);
+      const newRs = sets.find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'r:2');
+      done =
+        ro.status?.phase === 'Healthy' &&
+        ro.status.stableRS === ro.status.currentPodHash &&
+        (newRs?.status?.availableReplicas ?? 0) === 6;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(done).toBe(true);
+    expect(samples.length).toBeGreaterThan(5);
+    expect(Math.min(...samples)).toBeGreaterThanOrEqual(5);
+  });
+
+  it('rejects a schema violation at the API server, naming the field', async () => {
+    const bad = canaryRollout('bad-weight', 'x:1', { strategy: { canary: { steps: [{ setWeight: 150 }] } } });
+    await expect(createRollout(c, ns.name, bad)).rejects.toThrow(/setWeight/);
+  });
+
+  it('marks a Rollout naming a missing Service InvalidSpec and keeps serving the others', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('no-svc', 'n:1', {
+        strategy: {
+          canary: {
+            canaryService: 'does-not-exist',
+            stableService: 'also-missing',
+            steps: [{ setWeight: 50 }],
+          },
+        },
+      }),
+    );
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('fine', 'f:1', { replicas: 1, strategy: { canary: { steps: [] } } }),
+    );
+    const invalid = await eventually('InvalidSpec', async () => {
+      const ro: RolloutObject = await getRollout(c, ns.name, 'no-svc');
+      return ro.status?.conditions?.find((x) => x.type === 'InvalidSpec' && x.status === 'True')
+        ? ro
+        : undefined;
+    });
+    expect(invalid.status?.phase).toBe('Degraded');
+    expect(invalid.status?.message).toContain('spec.strategy.canary.canaryService');
+    expect(invalid.status?.message).toContain('does-not-exist');
+    await eventually('the valid Rollout is Healthy', async () =>
+      (await phase('fine')) === 'Healthy' ? true : undefined,
+    );
+
+    // creating the Services fixes it without touching the Rollout
+    for (const svc of ['does-not-exist', 'also-missing']) {
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: svc }, spec: { selector: { app: 'no-svc' }, ports: [{ port: 80 }] } },
+      });
+    }
+    await eventually('Healthy once the Services exist', async () =>
+      (await phase('no-svc')) === 'Healthy' ? true : undefined,
+    );
+  });
+
+  it('flags a selector that does not match the template labels', async () => {
+    const ro = canaryRollout('mismatch', 'm:1', { replicas: 1, strategy: { rolling: {} } }) as {
+      spec: { selector: { matchLabels: Record<string, string> } };
+    };
+    ro.spec.selector.matchLabels = { app: 'other' };
+    await createRollout(c, ns.name, ro);
+    const invalid = await eventually('InvalidSpec', async () => {
+      const got = await getRollout(c, ns.name, 'mismatch');
+      return got.status?.phase === 'Degraded' ? got : undefined;
+    });
+    expect(invalid.status?.message).toMatch(/selector/);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../cluster/layout.ts';
+
+/**
+ * The controller as a real OS process (`bellwether controller`), as an operator runs it, so
+ * tests can SIGKILL it mid-rollout. Its JSON logs go to test-results/<name>.log.
+ */
+export class ControllerProcess {
+  private child: ChildProcess | undefined;
+  readonly logFile: string;
+
+  constructor(
+    private readonly kubeconfig: string,
+    private readonly name: string,
+    private readonly extraArgs: string[] = [],
+  ) {
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    this.logFile = join(repoRoot, 'test-results', `${name}.log`);
+  }
+
+  start(): void {
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    this.child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin', 'bellwether.js'),
+        'controller',
+        '--kubeconfig',
+        this.kubeconfig,
+        ...this.extraArgs,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTNAME: this.name } },
+    );
+    this.child.stdout?.pipe(log);
+    this.child.stderr?.pipe(log);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Sends the signal and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
+    child.kill(signal);
+    return exited;
+  }
+}

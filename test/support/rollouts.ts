@@ -1,0 +1,88 @@
+import type { CoreV1Event, V1ReplicaSet } from '@kubernetes/client-node';
+import type { RolloutObject } from '../../src/controller/rollout-object.ts';
+import { ownedReplicaSets } from '../../src/controller/replica-sets.ts';
+import type { Clients } from './kube.ts';
+
+const group = 'bellwether.dev';
+const version = 'v1alpha1';
+const plural = 'rollouts';
+
+export async function createRollout(c: Clients, namespace: string, body: object): Promise<RolloutObject> {
+  return (await c.custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural,
+    body,
+  })) as RolloutObject;
+}
+
+export async function getRollout(c: Clients, namespace: string, name: string): Promise<RolloutObject> {
+  return (await c.custom.getNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural,
+    name,
+  })) as RolloutObject;
+}
+
+export async function replicaSetsOf(c: Clients, rollout: RolloutObject): Promise<V1ReplicaSet[]> {
+  const list = await c.apps.listNamespacedReplicaSet({ namespace: rollout.metadata.namespace });
+  return ownedReplicaSets(rollout, list.items);
+}
+
+/** Available replicas per image, e.g. { 'web:1': 4, 'web:2': 1 }. */
+export async function availableByImage(
+  c: Clients,
+  namespace: string,
+  name: string,
+): Promise<Record<string, number>> {
+  const rollout = await getRollout(c, namespace, name);
+  const counts: Record<string, number> = {};
+  for (const rs of await replicaSetsOf(c, rollout)) {
+    const image = rs.spec?.template?.spec?.containers[0]?.image ?? '?';
+    counts[image] = (counts[image] ?? 0) + (rs.status?.availableReplicas ?? 0);
+  }
+  return counts;
+}
+
+/** Desired replicas per image, as the controller set them. */
+export async function desiredByImage(
+  c: Clients,
+  namespace: string,
+  name: string,
+): Promise<Record<string, number>> {
+  const rollout = await getRollout(c, namespace, name);
+  const counts: Record<string, number> = {};
+  for (const rs of await replicaSetsOf(c, rollout)) {
+    const image = rs.spec?.template?.spec?.containers[0]?.image ?? '?';
+    counts[image] = (counts[image] ?? 0) + (rs.spec?.replicas ?? 0);
+  }
+  return counts;
+}
+
+export async function rolloutEvents(c: Clients, namespace: string, name: string): Promise<CoreV1Event[]> {
+  const list = await c.core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.kind=Rollout,involvedObject.name=${name}`,
+  });
+  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+export function canaryRollout(name: string, image: string, spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: `${group}/${version}`,
+    kind: 'Rollout',
+    metadata: { name },
+    spec: {
+      replicas: 5,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+      ...spec,
+    },
+  };
+}
