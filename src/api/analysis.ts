@@ -1,0 +1,352 @@
+/**
+ * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun (bellwether.dev/v1alpha1), with the
+ * field names of Argo Rollouts. Metric providers: prometheus, web and job.
+ */
+import { z } from 'zod';
+import {
+  API_VERSION,
+  Condition,
+  FieldRef,
+  LIMITS,
+  ObjectMeta,
+  PodMetadata,
+  PRESERVE_UNKNOWN,
+  SecretKeyRef,
+  atMostOneOf,
+  exactlyOneOf,
+  intOrString,
+  listOf,
+  nonNegativeInt,
+  shortString,
+  templatedDurationString,
+  timestamp,
+  uniqueListOf,
+  withCel,
+} from './common.ts';
+
+/** Phase of an AnalysisRun, of one metric, and of one measurement. */
+export const AnalysisPhase = z.enum(['Pending', 'Running', 'Successful', 'Failed', 'Error', 'Inconclusive']);
+export type AnalysisPhase = z.infer<typeof AnalysisPhase>;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------------------------
+
+export const ArgumentValueFrom = withCel(
+  z
+    .strictObject({
+      secretKeyRef: SecretKeyRef.optional().describe('Read the value from a key of a Secret.'),
+      fieldRef: FieldRef.optional().describe('Read the value from a field of the owning object.'),
+    })
+    .describe('Where the value comes from when it is not given literally.'),
+  [exactlyOneOf(['secretKeyRef', 'fieldRef'])],
+);
+export type ArgumentValueFrom = z.infer<typeof ArgumentValueFrom>;
+
+export const Argument = withCel(
+  z
+    .strictObject({
+      name: shortString().describe('Argument name; metrics refer to it as {{args.<name>}}.'),
+      value: z
+        .string()
+        .optional()
+        .describe(
+          'Literal value. In a template it is the default; leave unset to require the caller to pass it.',
+        ),
+      valueFrom: ArgumentValueFrom.optional(),
+    })
+    .describe('A template argument.'),
+  [atMostOneOf(['value', 'valueFrom'])],
+);
+export type Argument = z.infer<typeof Argument>;
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+// ---------------------------------------------------------------------------------------------
+
+export const Header = z.strictObject({
+  key: z.string().min(1).max(LIMITS.shortString).describe('Header name.'),
+  value: z.string().describe('Header value; may use {{args.<name>}}.'),
+});
+export type Header = z.infer<typeof Header>;
+
+export const PrometheusAuthentication = withCel(
+  z
+    .strictObject({
+      bearer: z
+        .strictObject({
+          secretKeyRef: SecretKeyRef.describe('Secret key holding the bearer token.'),
+        })
+        .optional()
+        .describe('Send Authorization: Bearer <token>.'),
+      basic: z
+        .strictObject({
+          username: z.string().min(1).max(LIMITS.shortString).describe('User name.'),
+          passwordSecretKeyRef: SecretKeyRef.describe('Secret key holding the password.'),
+        })
+        .optional()
+        .describe('Send HTTP basic authentication.'),
+    })
+    .describe('How to authenticate to Prometheus. Set at most one method.'),
+  [atMostOneOf(['bearer', 'basic'])],
+);
+export type PrometheusAuthentication = z.infer<typeof PrometheusAuthentication>;
+
+export const PrometheusRangeQuery = z
+  .strictObject({
+    start: z
+      .string()
+      .min(1)
+      .describe('Start of the range, an expression such as "now() - duration(\'5m\')".'),
+    end: z.string().min(1).describe('End of the range, e.g. "now()".'),
+    step: z.string().min(1).describe('Resolution step, e.g. 1m.'),
+  })
+  .describe('Run the query as a range query; the result is a list of values.');
+export type PrometheusRangeQuery = z.infer<typeof PrometheusRangeQuery>;
+
+export const PrometheusMetric = z
+  .strictObject({
+    address: z
+      .string()
+      .min(1)
+      .describe('Base URL of the Prometheus server, e.g. http://prometheus.monitoring:9090.'),
+    query: z.string().min(1).describe('PromQL query; may use {{args.<name>}}.'),
+    timeout: nonNegativeInt().optional().describe('Query timeout in seconds.'),
+    headers: listOf(Header, LIMITS.headers).optional().describe('Extra HTTP headers.'),
+    authentication: PrometheusAuthentication.optional(),
+    rangeQuery: PrometheusRangeQuery.optional(),
+    insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+  })
+  .describe('Query Prometheus (instant query unless rangeQuery is set).');
+export type PrometheusMetric = z.infer<typeof PrometheusMetric>;
+
+export const WebMetric = z
+  .strictObject({
+    url: z.string().min(1).describe('URL to call; may use {{args.<name>}}.'),
+    method: z.enum(['GET', 'POST', 'PUT']).optional().describe('HTTP method (default GET).'),
+    headers: listOf(Header, LIMITS.headers).optional().describe('HTTP headers.'),
+    body: z.string().optional().describe('Request body for POST and PUT.'),
+    jsonPath: z
+      .string()
+      .optional()
+      .describe('JSONPath into the response whose value becomes the result, e.g. {$.data.ok}.'),
+    timeoutSeconds: nonNegativeInt().optional().describe('Request timeout in seconds (default 10).'),
+    insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+  })
+  .describe('Call an HTTP endpoint and read the result from its JSON response.');
+export type WebMetric = z.infer<typeof WebMetric>;
+
+export const JobMetric = z
+  .strictObject({
+    metadata: PodMetadata.optional().describe('Labels and annotations for the Job.'),
+    spec: z
+      .looseObject({})
+      .meta({ [PRESERVE_UNKNOWN]: true })
+      .describe('A batch/v1 JobSpec, validated by the API server when the Job is created.'),
+  })
+  .describe('Run a Job: success if it completes, failure if it fails.');
+export type JobMetric = z.infer<typeof JobMetric>;
+
+export const MetricProvider = withCel(
+  z
+    .strictObject({
+      prometheus: PrometheusMetric.optional(),
+      web: WebMetric.optional(),
+      job: JobMetric.optional(),
+    })
+    .describe('Where measurements come from. Set exactly one provider.'),
+  [exactlyOneOf(['prometheus', 'web', 'job'], 'one provider per metric')],
+);
+export type MetricProvider = z.infer<typeof MetricProvider>;
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------------------------
+
+export const Metric = z
+  .strictObject({
+    name: shortString().describe('Metric name, unique within the template.'),
+    interval: templatedDurationString()
+      .optional()
+      .describe('Time between measurements, e.g. 1m. Required when count is more than 1.'),
+    initialDelay: templatedDurationString()
+      .optional()
+      .describe('Wait this long before the first measurement.'),
+    count: intOrString()
+      .optional()
+      .describe(
+        'Number of measurements to take (integer, or an argument placeholder). Unset with an interval: measure until the run is terminated.',
+      ),
+    successCondition: z
+      .string()
+      .optional()
+      .describe('CEL expression over result that marks a measurement Successful, e.g. result[0] >= 0.99.'),
+    failureCondition: z
+      .string()
+      .optional()
+      .describe('CEL expression over result that marks a measurement Failed, e.g. result[0] < 0.95.'),
+    failureLimit: nonNegativeInt()
+      .optional()
+      .describe('Failed measurements tolerated before the metric fails (default 0).'),
+    inconclusiveLimit: nonNegativeInt()
+      .optional()
+      .describe('Inconclusive measurements tolerated before the metric is Inconclusive (default 0).'),
+    consecutiveErrorLimit: nonNegativeInt()
+      .default(4)
+      .describe('Consecutive measurement errors tolerated before the metric is Error.'),
+    consecutiveSuccessLimit: nonNegativeInt()
+      .optional()
+      .describe('Consecutive successful measurements after which the metric is Successful early.'),
+    provider: MetricProvider,
+  })
+  .describe('One metric: how to measure, how often, and what counts as success.');
+export type Metric = z.infer<typeof Metric>;
+/** A metric as written in a manifest (defaults not yet applied). */
+export type MetricInput = z.input<typeof Metric>;
+
+export const DryRun = z
+  .strictObject({
+    metricName: shortString().describe(
+      'Metric whose outcome is recorded but does not affect the run (".*" for all).',
+    ),
+  })
+  .describe('Evaluate a metric without letting it fail the run.');
+export type DryRun = z.infer<typeof DryRun>;
+
+export const MeasurementRetention = z
+  .strictObject({
+    metricName: shortString().describe('Metric name (".*" for all).'),
+    limit: z.int32().min(1).describe('Number of most recent measurements kept in status.'),
+  })
+  .describe('How many measurements of a metric the run keeps in status (default 10).');
+export type MeasurementRetention = z.infer<typeof MeasurementRetention>;
+
+const metricsList = () =>
+  uniqueListOf(Metric, 'name', LIMITS.metrics, 'metric names').min(1).describe('The metrics to measure.');
+const argsList = () =>
+  uniqueListOf(Argument, 'name', LIMITS.args, 'argument names').describe(
+    'Arguments the metrics may refer to.',
+  );
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+// ---------------------------------------------------------------------------------------------
+
+export const AnalysisTemplateSpec = z
+  .strictObject({
+    args: argsList().optional(),
+    metrics: metricsList(),
+    dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
+    measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
+      .optional()
+      .describe('Measurement retention per metric.'),
+  })
+  .describe('What to measure and how to judge it.');
+export type AnalysisTemplateSpec = z.infer<typeof AnalysisTemplateSpec>;
+
+/** Templates have no runtime state; the controller may report validity here. */
+export const AnalysisTemplateStatus = z
+  .object({
+    observedGeneration: z.int().optional().describe('Generation the conditions refer to.'),
+    conditions: z.array(Condition).optional().describe('InvalidSpec when the template cannot be used.'),
+  })
+  .describe('Reserved for validity conditions set by the controller.');
+export type AnalysisTemplateStatus = z.infer<typeof AnalysisTemplateStatus>;
+
+export const AnalysisTemplate = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('AnalysisTemplate'),
+  metadata: ObjectMeta,
+  spec: AnalysisTemplateSpec,
+  status: AnalysisTemplateStatus.optional(),
+});
+export type AnalysisTemplate = z.infer<typeof AnalysisTemplate>;
+
+export const ClusterAnalysisTemplate = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('ClusterAnalysisTemplate'),
+  metadata: ObjectMeta,
+  spec: AnalysisTemplateSpec,
+  status: AnalysisTemplateStatus.optional(),
+});
+export type ClusterAnalysisTemplate = z.infer<typeof ClusterAnalysisTemplate>;
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+// ---------------------------------------------------------------------------------------------
+
+export const AnalysisRunSpec = z
+  .strictObject({
+    args: argsList().optional(),
+    metrics: metricsList(),
+    dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
+    measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
+      .optional()
+      .describe('Measurement retention per metric.'),
+    terminate: z
+      .boolean()
+      .optional()
+      .describe('Set to stop taking measurements; the run completes with what it has.'),
+  })
+  .describe('The metrics of the run, with arguments resolved from the templates and the caller.');
+export type AnalysisRunSpec = z.infer<typeof AnalysisRunSpec>;
+
+export const Measurement = z.object({
+  phase: AnalysisPhase.describe('Outcome of this measurement.'),
+  value: z.string().optional().describe('The measured value, as text.'),
+  startedAt: timestamp().optional(),
+  finishedAt: timestamp().optional(),
+  resumeAt: timestamp()
+    .optional()
+    .describe('When an asynchronous measurement (job, web) should be checked again.'),
+  message: z.string().optional().describe('Error or explanation.'),
+  metadata: z.record(z.string(), z.string()).optional().describe('Provider data, e.g. the Job name.'),
+});
+export type Measurement = z.infer<typeof Measurement>;
+
+export const MetricResult = z.object({
+  name: z.string().describe('Metric name.'),
+  phase: AnalysisPhase,
+  measurements: z
+    .array(Measurement)
+    .optional()
+    .describe('Most recent measurements (see measurementRetention).'),
+  count: z.int32().optional().describe('Measurements taken.'),
+  successful: z.int32().optional(),
+  failed: z.int32().optional(),
+  inconclusive: z.int32().optional(),
+  error: z.int32().optional(),
+  consecutiveError: z.int32().optional(),
+  consecutiveSuccess: z.int32().optional(),
+  message: z.string().optional(),
+  dryRun: z.boolean().optional().describe('The metric ran in dry-run mode.'),
+});
+export type MetricResult = z.infer<typeof MetricResult>;
+
+export const RunSummary = z.object({
+  count: z.int32().optional().describe('Number of metrics.'),
+  successful: z.int32().optional(),
+  failed: z.int32().optional(),
+  inconclusive: z.int32().optional(),
+  error: z.int32().optional(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const AnalysisRunStatus = z.object({
+  phase: AnalysisPhase.optional(),
+  message: z.string().optional(),
+  startedAt: timestamp().optional(),
+  metricResults: z.array(MetricResult).optional(),
+  runSummary: RunSummary.optional().describe('Counts of metrics per outcome (dry-run metrics excluded).'),
+  dryRunSummary: RunSummary.optional().describe('Counts of dry-run metrics per outcome.'),
+});
+export type AnalysisRunStatus = z.infer<typeof AnalysisRunStatus>;
+
+export const AnalysisRun = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('AnalysisRun'),
+  metadata: ObjectMeta,
+  spec: AnalysisRunSpec,
+  status: AnalysisRunStatus.optional(),
+});
+export type AnalysisRun = z.infer<typeof AnalysisRun>;

@@ -1,0 +1,238 @@
+/**
+ * The four CustomResourceDefinitions of bellwether.dev/v1alpha1, built from the zod schemas.
+ * Pure: `generate-crds.ts` writes them to `crds/`, a test checks the files are current.
+ */
+import { dump } from 'js-yaml';
+import type { z } from 'zod';
+import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
+import { API_GROUP, API_VERSION_NAME } from './common.ts';
+import { Rollout } from './rollout.ts';
+import { toCrdSchema, type CrdSchema } from './to-crd.ts';
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface CustomResourceDefinition {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string; labels: Record<string, string> };
+  spec: {
+    group: string;
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
+    scope: 'Namespaced' | 'Cluster';
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      subresources: {
+        status: Record<string, never>;
+        scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+      };
+      additionalPrinterColumns: PrinterColumn[];
+      schema: { openAPIV3Schema: CrdSchema };
+    }[];
+  };
+}
+
+interface KindDefinition {
+  kind: string;
+  plural: string;
+  shortName: string;
+  scope: 'Namespaced' | 'Cluster';
+  schema: z.ZodType;
+  description: string;
+  columns: PrinterColumn[];
+  scale?: boolean;
+}
+
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+const TEMPLATE_COLUMNS: PrinterColumn[] = [AGE];
+
+const KINDS: readonly KindDefinition[] = [
+  {
+    kind: 'Rollout',
+    plural: 'rollouts',
+    shortName: 'ro',
+    scope: 'Namespaced',
+    schema: Rollout,
+    description:
+      'A Rollout runs pods like a Deployment and updates them by a rolling, canary, blue-green or A/B strategy.',
+    scale: true,
+    columns: [
+      { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas', description: 'Desired pods' },
+      { name: 'Current', type: 'integer', jsonPath: '.status.replicas', description: 'Total pods' },
+      {
+        name: 'Up-to-date',
+        type: 'integer',
+        jsonPath: '.status.updatedReplicas',
+        description: 'Pods of the desired version',
+      },
+      {
+        name: 'Available',
+        type: 'integer',
+        jsonPath: '.status.availableReplicas',
+        description: 'Available pods',
+      },
+      {
+        name: 'Phase',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Healthy, Progressing, Paused or Degraded',
+      },
+      {
+        name: 'Step',
+        type: 'integer',
+        jsonPath: '.status.currentStepIndex',
+        description: 'Current canary step',
+      },
+      {
+        name: 'Weight',
+        type: 'integer',
+        jsonPath: '.status.canary.weights.canary',
+        description: 'Canary traffic weight',
+      },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
+  {
+    kind: 'AnalysisTemplate',
+    plural: 'analysistemplates',
+    shortName: 'at',
+    scope: 'Namespaced',
+    schema: AnalysisTemplate,
+    description:
+      'An AnalysisTemplate defines metrics and the conditions that judge them; Rollouts run it as an AnalysisRun.',
+    columns: TEMPLATE_COLUMNS,
+  },
+  {
+    kind: 'ClusterAnalysisTemplate',
+    plural: 'clusteranalysistemplates',
+    shortName: 'cat',
+    scope: 'Cluster',
+    schema: ClusterAnalysisTemplate,
+    description: 'A cluster-wide AnalysisTemplate, usable from every namespace (clusterScope: true).',
+    columns: TEMPLATE_COLUMNS,
+  },
+  {
+    kind: 'AnalysisRun',
+    plural: 'analysisruns',
+    shortName: 'ar',
+    scope: 'Namespaced',
+    schema: AnalysisRun,
+    description:
+      'An AnalysisRun takes measurements of its metrics and ends Successful, Failed, Error or Inconclusive.',
+    columns: [
+      {
+        name: 'Phase',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Pending, Running, Successful, Failed, Error or Inconclusive',
+      },
+      {
+        name: 'Metrics',
+        type: 'integer',
+        jsonPath: '.status.runSummary.count',
+        description: 'Number of metrics',
+      },
+      { name: 'Successful', type: 'integer', jsonPath: '.status.runSummary.successful', priority: 1 },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.runSummary.failed', priority: 1 },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
+];
+
+function buildCrd(definition: KindDefinition): CustomResourceDefinition {
+  const openAPIV3Schema: CrdSchema = {
+    description: definition.description,
+    ...toCrdSchema(definition.schema),
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${definition.plural}.${API_GROUP}`,
+      labels: { 'app.kubernetes.io/part-of': 'bellwether' },
+    },
+    spec: {
+      group: API_GROUP,
+      names: {
+        kind: definition.kind,
+        listKind: `${definition.kind}List`,
+        plural: definition.plural,
+        singular: definition.kind.toLowerCase(),
+        shortNames: [definition.shortName],
+        categories: ['bellwether'],
+      },
+      scope: definition.scope,
+      versions: [
+        {
+          name: API_VERSION_NAME,
+          served: true,
+          storage: true,
+          subresources: {
+            status: {},
+            ...(definition.scale === true
+              ? {
+                  scale: {
+                    specReplicasPath: '.spec.replicas',
+                    statusReplicasPath: '.status.replicas',
+                    labelSelectorPath: '.status.selector',
+                  },
+                }
+              : {}),
+          },
+          additionalPrinterColumns: definition.columns,
+          schema: { openAPIV3Schema },
+        },
+      ],
+    },
+  };
+}
+
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun). */
+export function buildCrds(): CustomResourceDefinition[] {
+  return KINDS.map(buildCrd);
+}
+
+export const GENERATED_HEADER = '# generated by npm run crds; do not edit\n';
+
+/** File name of a CRD in `crds/`: `<plural>.bellwether.dev.yaml`. */
+export function crdFileName(crd: CustomResourceDefinition): string {
+  return `${crd.metadata.name}.yaml`;
+}
+
+function toYaml(value: unknown): string {
+  return dump(value, { lineWidth: -1, noRefs: true });
+}
+
+/**
+ * The contents of `crds/`: one YAML file per CRD and a kustomization listing them, keyed by file
+ * name. Deterministic.
+ */
+export function renderCrdFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const crds = buildCrds();
+  for (const crd of crds) files.set(crdFileName(crd), GENERATED_HEADER + toYaml(crd));
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: crds.map(crdFileName).sort(),
+  };
+  files.set('kustomization.yaml', GENERATED_HEADER + toYaml(kustomization));
+  return files;
+}

@@ -1,0 +1,26 @@
+/**
+ * Writes the CRDs generated from the zod schemas into `crds/` (`npm run crds`). The unit test
+ * `crds.test.ts` fails when the checked-in files differ from what this would write.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderCrdFiles } from './crds.ts';
+
+/** The repository's `crds/` directory. */
+export const CRDS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crds');
+
+function main(): void {
+  const files = renderCrdFiles();
+  mkdirSync(CRDS_DIR, { recursive: true });
+  // Remove generated files of kinds that no longer exist.
+  for (const name of readdirSync(CRDS_DIR)) {
+    if (name.endsWith('.bellwether.dev.yaml') && !files.has(name)) rmSync(join(CRDS_DIR, name));
+  }
+  for (const [name, content] of files) {
+    writeFileSync(join(CRDS_DIR, name), content);
+    console.log(`wrote crds/${name}`);
+  }
+}
+
+main();

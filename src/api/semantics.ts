@@ -1,0 +1,427 @@
+/**
+ * Checks that the schema (and so the CRD) cannot express: the selector matches the template
+ * labels, durations parse, routes a step sets are declared, a traffic router exists where a
+ * feature needs one, splits only grow... Each error names the object and the field, in the same
+ * shape as `validateResource`. Run them on objects that passed `validateResource`. Pure.
+ */
+import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
+import type { IntOrString, LabelSelector } from './common.ts';
+import { durationMs } from './duration.ts';
+import type {
+  AbTestStrategy,
+  BlueGreenStrategy,
+  CanaryStep,
+  CanaryStrategy,
+  Rollout,
+  RolloutAnalysis,
+  RolloutAnalysisBackground,
+  RolloutPause,
+  TrafficRouting,
+} from './rollout.ts';
+import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
+
+/** Label the controller adds to pods and ReplicaSets; a template must not set it. */
+export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PERCENT = /^[0-9]+%$/;
+
+/** Collects errors for one object. */
+class Problems {
+  readonly errors: ValidationError[] = [];
+  constructor(private readonly obj: unknown) {}
+  add(path: string, detail: string): void {
+    this.errors.push(validationError(this.obj, path, detail));
+  }
+}
+
+/** All semantic errors of a validated resource (none for kinds without semantic checks). Pure. */
+export function semanticErrors(resource: BellwetherResource): ValidationError[] {
+  switch (resource.kind) {
+    case 'Rollout':
+      return rolloutSemanticErrors(resource);
+    case 'AnalysisTemplate':
+    case 'ClusterAnalysisTemplate':
+    case 'AnalysisRun':
+      return analysisSemanticErrors(resource);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollout
+// ---------------------------------------------------------------------------------------------
+
+/** Semantic errors of a Rollout that passed `validateResource`. Pure. */
+export function rolloutSemanticErrors(rollout: Rollout): ValidationError[] {
+  const problems = new Problems(rollout);
+  checkSelector(rollout, problems);
+  checkWorkloadRef(rollout, problems);
+  const { strategy } = rollout.spec;
+  if (strategy.rolling !== undefined) {
+    checkSurge(strategy.rolling, 'spec.strategy.rolling', problems);
+  }
+  if (strategy.canary !== undefined) checkCanary(strategy.canary, 'spec.strategy.canary', problems);
+  if (strategy.blueGreen !== undefined)
+    checkBlueGreen(strategy.blueGreen, 'spec.strategy.blueGreen', problems);
+  if (strategy.abTest !== undefined) checkAbTest(strategy.abTest, 'spec.strategy.abTest', problems);
+  return problems.errors;
+}
+
+/** Whether `labels` satisfy `selector` (Kubernetes label selector semantics). Pure. */
+export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    const present = Object.hasOwn(labels, key);
+    const value = labels[key];
+    const ok =
+      operator === 'In'
+        ? present && value !== undefined && values.includes(value)
+        : operator === 'NotIn'
+          ? !present || value === undefined || !values.includes(value)
+          : operator === 'Exists'
+            ? present
+            : !present;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function checkSelector(rollout: Rollout, problems: Problems): void {
+  const { selector, template } = rollout.spec;
+  const matchLabels = selector.matchLabels ?? {};
+  const expressions = selector.matchExpressions ?? [];
+  if (Object.keys(matchLabels).length === 0 && expressions.length === 0) {
+    problems.add('spec.selector', 'must not be empty (it would select every pod in the namespace)');
+  }
+  expressions.forEach(({ operator, values = [] }, index) => {
+    const path = `spec.selector.matchExpressions[${index}].values`;
+    if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
+      problems.add(path, `must not be empty for operator ${operator}`);
+    }
+    if ((operator === 'Exists' || operator === 'DoesNotExist') && values.length > 0) {
+      problems.add(path, `must be empty for operator ${operator}`);
+    }
+  });
+  if (template === undefined) return;
+  const labels = template.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(matchLabels)) {
+    if (labels[key] !== value) {
+      const found = labels[key] === undefined ? 'missing' : `"${labels[key]}"`;
+      problems.add(
+        `spec.template.metadata.labels[${key}]`,
+        `must be "${value}" to match spec.selector.matchLabels (${found})`,
+      );
+    }
+  }
+  if (!selectorMatches({ matchExpressions: expressions }, labels)) {
+    problems.add('spec.template.metadata.labels', 'do not match spec.selector.matchExpressions');
+  }
+  if (Object.hasOwn(labels, POD_TEMPLATE_HASH_LABEL)) {
+    problems.add(
+      `spec.template.metadata.labels[${POD_TEMPLATE_HASH_LABEL}]`,
+      'is set by the controller and must not be in the template',
+    );
+  }
+  const containers = (template.spec as { containers?: unknown } | undefined)?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    problems.add('spec.template.spec.containers', 'must list at least one container');
+  }
+}
+
+function checkWorkloadRef(rollout: Rollout, problems: Problems): void {
+  const ref = rollout.spec.workloadRef;
+  if (ref === undefined) return;
+  if (ref.apiVersion !== 'apps/v1' || ref.kind !== 'Deployment') {
+    problems.add(
+      'spec.workloadRef',
+      `must refer to an apps/v1 Deployment (got ${ref.apiVersion} ${ref.kind})`,
+    );
+  }
+}
+
+/** maxSurge / maxUnavailable: an integer or "N%", and not both zero. */
+function checkSurge(
+  spec: { maxSurge?: IntOrString | undefined; maxUnavailable?: IntOrString | undefined },
+  path: string,
+  problems: Problems,
+): void {
+  const isZero = (value: IntOrString | undefined) => value === 0 || value === '0%';
+  for (const field of ['maxSurge', 'maxUnavailable'] as const) {
+    const value = spec[field];
+    if (typeof value === 'number' && value < 0) problems.add(`${path}.${field}`, 'must not be negative');
+    if (typeof value === 'string' && !PERCENT.test(value)) {
+      problems.add(`${path}.${field}`, `must be an integer or a percentage such as "25%" (got "${value}")`);
+    }
+  }
+  if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
+    problems.add(
+      `${path}.maxUnavailable`,
+      'must not be 0 when maxSurge is 0 (the update could never progress)',
+    );
+  }
+}
+
+function checkPause(pause: RolloutPause, path: string, problems: Problems): void {
+  if (pause.duration !== undefined && durationMs(pause.duration) === undefined) {
+    problems.add(
+      `${path}.duration`,
+      `must be seconds or a duration such as 30s, 5m, 1h (got ${JSON.stringify(pause.duration)})`,
+    );
+  }
+}
+
+function checkArgs(args: readonly { name: string }[] | undefined, path: string, problems: Problems): void {
+  const seen = new Set<string>();
+  (args ?? []).forEach(({ name }, index) => {
+    if (seen.has(name)) problems.add(`${path}[${index}].name`, `duplicate argument "${name}"`);
+    seen.add(name);
+  });
+}
+
+function checkAnalysis(
+  analysis: RolloutAnalysis | RolloutAnalysisBackground,
+  path: string,
+  problems: Problems,
+): void {
+  analysis.templates.forEach(({ templateName }, index) => {
+    if (!DNS1123_SUBDOMAIN.test(templateName)) {
+      problems.add(
+        `${path}.templates[${index}].templateName`,
+        `must be a valid object name (lower case letters, digits, '-', '.'; got "${templateName}")`,
+      );
+    }
+  });
+  checkArgs(analysis.args, `${path}.args`, problems);
+}
+
+function hasRouter(routing: TrafficRouting | undefined): routing is TrafficRouting {
+  return routing !== undefined;
+}
+
+function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): void {
+  checkSurge(canary, path, problems);
+  const routing = canary.trafficRouting;
+  if (hasRouter(routing)) {
+    for (const field of ['canaryService', 'stableService'] as const) {
+      if (canary[field] === undefined)
+        problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
+    }
+  } else {
+    const needsRouter = [
+      ['scaleDownDelaySeconds', canary.scaleDownDelaySeconds],
+      ['abortScaleDownDelaySeconds', canary.abortScaleDownDelaySeconds],
+      ['dynamicStableScale', canary.dynamicStableScale === true ? true : undefined],
+    ] as const;
+    for (const [field, value] of needsRouter) {
+      if (value !== undefined) problems.add(`${path}.${field}`, 'can only be used with trafficRouting');
+    }
+  }
+  if (canary.dynamicStableScale === true && canary.scaleDownDelaySeconds !== undefined) {
+    problems.add(`${path}.scaleDownDelaySeconds`, 'cannot be used with dynamicStableScale');
+  }
+  const steps = canary.steps ?? [];
+  steps.forEach((step, index) => {
+    checkCanaryStep(step, `${path}.steps[${index}]`, routing, problems);
+  });
+  if (canary.analysis !== undefined) {
+    checkAnalysis(canary.analysis, `${path}.analysis`, problems);
+    const start = canary.analysis.startingStep;
+    if (start !== undefined && steps.length > 0 && start >= steps.length) {
+      problems.add(
+        `${path}.analysis.startingStep`,
+        `must be less than the number of steps (${steps.length})`,
+      );
+    }
+  }
+}
+
+function checkCanaryStep(
+  step: CanaryStep,
+  path: string,
+  routing: TrafficRouting | undefined,
+  problems: Problems,
+): void {
+  const managed = new Set((routing?.managedRoutes ?? []).map((route) => route.name));
+  if (
+    step.setWeight !== undefined &&
+    routing?.maxTrafficWeight !== undefined &&
+    step.setWeight > routing.maxTrafficWeight
+  ) {
+    problems.add(
+      `${path}.setWeight`,
+      `must not exceed trafficRouting.maxTrafficWeight (${routing.maxTrafficWeight})`,
+    );
+  }
+  if (step.pause !== undefined) checkPause(step.pause, `${path}.pause`, problems);
+  if (step.analysis !== undefined) checkAnalysis(step.analysis, `${path}.analysis`, problems);
+  if (step.setCanaryScale !== undefined && !hasRouter(routing)) {
+    problems.add(`${path}.setCanaryScale`, 'requires trafficRouting (without it the scale is the weight)');
+  }
+  for (const action of ['setHeaderRoute', 'setMirrorRoute'] as const) {
+    const route = step[action];
+    if (route === undefined) continue;
+    if (!hasRouter(routing)) problems.add(`${path}.${action}`, 'requires trafficRouting');
+    else if (!managed.has(route.name)) {
+      problems.add(
+        `${path}.${action}.name`,
+        `"${route.name}" must be listed in trafficRouting.managedRoutes`,
+      );
+    }
+  }
+  if (step.experiment !== undefined) {
+    const experiment = step.experiment;
+    const templateNames = new Set<string>();
+    experiment.templates.forEach((template, index) => {
+      const templatePath = `${path}.experiment.templates[${index}]`;
+      if (templateNames.has(template.name))
+        problems.add(`${templatePath}.name`, `duplicate name "${template.name}"`);
+      templateNames.add(template.name);
+      if (template.weight !== undefined && !hasRouter(routing)) {
+        problems.add(`${templatePath}.weight`, 'requires trafficRouting');
+      }
+    });
+    const analysisNames = new Set<string>();
+    (experiment.analyses ?? []).forEach((analysis, index) => {
+      const analysisPath = `${path}.experiment.analyses[${index}]`;
+      if (analysisNames.has(analysis.name))
+        problems.add(`${analysisPath}.name`, `duplicate name "${analysis.name}"`);
+      analysisNames.add(analysis.name);
+      checkArgs(analysis.args, `${analysisPath}.args`, problems);
+    });
+  }
+}
+
+function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Problems): void {
+  if (blueGreen.prePromotionAnalysis !== undefined) {
+    checkAnalysis(blueGreen.prePromotionAnalysis, `${path}.prePromotionAnalysis`, problems);
+  }
+  if (blueGreen.postPromotionAnalysis !== undefined) {
+    checkAnalysis(blueGreen.postPromotionAnalysis, `${path}.postPromotionAnalysis`, problems);
+  }
+}
+
+function checkAbTest(abTest: AbTestStrategy, path: string, problems: Problems): void {
+  const routing = abTest.trafficRouting;
+  if (routing.nginx === undefined && routing.gatewayAPI === undefined && routing.istio === undefined) {
+    problems.add(
+      `${path}.trafficRouting`,
+      'needs nginx, gatewayAPI or istio: sticky variants need a layer-7 router (smi cannot keep users on a variant)',
+    );
+  }
+  let previousB = 0;
+  (abTest.steps ?? []).forEach((step, index) => {
+    const stepPath = `${path}.steps[${index}]`;
+    if (step.pause !== undefined) checkPause(step.pause, `${stepPath}.pause`, problems);
+    if (step.analysis !== undefined) checkAnalysis(step.analysis, `${stepPath}.analysis`, problems);
+    if (step.setSplit !== undefined) {
+      const { b } = step.setSplit;
+      if (b < previousB) {
+        problems.add(
+          `${stepPath}.setSplit.b`,
+          `must not be lower than an earlier step's (${previousB}): splits only grow`,
+        );
+      }
+      if (b > abTest.split.b) {
+        problems.add(
+          `${stepPath}.setSplit.b`,
+          `must not exceed split.b (${abTest.split.b}), the split the test runs at`,
+        );
+      }
+      previousB = Math.max(previousB, b);
+    }
+  });
+  if (abTest.analysis !== undefined) {
+    checkAnalysis(abTest.analysis, `${path}.analysis`, problems);
+    const steps = abTest.steps ?? [];
+    const start = abTest.analysis.startingStep;
+    if (start !== undefined && steps.length > 0 && start >= steps.length) {
+      problems.add(
+        `${path}.analysis.startingStep`,
+        `must be less than the number of steps (${steps.length})`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun
+// ---------------------------------------------------------------------------------------------
+
+const PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}/g;
+const WHOLE_PLACEHOLDER = /^\{\{.+\}\}$/;
+const REGEX_CHARS = /[.*+?^${}()|[\]\\]/;
+
+/** Semantic errors of an analysis template or run that passed `validateResource`. Pure. */
+export function analysisSemanticErrors(
+  resource: AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun,
+): ValidationError[] {
+  const problems = new Problems(resource);
+  const { metrics, args } = resource.spec;
+  const declared = new Set((args ?? []).map((arg: Argument) => arg.name));
+  metrics.forEach((metric, index) => {
+    checkMetric(metric, `spec.metrics[${index}]`, declared, problems);
+  });
+  const names = new Set(metrics.map((metric) => metric.name));
+  for (const field of ['dryRun', 'measurementRetention'] as const) {
+    (resource.spec[field] ?? []).forEach(({ metricName }, index) => {
+      if (!REGEX_CHARS.test(metricName) && !names.has(metricName)) {
+        problems.add(`spec.${field}[${index}].metricName`, `no metric is named "${metricName}"`);
+      }
+    });
+  }
+  return problems.errors;
+}
+
+function countValue(count: IntOrString | undefined): number | undefined {
+  if (typeof count === 'number') return count;
+  if (count !== undefined && /^[0-9]+$/.test(count)) return Number(count);
+  return undefined;
+}
+
+function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
+  if (
+    typeof metric.count === 'string' &&
+    countValue(metric.count) === undefined &&
+    !WHOLE_PLACEHOLDER.test(metric.count)
+  ) {
+    problems.add(`${path}.count`, `must be an integer or an argument placeholder (got "${metric.count}")`);
+  }
+  const count = countValue(metric.count);
+  if (count !== undefined && count > 1 && metric.interval === undefined) {
+    problems.add(`${path}.interval`, 'is required when count is more than 1');
+  }
+  if (count !== undefined && count > 0) {
+    for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
+      const limit = metric[field];
+      if (limit !== undefined && limit > count) {
+        problems.add(`${path}.${field}`, `must not exceed count (${count})`);
+      }
+    }
+  }
+  const prometheus = metric.provider.prometheus;
+  if (
+    prometheus !== undefined &&
+    !/^https?:\/\//.test(prometheus.address) &&
+    !WHOLE_PLACEHOLDER.test(prometheus.address)
+  ) {
+    problems.add(
+      `${path}.provider.prometheus.address`,
+      `must be an http(s) URL (got "${prometheus.address}")`,
+    );
+  }
+  const web = metric.provider.web;
+  if (web !== undefined && !/^https?:\/\//.test(web.url) && !web.url.startsWith('{{')) {
+    problems.add(`${path}.provider.web.url`, `must be an http(s) URL (got "${web.url}")`);
+  }
+  const text = JSON.stringify(metric);
+  const missing = new Set<string>();
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const name = match[1];
+    if (name !== undefined && !declared.has(name)) missing.add(name);
+  }
+  for (const name of missing) {
+    problems.add(path, `uses {{args.${name}}} but spec.args declares no argument "${name}"`);
+  }
+}
