@@ -1,0 +1,503 @@
+/**
+ * The canary lifecycle as an xstate v5 machine, used as a pure function: the caller rebuilds a
+ * snapshot from `status` (`canaryMachine.resolveState`), sends one `OBSERVE` event per reconcile
+ * and reads back the next snapshot and the actions, which are only data (`{ type, params }`)
+ * naming what happened, for the caller to turn into Kubernetes Events.
+ *
+ * Everything happens in eventless (`always`) transitions: the observation stays the event for
+ * the whole macrostep, so one reconcile runs the lifecycle forward until nothing more can change
+ * for this observation (step done -> next step -> its pause starts...). Guards compare what is
+ * observed (the event) with what status records (the context) — levels, not edges — so feeding
+ * the result back with the same observation changes nothing: a reconcile is idempotent.
+ *
+ * No `after` timers: pauses and deadlines compare `event.now` with times kept in context.
+ *
+ * Two parallel regions:
+ * - `lifecycle`: healthy -> progressing <-> paused -> completing -> healthy, and aborted;
+ * - `hold`: running / heldByUser (`spec.paused`), which blocks every forward move of the lifecycle
+ *   (but not bookkeeping such as noticing a new version, and not an abort).
+ */
+import { and, assign, not, setup } from 'xstate';
+import type { StepKind } from './canary-steps.ts';
+
+export const Lifecycle = {
+  /** stable == current: nothing in flight (also the first deploy, scaling up). */
+  healthy: 'healthy',
+  /** Executing step `stepIndex` (not a pause). */
+  progressing: 'progressing',
+  /** At a pause step (status.controllerPause): timed, or until promoted. */
+  paused: 'paused',
+  /** Steps done or skipped: the canary goes to full size, then becomes stable. */
+  completing: 'completing',
+  /** status.abort: back to stable until retried or a new version arrives. */
+  aborted: 'aborted',
+} as const;
+export type Lifecycle = (typeof Lifecycle)[keyof typeof Lifecycle];
+
+export const Hold = { running: 'running', heldByUser: 'heldByUser' } as const;
+export type Hold = (typeof Hold)[keyof typeof Hold];
+
+// A type alias, not an interface: xstate's StateValue needs the implicit index signature.
+export type CanaryStateValue = {
+  lifecycle: Lifecycle;
+  hold: Hold;
+};
+
+/** What status records (rebuilt from status each reconcile). Times are epoch ms. */
+export interface CanaryContext {
+  currentPodHash: string | undefined;
+  stableRS: string | undefined;
+  stepIndex: number;
+  stepsHash: string | undefined;
+  /** Start of the CanaryPauseStep pause condition; undefined once an operator cleared it. */
+  pauseStartedAt: number | undefined;
+  controllerPause: boolean;
+  /** status.abort: the operator's (or the progress deadline's) request. */
+  abort: boolean;
+  /** When the abort was carried out; set = the machine is in `aborted`. */
+  abortedAt: number | undefined;
+  promoteFull: boolean;
+  /** Last progress (Progressing condition lastUpdateTime), for the progress deadline. */
+  lastProgressAt: number;
+}
+
+/** What one reconcile observed about step i. */
+export interface StepObservation {
+  kind: StepKind;
+  /** Length of a timed pause; undefined for `pause: {}` and other steps. */
+  pauseMs?: number;
+  /** A non-pause step's work is done (its replica targets are reached). */
+  done: boolean;
+}
+
+/** The one event per reconcile. */
+export interface CanaryObservation {
+  type: 'OBSERVE';
+  now: number;
+  /** Hash of the current pod template (the version the spec asks for). */
+  podHash: string;
+  /** Hash of the current steps. */
+  stepsHash: string;
+  steps: readonly StepObservation[];
+  /** spec.paused */
+  userPaused: boolean;
+  /** The current version is a recent stable one (spec.rollbackWindow): skip the steps. */
+  inRollbackWindow: boolean;
+  /** The current version's RS is at spec.replicas, all available. */
+  canaryFullyAvailable: boolean;
+  /** ReplicaSet counts moved forward since status was written. */
+  replicaProgress: boolean;
+  progressDeadlineMs: number;
+  progressDeadlineAbort: boolean;
+}
+
+/** Why the rollout was aborted. */
+export type AbortCause = 'operator' | 'progressDeadline';
+/** How a new version is handled. */
+export type VersionRoute = 'initial' | 'steps' | 'stable' | 'rollbackWindow';
+
+/**
+ * The custom actions the machine returns, one per thing that happened. They run nothing;
+ * `canary-events.ts` turns them into Kubernetes Events.
+ */
+export type CanaryEffect =
+  | { type: 'versionDetected'; params: { podHash: string; route: VersionRoute } }
+  | { type: 'stepsChanged'; params: { stepsHash: string } }
+  | { type: 'stepStarted'; params: { index: number } }
+  | { type: 'stepCompleted'; params: { index: number } }
+  | { type: 'pausedAtStep'; params: { index: number; until: number | undefined } }
+  | { type: 'pauseElapsed'; params: { index: number } }
+  | { type: 'pausePromoted'; params: { index: number } }
+  | { type: 'promotedFull'; params: { index: number } }
+  | { type: 'rolloutCompleted'; params: { podHash: string } }
+  | { type: 'rolloutAborted'; params: { index: number; cause: AbortCause } }
+  | { type: 'rolloutRetried'; params: Record<string, never> }
+  | { type: 'pausedByUser'; params: Record<string, never> }
+  | { type: 'resumedByUser'; params: Record<string, never> };
+export type CanaryEffectType = CanaryEffect['type'];
+
+type EffectParams<T extends CanaryEffectType> = Extract<CanaryEffect, { type: T }>['params'];
+/** The implementation of an effect in the machine: nothing, the caller interprets it. */
+const report =
+  <T extends CanaryEffectType>() =>
+  (_args: unknown, _params: EffectParams<T>): void =>
+    undefined;
+
+type GuardArgs = { context: CanaryContext; event: CanaryObservation };
+
+const currentStep = ({ context, event }: GuardArgs): StepObservation | undefined =>
+  event.steps[context.stepIndex];
+const pauseEnd = (args: GuardArgs): number | undefined => {
+  const pauseMs = currentStep(args)?.pauseMs;
+  const { pauseStartedAt } = args.context;
+  return pauseMs === undefined || pauseStartedAt === undefined ? undefined : pauseStartedAt + pauseMs;
+};
+
+const canarySetup = setup({
+  types: {
+    context: {} as CanaryContext,
+    events: {} as CanaryObservation,
+  },
+  guards: {
+    noStableYet: ({ context }) => context.stableRS === undefined,
+    isNewVersion: ({ context, event }) => event.podHash !== context.currentPodHash,
+    newVersionIsStable: ({ context, event }) =>
+      event.podHash !== context.currentPodHash && event.podHash === context.stableRS,
+    newVersionInRollbackWindow: ({ context, event }) =>
+      event.podHash !== context.currentPodHash && event.inRollbackWindow,
+    stepsChanged: ({ context, event }) => event.stepsHash !== context.stepsHash,
+    abortRequested: ({ context }) => context.abort && context.abortedAt === undefined,
+    retryRequested: ({ context }) => !context.abort,
+    promoteFullRequested: ({ context }) => context.promoteFull,
+    heldByUser: ({ event }) => event.userPaused,
+    stepsDone: ({ context, event }) => context.stepIndex >= event.steps.length,
+    atPauseStep: (args) => currentStep(args)?.kind === 'pause',
+    stepDone: (args) => currentStep(args)?.done === true,
+    notAtPauseStep: (args) => currentStep(args)?.kind !== 'pause',
+    pauseReleased: ({ context }) => context.controllerPause && context.pauseStartedAt === undefined,
+    pauseElapsed: (args) => {
+      const end = pauseEnd(args);
+      return end !== undefined && args.event.now >= end;
+    },
+    canaryFullyAvailable: ({ event }) => event.canaryFullyAvailable,
+    progressDeadlineAbort: ({ context, event }) =>
+      event.progressDeadlineAbort && event.now - context.lastProgressAt >= event.progressDeadlineMs,
+  },
+  actions: {
+    noteReplicaProgress: assign({
+      lastProgressAt: ({ context, event }) => (event.replicaProgress ? event.now : context.lastProgressAt),
+    }),
+    adoptAsStable: assign(({ event }) => ({
+      currentPodHash: event.podHash,
+      stableRS: event.podHash,
+      stepsHash: event.stepsHash,
+      stepIndex: event.steps.length,
+      lastProgressAt: event.now,
+    })),
+    recordNewVersion: assign(({ event }) => ({
+      currentPodHash: event.podHash,
+      stepsHash: event.stepsHash,
+      stepIndex: 0,
+      abort: false,
+      abortedAt: undefined,
+      promoteFull: false,
+      pauseStartedAt: undefined,
+      controllerPause: false,
+      lastProgressAt: event.now,
+    })),
+    skipRemainingSteps: assign({ stepIndex: ({ event }) => event.steps.length }),
+    recordStepsHash: assign({ stepsHash: ({ event }) => event.stepsHash }),
+    restartSteps: assign(({ event }) => ({
+      stepIndex: 0,
+      stepsHash: event.stepsHash,
+      lastProgressAt: event.now,
+    })),
+    advanceStep: assign(({ context, event }) => ({
+      stepIndex: context.stepIndex + 1,
+      lastProgressAt: event.now,
+    })),
+    startPause: assign(({ event }) => ({ pauseStartedAt: event.now, controllerPause: true })),
+    clearPause: assign({ pauseStartedAt: undefined, controllerPause: false }),
+    recordAbort: assign(({ event }) => ({ abort: true, abortedAt: event.now, stepIndex: 0 })),
+    clearAbort: assign(({ event }) => ({ abortedAt: undefined, stepIndex: 0, lastProgressAt: event.now })),
+    promoteToStable: assign(({ context, event }) => ({
+      stableRS: context.currentPodHash,
+      promoteFull: false,
+      lastProgressAt: event.now,
+    })),
+    noteResume: assign({ lastProgressAt: ({ event }) => event.now }),
+
+    versionDetected: report<'versionDetected'>(),
+    stepsChanged: report<'stepsChanged'>(),
+    stepStarted: report<'stepStarted'>(),
+    stepCompleted: report<'stepCompleted'>(),
+    pausedAtStep: report<'pausedAtStep'>(),
+    pauseElapsed: report<'pauseElapsed'>(),
+    pausePromoted: report<'pausePromoted'>(),
+    promotedFull: report<'promotedFull'>(),
+    rolloutCompleted: report<'rolloutCompleted'>(),
+    rolloutAborted: report<'rolloutAborted'>(),
+    rolloutRetried: report<'rolloutRetried'>(),
+    pausedByUser: report<'pausedByUser'>(),
+    resumedByUser: report<'resumedByUser'>(),
+  },
+});
+
+type StateConfig = Parameters<typeof canarySetup.createStateConfig>[0];
+/** One eventless transition of this machine, typed against its guards and actions. */
+type Transition = Extract<NonNullable<StateConfig['always']>, readonly unknown[]>[number];
+type TransitionAction = Extract<
+  NonNullable<Extract<Transition, { actions?: unknown }>['actions']>,
+  readonly unknown[]
+>[number];
+
+export const canaryMachine = canarySetup.createMachine({
+  id: 'canary',
+  type: 'parallel',
+  // A bug that made guards flip forever must fail the reconcile, not hang the controller.
+  options: { maxIterations: 10_000 },
+  context: {
+    currentPodHash: undefined,
+    stableRS: undefined,
+    stepIndex: 0,
+    stepsHash: undefined,
+    pauseStartedAt: undefined,
+    controllerPause: false,
+    abort: false,
+    abortedAt: undefined,
+    promoteFull: false,
+    lastProgressAt: 0,
+  },
+  on: {
+    OBSERVE: { actions: 'noteReplicaProgress' },
+  },
+  states: {
+    // `hold` comes first so that, in a microstep where both regions move, its effects (paused,
+    // resumed) are reported before the lifecycle's.
+    hold: {
+      initial: Hold.running,
+      states: {
+        [Hold.running]: {
+          always: {
+            guard: 'heldByUser',
+            target: Hold.heldByUser,
+            actions: { type: 'pausedByUser', params: {} },
+          },
+        },
+        [Hold.heldByUser]: {
+          always: {
+            guard: not('heldByUser'),
+            target: Hold.running,
+            actions: ['noteResume', { type: 'resumedByUser', params: {} }],
+          },
+        },
+      },
+    },
+    lifecycle: {
+      initial: Lifecycle.healthy,
+      states: {
+        [Lifecycle.healthy]: {
+          always: [
+            {
+              guard: 'noStableYet',
+              target: Lifecycle.healthy,
+              actions: [
+                'adoptAsStable',
+                {
+                  type: 'versionDetected',
+                  params: ({ event }) => ({ podHash: event.podHash, route: 'initial' }),
+                },
+              ],
+            },
+            ...onNewVersion(),
+            { guard: 'stepsChanged', actions: 'recordStepsHash' },
+          ],
+        },
+        [Lifecycle.progressing]: {
+          always: [
+            ...onNewVersion(),
+            ...onAbortRestartOrPromoteFull(),
+            { guard: and([not('heldByUser'), 'stepsDone']), target: Lifecycle.completing },
+            {
+              guard: and([not('heldByUser'), 'atPauseStep']),
+              target: Lifecycle.paused,
+              actions: [
+                'startPause',
+                {
+                  type: 'pausedAtStep',
+                  params: (args) => ({ index: args.context.stepIndex, until: pauseEnd(args) }),
+                },
+              ],
+            },
+            {
+              guard: and([not('heldByUser'), 'stepDone']),
+              target: Lifecycle.progressing,
+              reenter: true,
+              actions: completeStep(),
+            },
+            ...onProgressDeadlineAbort(),
+          ],
+        },
+        [Lifecycle.paused]: {
+          exit: 'clearPause',
+          always: [
+            ...onNewVersion(),
+            ...onAbortRestartOrPromoteFull(),
+            // Status says paused but the step is no pause (hand-edited status): just carry on.
+            { guard: 'notAtPauseStep', target: Lifecycle.progressing },
+            {
+              guard: and([not('heldByUser'), 'pauseReleased']),
+              target: Lifecycle.progressing,
+              actions: [
+                { type: 'pausePromoted', params: ({ context }) => ({ index: context.stepIndex }) },
+                ...completeStep(),
+              ],
+            },
+            {
+              guard: and([not('heldByUser'), 'pauseElapsed']),
+              target: Lifecycle.progressing,
+              actions: [
+                { type: 'pauseElapsed', params: ({ context }) => ({ index: context.stepIndex }) },
+                ...completeStep(),
+              ],
+            },
+          ],
+        },
+        [Lifecycle.completing]: {
+          always: [
+            ...onNewVersion(),
+            ...onAbortRequested(),
+            {
+              guard: and(['stepsChanged', not('promoteFullRequested')]),
+              target: Lifecycle.progressing,
+              actions: restartSteps(),
+            },
+            {
+              guard: and([not('heldByUser'), 'canaryFullyAvailable']),
+              target: Lifecycle.healthy,
+              actions: [
+                'promoteToStable',
+                {
+                  type: 'rolloutCompleted',
+                  params: ({ context }) => ({ podHash: context.currentPodHash ?? '' }),
+                },
+              ],
+            },
+            ...onProgressDeadlineAbort(),
+          ],
+        },
+        [Lifecycle.aborted]: {
+          always: [
+            ...onNewVersion(),
+            {
+              guard: 'retryRequested',
+              target: Lifecycle.progressing,
+              actions: [
+                'clearAbort',
+                { type: 'rolloutRetried', params: {} },
+                { type: 'stepStarted', params: { index: 0 } },
+              ],
+            },
+            { guard: 'stepsChanged', actions: 'recordStepsHash' },
+          ],
+        },
+      },
+    },
+  },
+});
+
+/*
+ * Transition lists shared by several lifecycle states. Order is priority: the first enabled
+ * transition wins.
+ */
+
+/** A new pod template: back to stable, straight to full (rollback window), or the steps from 0. */
+function onNewVersion(): Transition[] {
+  return [
+    {
+      guard: 'newVersionIsStable',
+      target: `#canary.lifecycle.${Lifecycle.healthy}`,
+      actions: [
+        'recordNewVersion',
+        'skipRemainingSteps',
+        { type: 'versionDetected', params: ({ event }) => ({ podHash: event.podHash, route: 'stable' }) },
+      ],
+    },
+    {
+      guard: 'newVersionInRollbackWindow',
+      target: `#canary.lifecycle.${Lifecycle.completing}`,
+      actions: [
+        'recordNewVersion',
+        'skipRemainingSteps',
+        {
+          type: 'versionDetected',
+          params: ({ event }) => ({ podHash: event.podHash, route: 'rollbackWindow' }),
+        },
+      ],
+    },
+    {
+      guard: 'isNewVersion',
+      target: `#canary.lifecycle.${Lifecycle.progressing}`,
+      reenter: true,
+      actions: [
+        'recordNewVersion',
+        { type: 'versionDetected', params: ({ event }) => ({ podHash: event.podHash, route: 'steps' }) },
+        { type: 'stepStarted', params: { index: 0 } },
+      ],
+    },
+  ];
+}
+
+function onAbortRequested(): Transition[] {
+  return [
+    {
+      guard: 'abortRequested',
+      target: `#canary.lifecycle.${Lifecycle.aborted}`,
+      actions: [
+        {
+          type: 'rolloutAborted',
+          params: ({ context }) => ({ index: context.stepIndex, cause: 'operator' }),
+        },
+        'recordAbort',
+      ],
+    },
+  ];
+}
+
+function onAbortRestartOrPromoteFull(): Transition[] {
+  return [
+    ...onAbortRequested(),
+    {
+      guard: 'stepsChanged',
+      target: `#canary.lifecycle.${Lifecycle.progressing}`,
+      reenter: true,
+      actions: restartSteps(),
+    },
+    {
+      guard: 'promoteFullRequested',
+      target: `#canary.lifecycle.${Lifecycle.completing}`,
+      actions: [
+        { type: 'promotedFull', params: ({ context }) => ({ index: context.stepIndex }) },
+        'skipRemainingSteps',
+      ],
+    },
+  ];
+}
+
+function onProgressDeadlineAbort(): Transition[] {
+  return [
+    {
+      guard: and([not('heldByUser'), 'progressDeadlineAbort']),
+      target: `#canary.lifecycle.${Lifecycle.aborted}`,
+      actions: [
+        {
+          type: 'rolloutAborted',
+          params: ({ context }) => ({ index: context.stepIndex, cause: 'progressDeadline' }),
+        },
+        'recordAbort',
+      ],
+    },
+  ];
+}
+
+function restartSteps(): TransitionAction[] {
+  return [
+    { type: 'stepsChanged', params: ({ event }) => ({ stepsHash: event.stepsHash }) },
+    'restartSteps',
+    { type: 'stepStarted', params: { index: 0 } },
+  ];
+}
+
+/** Step `stepIndex` is done: report it, move on, and report the next one starting (if any). */
+function completeStep(): TransitionAction[] {
+  return [
+    { type: 'stepCompleted', params: ({ context }) => ({ index: context.stepIndex }) },
+    'advanceStep',
+    {
+      type: 'stepStarted',
+      params: ({ context }) => ({ index: context.stepIndex }),
+    },
+  ];
+}
+
+export type CanaryMachine = typeof canaryMachine;

@@ -1,0 +1,102 @@
+/**
+ * Observe: turn what the shell saw (spec, status, ReplicaSets, now) into the one `OBSERVE`
+ * event of this reconcile. Every fact a guard needs is computed here, from the cluster alone;
+ * the machine compares it with what status records. Pure.
+ */
+import type { CanaryObservation, StepObservation } from './canary-machine.ts';
+import type { CanarySettings } from './canary-settings.ts';
+import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './canary-steps.ts';
+import { replicaCounts, replicasProgressed } from './progress.ts';
+import { targetsReached } from './replicas.ts';
+import type { ReplicaSetView, StrategyInput } from './types.ts';
+
+export function observeCanary(
+  input: StrategyInput,
+  settings: CanarySettings,
+  stableRS: string | undefined,
+): CanaryObservation {
+  const canaryView = findView(input.replicaSets, input.currentPodHash);
+  return {
+    type: 'OBSERVE',
+    now: input.now,
+    podHash: input.currentPodHash,
+    stepsHash: settings.stepsHash,
+    steps: settings.steps.map((step, index) =>
+      observeStep(input, settings, stableRS, index, stepKind(step, index)),
+    ),
+    userPaused: input.spec.paused === true,
+    inRollbackWindow: inRollbackWindow(
+      input.replicaSets,
+      input.currentPodHash,
+      stableRS,
+      settings.rollbackWindowRevisions,
+    ),
+    canaryFullyAvailable:
+      canaryView !== undefined &&
+      canaryView.specReplicas === settings.replicas &&
+      canaryView.availableReplicas >= settings.replicas,
+    replicaProgress: replicasProgressed(input.status, replicaCounts(input.replicaSets, input.currentPodHash)),
+    progressDeadlineMs: settings.progressDeadlineMs,
+    progressDeadlineAbort: settings.progressDeadlineAbort,
+  };
+}
+
+function observeStep(
+  input: StrategyInput,
+  settings: CanarySettings,
+  stableRS: string | undefined,
+  index: number,
+  kind: StepKind,
+): StepObservation {
+  const step = settings.steps[index] ?? {};
+  switch (kind) {
+    case StepKind.pause: {
+      const pauseMs = pauseDurationMs(step, index);
+      return pauseMs === undefined ? { kind, done: false } : { kind, pauseMs, done: false };
+    }
+    case StepKind.setWeight:
+    case StepKind.setCanaryScale: {
+      // Done when the canary and the stable are at the step's counts, with those pods available,
+      // and every other ReplicaSet is scaled down.
+      const targets = replicaTargetsAtStep(settings.steps, index, settings.replicas);
+      const wanted: Record<string, number> = { [input.currentPodHash]: targets.canary };
+      if (stableRS !== undefined) wanted[stableRS] = targets.stable;
+      return { kind, done: targetsReached(input.replicaSets, wanted) };
+    }
+    default:
+      // EXTENSION POINT: analysis, experiment, setHeaderRoute and setMirrorRoute complete at
+      // once until AnalysisRuns and traffic routers are wired in. Then `done` comes from the
+      // step's AnalysisRun phase (an optional `input.analysis` added to StrategyInput) or the
+      // router's acknowledgement, and a failed analysis becomes an abort.
+      return { kind, done: true };
+  }
+}
+
+/**
+ * spec.rollbackWindow: the current version is an older ReplicaSet than the stable one, and at
+ * most `revisions` ReplicaSets were created after it up to the stable one, so going back to it
+ * is a rollback to a recent known-good version and skips the steps. Revisions order ReplicaSets
+ * by creation (the shell reuses an existing RS without bumping its revision).
+ */
+export function inRollbackWindow(
+  views: readonly ReplicaSetView[],
+  currentPodHash: string,
+  stableRS: string | undefined,
+  revisions: number,
+): boolean {
+  if (revisions <= 0 || stableRS === undefined) return false;
+  const current = findView(views, currentPodHash);
+  const stable = findView(views, stableRS);
+  if (!current || !stable || current.revision >= stable.revision) return false;
+  const newerUpToStable = views.filter(
+    (view) => view.revision > current.revision && view.revision <= stable.revision,
+  ).length;
+  return newerUpToStable <= revisions;
+}
+
+export function findView(
+  views: readonly ReplicaSetView[],
+  hash: string | undefined,
+): ReplicaSetView | undefined {
+  return hash === undefined ? undefined : views.find((view) => view.hash === hash);
+}

@@ -1,0 +1,100 @@
+/**
+ * Desired ReplicaSet sizes for the canary lifecycle state the machine ended in. Pure.
+ *
+ * Without a traffic router the weight is the share of pods: the canary is scaled up first and
+ * the stable down after it, both within maxSurge / maxUnavailable (`planReplicaSetScaling`).
+ */
+import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './canary-machine.ts';
+import type { CanarySettings } from './canary-settings.ts';
+import { replicaTargetsAtStep } from './canary-steps.ts';
+import { planReplicaSetScaling } from './replicas.ts';
+import { delayedScaleDown } from './scale-down-delay.ts';
+import type { StrategyInput } from './types.ts';
+
+export interface ScalingDecision {
+  replicaSets: Record<string, number>;
+  scaleDownDeadlines: Record<string, number | null>;
+  /** Earliest pending scale-down deadline, if any. */
+  nextDeadline?: number;
+}
+
+export function canaryScaling(
+  input: StrategyInput,
+  settings: CanarySettings,
+  value: CanaryStateValue,
+  context: CanaryContext,
+): ScalingDecision {
+  // spec.paused holds every ReplicaSet where it is; an abort still goes through (it is the
+  // operator's emergency brake and must not wait for an unpause).
+  if (value.hold === Hold.heldByUser && value.lifecycle !== Lifecycle.aborted) {
+    return {
+      replicaSets: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.specReplicas])),
+      scaleDownDeadlines: {},
+    };
+  }
+  const canary = input.currentPodHash;
+  const stable = context.stableRS ?? canary;
+  const { replicas, steps } = settings;
+  const targets: Record<string, number> = {};
+  /** Hashes that leave service after a delay, with the delay. */
+  const delayed = new Map<string, number>();
+  let scaleUpFirst: string[] = [];
+
+  switch (value.lifecycle) {
+    case Lifecycle.healthy:
+      targets[stable] = replicas;
+      scaleUpFirst = [stable];
+      for (const view of input.replicaSets)
+        if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
+      break;
+    case Lifecycle.progressing:
+    case Lifecycle.paused: {
+      const step = replicaTargetsAtStep(steps, Math.min(context.stepIndex, steps.length - 1), replicas);
+      targets[canary] = step.canary;
+      targets[stable] = step.stable;
+      scaleUpFirst = [canary];
+      break;
+    }
+    case Lifecycle.completing:
+      targets[canary] = replicas;
+      targets[stable] = 0;
+      scaleUpFirst = [canary];
+      break;
+    case Lifecycle.aborted:
+      targets[stable] = replicas;
+      scaleUpFirst = [stable];
+      delayed.set(canary, settings.abortScaleDownDelayMs);
+      break;
+  }
+
+  const scaleDownDeadlines: Record<string, number | null> = {};
+  let nextDeadline: number | undefined;
+  for (const view of input.replicaSets) {
+    const delayMs = delayed.get(view.hash);
+    if (delayMs === undefined) continue;
+    const plan = delayedScaleDown(view, delayMs, input.now);
+    targets[view.hash] = plan.target;
+    if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
+    if (plan.pendingUntil !== undefined)
+      nextDeadline = Math.min(nextDeadline ?? plan.pendingUntil, plan.pendingUntil);
+  }
+
+  const replicaSets = planReplicaSetScaling({
+    replicas,
+    limits: settings.limits,
+    views: input.replicaSets,
+    targets,
+    scaleUpFirst,
+  });
+  // A deadline annotation is cleared once it has done its job (the RS is going to zero), or when
+  // the RS is back in service (it became the canary or stable again): a stale deadline must not
+  // scale it down later.
+  for (const view of input.replicaSets) {
+    if (view.scaleDownDeadline === undefined || view.hash in scaleDownDeadlines) continue;
+    const stillDelayed = delayed.has(view.hash) && (replicaSets[view.hash] ?? 0) > 0;
+    if (!stillDelayed) scaleDownDeadlines[view.hash] = null;
+  }
+  return nextDeadline === undefined
+    ? { replicaSets, scaleDownDeadlines }
+    : { replicaSets, scaleDownDeadlines, nextDeadline };
+}

@@ -1,0 +1,180 @@
+/**
+ * The status a canary reconcile writes: phase, a message in words, weights and conditions,
+ * derived from the machine's resulting state and what the ReplicaSets show. Nothing here reads
+ * the clock except through `input.now`, and nothing changes unless the state or the pods did,
+ * so the same observation produces the same status. Pure.
+ */
+import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './canary-machine.ts';
+import type { CanarySettings } from './canary-settings.ts';
+import { pauseDurationMs, replicaTargetsAtStep, stepLabel, weightAtStep } from './canary-steps.ts';
+import { statusFieldsFromContext } from './canary-snapshot.ts';
+import { findView } from './canary-observation.ts';
+import { ConditionReason } from './conditions.ts';
+import { replicaCounts } from './progress.ts';
+import { rolloutConditions, type ConditionSummary } from './rollout-conditions.ts';
+import { minAvailable } from './replicas.ts';
+import { compact } from './compact.ts';
+import { toIso } from './time.ts';
+import type { Phase, RolloutStatusView, StrategyInput } from './types.ts';
+
+export interface CanaryOutcome {
+  value: CanaryStateValue;
+  context: CanaryContext;
+}
+
+/** True when the rollout is moving on its own but has shown no progress for the deadline. */
+export function progressDeadlineExceeded(
+  outcome: CanaryOutcome,
+  settings: CanarySettings,
+  now: number,
+): boolean {
+  return isAdvancing(outcome) && now - outcome.context.lastProgressAt >= settings.progressDeadlineMs;
+}
+
+/** Progressing or completing, not held by the user: the states the progress deadline watches. */
+export function isAdvancing({ value }: CanaryOutcome): boolean {
+  return (
+    value.hold === Hold.running &&
+    (value.lifecycle === Lifecycle.progressing || value.lifecycle === Lifecycle.completing)
+  );
+}
+
+export function canaryStatus(
+  input: StrategyInput,
+  settings: CanarySettings,
+  outcome: CanaryOutcome,
+): RolloutStatusView {
+  const { value, context } = outcome;
+  const counts = replicaCounts(input.replicaSets, input.currentPodHash);
+  const deadlineExceeded = progressDeadlineExceeded(outcome, settings, input.now);
+  const phase = canaryPhase(input, settings, outcome, deadlineExceeded);
+  const conditions = rolloutConditions(
+    input.status.conditions,
+    {
+      phase,
+      aborted: value.lifecycle === Lifecycle.aborted,
+      deadlineExceeded,
+      pausedBy: pausedBy(settings, outcome),
+      completed: value.lifecycle === Lifecycle.healthy,
+      currentPodHash: input.currentPodHash,
+      stableRS: context.stableRS,
+      lastProgressAt: context.lastProgressAt,
+      progressDeadlineMs: settings.progressDeadlineMs,
+      availableReplicas: counts.availableReplicas,
+      minAvailable: minAvailable(settings.replicas, settings.limits),
+    },
+    input.now,
+  );
+  return compact({
+    ...input.status,
+    phase,
+    message: canaryMessage(input, settings, outcome, deadlineExceeded),
+    observedGeneration: input.generation,
+    ...statusFieldsFromContext(context, input.status),
+    ...counts,
+    canary: { ...input.status.canary, weights: reportedWeights(settings, outcome) },
+    conditions,
+  });
+}
+
+/** Weights as the steps declare them (with no router the pods approximate them). */
+function reportedWeights(
+  settings: CanarySettings,
+  { value, context }: CanaryOutcome,
+): { canary: number; stable: number } {
+  let canary = 0;
+  if (value.lifecycle === Lifecycle.completing) canary = 100;
+  else if (value.lifecycle === Lifecycle.progressing || value.lifecycle === Lifecycle.paused) {
+    canary = weightAtStep(settings.steps, context.stepIndex);
+  }
+  return { canary, stable: 100 - canary };
+}
+
+function canaryPhase(
+  input: StrategyInput,
+  settings: CanarySettings,
+  { value, context }: CanaryOutcome,
+  deadlineExceeded: boolean,
+): Phase {
+  if (value.lifecycle === Lifecycle.aborted || deadlineExceeded) return 'Degraded';
+  if (value.hold === Hold.heldByUser || value.lifecycle === Lifecycle.paused) return 'Paused';
+  if (value.lifecycle !== Lifecycle.healthy) return 'Progressing';
+  return isSettled(input, settings, context.stableRS) ? 'Healthy' : 'Progressing';
+}
+
+function canaryMessage(
+  input: StrategyInput,
+  settings: CanarySettings,
+  outcome: CanaryOutcome,
+  deadlineExceeded: boolean,
+): string {
+  const message = lifecycleMessage(input, settings, outcome);
+  if (outcome.value.lifecycle === Lifecycle.aborted) return message;
+  if (outcome.value.hold === Hold.heldByUser) return `Paused by user (spec.paused): ${message}`;
+  if (deadlineExceeded) {
+    return `ProgressDeadlineExceeded: no progress for ${settings.progressDeadlineMs / 1000}s. ${message}`;
+  }
+  return message;
+}
+
+/** What the lifecycle state is doing, in words, with the pod counts it waits for. */
+function lifecycleMessage(
+  input: StrategyInput,
+  settings: CanarySettings,
+  { value, context }: CanaryOutcome,
+): string {
+  const { replicas, steps } = settings;
+  const canary = input.currentPodHash;
+  const stable = context.stableRS ?? canary;
+  const available = (hash: string): number => findView(input.replicaSets, hash)?.availableReplicas ?? 0;
+  const at = stepLabel(steps, context.stepIndex);
+  switch (value.lifecycle) {
+    case Lifecycle.aborted:
+      return (
+        `RolloutAborted: update to ${canary} aborted; stable ${stable} has ${available(stable)}/${replicas} available. ` +
+        'Set status.abort=false to retry'
+      );
+    case Lifecycle.healthy:
+      return isSettled(input, settings, stable)
+        ? `Healthy: ${replicas}/${replicas} replicas of ${stable} available`
+        : `Scaling ${stable} to ${replicas} replicas: ${available(stable)}/${replicas} available`;
+    case Lifecycle.paused: {
+      const pauseMs = pauseDurationMs(steps[context.stepIndex] ?? {}, context.stepIndex);
+      return pauseMs === undefined || context.pauseStartedAt === undefined
+        ? `Paused at ${at}: promote to continue`
+        : `Paused at ${at} until ${toIso(context.pauseStartedAt + pauseMs)}`;
+    }
+    case Lifecycle.progressing: {
+      const targets = replicaTargetsAtStep(steps, context.stepIndex, replicas);
+      const stableNow = findView(input.replicaSets, stable)?.specReplicas ?? 0;
+      return (
+        `${at}: waiting for canary ${canary} at ${available(canary)}/${targets.canary} available ` +
+        `and stable ${stable} at ${targets.stable} (now ${stableNow})`
+      );
+    }
+    case Lifecycle.completing:
+      return `Promoting ${canary} to all ${replicas} replicas: ${available(canary)}/${replicas} available`;
+  }
+}
+
+/** The stable RS is at spec.replicas with all of them available. */
+function isSettled(input: StrategyInput, settings: CanarySettings, stable: string | undefined): boolean {
+  const view = findView(input.replicaSets, stable);
+  return (
+    view !== undefined &&
+    view.specReplicas === settings.replicas &&
+    view.availableReplicas >= settings.replicas
+  );
+}
+
+function pausedBy(settings: CanarySettings, { value, context }: CanaryOutcome): ConditionSummary['pausedBy'] {
+  if (value.hold === Hold.heldByUser)
+    return { reason: ConditionReason.PausedByUser, message: 'Paused by user (spec.paused)' };
+  if (value.lifecycle === Lifecycle.paused) {
+    return {
+      reason: ConditionReason.CanaryPauseStep,
+      message: `Paused at ${stepLabel(settings.steps, context.stepIndex)}`,
+    };
+  }
+  return undefined;
+}
