@@ -31,7 +31,8 @@ export default defineConfig(
   },
   {
     files: ['strategies/**/*.ts', 'analysis/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    // Tests may start local servers; providers are the one place in analysis/ that does I/O.
+    ignores: ['**/*.test.ts', 'analysis/providers/**'],
     rules: {
       // The pure core does no I/O and reads no clock: time is an input.
       'no-restricted-imports': [

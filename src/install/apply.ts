@@ -3,19 +3,24 @@ import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
   KubernetesObjectApi,
+  loadAllYaml,
   PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { loadAll } from 'js-yaml';
 
-/** Every object in the YAML files of a directory (multi-document files allowed), in file order. */
+/**
+ * Every object in the YAML files of a directory (multi-document files allowed), in file order.
+ * Loaded through the client's own YAML loader: it turns wire names such as
+ * `x-kubernetes-int-or-string` into the model's property names, which the client's serializer
+ * expects; objects parsed with plain js-yaml would silently lose those fields when sent.
+ */
 export function readManifests(dir: string): KubernetesObject[] {
   const files = readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
     .sort();
   return files.flatMap((file) =>
-    loadAll(readFileSync(join(dir, file), 'utf8')).filter(
+    (loadAllYaml(readFileSync(join(dir, file), 'utf8')) as unknown[]).filter(
       (doc): doc is KubernetesObject => typeof doc === 'object' && doc !== null && 'kind' in doc,
     ),
   );

@@ -22,7 +22,7 @@ progress() {
   local what=$1 n=0
   while IFS= read -r line; do
     case "$line" in
-      *": "*|*error*|*cannot*) printf '%s\n' "$line" >&2 ;;
+      *": "*) printf '%s\n' "$line" >&2 ;; # compiler errors and go: messages
       *) n=$((n + 1)); if ((n % 100 == 0)); then log "$what: $n packages compiled"; fi ;;
     esac
   done

@@ -89,7 +89,6 @@ export async function up(): Promise<PlaneState> {
     `--service-account-private-key-file=${layout.saKey}`,
     '--leader-elect=false',
     '--node-monitor-grace-period=40s',
-    '--controllers=*,-nodeipam,-nodelifecycle',
   ]);
   startDetached('kube-scheduler', bin(state, 'kube-scheduler'), [
     `--kubeconfig=${layout.kubeconfig}`,
