@@ -342,8 +342,8 @@ export function uniqueListOf<I extends z.ZodType<object>>(
   return withCel(listOf(item, maxItems), [
     {
       rule: `self.all(x, self.exists_one(y, y.${key} == x.${key}))`,
+      // No `reason: FieldValueDuplicate`: the API server would then print "Duplicate value" and drop the message.
       message: `${what} must be unique`,
-      reason: 'FieldValueDuplicate',
       holds: (self) =>
         new Set(self.map((entry) => (entry as Record<string, unknown>)[key])).size === self.length,
     },

@@ -3,12 +3,8 @@
  * `crds.test.ts` fails when the checked-in files differ from what this would write.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { renderCrdFiles } from './crds.ts';
-
-/** The repository's `crds/` directory. */
-export const CRDS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crds');
+import { join } from 'node:path';
+import { CRDS_DIR, renderCrdFiles } from './crds.ts';
 
 function main(): void {
   const files = renderCrdFiles();

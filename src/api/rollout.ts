@@ -388,16 +388,14 @@ export const CanaryStrategy = withCel(
       analysis: RolloutAnalysisBackground.optional(),
       scaleDownDelaySeconds: nonNegativeInt()
         .optional()
-        .describe('With trafficRouting: keep the old stable pods this long after the switch (default 30).'),
+        .describe('Keep the old stable pods this long after the switch (default 30).'),
       abortScaleDownDelaySeconds: nonNegativeInt()
         .optional()
-        .describe(
-          'With trafficRouting: keep the canary pods this long after an abort (default 30; 0 = keep).',
-        ),
+        .describe('Keep the canary pods this long after an abort (default 30; 0 = keep).'),
       dynamicStableScale: z
         .boolean()
         .optional()
-        .describe('With trafficRouting: scale the stable ReplicaSet down as the canary weight grows.'),
+        .describe('Requires trafficRouting: scale the stable ReplicaSet down as the canary weight grows.'),
     })
     .describe('Canary: shift traffic step by step, gated on pauses and analyses.'),
   [

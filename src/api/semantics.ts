@@ -209,13 +209,11 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
         problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
     }
   } else {
-    const needsRouter = [
-      ['scaleDownDelaySeconds', canary.scaleDownDelaySeconds],
-      ['abortScaleDownDelaySeconds', canary.abortScaleDownDelaySeconds],
-      ['dynamicStableScale', canary.dynamicStableScale === true ? true : undefined],
-    ] as const;
-    for (const [field, value] of needsRouter) {
-      if (value !== undefined) problems.add(`${path}.${field}`, 'can only be used with trafficRouting');
+    // Unlike Argo Rollouts, scaleDownDelaySeconds and abortScaleDownDelaySeconds also apply
+    // without a router (the old ReplicaSet keeps its pods for the delay); only dynamic stable
+    // scaling needs a router, since without one the replica ratio is the traffic weight.
+    if (canary.dynamicStableScale === true) {
+      problems.add(`${path}.dynamicStableScale`, 'can only be used with trafficRouting');
     }
   }
   if (canary.dynamicStableScale === true && canary.scaleDownDelaySeconds !== undefined) {

@@ -169,13 +169,13 @@ function resolveRef(ref: string, ctx: Context, path: string): { name: string; sc
 }
 
 /** Merges `allOf` branches (objects) into one node. */
-function mergeAllOf(node: Json, path: string): Json {
+function mergeAllOf(node: Json, ctx: Context, path: string): Json {
   const { allOf, ...rest } = node;
   if (!Array.isArray(allOf)) return node;
   let merged: Json = rest;
   for (const branch of allOf) {
     if (!isObject(branch)) throw new CrdSchemaError(path, 'allOf branch is not a schema');
-    merged = mergeInto(merged, branch, path);
+    merged = mergeInto(merged, derefRaw(branch, ctx, path), path);
   }
   return merged;
 }
@@ -312,9 +312,7 @@ function normalizeUnion(node: Json, ctx: Context, path: string): Json {
     const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = node;
     return { ...mergeInto(rest, nonNull[0], path), nullable: true };
   }
-  const resolved = nonNull.map((branch) =>
-    typeof branch.$ref === 'string' ? inlineRef(branch, ctx, path) : branch,
-  );
+  const resolved = nonNull.map((branch) => derefRaw(branch, ctx, path));
   const scalar = flattenScalarUnion(node, resolved, ctx, path);
   if (scalar !== undefined) return scalar;
   if (resolved.every((branch) => branch.type === 'object' || isObject(branch.properties))) {
@@ -323,28 +321,11 @@ function normalizeUnion(node: Json, ctx: Context, path: string): Json {
   throw new CrdSchemaError(path, 'this union cannot be expressed in a structural schema');
 }
 
-function inlineRef(node: Json, ctx: Context, path: string): Json {
+/** One level of `$ref` resolution, without normalizing (to look at a union or allOf branch). */
+function derefRaw(node: Json, ctx: Context, path: string): Json {
+  if (typeof node.$ref !== 'string') return node;
   const { $ref, ...siblings } = node;
-  const { name, schema } = resolveRef(String($ref), ctx, path);
-  ctx.resolving.push(name);
-  try {
-    // Resolve nested refs inside the definition while the name is on the stack.
-    const inlined = normalizeRaw(schema, ctx, path);
-    return { ...inlined, ...siblings };
-  } finally {
-    ctx.resolving.pop();
-  }
-}
-
-/**
- * First pass on one node: resolve `$ref`, merge `allOf`, then recurse via `normalize`. Returns
- * plain JSON (not yet ordered) so it can be merged further.
- */
-function normalizeRaw(input: Json, ctx: Context, path: string): Json {
-  let node: Json = input;
-  if (typeof node.$ref === 'string') node = inlineRef(node, ctx, path);
-  if (Array.isArray(node.allOf)) node = mergeAllOf(node, path);
-  return node;
+  return { ...resolveRef($ref, ctx, path).schema, ...siblings };
 }
 
 function normalizeType(node: Json, path: string): Json {
@@ -364,18 +345,20 @@ function normalizeType(node: Json, path: string): Json {
   return result;
 }
 
-/** zod's implied integer bounds carry no information; turn them into a format. */
+/**
+ * zod's implied integer bounds (safe-integer range, int32 range) carry no information beyond the
+ * format, which `zodToCrdSchema` records from the zod check; drop them.
+ */
 function normalizeIntegerBounds(node: Json): void {
   if (node.type !== 'integer') return;
   const safe = node.minimum === Number.MIN_SAFE_INTEGER || node.maximum === Number.MAX_SAFE_INTEGER;
   if (node.minimum === Number.MIN_SAFE_INTEGER) delete node.minimum;
   if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum;
-  const int32 = node.minimum === INT32_MIN || node.maximum === INT32_MAX;
-  if (node.minimum === INT32_MIN) delete node.minimum;
-  if (node.maximum === INT32_MAX) delete node.maximum;
-  if (node.format === undefined) {
-    if (int32) node.format = 'int32';
-    else if (safe) node.format = 'int64';
+  // z.number().int() leaves no format on the schema, only the safe-integer bounds.
+  if (safe && node.format === undefined) node.format = 'int64';
+  if (node.format === 'int32') {
+    if (node.minimum === INT32_MIN) delete node.minimum;
+    if (node.maximum === INT32_MAX) delete node.maximum;
   }
 }
 
@@ -389,7 +372,18 @@ function finish(node: Json): CrdSchema {
 }
 
 function normalize(input: Json, ctx: Context, path: string): CrdSchema {
-  let node = normalizeRaw(input, ctx, path);
+  if (typeof input.$ref === 'string') {
+    // Inline the definition; it stays on the stack while its whole subtree is normalized.
+    const { $ref, ...siblings } = input;
+    const { name, schema } = resolveRef($ref, ctx, path);
+    ctx.resolving.push(name);
+    try {
+      return normalize({ ...schema, ...siblings }, ctx, path);
+    } finally {
+      ctx.resolving.pop();
+    }
+  }
+  let node = Array.isArray(input.allOf) ? mergeAllOf(input, ctx, path) : input;
   if (Array.isArray(node.anyOf) || Array.isArray(node.oneOf)) node = normalizeUnion(node, ctx, path);
   if (node.not !== undefined) throw new CrdSchemaError(path, '`not` is not supported');
   if (node.uniqueItems === true)
@@ -455,9 +449,33 @@ export function toStructuralSchema(jsonSchema: Json): CrdSchema {
   return normalize(jsonSchema, ctx, '');
 }
 
+interface FormatDef {
+  format?: unknown;
+  checks?: { _zod: { def: { format?: unknown } } }[];
+}
+
+/** `int32` / `safeint` from a zod number schema (`z.int32()` or a `.int()` check), if any. */
+function integerFormat(schema: z.core.$ZodType): unknown {
+  const def = schema._zod.def as FormatDef;
+  return (
+    def.format ?? def.checks?.map((check) => check._zod.def.format).find((format) => format !== undefined)
+  );
+}
+
 /** A zod schema as a structural CRD schema node. */
 export function zodToCrdSchema(schema: z.ZodType): CrdSchema {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'throw' });
+  const json = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'throw',
+    override: ({ zodSchema, jsonSchema }) => {
+      // Keep the integer width zod knows (z.int32() / z.int()) as an OpenAPI format.
+      if (jsonSchema.type !== 'integer' || jsonSchema.format !== undefined) return;
+      const format = integerFormat(zodSchema);
+      if (format === 'int32') jsonSchema.format = 'int32';
+      else if (format === 'safeint') jsonSchema.format = 'int64';
+    },
+  });
   return toStructuralSchema(json);
 }
 

@@ -93,10 +93,12 @@ function describeType(value: unknown): string {
 
 /** A short message for one zod issue (zod's defaults are generic). */
 function issueDetail(issue: Issue, input: unknown): string {
+  const received = valueAt(input, issue.path);
+  const typeLike =
+    issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union';
+  if (typeLike && received === undefined) return 'required field is missing';
   switch (issue.code) {
     case 'invalid_type': {
-      const received = valueAt(input, issue.path);
-      if (received === undefined) return 'required field is missing';
       const expected = issue.expected === 'int' ? 'integer' : issue.expected;
       return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected} (got ${describeType(received)})`;
     }
@@ -136,11 +138,10 @@ function unionDetail(issue: Extract<Issue, { code: 'invalid_union' }>): string {
       }
     }
   }
-  if (expected.size > 0)
-    return `must be ${[...expected].map((type) => `a ${type}`).join(' or ')}`.replace(
-      'a integer',
-      'an integer',
-    );
+  if (expected.has('number') && expected.has('string') && expected.size === 2) {
+    return 'must be an integer or a string such as "25%"';
+  }
+  if (expected.size > 0) return `must be one of the types: ${[...expected].join(', ')}`;
   return issue.message;
 }
 
