@@ -61,6 +61,13 @@ describe('validateMetrics', () => {
     ]);
   });
 
+  it('rejects a web jsonPath outside the supported subset', () => {
+    const web = metric({ provider: { web: { url: 'http://x', jsonPath: '{$.items[*].ok}' } } });
+    expect(validateMetrics({ metrics: [web] })[0]).toMatch(
+      /^metrics\[success-rate\]\.provider\.web\.jsonPath: unsupported JSONPath .* wildcards/,
+    );
+  });
+
   it('requires exactly one provider', () => {
     expect(validateMetrics({ metrics: [metric({ provider: {} })] })).toEqual([
       'metrics[success-rate].provider: set exactly one of prometheus, web, job (found 0)',

@@ -2,13 +2,14 @@
  * Checks a template's or run's metrics before any measurement, so a bad template is rejected
  * with a message naming the metric and field instead of failing halfway through a rollout. Pure.
  *
- * Covers what the CRD schema cannot: CEL conditions, durations and counts after argument
+ * Covers what the CRD schema cannot: CEL conditions, the web provider's jsonPath, durations and counts after argument
  * substitution, and Argo's cross-field rules (count > 1 needs an interval; count must leave room
  * for failureLimit, inconclusiveLimit and consecutiveSuccessLimit).
  */
 import type { DryRun, MeasurementRetention, MetricInput } from '../src/api/analysis.ts';
 import { InvalidSpecError } from '../strategies/invalid-spec.ts';
 import { compileCondition } from './conditions.ts';
+import { parseJsonPath } from './json-path.ts';
 import { ALL_METRICS, effectiveCount, initialDelayMs, intervalMs, metricLimits } from './metric-spec.ts';
 
 const PROVIDER_KINDS = ['prometheus', 'web', 'job'] as const;
@@ -66,6 +67,11 @@ function validateMetric(metric: MetricInput): string[] {
     if (expression === undefined) continue;
     const compiled = compileCondition(expression);
     if (!compiled.ok) problems.push(`${at(name)}: ${compiled.error}`);
+  }
+  const jsonPath = metric.provider.web?.jsonPath;
+  if (jsonPath !== undefined) {
+    const parsed = parseJsonPath(jsonPath);
+    if (!parsed.ok) problems.push(`${at('provider.web.jsonPath')}: ${parsed.error}`);
   }
   const providers = PROVIDER_KINDS.filter((kind) => metric.provider[kind] !== undefined);
   if (providers.length !== 1) {
