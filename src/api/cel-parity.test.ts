@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- tests edit manifests as plain JSON */
 /**
  * The CEL rules in the CRDs and their TypeScript twins (`holds`, run by `validateResource`) must
  * agree. This evaluates the CRD's CEL with a CEL interpreter the way the API server does
@@ -40,7 +41,8 @@ function celValue(schema: CrdSchema, value: unknown): unknown {
   ) {
     return BigInt(value);
   }
-  if (Array.isArray(value)) return value.map((item) => (schema.items ? celValue(schema.items, item) : item));
+  if (Array.isArray(value))
+    return (value as unknown[]).map((item) => (schema.items ? celValue(schema.items, item) : item));
   if (!isRecord(value)) return value;
   const result: Record<string, unknown> = {};
   if (schema.properties !== undefined) {
