@@ -68,6 +68,25 @@ describe('validateMetrics', () => {
     );
   });
 
+  it('checks range query times and step', () => {
+    const prometheus = (rangeQuery: { start: string; end: string; step: string }) =>
+      metric({ provider: { prometheus: { address: 'http://p', query: 'up', rangeQuery } } });
+    expect(
+      validateMetrics({
+        metrics: [prometheus({ start: "now() - duration('5m')", end: 'now()', step: '1m' })],
+      }),
+    ).toEqual([]);
+    const problems = validateMetrics({
+      metrics: [prometheus({ start: 'now() -', end: 'later', step: 'often' })],
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(
+      /^metrics\[success-rate\]\.provider\.prometheus\.rangeQuery\.start: Unexpected token/,
+    );
+    expect(problems[1]).toMatch(/rangeQuery\.end: Unknown variable: later/);
+    expect(problems[2]).toMatch(/rangeQuery\.step/);
+  });
+
   it('requires exactly one provider', () => {
     expect(validateMetrics({ metrics: [metric({ provider: {} })] })).toEqual([
       'metrics[success-rate].provider: set exactly one of prometheus, web, job (found 0)',

@@ -2,7 +2,8 @@
  * Checks a template's or run's metrics before any measurement, so a bad template is rejected
  * with a message naming the metric and field instead of failing halfway through a rollout. Pure.
  *
- * Covers what the CRD schema cannot: CEL conditions, the web provider's jsonPath, durations and counts after argument
+ * Covers what the CRD schema cannot: CEL conditions, the web provider's jsonPath, range query
+ * times, durations and counts after argument
  * substitution, and Argo's cross-field rules (count > 1 needs an interval; count must leave room
  * for failureLimit, inconclusiveLimit and consecutiveSuccessLimit).
  */
@@ -10,6 +11,8 @@ import type { DryRun, MeasurementRetention, MetricInput } from '../src/api/analy
 import { InvalidSpecError } from '../strategies/invalid-spec.ts';
 import { compileCondition } from './conditions.ts';
 import { parseJsonPath } from './json-path.ts';
+import { evaluateTimeExpression } from './time-expression.ts';
+import { parseDurationMs } from '../strategies/duration.ts';
 import { ALL_METRICS, effectiveCount, initialDelayMs, intervalMs, metricLimits } from './metric-spec.ts';
 
 const PROVIDER_KINDS = ['prometheus', 'web', 'job'] as const;
@@ -72,6 +75,15 @@ function validateMetric(metric: MetricInput): string[] {
   if (jsonPath !== undefined) {
     const parsed = parseJsonPath(jsonPath);
     if (!parsed.ok) problems.push(`${at('provider.web.jsonPath')}: ${parsed.error}`);
+  }
+  const range = metric.provider.prometheus?.rangeQuery;
+  if (range !== undefined) {
+    for (const bound of ['start', 'end'] as const) {
+      // Any instant will do: this only checks that the expression yields a time.
+      const outcome = evaluateTimeExpression(range[bound], 0);
+      if (!outcome.ok) problems.push(`${at(`provider.prometheus.rangeQuery.${bound}`)}: ${outcome.error}`);
+    }
+    collect(() => parseDurationMs(range.step, at('provider.prometheus.rangeQuery.step')));
   }
   const providers = PROVIDER_KINDS.filter((kind) => metric.provider[kind] !== undefined);
   if (providers.length !== 1) {
