@@ -297,7 +297,9 @@ export const canaryMachine = canarySetup.createMachine({
           always: [
             ...onNewVersion(),
             ...onAbortRestartOrPromoteFull(),
-            { guard: and([not('heldByUser'), 'stepsDone']), target: Lifecycle.completing },
+            // Not held back by spec.paused: it is bookkeeping (the hold keeps the pods as they are),
+            // and status with the index past the last step reads back as completing.
+            { guard: 'stepsDone', target: Lifecycle.completing },
             {
               guard: and([not('heldByUser'), 'atPauseStep']),
               target: Lifecycle.paused,

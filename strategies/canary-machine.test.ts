@@ -1,0 +1,349 @@
+/**
+ * Model-based tests of the canary machine: every reachable state of a small abstract world is
+ * explored with `xstate/graph`, and on every edge we check what the design relies on:
+ * - state lives in status: the lifecycle state is exactly what `lifecycleFromContext` reads back
+ *   from the recorded context, so rebuilding the snapshot from status loses nothing;
+ * - a reconcile is a fixpoint: sending the same observation again changes nothing and reports
+ *   nothing;
+ * - every transition of the machine is taken somewhere.
+ */
+import {
+  createActor,
+  transition,
+  type ActorLogic,
+  type AnyTransitionDefinition,
+  type SnapshotFrom,
+} from 'xstate';
+import { getAdjacencyMap, getShortestPaths, type AdjacencyMap } from 'xstate/graph';
+import { describe, expect, it } from 'vitest';
+import {
+  Hold,
+  Lifecycle,
+  canaryMachine,
+  type CanaryContext,
+  type CanaryObservation,
+  type StepObservation,
+} from './canary-machine.ts';
+import { lifecycleFromContext } from './canary-snapshot.ts';
+import { effectsOf } from './canary-events.ts';
+
+type Snapshot = SnapshotFrom<typeof canaryMachine>;
+
+/** Two instants: T0, and T1 long enough after it for the 10 s pause and the 60 s deadline. */
+const T0 = 1_000_000;
+const T1 = T0 + 600_000;
+const VERSIONS = ['v1', 'v2', 'v3'] as const;
+const STEP_HASHES = ['steps-a', 'steps-b'] as const;
+
+/** The model's steps: setWeight, a timed pause, a pause until promoted. */
+function steps(done: boolean): StepObservation[] {
+  return [
+    { kind: 'setWeight', done },
+    { kind: 'pause', pauseMs: 10_000, done: false },
+    { kind: 'pause', done: false },
+  ];
+}
+
+/** A reconcile in the model: optionally an operator's status patch, then one observation. */
+interface ModelEvent {
+  type: 'RECONCILE';
+  label: string;
+  operator?: Partial<CanaryContext>;
+  observation: CanaryObservation;
+}
+
+/** What a reconcile observes when nothing changed in the world since `snapshot`. */
+function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
+  return {
+    type: 'OBSERVE',
+    now,
+    podHash: snapshot.context.currentPodHash ?? 'v1',
+    stepsHash: snapshot.context.stepsHash ?? STEP_HASHES[0],
+    steps: steps(false),
+    userPaused: snapshot.value.hold === Hold.heldByUser,
+    inRollbackWindow: false,
+    canaryFullyAvailable: false,
+    replicaProgress: false,
+    progressDeadlineMs: 60_000,
+    progressDeadlineAbort: false,
+  };
+}
+
+const nextOf = <T extends string>(values: readonly T[], value: string | undefined): T =>
+  values[(values.indexOf(value as T) + 1) % values.length] ?? values[0] ?? (value as T);
+
+/** Everything that can happen between two reconciles in the model world. */
+function modelEvents(snapshot: Snapshot): ModelEvent[] {
+  const quiet = quietObservation(snapshot);
+  const event = (
+    label: string,
+    observation: Partial<CanaryObservation>,
+    operator?: Partial<CanaryContext>,
+  ): ModelEvent => ({
+    type: 'RECONCILE',
+    label,
+    observation: { ...quiet, ...observation },
+    ...(operator ? { operator } : {}),
+  });
+  const { stepIndex, currentPodHash, stableRS } = snapshot.context;
+  const promotable = stepIndex < steps(false).length && currentPodHash !== stableRS;
+  return [
+    event('nothing changed', {}),
+    event('time passes', { now: T1 }),
+    event('step replica targets reached', { steps: steps(true) }),
+    event('canary fully available', { canaryFullyAvailable: true }),
+    event('pods progress later', { now: T1, replicaProgress: true }),
+    event('new version', { podHash: nextOf(VERSIONS, snapshot.context.currentPodHash) }),
+    event('rollback within window', {
+      podHash: nextOf(VERSIONS, snapshot.context.currentPodHash),
+      inRollbackWindow: true,
+    }),
+    event('steps edited', { stepsHash: nextOf(STEP_HASHES, snapshot.context.stepsHash) }),
+    event('spec.paused toggled', { userPaused: !quiet.userPaused }),
+    event('stalled past deadline (abort on deadline)', { now: T1, progressDeadlineAbort: true }),
+    event('operator: abort', {}, { abort: true }),
+    event('operator: retry', {}, { abort: false }),
+    event('operator: promote (pause condition cleared)', {}, { pauseStartedAt: undefined }),
+    event('operator: promote --full', {}, { promoteFull: true }),
+    // What `promote` writes when no pause condition is left: the step index moves on.
+    // (only mid-rollout, as the CLI does).
+    ...(promotable ? [event('operator: promote (step index bumped)', {}, { stepIndex: stepIndex + 1 })] : []),
+    // A status restored without currentPodHash (e.g. from a backup): the machine must recover.
+    ...(snapshot.value.lifecycle === Lifecycle.healthy
+      ? [event('status restored without currentPodHash', {}, { currentPodHash: undefined })]
+      : []),
+  ];
+}
+
+/**
+ * The controller's view of a reconcile: the operator's patch lands in status, the snapshot is
+ * rebuilt from status (as every reconcile does), then the machine runs.
+ */
+function rebuiltFromStatus(snapshot: Snapshot, event: ModelEvent): Snapshot {
+  const context = { ...snapshot.context, ...event.operator };
+  return canaryMachine.resolveState({
+    value: { hold: snapshot.value.hold, lifecycle: lifecycleFromContext(context, steps(false).length) },
+    context,
+  });
+}
+
+function reconcileInModel(snapshot: Snapshot, event: ModelEvent): Snapshot {
+  return transition(canaryMachine, rebuiltFromStatus(snapshot, event), event.observation)[0];
+}
+
+const modelLogic = {
+  transition: (snapshot: Snapshot, event: ModelEvent) => reconcileInModel(snapshot, event),
+  getInitialSnapshot: () => initialSnapshot,
+  getPersistedSnapshot: (snapshot: Snapshot) => snapshot,
+} as unknown as ActorLogic<Snapshot, ModelEvent>;
+
+/** A fresh Rollout: empty status. */
+const initialSnapshot: Snapshot = canaryMachine.resolveState({
+  value: { hold: Hold.running, lifecycle: Lifecycle.healthy },
+  context: {
+    currentPodHash: undefined,
+    stableRS: undefined,
+    stepIndex: 0,
+    stepsHash: undefined,
+    pauseStartedAt: undefined,
+    controllerPause: false,
+    abort: false,
+    abortedAt: undefined,
+    promoteFull: false,
+    lastProgressAt: T0,
+  },
+});
+
+/**
+ * States are told apart by value and context, except when progress was last seen: keeping it
+ * would multiply the state space without adding behaviour the events do not already cover
+ * (the deadline is exercised from the first state of each kind reached, which saw progress at T0).
+ */
+const serializeState = (snapshot: Snapshot): string => {
+  const { lastProgressAt: _lastProgressAt, ...context } = snapshot.context;
+  return JSON.stringify({ value: snapshot.value, context });
+};
+const traversal = {
+  events: modelEvents,
+  fromState: initialSnapshot,
+  serializeState,
+  serializeEvent: (event: ModelEvent) => event.label,
+};
+
+interface Edge {
+  state: Snapshot;
+  event: ModelEvent;
+  next: Snapshot;
+}
+const adjacency: AdjacencyMap<Snapshot, ModelEvent> = getAdjacencyMap<Snapshot, ModelEvent, undefined>(
+  modelLogic,
+  traversal,
+);
+/** Object.values for records keyed by xstate's branded strings (which Object.values types as any). */
+const valuesOf = <K extends string, V>(record: Record<K, V>): V[] =>
+  (Object.keys(record) as K[]).map((key) => record[key]);
+const vertices = valuesOf(adjacency);
+const edges: Edge[] = vertices.flatMap(({ state, transitions }) =>
+  valuesOf(transitions).map(({ event, state: next }) => ({ state, event, next })),
+);
+
+/** Every transition definition of the machine, eventless or not. */
+function allTransitions(): AnyTransitionDefinition[] {
+  const found: AnyTransitionDefinition[] = [];
+  const visit = (node: typeof canaryMachine.root): void => {
+    found.push(...(node.always ?? []), ...Object.values(node.on).flat());
+    for (const child of Object.values(node.states)) visit(child);
+  };
+  visit(canaryMachine.root);
+  return found;
+}
+
+function describeTransition(definition: AnyTransitionDefinition): string {
+  const guard = definition.guard ? JSON.stringify(definition.guard) : 'always';
+  return `${definition.source.id} --${definition.eventType || 'always'} [${guard}]--> ${
+    definition.target?.map((node) => node.id).join(',') ?? '(self)'
+  }`;
+}
+
+// The exploration runs tens of thousands of transitions: give the slow CI machine room.
+describe('canary machine, explored exhaustively', () => {
+  it('reaches every lifecycle state, held and not', () => {
+    const reached = new Set(vertices.map(({ state }) => `${state.value.lifecycle}/${state.value.hold}`));
+    for (const lifecycle of Object.values(Lifecycle)) {
+      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
+    }
+    expect(Object.keys(adjacency).length).toBeGreaterThan(100);
+  });
+
+  it('keeps the lifecycle state readable from status in every reachable state', () => {
+    for (const { state } of vertices) {
+      expect(lifecycleFromContext(state.context, steps(false).length), serializeState(state)).toBe(
+        state.value.lifecycle,
+      );
+    }
+  });
+
+  it(
+    'is a fixpoint: the same observation again changes nothing and reports nothing',
+    { timeout: 60_000 },
+    () => {
+      for (const { state, event, next } of edges) {
+        const [again, actions] = transition(canaryMachine, next, event.observation);
+        expect(serializeState(again), `${serializeState(state)} + ${event.label}`).toBe(serializeState(next));
+        expect(effectsOf(actions)).toEqual([]);
+      }
+    },
+  );
+
+  it('takes every transition of the machine', { timeout: 60_000 }, () => {
+    const taken = new Set<AnyTransitionDefinition>();
+    for (const { state, event } of edges) {
+      const actor = createActor(canaryMachine, {
+        snapshot: rebuiltFromStatus(state, event),
+        inspect: (inspection) => {
+          if (inspection.type === '@xstate.microstep') for (const t of inspection._transitions) taken.add(t);
+        },
+      });
+      actor.start();
+      actor.send(event.observation);
+      actor.stop();
+    }
+    const missed = allTransitions()
+      .filter((definition) => !taken.has(definition))
+      .map(describeTransition);
+    expect(missed).toEqual([]);
+  });
+});
+
+interface Path {
+  state: Snapshot;
+  steps: { state: Snapshot; event: ModelEvent }[];
+}
+
+describe('canary machine, shortest paths', () => {
+  const paths: Path[] = getShortestPaths(modelLogic, traversal);
+
+  /** A path's steps start with xstate's init step; the reconciles are the rest. */
+  const reconciles = (path: Path): ModelEvent[] => path.steps.slice(1).map((step) => step.event);
+  const labelsOf = (path: Path | undefined) => (path ? reconciles(path).map((e) => e.label) : []);
+
+  it('reaches each completed, aborted and paused state through operator-visible steps', () => {
+    const labels = (state: Snapshot) =>
+      labelsOf(paths.find((path) => serializeState(path.state) === serializeState(state)));
+    const firstIn = (lifecycle: string) =>
+      paths.find((path) => path.state.value.lifecycle === lifecycle)?.state;
+    const completed = paths.find(
+      (path) =>
+        path.state.value.lifecycle === Lifecycle.healthy &&
+        path.state.context.stableRS !== undefined &&
+        path.state.context.stableRS !== 'v1',
+    );
+    expect(labelsOf(completed)).toEqual([
+      'nothing changed', // first deploy: v1 becomes stable
+      'rollback within window', // v2 arrives, inside the window: straight to full
+      'canary fully available',
+    ]);
+    const aborted = firstIn(Lifecycle.aborted);
+    const toAborted = aborted ? labels(aborted) : [];
+    expect(toAborted.slice(0, 2)).toEqual(['nothing changed', 'new version']);
+    expect(['operator: abort', 'stalled past deadline (abort on deadline)']).toContain(toAborted[2]);
+    const paused = firstIn(Lifecycle.paused);
+    expect(paused && labels(paused)).toEqual([
+      'nothing changed',
+      'new version',
+      'step replica targets reached',
+    ]);
+  });
+
+  it('replays every path with the pure transition to the same state', { timeout: 60_000 }, () => {
+    for (const path of paths) {
+      let state = initialSnapshot;
+      for (const event of reconciles(path)) state = reconcileInModel(state, event);
+      expect(serializeState(state)).toBe(serializeState(path.state));
+    }
+  });
+});
+
+describe('canary machine, single transitions', () => {
+  it('returns effects as data without running anything', () => {
+    const healthy = reconcileInModel(initialSnapshot, modelEvents(initialSnapshot)[0] as ModelEvent);
+    const [next, actions] = transition(canaryMachine, healthy, {
+      ...quietObservation(healthy),
+      podHash: 'v2',
+    });
+    expect(next.value).toEqual({ hold: Hold.running, lifecycle: Lifecycle.progressing });
+    expect(effectsOf(actions)).toEqual([
+      expect.objectContaining({ type: 'versionDetected', params: { podHash: 'v2', route: 'steps' } }),
+      expect.objectContaining({ type: 'stepStarted', params: { index: 0 } }),
+    ]);
+  });
+
+  it('runs a whole chain of steps in one reconcile when each is already satisfied', () => {
+    const healthy = reconcileInModel(initialSnapshot, modelEvents(initialSnapshot)[0] as ModelEvent);
+    const observation: CanaryObservation = {
+      ...quietObservation(healthy),
+      podHash: 'v2',
+      steps: [
+        { kind: 'setWeight', done: true },
+        { kind: 'analysis', done: true },
+        { kind: 'pause', pauseMs: 0, done: false },
+        { kind: 'setWeight', done: false },
+      ],
+    };
+    const [next, actions] = transition(canaryMachine, healthy, observation);
+    expect(next.value.lifecycle).toBe(Lifecycle.progressing);
+    expect(next.context.stepIndex).toBe(3);
+    expect(effectsOf(actions).map((effect) => effect.type)).toEqual([
+      'versionDetected',
+      'stepStarted',
+      'stepCompleted',
+      'stepStarted',
+      'stepCompleted',
+      'stepStarted',
+      'pausedAtStep',
+      'pauseElapsed',
+      'stepCompleted',
+      'stepStarted',
+    ]);
+  });
+});
