@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { reconcileStrategy } from './index.ts';
+import type { StrategyInput } from './types.ts';
+
+const base: StrategyInput = {
+  generation: 1,
+  spec: { replicas: 2, strategy: {} },
+  status: {},
+  currentPodHash: 'v1',
+  replicaSets: [
+    { hash: 'v1', revision: 1, specReplicas: 0, replicas: 0, readyReplicas: 0, availableReplicas: 0 },
+  ],
+  now: Date.parse('2024-01-01T00:00:00Z'),
+};
+
+describe('reconcileStrategy', () => {
+  it('runs a rolling update for strategy.rolling (and for no strategy)', () => {
+    expect(
+      reconcileStrategy({ ...base, spec: { replicas: 2, strategy: { rolling: {} } } }).replicaSets,
+    ).toEqual({ v1: 2 });
+    expect(reconcileStrategy(base).replicaSets).toEqual({ v1: 2 });
+  });
+
+  it('runs the canary for strategy.canary', () => {
+    const decision = reconcileStrategy({
+      ...base,
+      spec: { replicas: 2, strategy: { canary: { steps: [{ setWeight: 50 }] } } },
+    });
+    expect(decision.status).toMatchObject({
+      stableRS: 'v1',
+      currentStepIndex: 1,
+      currentStepHash: expect.any(String),
+    });
+  });
+
+  it('says blue-green and A/B tests are not implemented yet', () => {
+    expect(() => reconcileStrategy({ ...base, spec: { strategy: { blueGreen: {} } } })).toThrow(
+      'spec.strategy.blueGreen: the blue-green strategy is not implemented yet',
+    );
+    expect(() => reconcileStrategy({ ...base, spec: { strategy: { abTest: {} } } })).toThrow(
+      /abTest.*not implemented yet/,
+    );
+  });
+});
