@@ -235,8 +235,9 @@ export const ObjectMeta = z.looseObject({
   uid: z.string().optional(),
   generation: z.number().int().optional(),
   resourceVersion: z.string().optional(),
-  creationTimestamp: z.string().optional(),
-  deletionTimestamp: z.string().optional(),
+  // `kubectl create --dry-run -o yaml` writes creationTimestamp: null.
+  creationTimestamp: z.string().nullable().optional(),
+  deletionTimestamp: z.string().nullable().optional(),
   finalizers: z.array(z.string()).optional(),
   ownerReferences: z.array(ownerReference).optional(),
 });

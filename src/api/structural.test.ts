@@ -97,6 +97,15 @@ describe('celBoundViolations', () => {
     ]);
   });
 
+  it('does not count has() as reading a string', () => {
+    const schema = rooted({
+      type: 'object',
+      properties: { a: { type: 'string' }, b: { type: 'string' } },
+      'x-kubernetes-validations': [{ rule: 'has(self.a) != has(self.b)', message: 'm' }],
+    });
+    expect(celBoundViolations(schema)).toEqual([]);
+  });
+
   it('accepts bounded lists', () => {
     const schema = rooted({
       type: 'array',

@@ -411,7 +411,17 @@ function normalize(input: Json, ctx: Context, path: string): CrdSchema {
     node[PRESERVE_UNKNOWN] = true;
   }
   if (node[PRESERVE_UNKNOWN] !== true) node[PRESERVE_UNKNOWN] = undefined;
-  return finish({ ...node, ...recurseChildren(node, ctx, path) });
+  const children = recurseChildren(node, ctx, path);
+  // `properties: {}` next to preserve-unknown-fields says nothing (z.looseObject({})).
+  if (
+    node[PRESERVE_UNKNOWN] === true &&
+    isObject(children.properties) &&
+    Object.keys(children.properties).length === 0
+  ) {
+    children.properties = undefined;
+    node.properties = undefined;
+  }
+  return finish({ ...node, ...children });
 }
 
 function recurseChildren(node: Json, ctx: Context, path: string): Json {

@@ -40,6 +40,13 @@ describe('validateResource accepts', () => {
     ).toMatchObject({ backoffLimit: 0 });
   });
 
+  it('metadata as kubectl --dry-run writes it (creationTimestamp: null)', () => {
+    const manifest = fixture('rollout-rolling.yaml');
+    manifest.metadata.creationTimestamp = null;
+    manifest.spec.template.metadata.creationTimestamp = null;
+    expect(validateResource(manifest).ok).toBe(true);
+  });
+
   it('a status as the controller writes it', () => {
     const manifest = fixture('rollout-canary.yaml');
     manifest.status = {
