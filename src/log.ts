@@ -54,7 +54,7 @@ function errorReplacer(_key: string, value: unknown): unknown {
 /** Human text for an error from the Kubernetes client (its body is a JSON string). */
 export function describeError(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && 'body' in err) {
-    const { code, body } = err as { code: unknown; body: unknown };
+    const { code, body } = err;
     let message = typeof body === 'string' ? body : JSON.stringify(body);
     try {
       const parsed = JSON.parse(message) as { message?: string };
@@ -70,7 +70,7 @@ export function describeError(err: unknown): string {
 /** The HTTP status code of a Kubernetes client error, if it has one. */
 export function statusCode(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = err.code;
     return typeof code === 'number' ? code : undefined;
   }
   return undefined;

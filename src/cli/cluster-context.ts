@@ -40,8 +40,8 @@ export class ClusterContext {
       })) as RolloutObject;
     } catch (err) {
       if (statusCode(err) === 404)
-        throw new Error(`rollout "${name}" not found in namespace "${this.namespace}"`);
-      throw new Error(`reading rollout "${name}": ${describeError(err)}`);
+        throw new Error(`rollout "${name}" not found in namespace "${this.namespace}"`, { cause: err });
+      throw new Error(`reading rollout "${name}": ${describeError(err)}`, { cause: err });
     }
   }
 

@@ -46,14 +46,10 @@ function table(rows: string[][]): string[] {
   );
 }
 
-/**
- * The `get rollout` view: phase and message, the step list with the current step marked,
- * weights, and every ReplicaSet with its revision, role and pod counts. Pure: rendering only.
- */
-export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[]): string {
-  const status = rollout.status ?? {};
+type Status = NonNullable<RolloutObject['status']>;
+
+function summaryLines(rollout: RolloutObject, status: Status, replicaSets: V1ReplicaSet[]): string[] {
   const steps = rollout.spec.strategy.canary?.steps ?? [];
-  const stepIndex = status.currentStepIndex ?? 0;
   const lines = [
     `Name:         ${rollout.metadata.name}`,
     `Namespace:    ${rollout.metadata.namespace}`,
@@ -64,45 +60,53 @@ export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[
   if (rollout.spec.strategy.canary) {
     const weights = status.canary?.weights;
     lines.push(
-      `Step:         ${Math.min(stepIndex, steps.length)}/${steps.length}`,
+      `Step:         ${Math.min(status.currentStepIndex ?? 0, steps.length)}/${steps.length}`,
       `Weights:      canary ${weights?.canary ?? 0}%, stable ${weights?.stable ?? 100}%`,
     );
   }
   const current = replicaSets.find((rs) => hashOf(rs) === status.currentPodHash);
-  lines.push(
-    `Revision:     ${current ? revisionOf(current) : '?'}`,
-    `Replicas:     desired ${rollout.spec.replicas ?? 1}, current ${status.replicas ?? 0}, updated ${
-      status.updatedReplicas ?? 0
-    }, ready ${status.readyReplicas ?? 0}, available ${status.availableReplicas ?? 0}`,
-  );
-  if (status.source?.revision) {
-    lines.push(
-      `Source:       ${status.source.repository ?? ''} ${status.source.path ?? ''} @ ${status.source.revision}`,
-    );
+  const counts = [
+    `desired ${rollout.spec.replicas ?? 1}`,
+    `current ${status.replicas ?? 0}`,
+    `updated ${status.updatedReplicas ?? 0}`,
+    `ready ${status.readyReplicas ?? 0}`,
+    `available ${status.availableReplicas ?? 0}`,
+  ];
+  lines.push(`Revision:     ${current ? revisionOf(current) : '?'}`, `Replicas:     ${counts.join(', ')}`);
+  const source = status.source;
+  if (source?.revision) {
+    lines.push(`Source:       ${source.repository ?? ''} ${source.path ?? ''} @ ${source.revision}`);
   }
-  if (steps.length > 0) {
-    lines.push('', 'Steps:');
-    steps.forEach((step, i) => {
-      const mark =
-        i < stepIndex ? '✔' : i === stepIndex && status.stableRS !== status.currentPodHash ? '→' : ' ';
-      lines.push(`  ${mark} ${String(i).padStart(2)}  ${describeStep(step)}`);
-    });
-  }
-  const sorted = [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a));
-  lines.push('', 'ReplicaSets:');
+  return lines;
+}
+
+/** The step list: done steps ticked, the current one marked with an arrow while a rollout runs. */
+function stepLines(rollout: RolloutObject, status: Status): string[] {
+  const steps = rollout.spec.strategy.canary?.steps ?? [];
+  if (steps.length === 0) return [];
+  const index = status.currentStepIndex ?? 0;
+  const running = status.stableRS !== status.currentPodHash;
+  return [
+    '',
+    'Steps:',
+    ...steps.map((step, i) => {
+      const mark = i < index ? '✔' : i === index && running ? '→' : ' ';
+      return `  ${mark} ${String(i).padStart(2)}  ${describeStep(step)}`;
+    }),
+  ];
+}
+
+function replicaSetLines(status: Status, replicaSets: V1ReplicaSet[]): string[] {
+  const role = (hash: string) => {
+    if (hash === status.stableRS) return 'stable';
+    return hash === status.currentPodHash ? 'canary' : 'old';
+  };
   const rows = [['REVISION', 'NAME', 'ROLE', 'DESIRED', 'CURRENT', 'READY', 'AVAILABLE', 'IMAGES']];
-  for (const rs of sorted) {
-    const hash = hashOf(rs);
-    const roles = [
-      hash === status.stableRS ? 'stable' : '',
-      hash === status.currentPodHash && hash !== status.stableRS ? 'canary' : '',
-    ]
-      .filter(Boolean)
-      .join(',');
+  for (const rs of [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))) {
     rows.push([
       String(revisionOf(rs)),
       rs.metadata?.name ?? '',
-      roles || 'old',
+      role(hashOf(rs)),
       String(rs.spec?.replicas ?? 0),
       String(rs.status?.replicas ?? 0),
       String(rs.status?.readyReplicas ?? 0),
@@ -110,8 +114,22 @@ export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[
       images(rs),
     ]);
   }
-  lines.push(...table(rows).map((l) => `  ${l}`));
-  return lines.join('\n') + '\n';
+  return ['', 'ReplicaSets:', ...table(rows).map((l) => `  ${l}`)];
+}
+
+/**
+ * The `get rollout` view: phase and message, the step list with the current step marked,
+ * weights, and every ReplicaSet with its revision, role and pod counts. Pure: rendering only.
+ */
+export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[]): string {
+  const status = rollout.status ?? {};
+  return (
+    [
+      ...summaryLines(rollout, status, replicaSets),
+      ...stepLines(rollout, status),
+      ...replicaSetLines(status, replicaSets),
+    ].join('\n') + '\n'
+  );
 }
 
 /** `list rollouts`: one line per Rollout, the columns kubectl's printer columns show. */

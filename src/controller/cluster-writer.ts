@@ -71,10 +71,9 @@ export function countingWriter(
 ): ClusterWriter {
   const wrapped = {} as Record<keyof ClusterWriter, unknown>;
   for (const method of Object.keys(inner) as (keyof ClusterWriter)[]) {
-    const fn = inner[method] as (...args: unknown[]) => Promise<unknown>;
     wrapped[method] = (...args: unknown[]) => {
       onWrite(method);
-      return fn(...args);
+      return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
     };
   }
   return wrapped as ClusterWriter;

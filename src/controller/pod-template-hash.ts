@@ -24,7 +24,7 @@ export function podTemplateHash(template: unknown, collisionCount = 0): string {
 
 function safeEncode(digits: string): string {
   let out = '';
-  for (let i = 0; i < digits.length; i++) out += alphanums[digits.charCodeAt(i) % alphanums.length];
+  for (let i = 0; i < digits.length; i++) out += alphanums.charAt(digits.charCodeAt(i) % alphanums.length);
   return out;
 }
 
@@ -45,7 +45,8 @@ export function canonicalJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`);
     return `{${entries.join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  // JSON.stringify returns undefined for undefined (its type does not say so)
+  return value === undefined ? 'null' : JSON.stringify(value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -116,7 +116,7 @@ async function ensureCurrentReplicaSet(
   } catch (err) {
     // The cache may lag behind a ReplicaSet this controller created a moment ago: retry later.
     if (statusCode(err) === 409)
-      throw new Error(`ReplicaSet ${body.metadata?.name ?? ''} exists but is not cached yet`);
+      throw new Error(`ReplicaSet ${body.metadata?.name ?? ''} exists but is not cached yet`, { cause: err });
     throw err;
   }
 }
@@ -127,9 +127,12 @@ async function applyReplicaSets(
   decision: StrategyDecision,
   deps: ReconcileDeps,
 ): Promise<void> {
-  // Scale up before scaling down, so a crash between two writes never leaves fewer pods than desired.
+  // Scale down before scaling up, as a Deployment does: the strategy only removes available pods
+  // within the maxUnavailable budget, so down-first never dips below it, while up-first would
+  // briefly ask for more pods than maxSurge allows. A crash between the writes leaves fewer
+  // pods, never too many, and the next reconcile finishes the move.
   const ordered = [...replicaSets].sort(
-    (a, b) => scaleDelta(b, decision) - scaleDelta(a, decision) || hashOf(a).localeCompare(hashOf(b)),
+    (a, b) => scaleDelta(a, decision) - scaleDelta(b, decision) || hashOf(a).localeCompare(hashOf(b)),
   );
   for (const rs of ordered) {
     const hash = hashOf(rs);

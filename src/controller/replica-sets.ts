@@ -23,15 +23,17 @@ export function revisionOf(rs: V1ReplicaSet): number {
 export function replicaSetView(rs: V1ReplicaSet): ReplicaSetView {
   const deadline = rs.metadata?.annotations?.[annotations.scaleDownDeadline];
   const deadlineMs = deadline ? Date.parse(deadline) : NaN;
-  // Counts in status are only trustworthy once the RS controller has seen this generation.
-  const current = (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0);
+  // Status counts are used even when the ReplicaSet controller has not yet seen the latest
+  // spec: they describe pods that exist. Reporting 0 instead would tell the strategy those pods
+  // are unavailable, and unavailable pods are free to remove: a rolling update would then dip
+  // below maxUnavailable. The strategy caps availability at spec.replicas itself.
   return {
     hash: hashOf(rs),
     revision: revisionOf(rs),
     specReplicas: rs.spec?.replicas ?? 0,
     replicas: rs.status?.replicas ?? 0,
-    readyReplicas: current ? (rs.status?.readyReplicas ?? 0) : 0,
-    availableReplicas: current ? (rs.status?.availableReplicas ?? 0) : 0,
+    readyReplicas: rs.status?.readyReplicas ?? 0,
+    availableReplicas: rs.status?.availableReplicas ?? 0,
     ...(Number.isNaN(deadlineMs) ? {} : { scaleDownDeadline: deadlineMs }),
   };
 }
@@ -67,10 +69,18 @@ export function newReplicaSet(rollout: RolloutObject, hash: string, revision: nu
       replicas: 0,
       minReadySeconds: rollout.spec.minReadySeconds ?? 0,
       selector: {
-        ...rollout.spec.selector,
         matchLabels: { ...(rollout.spec.selector.matchLabels ?? {}), [podTemplateHashLabel]: hash },
+        ...(rollout.spec.selector.matchExpressions
+          ? { matchExpressions: rollout.spec.selector.matchExpressions }
+          : {}),
       },
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+      template: {
+        metadata: {
+          ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+          labels,
+        },
+        ...(template.spec ? { spec: template.spec } : {}),
+      },
     },
   };
 }

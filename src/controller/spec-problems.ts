@@ -13,8 +13,8 @@ export function specProblems(
   service: (name: string) => V1Service | undefined,
 ): string[] {
   const validated = validateResource({ apiVersion: 'bellwether.dev/v1alpha1', kind: 'Rollout', ...rollout });
-  if (!validated.ok) return validated.errors.map((e) => `${e.path}: ${e.message}`);
-  const problems = semanticErrors(validated.value).map((e) => `${e.path}: ${e.message}`);
+  if (!validated.ok) return validated.errors.map((e) => `${e.path}: ${e.detail}`);
+  const problems = semanticErrors(validated.value).map((e) => `${e.path}: ${e.detail}`);
   const canary = rollout.spec.strategy.canary;
   for (const [field, name] of [
     ['spec.strategy.canary.canaryService', canary?.canaryService],

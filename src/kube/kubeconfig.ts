@@ -15,6 +15,7 @@ export function loadKubeConfig(flagPath?: string, context?: string): KubeConfig 
     } catch (err) {
       throw new Error(
         `kubeconfig ${path} could not be read: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
   } else if (process.env.KUBERNETES_SERVICE_HOST) {

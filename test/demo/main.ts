@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const example = readManifests(join(repoRoot, 'deploy', 'examples')).filter((o) =>
     ['Service', 'Rollout'].includes(o.kind ?? ''),
   );
-  for (const obj of example) obj.metadata = { ...obj.metadata, namespace };
+  for (const obj of example) (obj.metadata ??= {}).namespace = namespace;
   await applyObjects(kc, example, 'bellwether-demo');
   const ctx = new ClusterContext(kc, namespace);
   say('Applied deploy/examples/canary.yaml; waiting for the first version to be Healthy...');

@@ -46,12 +46,17 @@ describe('canary rollout', () => {
       availableByImage(c, ns.name, name),
       desiredByImage(c, ns.name, name),
     ]);
-    const strip = (m: Record<string, number>) =>
-      Object.fromEntries(Object.entries(m).filter(([, n]) => n > 0));
-    return JSON.stringify(strip(available)) === JSON.stringify(expected) &&
-      JSON.stringify(strip(desired)) === JSON.stringify(expected)
-      ? true
-      : undefined;
+    // compare as sorted entries without zeros: the ReplicaSet list order is not stable
+    const canonical = (m: Record<string, number>) =>
+      JSON.stringify(
+        Object.entries(m)
+          .filter(([, n]) => n > 0)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
+    if (canonical(available) === canonical(expected) && canonical(desired) === canonical(expected))
+      return true;
+    // thrown, not returned: eventually() reports the last error, so a timeout shows what was seen
+    throw new Error(`available ${canonical(available)}, desired ${canonical(desired)}`);
   };
 
   it('advances 1/4 -> 3/2 -> paused -> promoted to 5 new pods, old scaled down after the delay', async () => {

@@ -25,41 +25,52 @@ describe('rolling update and invalid input', () => {
   const phase = async (name: string) => (await getRollout(c, ns.name, name)).status?.phase;
 
   it('honours maxUnavailable at every observed moment of a rolling update', async () => {
+    // minReadySeconds slows each pod's availability to a pace the sampler can watch
     await createRollout(
       c,
       ns.name,
       canaryRollout('roll', 'r:1', {
         replicas: 6,
+        minReadySeconds: 1,
         strategy: { rolling: { maxSurge: 1, maxUnavailable: 1 } },
       }),
     );
     await eventually('Healthy', async () => ((await phase('roll')) === 'Healthy' ? true : undefined));
-    expect((await bellwether(kubeconfig, ['set', 'image', 'roll', 'app=r:2', '-n', ns.name])).code).toBe(0);
 
-    // Sample Ready pods (what a Service would route to) until the update is done.
-    const samples: number[] = [];
+    // Sample available pods (what the ReplicaSets report) from before the change until it is done.
+    const samples: { available: number; pods: number }[] = [];
     let done = false;
-    const deadline = Date.now() + 90_000;
-    while (!done && Date.now() < deadline) {
-      const pods = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=roll' });
-      const ready = pods.items.filter(
-        (p) =>
-          !p.metadata?.deletionTimestamp &&
-          p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
-      );
-      samples.push(ready.length);
-      const ro = await getRollout(c, ns.name, 'roll');
-      const sets = await replicaSetsOf(c, ro);
-      const newRs = sets.find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'r:2');
-      done =
-        ro.status?.phase === 'Healthy' &&
-        ro.status.stableRS === ro.status.currentPodHash &&
-        (newRs?.status?.availableReplicas ?? 0) === 6;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const sampler = (async () => {
+      const deadline = Date.now() + 120_000;
+      while (!done && Date.now() < deadline) {
+        const ro = await getRollout(c, ns.name, 'roll');
+        const sets = await replicaSetsOf(c, ro);
+        const available = sets.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
+        // maxSurge bounds the pods asked for (spec), as for a Deployment; pods still terminating may linger
+        const pods = sets.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+        samples.push({ available, pods });
+        const newRs = sets.find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'r:2');
+        done =
+          ro.status?.phase === 'Healthy' &&
+          ro.status.stableRS === ro.status.currentPodHash &&
+          (newRs?.status?.availableReplicas ?? 0) === 6 &&
+          available === 6;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    expect((await bellwether(kubeconfig, ['set', 'image', 'roll', 'app=r:2', '-n', ns.name])).code).toBe(0);
+    await sampler;
     expect(done).toBe(true);
-    expect(samples.length).toBeGreaterThan(5);
-    expect(Math.min(...samples)).toBeGreaterThanOrEqual(5);
+    expect(samples.length).toBeGreaterThan(10);
+    // maxUnavailable 1: never fewer than 5 available; maxSurge 1: never more than 7 pods asked for
+    const trace = samples.map((s) => `${s.available}/${s.pods}`).join(' ');
+    expect(
+      Math.min(...samples.map((s) => s.available)),
+      `available/pods samples: ${trace}`,
+    ).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...samples.map((s) => s.pods)), `available/pods samples: ${trace}`).toBeLessThanOrEqual(
+      7,
+    );
   });
 
   it('rejects a schema violation at the API server, naming the field', async () => {

@@ -67,7 +67,7 @@ export async function rolloutEvents(c: Clients, namespace: string, name: string)
     namespace,
     fieldSelector: `involvedObject.kind=Rollout,involvedObject.name=${name}`,
   });
-  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return list.items.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
 }
 
 export function canaryRollout(name: string, image: string, spec: Record<string, unknown> = {}): object {

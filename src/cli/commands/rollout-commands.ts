@@ -146,7 +146,11 @@ export async function undoCommand(args: string[], out: Out = stdout): Promise<nu
     );
   }
   const template = structuredClone(target.spec.template);
-  if (template.metadata?.labels) delete template.metadata.labels[podTemplateHashLabel];
+  if (template.metadata?.labels) {
+    // the hash label belongs to the ReplicaSet, not to the Rollout's template
+    const { [podTemplateHashLabel]: _hash, ...labels } = template.metadata.labels;
+    template.metadata.labels = labels;
+  }
   await ctx.jsonPatchRollout(name, [{ op: 'replace', path: '/spec/template', value: template }]);
   out(`rollout "${name}" rolled back to revision ${revisionOf(target)}\n`);
   return 0;
