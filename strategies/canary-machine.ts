@@ -325,7 +325,8 @@ export const canaryMachine = canarySetup.createMachine({
           always: [
             ...onNewVersion(),
             ...onAbortRestartOrPromoteFull(),
-            // Status says paused but the step is no pause (hand-edited status): just carry on.
+            // Status says paused but the index has moved off the pause step: a second `promote`
+            // bumps currentStepIndex while controllerPause is still set. Carry on from there.
             { guard: 'notAtPauseStep', target: Lifecycle.progressing },
             {
               guard: and([not('heldByUser'), 'pauseReleased']),

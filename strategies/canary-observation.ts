@@ -8,6 +8,7 @@ import type { CanarySettings } from './canary-settings.ts';
 import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './canary-steps.ts';
 import { replicaCounts, replicasProgressed } from './progress.ts';
 import { targetsReached } from './replicas.ts';
+import { findView } from './replica-set-view.ts';
 import type { ReplicaSetView, StrategyInput } from './types.ts';
 
 export function observeCanary(
@@ -92,11 +93,4 @@ export function inRollbackWindow(
     (view) => view.revision > current.revision && view.revision <= stable.revision,
   ).length;
   return newerUpToStable <= revisions;
-}
-
-export function findView(
-  views: readonly ReplicaSetView[],
-  hash: string | undefined,
-): ReplicaSetView | undefined {
-  return hash === undefined ? undefined : views.find((view) => view.hash === hash);
 }

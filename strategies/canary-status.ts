@@ -8,7 +8,7 @@ import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './ca
 import type { CanarySettings } from './canary-settings.ts';
 import { pauseDurationMs, replicaTargetsAtStep, stepLabel, weightAtStep } from './canary-steps.ts';
 import { statusFieldsFromContext } from './canary-snapshot.ts';
-import { findView } from './canary-observation.ts';
+import { findView } from './replica-set-view.ts';
 import { ConditionReason } from './conditions.ts';
 import { replicaCounts } from './progress.ts';
 import { rolloutConditions, type ConditionSummary } from './rollout-conditions.ts';

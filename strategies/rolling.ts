@@ -8,7 +8,7 @@
  * rolls back to the stable version under the same limits (Degraded) until `status.abort` is
  * false again (retry) or a new version arrives. Pure: the same input gives the same decision.
  */
-import { findView } from './canary-observation.ts';
+import { findView } from './replica-set-view.ts';
 import { ConditionReason, ConditionType, findCondition, wasPausedByUser } from './conditions.ts';
 import { compact } from './compact.ts';
 import { replicaCounts, replicasProgressed, type ReplicaCounts } from './progress.ts';
