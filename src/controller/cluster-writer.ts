@@ -27,6 +27,8 @@ export interface ClusterWriter {
     status: object,
   ): Promise<RolloutObject>;
   createEvent(namespace: string, event: CoreV1Event): Promise<void>;
+  /** Deletes one pod so its ReplicaSet replaces it (spec.restartAt). */
+  deletePod(namespace: string, name: string): Promise<void>;
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -60,6 +62,9 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
       )) as RolloutObject,
     createEvent: async (namespace, body) => {
       await core.createNamespacedEvent({ namespace, body });
+    },
+    deletePod: async (namespace, name) => {
+      await core.deleteNamespacedPod({ namespace, name });
     },
   };
 }

@@ -38,6 +38,7 @@ export class Manager {
   private readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   private readonly services: ResilientInformer<V1Service>;
   private readonly writer: ClusterWriter;
+  private readonly core: CoreV1Api;
   private readonly now: () => number;
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -50,6 +51,7 @@ export class Manager {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
+    this.core = core;
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.writer = options.writer ?? kubeClusterWriter(kc);
     this.now = options.now ?? (() => Date.now());
@@ -126,6 +128,8 @@ export class Manager {
       rollout: (namespace, name) => this.rollouts.get(name, namespace),
       replicaSets: (namespace) => this.replicaSets.list(namespace),
       service: (namespace, name) => this.services.get(name, namespace),
+      pods: async (namespace, labelSelector) =>
+        (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileStrategy } from '../../strategies/index.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
@@ -16,12 +16,15 @@ import {
 import { annotations, type RolloutObject } from './rollout-object.ts';
 import { rolloutEvent } from './rollout-events.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
+import { nextRestartStep, restartPending } from './restart-pods.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
   rollout(namespace: string, name: string): RolloutObject | undefined;
   replicaSets(namespace: string): readonly V1ReplicaSet[];
   service(namespace: string, name: string): V1Service | undefined;
+  /** A direct read, made only while a restart (spec.restartAt) is in progress. */
+  pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
 }
 
 export interface ReconcileDeps {
@@ -86,7 +89,13 @@ export async function reconcileRollout(
 
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   await applyServiceSelectors(rollout, decision, deps);
-  const status = { ...decision.status, selector: selectorString(rollout), source: rollout.status?.source };
+  const restart = await restartPods(rollout, replicaSets, deps);
+  const status = {
+    ...decision.status,
+    selector: selectorString(rollout),
+    source: rollout.status?.source,
+    restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
+  };
   const written = await writeStatus(rollout, status, deps);
   if (written) {
     for (const event of decision.events) {
@@ -98,7 +107,24 @@ export async function reconcileRollout(
     }
   }
   await pruneHistory(rollout, replicaSets, decision, deps);
-  return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+  const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
+  return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
+}
+
+/** One step of a pending spec.restartAt; reads pods only while a restart is in progress. */
+async function restartPods(
+  rollout: RolloutObject,
+  replicaSets: V1ReplicaSet[],
+  deps: ReconcileDeps,
+): Promise<{ done: boolean; requeueAfterMs?: number }> {
+  if (!restartPending(rollout, deps.now())) return { done: false };
+  const pods = await deps.caches.pods(rollout.metadata.namespace, selectorString(rollout));
+  const step = nextRestartStep(rollout, replicaSets, pods);
+  if (step.deletePod) {
+    await deps.writer.deletePod(rollout.metadata.namespace, step.deletePod);
+    deps.log.info('restarted pod', { rollout: rollout.metadata.name, pod: step.deletePod });
+  }
+  return step.done ? { done: true } : { done: false, requeueAfterMs: 1000 };
 }
 
 async function ensureCurrentReplicaSet(

@@ -15,6 +15,7 @@ export interface RolloutObject {
   status?: RolloutStatusView & {
     selector?: string;
     source?: { repository?: string; path?: string; revision?: string };
+    restartedAt?: string;
     blueGreen?: { activeSelector?: string; previewSelector?: string };
   };
 }

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { bellwether } from '../support/cli.ts';
+import { ControllerProcess } from '../support/controller-process.ts';
+import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { canaryRollout, createRollout, desiredByImage, getRollout } from '../support/rollouts.ts';
+
+// The operator's verbs through the CLI, each a plain patch the controller acts on.
+describe('operations', () => {
+  const kubeconfig = inject('kubeconfig');
+  let c: Clients;
+  let ns: { name: string; cleanup: () => Promise<void> };
+  let controller: ControllerProcess;
+
+  beforeAll(async () => {
+    c = clients();
+    ns = await testNamespace(c, 'ops');
+    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
+    controller.start();
+  });
+  afterAll(async () => {
+    await controller.stop();
+    await ns.cleanup();
+  });
+
+  const run = (...args: string[]) => bellwether(kubeconfig, [...args, '-n', ns.name]);
+  const healthyOn = (name: string, image: string) =>
+    eventually(`${name} Healthy on ${image}`, async () => {
+      const ro = await getRollout(c, ns.name, name);
+      const desired = await desiredByImage(c, ns.name, name);
+      const settled = ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash;
+      return settled && desired[image] === (ro.spec.replicas ?? 1) ? ro : undefined;
+    });
+
+  it('pause holds a canary, resume releases it, promote --full skips the remaining steps', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('full', 'f:1', {
+        replicas: 4,
+        strategy: { canary: { steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } },
+      }),
+    );
+    await healthyOn('full', 'f:1');
+    expect((await run('pause', 'full')).code).toBe(0);
+    expect((await run('set', 'image', 'full', 'app=f:2')).code).toBe(0);
+    await eventually('paused by the user, no canary yet', async () => {
+      const ro = await getRollout(c, ns.name, 'full');
+      return ro.status?.phase === 'Paused' && ro.status.observedGeneration === ro.metadata.generation
+        ? ro
+        : undefined;
+    });
+    expect((await desiredByImage(c, ns.name, 'full'))['f:2'] ?? 0).toBe(0);
+
+    expect((await run('resume', 'full')).code).toBe(0);
+    await eventually('at the first pause with one canary pod', async () => {
+      const ro = await getRollout(c, ns.name, 'full');
+      const desired = await desiredByImage(c, ns.name, 'full');
+      return ro.status?.currentStepIndex === 1 && desired['f:2'] === 1 ? true : undefined;
+    });
+    expect((await run('promote', 'full', '--full')).code).toBe(0);
+    const done = await healthyOn('full', 'f:2');
+    expect(done.status?.promoteFull ?? false).toBe(false);
+  });
+
+  it('undo puts the previous revision back; --to-revision picks one', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('undo', 'u:1', { replicas: 2, strategy: { canary: { steps: [] } } }),
+    );
+    await healthyOn('undo', 'u:1');
+    expect((await run('set', 'image', 'undo', 'app=u:2')).code).toBe(0);
+    await healthyOn('undo', 'u:2');
+    expect((await run('set', 'image', 'undo', 'app=u:3')).code).toBe(0);
+    await healthyOn('undo', 'u:3');
+
+    const undo = await run('undo', 'undo');
+    expect(undo.stdout).toContain('rolled back to revision 2');
+    await healthyOn('undo', 'u:2');
+    expect((await run('undo', 'undo', '--to-revision', '1')).code).toBe(0);
+    await healthyOn('undo', 'u:1');
+
+    const missing = await run('undo', 'undo', '--to-revision', '42');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no revision 42/);
+  });
+
+  it('restart replaces every pod, one at a time', async () => {
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('restart', 'x:1', { replicas: 3, strategy: { canary: { steps: [] } } }),
+    );
+    await healthyOn('restart', 'x:1');
+    const before = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' });
+    expect((await run('restart', 'restart')).code).toBe(0);
+    const restarted = await eventually('status.restartedAt recorded', async () => {
+      const ro = await getRollout(c, ns.name, 'restart');
+      return ro.status?.restartedAt && ro.status.restartedAt === ro.spec.restartAt ? ro : undefined;
+    });
+    const after = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' });
+    const oldNames = new Set(before.items.map((p) => p.metadata?.name));
+    const live = after.items.filter((p) => !p.metadata?.deletionTimestamp);
+    expect(live).toHaveLength(3);
+    expect(live.some((p) => oldNames.has(p.metadata?.name))).toBe(false);
+    const restartAt = Date.parse(restarted.spec.restartAt ?? '');
+    // creationTimestamp has second precision
+    for (const p of live)
+      expect(p.metadata?.creationTimestamp?.getTime() ?? 0).toBeGreaterThanOrEqual(restartAt - 1000);
+  });
+
+  it('reports clear errors for unknown rollouts and bad flags', async () => {
+    const missing = await run('promote', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('rollout "nope" not found');
+    const badFlag = await run('status', 'x', '--timeout', 'soon');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--timeout');
+    const badImage = await run('set', 'image', 'restart', 'nocontainer=img:2');
+    expect(badImage.code).toBe(1);
+    expect(badImage.stderr).toContain('has no container "nocontainer"');
+  });
+});
