@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need, installed only when missing (apt is slow; a warm machine skips it).
 set -euo pipefail
-packages=(git ca-certificates)
+packages=(git ca-certificates prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,85 @@
+import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { observedVersions, type ObservedVersion } from './versions.ts';
+
+/** Rejects when `promise` takes longer than `ms`: the client has no per-call timeout of its own. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${what} took longer than ${ms}ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
+}
+
+/**
+ * Reads a Rollout and the ReplicaSets it controls, as the traffic layer of a cluster would see
+ * them. A Rollout that does not exist (yet, or any more) has no versions.
+ */
+export class RolloutObserver {
+  private readonly custom: CustomObjectsApi;
+  private readonly apps: AppsV1Api;
+  private latest: readonly ObservedVersion[] = [];
+
+  constructor(
+    kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly rollout: string,
+    private readonly timeoutMs = 5000,
+  ) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.apps = kc.makeApiClient(AppsV1Api);
+  }
+
+  /** The versions of the last successful observe(). */
+  versions(): readonly ObservedVersion[] {
+    return this.latest;
+  }
+
+  async observe(): Promise<readonly ObservedVersion[]> {
+    const uid = await this.rolloutUid();
+    if (uid === undefined) {
+      this.latest = [];
+      return this.latest;
+    }
+    const list = await withTimeout(
+      this.apps.listNamespacedReplicaSet({ namespace: this.namespace }),
+      this.timeoutMs,
+      `listing ReplicaSets in ${this.namespace}`,
+    );
+    this.latest = observedVersions(uid, list.items);
+    return this.latest;
+  }
+
+  private async rolloutUid(): Promise<string | undefined> {
+    try {
+      const rollout = (await withTimeout(
+        this.custom.getNamespacedCustomObject({
+          group: 'bellwether.dev',
+          version: 'v1alpha1',
+          namespace: this.namespace,
+          plural: 'rollouts',
+          name: this.rollout,
+        }),
+        this.timeoutMs,
+        `reading Rollout ${this.namespace}/${this.rollout}`,
+      )) as { metadata?: { uid?: string } };
+      return rollout.metadata?.uid;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
