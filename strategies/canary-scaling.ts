@@ -63,7 +63,7 @@ export function canaryScaling(
     case Lifecycle.aborted:
       targets[stable] = replicas;
       scaleUpFirst = [stable];
-      delayed.set(canary, settings.abortScaleDownDelayMs);
+      abortedCanary(canary, settings, input, targets, delayed);
       break;
   }
 
@@ -97,4 +97,22 @@ export function canaryScaling(
   return nextDeadline === undefined
     ? { replicaSets, scaleDownDeadlines }
     : { replicaSets, scaleDownDeadlines, nextDeadline };
+}
+
+/**
+ * An aborted canary's pods: with abortScaleDownDelaySeconds 0 and a router they stay (out of
+ * traffic); otherwise they go after the delay (at once without a router).
+ */
+function abortedCanary(
+  canary: string,
+  settings: CanarySettings,
+  input: StrategyInput,
+  targets: Record<string, number>,
+  delayed: Map<string, number>,
+): void {
+  if (settings.abortScaleDownDelayMs === null) {
+    targets[canary] = input.replicaSets.find((view) => view.hash === canary)?.specReplicas ?? 0;
+  } else {
+    delayed.set(canary, settings.abortScaleDownDelayMs);
+  }
 }

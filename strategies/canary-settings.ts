@@ -19,8 +19,13 @@ export interface CanarySettings {
   stepsHash: string;
   /** How long the previous stable keeps its pods after a completed rollout. */
   scaleDownDelayMs: number;
-  /** How long an aborted canary keeps its pods (0 = scale down at once). */
-  abortScaleDownDelayMs: number;
+  /**
+   * How long an aborted canary keeps its pods; null = never scaled down. As in Argo Rollouts the
+   * delay only applies with a traffic router (which has already moved all traffic to stable),
+   * and 0 there means never. Without a router the canary's pods ARE its traffic share, so an
+   * abort scales them down at once.
+   */
+  abortScaleDownDelayMs: number | null;
   progressDeadlineMs: number;
   progressDeadlineAbort: boolean;
   /** spec.rollbackWindow.revisions, 0 when unset. */
@@ -42,13 +47,19 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
       DEFAULT_SCALE_DOWN_DELAY_SECONDS,
       'spec.strategy.canary.scaleDownDelaySeconds',
     ),
-    abortScaleDownDelayMs: secondsToMs(
-      canary.abortScaleDownDelaySeconds,
-      DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS,
-      'spec.strategy.canary.abortScaleDownDelaySeconds',
-    ),
+    abortScaleDownDelayMs: abortDelayMs(canary),
     progressDeadlineMs: progressDeadlineMs(spec),
     progressDeadlineAbort: spec.progressDeadlineAbort === true,
     rollbackWindowRevisions: Math.max(0, spec.rollbackWindow?.revisions ?? 0),
   };
+}
+
+function abortDelayMs(canary: NonNullable<RolloutSpecView['strategy']['canary']>): number | null {
+  if (canary.trafficRouting === undefined) return 0;
+  const ms = secondsToMs(
+    canary.abortScaleDownDelaySeconds,
+    DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS,
+    'spec.strategy.canary.abortScaleDownDelaySeconds',
+  );
+  return ms === 0 ? null : ms;
 }

@@ -269,7 +269,31 @@ describe('operations', () => {
     return settleCanary(advanceClock(first, 5000)).world;
   }
 
-  it('abort: back to stable, canary down after abortScaleDownDelaySeconds; retry: from step 1', () => {
+  it('abort with a router: the canary keeps its pods for abortScaleDownDelaySeconds; 0 keeps them', () => {
+    const routed = (delay?: number): RolloutSpecView => {
+      const spec = canarySpec();
+      const canary = { ...spec.strategy.canary, trafficRouting: { nginx: { stableIngress: 'web' } } };
+      return {
+        ...spec,
+        strategy: { canary: delay === undefined ? canary : { ...canary, abortScaleDownDelaySeconds: delay } },
+      };
+    };
+    const world = pausedAtLastStep(routed());
+    const aborted = reconcile(withStatus(world, { abort: true }));
+    expect(aborted.decision.scaleDownDeadlines).toEqual({ v2: world.now + 30_000 });
+    let settled = settleCanary(aborted.world);
+    expect(specCounts(settled.world, 'v1', 'v2')).toEqual([5, 3]);
+    settled = settleCanary(advanceClock(settled.world, 30_000));
+    expect(specCounts(settled.world, 'v1', 'v2')).toEqual([5, 0]);
+
+    const never = pausedAtLastStep(routed(0));
+    const kept = settleCanary(
+      advanceClock(settleCanary(reconcile(withStatus(never, { abort: true })).world).world, 3_600_000),
+    );
+    expect(specCounts(kept.world, 'v1', 'v2')).toEqual([5, 3]);
+  });
+
+  it('abort without a router: back to stable and the canary scaled down at once; retry: from step 1', () => {
     const world = pausedAtLastStep();
     const aborted = reconcile(withStatus(world, { abort: true }));
     const status = aborted.decision.status;
@@ -292,16 +316,15 @@ describe('operations', () => {
       },
     ]);
     expect(aborted.decision.selectors).toEqual({ canary: 'v1', stable: 'v1' });
-    expect(aborted.decision.replicaSets).toEqual({ v1: 5, v2: 3 });
-    expect(aborted.decision.scaleDownDeadlines).toEqual({ v2: world.now + 30_000 });
+    // the canary's pods are its traffic share: they go now, within the availability budget
+    expect(aborted.decision.replicaSets).toEqual({ v1: 5, v2: 2 });
+    expect(aborted.decision.scaleDownDeadlines).toEqual({});
     expect(aborted.decision.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
       status: 'False',
       reason: 'RolloutAborted',
     });
 
     let settled = settleCanary(aborted.world);
-    expect(specCounts(settled.world, 'v1', 'v2')).toEqual([5, 3]);
-    settled = settleCanary(advanceClock(settled.world, 30_000));
     expect(specCounts(settled.world, 'v1', 'v2')).toEqual([5, 0]);
     expect(settled.decision.status.phase).toBe('Degraded');
 
