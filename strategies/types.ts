@@ -34,7 +34,12 @@ export interface CanaryStrategySpec {
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
   trafficRouting?: unknown;
-  analysis?: unknown;
+  /** Background analysis: runs from startingStep (default 0) until the rollout completes. */
+  analysis?: {
+    templates: { templateName: string; clusterScope?: boolean }[];
+    args?: unknown[];
+    startingStep?: number;
+  };
 }
 
 export interface RollingStrategySpec {
@@ -93,8 +98,10 @@ export interface RolloutStatusView {
   availableReplicas?: number;
   canary?: {
     weights?: { canary: number; stable: number };
-    currentStepAnalysisRunStatus?: unknown;
-    currentBackgroundAnalysisRunStatus?: unknown;
+    currentStepAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    currentBackgroundAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    /** Bumped on every retry so each attempt gets new AnalysisRuns (see AnalysisRunRequest.id). */
+    attempt?: number;
   };
   conditions?: Condition[];
 }
@@ -111,6 +118,30 @@ export interface ReplicaSetView {
   scaleDownDeadline?: number;
 }
 
+export type AnalysisPhase = 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Error' | 'Inconclusive';
+
+/**
+ * An AnalysisRun the strategy asked for, as the shell observed it. `id` is the request id the
+ * strategy chose (the shell names the run `<rollout>-<id>` and labels it with the id).
+ */
+export interface AnalysisRunView {
+  id: string;
+  name: string;
+  phase: AnalysisPhase;
+  /** Why it ended, e.g. `metric "success-rate" failed: value 0.7 (failed 1 > failureLimit 0)`. */
+  message?: string;
+}
+
+/** An AnalysisRun that should exist now; the shell creates it from the templates when missing. */
+export interface AnalysisRunRequest {
+  /** Unique per rollout, stable across reconciles, new for each attempt (label-safe, <= 40 chars). */
+  id: string;
+  kind: 'step' | 'background';
+  stepIndex?: number;
+  templates: { templateName: string; clusterScope?: boolean }[];
+  args?: unknown[];
+}
+
 export interface StrategyInput {
   generation: number;
   spec: RolloutSpecView;
@@ -118,6 +149,8 @@ export interface StrategyInput {
   /** Hash of the current spec.template (the desired version). Its RS exists in replicaSets. */
   currentPodHash: string;
   replicaSets: ReplicaSetView[];
+  /** Every AnalysisRun of this Rollout that carries a request id. */
+  analysisRuns?: AnalysisRunView[];
   now: number; // epoch ms
 }
 
@@ -138,4 +171,9 @@ export interface StrategyDecision {
   events: RolloutEvent[];
   /** When a timer is pending (pause, scale-down delay, progress deadline): reconcile again after. */
   requeueAfterMs?: number;
+  /**
+   * The AnalysisRuns that should exist now. The shell creates the missing ones and terminates
+   * (spec.terminate) every running run of this Rollout whose id is not listed.
+   */
+  analysisRuns?: AnalysisRunRequest[];
 }
