@@ -757,6 +757,9 @@ export const RolloutStatus = z
         currentStepAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         currentBackgroundAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         currentExperiment: z.string().optional().describe('Experiment of the current step.'),
+        attempt: nonNegativeInt()
+          .optional()
+          .describe('Bumped on every retry so each attempt gets new AnalysisRuns'),
       })
       .optional()
       .describe('Canary state.'),
