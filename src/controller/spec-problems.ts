@@ -12,9 +12,7 @@ export function specProblems(
   rollout: RolloutObject,
   service: (name: string) => V1Service | undefined,
 ): string[] {
-  const validated = validateResource({ apiVersion: 'bellwether.dev/v1alpha1', kind: 'Rollout', ...rollout });
-  if (!validated.ok) return validated.errors.map((e) => `${e.path}: ${e.detail}`);
-  const problems = semanticErrors(validated.value).map((e) => `${e.path}: ${e.detail}`);
+  const problems = [...schemaProblems(rollout)];
   const canary = rollout.spec.strategy.canary;
   for (const [field, name] of [
     ['spec.strategy.canary.canaryService', canary?.canaryService],
@@ -53,4 +51,22 @@ export function invalidSpecStatus(
     observedGeneration: rollout.metadata.generation ?? 0,
     conditions: [...(status.conditions ?? []).filter((c) => c.type !== 'InvalidSpec'), condition],
   };
+}
+
+/**
+ * Schema and semantic problems of a Rollout object, memoized per object: informer caches hand
+ * out the same object until the Rollout changes, so a resync of a settled Rollout does not pay
+ * for validation again (it is most of a no-op reconcile's cost).
+ */
+const validatedObjects = new WeakMap<RolloutObject, readonly string[]>();
+
+function schemaProblems(rollout: RolloutObject): readonly string[] {
+  const known = validatedObjects.get(rollout);
+  if (known) return known;
+  const validated = validateResource({ apiVersion: 'bellwether.dev/v1alpha1', kind: 'Rollout', ...rollout });
+  const problems = validated.ok
+    ? semanticErrors(validated.value).map((e) => `${e.path}: ${e.detail}`)
+    : validated.errors.map((e) => `${e.path}: ${e.detail}`);
+  validatedObjects.set(rollout, problems);
+  return problems;
 }
