@@ -17,15 +17,21 @@ type QueryData =
   | { resultType: 'vector'; result: { metric: Record<string, string>; value: [number, string] }[] }
   | { resultType: 'scalar'; result: [number, string] };
 
+export interface QueryOptions {
+  /** Evaluation time, Unix seconds; default now. */
+  time?: number;
+  timeoutMs?: number;
+}
+
 /** An instant query through `/api/v1/query`, as analysis runs do; scalars come back as one unlabelled sample. */
 export async function queryVector(
   prometheusUrl: string,
   promql: string,
-  timeoutMs = 5000,
+  options: QueryOptions = {},
 ): Promise<Sample[]> {
   const response = await axios.get<ApiResponse<QueryData>>(`${prometheusUrl}/api/v1/query`, {
-    params: { query: promql },
-    timeout: timeoutMs,
+    params: { query: promql, ...(options.time === undefined ? {} : { time: options.time }) },
+    timeout: options.timeoutMs ?? 5000,
   });
   const data = response.data.data;
   if (data.resultType === 'scalar') return [{ labels: {}, value: Number(data.result[1]) }];
@@ -37,9 +43,9 @@ export async function queryByLabel(
   prometheusUrl: string,
   promql: string,
   label: string,
-  timeoutMs = 5000,
+  options: QueryOptions = {},
 ): Promise<Map<string, number>> {
-  const samples = await queryVector(prometheusUrl, promql, timeoutMs);
+  const samples = await queryVector(prometheusUrl, promql, options);
   return new Map(samples.map((s) => [s.labels[label] ?? '', s.value]));
 }
 
