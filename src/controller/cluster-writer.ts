@@ -9,6 +9,7 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { group, rolloutPlural, version, type RolloutObject } from './rollout-object.ts';
+import type { AnalysisRun } from '../api/analysis.ts';
 
 /**
  * Every write the Rollout reconciler makes goes through this interface, so a benchmark or test
@@ -29,6 +30,16 @@ export interface ClusterWriter {
   createEvent(namespace: string, event: CoreV1Event): Promise<void>;
   /** Deletes one pod so its ReplicaSet replaces it (spec.restartAt). */
   deletePod(namespace: string, name: string): Promise<void>;
+  createAnalysisRun(namespace: string, body: AnalysisRun): Promise<void>;
+  /** Sets spec.terminate: the run stops measuring and completes with what it has. */
+  terminateAnalysisRun(namespace: string, name: string): Promise<void>;
+  deleteAnalysisRun(namespace: string, name: string): Promise<void>;
+  patchAnalysisRunStatus(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    status: object,
+  ): Promise<void>;
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -65,6 +76,40 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
     },
     deletePod: async (namespace, name) => {
       await core.deleteNamespacedPod({ namespace, name });
+    },
+    createAnalysisRun: async (namespace, body) => {
+      await custom.createNamespacedCustomObject({ group, version, namespace, plural: 'analysisruns', body });
+    },
+    terminateAnalysisRun: async (namespace, name) => {
+      await custom.patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          namespace,
+          plural: 'analysisruns',
+          name,
+          body: { spec: { terminate: true } },
+          fieldManager: 'bellwether',
+        },
+        mergePatch,
+      );
+    },
+    deleteAnalysisRun: async (namespace, name) => {
+      await custom.deleteNamespacedCustomObject({ group, version, namespace, plural: 'analysisruns', name });
+    },
+    patchAnalysisRunStatus: async (namespace, name, resourceVersion, status) => {
+      await custom.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          namespace,
+          plural: 'analysisruns',
+          name,
+          body: { metadata: { resourceVersion }, status },
+          fieldManager: 'bellwether',
+        },
+        mergePatch,
+      );
     },
   };
 }

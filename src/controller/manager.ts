@@ -15,6 +15,16 @@ import { podTemplateHashLabel } from './pod-template-hash.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
 import { group, rolloutKey, rolloutPlural, splitKey, version, type RolloutObject } from './rollout-object.ts';
 import { WorkQueue } from './work-queue.ts';
+import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
+import { reconcileAnalysisRun, type AnalysisRunDeps } from './analysis/reconcile-analysis-run.ts';
+import { kubeJobApi } from './analysis/kube-job-api.ts';
+import { jobRunner } from '../../analysis/providers/job.ts';
+import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
+import { webProvider } from '../../analysis/providers/web.ts';
+
+/** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
+const analysisRunKeyPrefix = 'analysisrun:';
+const analysisRunKey = (namespace: string, name: string) => `${analysisRunKeyPrefix}${namespace}/${name}`;
 
 export interface ManagerOptions {
   kc: KubeConfig;
@@ -37,6 +47,10 @@ export class Manager {
   private readonly rollouts: ResilientInformer<RolloutObject & KubernetesObject>;
   private readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   private readonly services: ResilientInformer<V1Service>;
+  private readonly analysisRuns: ResilientInformer<AnalysisRun & KubernetesObject>;
+  private readonly analysisTemplates: ResilientInformer<AnalysisTemplate & KubernetesObject>;
+  private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
+  private readonly analysisDeps: AnalysisRunDeps;
   private readonly writer: ClusterWriter;
   private readonly core: CoreV1Api;
   private readonly now: () => number;
@@ -56,25 +70,69 @@ export class Manager {
     this.writer = options.writer ?? kubeClusterWriter(kc);
     this.now = options.now ?? (() => Date.now());
 
-    this.rollouts = new ResilientInformer<RolloutObject & KubernetesObject>(
-      kc,
-      {
-        name: 'rollouts',
-        path: `/apis/${group}/${version}${scope}/${rolloutPlural}`,
-        list: async () =>
-          (namespace
-            ? await custom.listNamespacedCustomObject({ group, version, namespace, plural: rolloutPlural })
-            : await custom.listClusterCustomObject({
-                group,
-                version,
-                plural: rolloutPlural,
-              })) as KubernetesListObject<RolloutObject & KubernetesObject>,
-      },
-      (ro) => {
+    // Custom resources of bellwether.dev; cluster-scoped kinds ignore --namespace.
+    const customInformer = <T extends KubernetesObject>(
+      plural: string,
+      onChange: (obj: T) => void,
+      clusterScoped = false,
+    ) => {
+      const ns = clusterScoped ? undefined : namespace;
+      return new ResilientInformer<T>(
+        kc,
+        {
+          name: plural,
+          path: `/apis/${group}/${version}${ns ? `/namespaces/${ns}` : ''}/${plural}`,
+          list: async () =>
+            (ns
+              ? await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
+              : await custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<T>,
+        },
+        onChange,
+        log,
+      );
+    };
+    this.rollouts = customInformer<RolloutObject & KubernetesObject>(rolloutPlural, (ro) => {
+      this.enqueue(ro.metadata.namespace, ro.metadata.name);
+    });
+    this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
+      const { namespace: ns, name } = run.metadata;
+      if (ns && name) this.queue.add(analysisRunKey(ns, name));
+      const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+      if (owner) this.enqueue(ns, owner.name);
+    });
+    // A template change matters to Rollouts that were waiting for it (InvalidSpec: not found).
+    const templateChanged = (t: KubernetesObject) => {
+      for (const ro of this.rollouts.list(t.metadata?.namespace))
         this.enqueue(ro.metadata.namespace, ro.metadata.name);
-      },
-      log,
+    };
+    this.analysisTemplates = customInformer<AnalysisTemplate & KubernetesObject>(
+      'analysistemplates',
+      templateChanged,
     );
+    this.clusterAnalysisTemplates = customInformer<ClusterAnalysisTemplate & KubernetesObject>(
+      'clusteranalysistemplates',
+      templateChanged,
+      true,
+    );
+    this.analysisDeps = {
+      run: (ns, name) => this.analysisRuns.get(name, ns),
+      readSecret: async (ns, name) => {
+        try {
+          const secret = await core.readNamespacedSecret({ namespace: ns, name });
+          return Object.fromEntries(
+            Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+          );
+        } catch (err) {
+          if (statusCode(err) === 404) return undefined;
+          throw err;
+        }
+      },
+      patchRunStatus: (ns, name, rv, status) => this.writer.patchAnalysisRunStatus(ns, name, rv, status),
+      providers: { prometheus: prometheusProvider(), web: webProvider() },
+      jobs: jobRunner(kubeJobApi(kc)),
+      now: this.now,
+      log,
+    };
     this.replicaSets = new ResilientInformer<V1ReplicaSet>(
       kc,
       {
@@ -130,17 +188,33 @@ export class Manager {
       service: (namespace, name) => this.services.get(name, namespace),
       pods: async (namespace, labelSelector) =>
         (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
+      analysisRuns: (namespace) => this.analysisRuns.list(namespace),
+      analysisTemplate: (namespace, name, clusterScope) =>
+        clusterScope
+          ? this.clusterAnalysisTemplates.get(name)?.spec
+          : this.analysisTemplates.get(name, namespace)?.spec,
     };
   }
 
+  private get informers(): { synced: boolean; start(): Promise<void>; stop(): Promise<void> }[] {
+    return [
+      this.rollouts,
+      this.replicaSets,
+      this.services,
+      this.analysisRuns,
+      this.analysisTemplates,
+      this.clusterAnalysisTemplates,
+    ];
+  }
+
   get synced(): boolean {
-    return this.rollouts.synced && this.replicaSets.synced && this.services.synced;
+    return this.informers.every((informer) => informer.synced);
   }
 
   async start(): Promise<void> {
     // ReplicaSets and Services first: a Rollout reconciled before its ReplicaSets are cached
     // would look brand new and get a duplicate ReplicaSet.
-    await Promise.all([this.replicaSets.start(), this.services.start()]);
+    await Promise.all(this.informers.filter((i) => i !== this.rollouts).map((i) => i.start()));
     await this.rollouts.start();
     this.options.log.info('caches synced', { namespace: this.options.namespace ?? '(all)' });
     const workers = this.options.workers ?? 4;
@@ -156,15 +230,18 @@ export class Manager {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
-      const { namespace, name } = splitKey(key);
+      const isRun = key.startsWith(analysisRunKeyPrefix);
+      const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
       try {
-        const result = await reconcileRollout(namespace, name, {
-          caches: this.caches,
-          writer: this.writer,
-          now: this.now,
-          log: this.options.log,
-          supersededVersions: this.supersededVersions,
-        });
+        const result = isRun
+          ? await reconcileAnalysisRun(namespace, name, this.analysisDeps)
+          : await reconcileRollout(namespace, name, {
+              caches: this.caches,
+              writer: this.writer,
+              now: this.now,
+              log: this.options.log,
+              supersededVersions: this.supersededVersions,
+            });
         this.reconciles++;
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
@@ -175,7 +252,7 @@ export class Manager {
         // Rollout since it was cached: the watch brings the new version, no need to shout.
         const level = statusCode(err) === 409 ? 'debug' : 'warn';
         this.options.log[level]('reconcile failed; will retry', {
-          rollout: name,
+          [isRun ? 'analysisRun' : 'rollout']: name,
           namespace,
           error: describeError(err),
           retryInMs: delay,
@@ -191,6 +268,6 @@ export class Manager {
     clearInterval(this.resyncTimer);
     this.queue.shutDown();
     await Promise.all(this.workers);
-    await Promise.all([this.rollouts.stop(), this.replicaSets.stop(), this.services.stop()]);
+    await Promise.all(this.informers.map((informer) => informer.stop()));
   }
 }

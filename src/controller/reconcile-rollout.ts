@@ -1,4 +1,6 @@
 import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
+import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileStrategy } from '../../strategies/index.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
@@ -25,6 +27,9 @@ export interface Caches {
   service(namespace: string, name: string): V1Service | undefined;
   /** A direct read, made only while a restart (spec.restartAt) is in progress. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  analysisRuns(namespace: string): readonly AnalysisRun[];
+  /** An AnalysisTemplate's spec in the namespace, or a ClusterAnalysisTemplate's (clusterScope). */
+  analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
 }
 
 export interface ReconcileDeps {
@@ -60,7 +65,9 @@ export async function reconcileRollout(
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
   const log = deps.log.with({ rollout: name, namespace });
 
-  const problems = specProblems(rollout, (svc) => deps.caches.service(namespace, svc));
+  const template = (templateName: string, clusterScope: boolean) =>
+    deps.caches.analysisTemplate(namespace, templateName, clusterScope);
+  const problems = specProblems(rollout, (svc) => deps.caches.service(namespace, svc), template);
   if (problems.length > 0) {
     await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
     return {};
@@ -69,6 +76,7 @@ export async function reconcileRollout(
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
+  const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace));
 
   const input: StrategyInput = {
     generation: rollout.metadata.generation ?? 0,
@@ -76,6 +84,7 @@ export async function reconcileRollout(
     status: withoutInvalidSpec(rollout.status ?? {}),
     currentPodHash,
     replicaSets: replicaSets.map(replicaSetView),
+    analysisRuns: analysisRunViews(runs),
     now: deps.now(),
   };
   let decision: StrategyDecision;
@@ -88,6 +97,18 @@ export async function reconcileRollout(
   }
 
   await applyReplicaSets(rollout, replicaSets, decision, deps);
+  const analysisProblems = await syncAnalysisRuns(
+    rollout,
+    decision.analysisRuns ?? [],
+    runs,
+    template,
+    { ...(rollout.status?.stableRS ? { stable: rollout.status.stableRS } : {}), latest: currentPodHash },
+    deps.writer,
+  );
+  if (analysisProblems.length > 0) {
+    await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
+    return {};
+  }
   await applyServiceSelectors(rollout, decision, deps);
   const restart = await restartPods(rollout, replicaSets, deps);
   const status = {

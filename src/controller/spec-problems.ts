@@ -11,8 +11,10 @@ import { semanticErrors } from '../api/semantics.ts';
 export function specProblems(
   rollout: RolloutObject,
   service: (name: string) => V1Service | undefined,
+  template: (name: string, clusterScope: boolean) => unknown,
 ): string[] {
   const problems = [...schemaProblems(rollout)];
+  problems.push(...missingTemplates(rollout, template));
   const canary = rollout.spec.strategy.canary;
   for (const [field, name] of [
     ['spec.strategy.canary.canaryService', canary?.canaryService],
@@ -68,5 +70,29 @@ function schemaProblems(rollout: RolloutObject): readonly string[] {
     ? semanticErrors(validated.value).map((e) => `${e.path}: ${e.detail}`)
     : validated.errors.map((e) => `${e.path}: ${e.detail}`);
   validatedObjects.set(rollout, problems);
+  return problems;
+}
+
+/** Every AnalysisTemplate a step or the background analysis names must exist. */
+function missingTemplates(
+  rollout: RolloutObject,
+  template: (name: string, clusterScope: boolean) => unknown,
+): string[] {
+  const canary = rollout.spec.strategy.canary;
+  const refs: [string, { templateName: string; clusterScope?: boolean }[]][] = [];
+  (canary?.steps ?? []).forEach((step, i) => {
+    if (step.analysis)
+      refs.push([`spec.strategy.canary.steps[${i}].analysis.templates`, step.analysis.templates]);
+  });
+  if (canary?.analysis) refs.push(['spec.strategy.canary.analysis.templates', canary.analysis.templates]);
+  const problems: string[] = [];
+  for (const [field, templates] of refs) {
+    for (const ref of templates) {
+      if (template(ref.templateName, ref.clusterScope === true) === undefined) {
+        const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+        problems.push(`${field}: ${kind} "${ref.templateName}" not found`);
+      }
+    }
+  }
   return problems;
 }

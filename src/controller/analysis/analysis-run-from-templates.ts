@@ -1,0 +1,131 @@
+import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/analysis.ts';
+import type { AnalysisRunArgument } from '../../api/rollout.ts';
+import type { AnalysisRunRequest } from '../../../strategies/types.ts';
+import { mergeArgs } from '../../../analysis/args.ts';
+import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
+import type { RolloutObject } from '../rollout-object.ts';
+import { podTemplateHashLabel } from '../pod-template-hash.ts';
+
+/** Labels that tie an AnalysisRun to the Rollout request it answers. */
+export const analysisLabels = {
+  rollout: 'bellwether.dev/rollout',
+  id: 'bellwether.dev/analysis-id',
+  kind: 'bellwether.dev/analysis-kind',
+} as const;
+
+export interface TemplateLookup {
+  /** An AnalysisTemplate in the Rollout's namespace, or a ClusterAnalysisTemplate. */
+  (name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
+}
+
+export type RunOutcome = { ok: true; run: AnalysisRun } | { ok: false; error: string };
+
+/**
+ * The AnalysisRun for one strategy request: the templates' metrics, args, dryRun and
+ * measurementRetention concatenated, with the Rollout's arguments applied. Rollout-side
+ * `valueFrom` (podTemplateHashValue, fieldRef) is resolved here into literal values, because
+ * the run outlives the moment it describes. Errors name the field at fault. Pure.
+ */
+export function analysisRunFromTemplates(
+  rollout: RolloutObject,
+  request: AnalysisRunRequest,
+  template: TemplateLookup,
+  hashes: { stable?: string; latest: string },
+): RunOutcome {
+  const specs: AnalysisTemplateSpec[] = [];
+  for (const ref of request.templates) {
+    const spec = template(ref.templateName, ref.clusterScope === true);
+    if (!spec) {
+      const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+      return { ok: false, error: `${kind} "${ref.templateName}" not found` };
+    }
+    specs.push(spec);
+  }
+  const metrics = specs.flatMap((s) => s.metrics);
+  const duplicate = metrics.find((m, i) => metrics.findIndex((o) => o.name === m.name) !== i);
+  if (duplicate)
+    return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };
+
+  const callerArgs = resolveRolloutArgs(rollout, (request.args ?? []) as AnalysisRunArgument[], hashes);
+  if (!callerArgs.ok) return callerArgs;
+  const templateArgs = uniqueByName(specs.flatMap((s) => s.args ?? []));
+  const args = mergeArgs(templateArgs, callerArgs.args);
+  if (!args.ok) return args;
+
+  const dryRun = specs.flatMap((s) => s.dryRun ?? []);
+  const measurementRetention = specs.flatMap((s) => s.measurementRetention ?? []);
+  const name = `${rollout.metadata.name}-${request.id}`.slice(0, 253);
+  return {
+    ok: true,
+    run: {
+      apiVersion: 'bellwether.dev/v1alpha1',
+      kind: 'AnalysisRun',
+      metadata: {
+        name,
+        namespace: rollout.metadata.namespace,
+        labels: {
+          [analysisLabels.rollout]: rollout.metadata.name,
+          [analysisLabels.id]: request.id,
+          [analysisLabels.kind]: request.kind,
+          [podTemplateHashLabel]: hashes.latest,
+        },
+        ownerReferences: [
+          {
+            apiVersion: 'bellwether.dev/v1alpha1',
+            kind: 'Rollout',
+            name: rollout.metadata.name,
+            uid: rollout.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: {
+        metrics,
+        ...(args.value.length > 0 ? { args: args.value } : {}),
+        ...(dryRun.length > 0 ? { dryRun } : {}),
+        ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
+      },
+    },
+  };
+}
+
+function uniqueByName(args: Argument[]): Argument[] {
+  const seen = new Map<string, Argument>();
+  for (const arg of args) if (!seen.has(arg.name)) seen.set(arg.name, arg);
+  return [...seen.values()];
+}
+
+function resolveRolloutArgs(
+  rollout: RolloutObject,
+  args: AnalysisRunArgument[],
+  hashes: { stable?: string; latest: string },
+): { ok: true; args: Argument[] } | { ok: false; error: string } {
+  const resolved: Argument[] = [];
+  for (const arg of args) {
+    if (arg.value !== undefined) {
+      resolved.push({ name: arg.name, value: arg.value });
+      continue;
+    }
+    const from = arg.valueFrom;
+    if (from?.podTemplateHashValue !== undefined) {
+      const hash = from.podTemplateHashValue === 'Stable' ? (hashes.stable ?? hashes.latest) : hashes.latest;
+      resolved.push({ name: arg.name, value: hash });
+    } else if (from?.fieldRef !== undefined) {
+      const path = parseJsonPath(from.fieldRef.fieldPath);
+      if (!path.ok) return { ok: false, error: `args[${arg.name}].valueFrom.fieldRef: ${path.error}` };
+      const found = readPath(rollout, path.segments);
+      if (!found.found) {
+        return {
+          ok: false,
+          error: `args[${arg.name}].valueFrom.fieldRef ${from.fieldRef.fieldPath}: ${found.error}`,
+        };
+      }
+      resolved.push({
+        name: arg.name,
+        value: typeof found.value === 'string' ? found.value : JSON.stringify(found.value),
+      });
+    }
+  }
+  return { ok: true, args: resolved };
+}

@@ -1,0 +1,190 @@
+import type {
+  AnalysisRun,
+  AnalysisRunStatus,
+  Measurement,
+  MetricInput,
+  MetricResult,
+} from '../../api/analysis.ts';
+import type { SecretKeyRef } from '../../api/common.ts';
+import { resolveArgs, resolveMetric, secretRefsOf, redactor } from '../../../analysis/args.ts';
+import { compileMetricConditions, measurementFromOutcome } from '../../../analysis/measurement.ts';
+import { applyMeasurement, isFinished } from '../../../analysis/metric-result.ts';
+import { isDryRun, measurementRetention } from '../../../analysis/metric-spec.ts';
+import { assessRun } from '../../../analysis/run-state.ts';
+import { credentialSecretRefs, resolveCredentials } from '../../../analysis/providers/credentials.ts';
+import { jobOrdinal, type JobRunner } from '../../../analysis/providers/job.ts';
+import { providerKind, type Credentials, type MetricProvider } from '../../../analysis/providers/provider.ts';
+import { mergePatch } from '../../kube/merge-patch.ts';
+import type { Logger } from '../../log.ts';
+
+export interface AnalysisRunDeps {
+  run(namespace: string, name: string): AnalysisRun | undefined;
+  /** The data of a Secret in the run's namespace, decoded; undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  patchRunStatus(namespace: string, name: string, resourceVersion: string, status: object): Promise<void>;
+  providers: { prometheus: MetricProvider; web: MetricProvider };
+  jobs: JobRunner;
+  now(): number;
+  log: Logger;
+}
+
+/**
+ * One reconcile of an AnalysisRun: resolve arguments (Secrets read now, never stored), ask the
+ * pure core which measurements are due, take them, fold them into the results, write status
+ * when it changed, and requeue for the next due measurement. All timing comes from status, so
+ * a restarted controller neither skips nor repeats a measurement. Secret values are masked in
+ * every measurement, message and log line.
+ */
+export async function reconcileAnalysisRun(
+  namespace: string,
+  name: string,
+  deps: AnalysisRunDeps,
+): Promise<{ requeueAfterMs?: number }> {
+  const run = deps.run(namespace, name);
+  if (!run || isFinished(run.status?.phase)) return {};
+  const secrets = await readSecrets(namespace, secretRefs(run), deps);
+  const lookup = (ref: SecretKeyRef) => secrets.get(ref.name)?.[ref.key];
+
+  const resolved = resolveArgs(run.spec.args, { secret: lookup });
+  if (!resolved.ok) return writeStatus(run, errorStatus(run, resolved.error, deps.now()), deps);
+  const metrics: MetricInput[] = [];
+  const credentials = new Map<string, Credentials | undefined>();
+  const secretValues = new Set(resolved.value.secretValues);
+  for (const metric of run.spec.metrics) {
+    const resolvedMetric = resolveMetric(metric, resolved.value);
+    if (!resolvedMetric.ok) return writeStatus(run, errorStatus(run, resolvedMetric.error, deps.now()), deps);
+    const creds = resolveCredentials(resolvedMetric.value, lookup);
+    if (!creds.ok) return writeStatus(run, errorStatus(run, creds.error, deps.now()), deps);
+    for (const value of creds.secretValues) secretValues.add(value);
+    credentials.set(metric.name, creds.credentials);
+    metrics.push(resolvedMetric.value);
+  }
+  const redact = redactor(secretValues);
+  const spec = { ...run.spec, metrics };
+
+  const state = assessRun(spec, run.status, deps.now());
+  const results = new Map<string, MetricResult>(state.metricResults.map((r) => [r.name, r]));
+  for (const due of state.due) {
+    const measurement = await measure(run, due, credentials.get(due.metric.name), redact, deps);
+    if (!measurement) continue;
+    const metricName = due.metric.name;
+    results.set(
+      metricName,
+      applyMeasurement(due.metric, results.get(metricName), measurement, {
+        retention: measurementRetention(metricName, run.spec.measurementRetention),
+        dryRun: isDryRun(metricName, run.spec.dryRun),
+      }),
+    );
+  }
+  const final = assessRun(
+    spec,
+    { ...run.status, startedAt: state.startedAt, metricResults: [...results.values()] },
+    deps.now(),
+  );
+  const status: AnalysisRunStatus = {
+    phase: final.phase,
+    ...(final.message === undefined ? {} : { message: redact(final.message) }),
+    startedAt: final.startedAt,
+    metricResults: final.metricResults,
+    runSummary: final.runSummary,
+    dryRunSummary: final.dryRunSummary,
+  };
+  await writeStatus(run, status, deps);
+  if (final.phase !== run.status?.phase) {
+    deps.log.info('analysis run phase', {
+      analysisRun: name,
+      namespace,
+      phase: final.phase,
+      message: status.message,
+    });
+  }
+  return final.nextDueAt === undefined ? {} : { requeueAfterMs: Math.max(0, final.nextDueAt - deps.now()) };
+}
+
+type Due = ReturnType<typeof assessRun>['due'][number];
+
+async function measure(
+  run: AnalysisRun,
+  due: Due,
+  credentials: Credentials | undefined,
+  redact: (text: string) => string,
+  deps: AnalysisRunDeps,
+): Promise<Measurement | undefined> {
+  const kind = providerKind(due.metric);
+  if (kind === 'job') {
+    const ref = {
+      name: run.metadata.name ?? '',
+      namespace: run.metadata.namespace ?? '',
+      uid: run.metadata.uid ?? '',
+    };
+    if (due.action === 'measure') {
+      const previous = run.status?.metricResults?.find((r) => r.name === due.metric.name);
+      return deps.jobs.start(due.metric, ref, jobOrdinal(previous), deps.now());
+    }
+    if (!due.inFlight) return undefined;
+    return due.action === 'resume'
+      ? deps.jobs.resume(due.inFlight, deps.now())
+      : deps.jobs.terminate(due.inFlight, deps.now());
+  }
+  if (due.action !== 'measure' || kind === undefined) return undefined;
+  const conditions = compileMetricConditions(due.metric);
+  const startedAt = deps.now();
+  let outcome: { value: unknown; display: string } | { error: string };
+  if (!conditions.ok) {
+    outcome = { error: conditions.error };
+  } else {
+    try {
+      outcome = await deps.providers[kind].measure(due.metric, credentials ? { credentials } : {});
+    } catch (err) {
+      outcome = { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return measurementFromOutcome({
+    outcome,
+    conditions: conditions.ok ? conditions.conditions : {},
+    startedAt,
+    finishedAt: deps.now(),
+    redact,
+  });
+}
+
+function secretRefs(run: AnalysisRun): SecretKeyRef[] {
+  return [...secretRefsOf(run.spec.args), ...run.spec.metrics.flatMap((m) => credentialSecretRefs(m))];
+}
+
+async function readSecrets(
+  namespace: string,
+  refs: SecretKeyRef[],
+  deps: AnalysisRunDeps,
+): Promise<Map<string, Record<string, string> | undefined>> {
+  const secrets = new Map<string, Record<string, string> | undefined>();
+  for (const name of new Set(refs.map((r) => r.name)))
+    secrets.set(name, await deps.readSecret(namespace, name));
+  return secrets;
+}
+
+function errorStatus(run: AnalysisRun, message: string, now: number): AnalysisRunStatus {
+  return {
+    ...run.status,
+    phase: 'Error',
+    message,
+    startedAt: run.status?.startedAt ?? new Date(now).toISOString(),
+  };
+}
+
+async function writeStatus(
+  run: AnalysisRun,
+  status: AnalysisRunStatus,
+  deps: AnalysisRunDeps,
+): Promise<{ requeueAfterMs?: number }> {
+  const patch = mergePatch(run.status ?? {}, status);
+  if (patch) {
+    await deps.patchRunStatus(
+      run.metadata.namespace ?? '',
+      run.metadata.name ?? '',
+      run.metadata.resourceVersion ?? '',
+      patch,
+    );
+  }
+  return {};
+}

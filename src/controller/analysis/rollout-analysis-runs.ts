@@ -1,0 +1,95 @@
+import type { AnalysisRun } from '../../api/analysis.ts';
+import type { AnalysisRunRequest, AnalysisRunView } from '../../../strategies/types.ts';
+import { isFinished } from '../../../analysis/metric-result.ts';
+import type { ClusterWriter } from '../cluster-writer.ts';
+import type { RolloutObject } from '../rollout-object.ts';
+import {
+  analysisLabels,
+  analysisRunFromTemplates,
+  type TemplateLookup,
+} from './analysis-run-from-templates.ts';
+
+/** Finished runs kept per Rollout (Argo Rollouts' defaults); older ones are deleted. */
+export const successfulRunHistoryLimit = 5;
+export const unsuccessfulRunHistoryLimit = 5;
+
+/** The Rollout's AnalysisRuns that answer a strategy request (they carry its id). */
+export function ownedAnalysisRuns(rollout: RolloutObject, all: readonly AnalysisRun[]): AnalysisRun[] {
+  return all.filter(
+    (run) =>
+      run.metadata.labels?.[analysisLabels.id] !== undefined &&
+      run.metadata.ownerReferences?.some(
+        (ref) => ref.controller === true && ref.uid === rollout.metadata.uid,
+      ),
+  );
+}
+
+export function analysisRunViews(runs: readonly AnalysisRun[]): AnalysisRunView[] {
+  return runs.map((run) => ({
+    id: run.metadata.labels?.[analysisLabels.id] ?? '',
+    name: run.metadata.name ?? '',
+    phase: run.status?.phase ?? 'Pending',
+    ...(run.status?.message === undefined ? {} : { message: run.status.message }),
+  }));
+}
+
+/**
+ * Makes the Rollout's AnalysisRuns match the strategy's requests: creates the missing ones from
+ * their templates, terminates running ones no longer requested (the step passed, the rollout
+ * aborted or completed), and deletes finished ones beyond the history limits. Writes only what
+ * differs. Returns a problem message when a run cannot be built (e.g. a template is missing).
+ */
+export async function syncAnalysisRuns(
+  rollout: RolloutObject,
+  requests: readonly AnalysisRunRequest[],
+  runs: readonly AnalysisRun[],
+  template: TemplateLookup,
+  hashes: { stable?: string; latest: string },
+  writer: ClusterWriter,
+): Promise<string[]> {
+  const namespace = rollout.metadata.namespace;
+  const byId = new Map(runs.map((run) => [run.metadata.labels?.[analysisLabels.id] ?? '', run]));
+  const problems: string[] = [];
+  for (const request of requests) {
+    if (byId.has(request.id)) continue;
+    const built = analysisRunFromTemplates(rollout, request, template, hashes);
+    if (!built.ok) {
+      problems.push(
+        `${request.kind === 'step' ? `step ${request.stepIndex ?? 0} analysis` : 'background analysis'}: ${built.error}`,
+      );
+      continue;
+    }
+    await writer.createAnalysisRun(namespace, built.run).catch((err: unknown) => {
+      // 409: created by an earlier reconcile the cache has not shown yet
+      if ((err as { code?: number }).code !== 409) throw err;
+    });
+  }
+  const requested = new Set(requests.map((r) => r.id));
+  for (const run of runs) {
+    const id = run.metadata.labels?.[analysisLabels.id] ?? '';
+    if (requested.has(id) || isFinished(run.status?.phase) || run.spec.terminate === true) continue;
+    await writer.terminateAnalysisRun(namespace, run.metadata.name ?? '');
+  }
+  for (const name of runsBeyondHistory(runs, requested)) await writer.deleteAnalysisRun(namespace, name);
+  return problems;
+}
+
+function runsBeyondHistory(runs: readonly AnalysisRun[], requested: ReadonlySet<string>): string[] {
+  const finished = runs
+    .filter(
+      (run) =>
+        isFinished(run.status?.phase) && !requested.has(run.metadata.labels?.[analysisLabels.id] ?? ''),
+    )
+    .sort((a, b) => time(b) - time(a));
+  const successful = finished.filter((run) => run.status?.phase === 'Successful');
+  const unsuccessful = finished.filter((run) => run.status?.phase !== 'Successful');
+  return [
+    ...successful.slice(successfulRunHistoryLimit),
+    ...unsuccessful.slice(unsuccessfulRunHistoryLimit),
+  ].map((run) => run.metadata.name ?? '');
+}
+
+function time(run: AnalysisRun): number {
+  const created = run.metadata.creationTimestamp;
+  return created ? Date.parse(created) : 0;
+}
