@@ -33,7 +33,8 @@ const tickMs = 20;
  * answered, as real users' requests do, so a slow version gets the same share of traffic.
  */
 export class LoadGenerator {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // Sockets up to the in-flight limit: queueing in the agent would add client-side delay the apps never see.
+  private readonly agent: Agent;
   private readonly perHash = new Map<string, TrafficCounts>();
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -49,6 +50,7 @@ export class LoadGenerator {
 
   constructor(private readonly options: LoadGeneratorOptions) {
     this.requestsPerSecond = options.requestsPerSecond;
+    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxInFlight });
   }
 
   start(): void {
