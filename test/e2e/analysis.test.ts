@@ -1,0 +1,264 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AnalysisRun } from '../../src/api/analysis.ts';
+import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { ControllerProcess } from '../support/controller-process.ts';
+import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import {
+  canaryRollout,
+  createRollout,
+  desiredByImage,
+  getRollout,
+  rolloutEvents,
+} from '../support/rollouts.ts';
+
+// Metric analysis against a real Prometheus scraping the demo app, whose error rate comes from
+// the pod template's env; the simulator sends traffic to each version in the ratio of its pods.
+describe('analysis on a real Prometheus', () => {
+  const kubeconfig = inject('kubeconfig');
+  let c: Clients;
+  let ns: { name: string; cleanup: () => Promise<void> };
+  let controller: ControllerProcess;
+  let prometheus: PrometheusServer;
+  const simulators: Simulator[] = [];
+
+  beforeAll(async () => {
+    c = clients();
+    ns = await testNamespace(c, 'analysis');
+    prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
+    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
+    controller.start();
+  });
+  afterEach(async () => {
+    for (const sim of simulators.splice(0)) await sim.stop();
+  });
+  afterAll(async () => {
+    await controller.stop();
+    await prometheus.stop();
+    await ns.cleanup();
+  });
+
+  /** Success rate of one version over the last 10s: what the analysis gates on. */
+  const successRateQuery = (extra = '') =>
+    `sum(rate(http_requests_total{namespace="{{args.namespace}}",pod_template_hash="{{args.hash}}",code!~"5.."${extra}}[10s])) / ` +
+    `sum(rate(http_requests_total{namespace="{{args.namespace}}",pod_template_hash="{{args.hash}}"${extra}}[10s]))`;
+
+  const template = async (name: string, metric: Record<string, unknown>) => {
+    await c.custom.createNamespacedCustomObject({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace: ns.name,
+      plural: 'analysistemplates',
+      body: {
+        apiVersion: 'bellwether.dev/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name },
+        spec: {
+          args: [{ name: 'hash' }, { name: 'namespace' }],
+          metrics: [
+            {
+              name: 'success-rate',
+              initialDelay: '4s',
+              interval: '2s',
+              count: 3,
+              successCondition: 'result[0] >= 0.95',
+              provider: { prometheus: { address: prometheus.url, query: successRateQuery() } },
+              ...metric,
+            },
+          ],
+        },
+      },
+    });
+  };
+
+  const analysisArgs = () => [
+    { name: 'hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+    { name: 'namespace', value: ns.name },
+  ];
+
+  /** A Rollout whose container env sets the demo app's error rate; Healthy on v1 before returning. */
+  const deploy = async (name: string, canary: Record<string, unknown>) => {
+    const body = canaryRollout(name, `${name}:v1`, { replicas: 4, strategy: { canary } }) as {
+      spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    const [container] = body.spec.template.spec.containers;
+    if (container) container.env = [{ name: 'ERROR_RATE', value: '0' }];
+    await createRollout(c, ns.name, body);
+    await eventually(`${name} Healthy on v1`, async () =>
+      (await getRollout(c, ns.name, name)).status?.phase === 'Healthy' ? true : undefined,
+    );
+    const sim = startSimulator({
+      kubeconfig,
+      namespace: ns.name,
+      rollout: name,
+      requestsPerSecond: 40,
+      prometheus,
+      maxDurationMs: 300_000,
+    });
+    simulators.push(sim);
+    return sim;
+  };
+
+  /** A new version with the given error rate, as a commit changing image and env would. */
+  const release = async (name: string, image: string, errorRate: string) => {
+    await c.custom.patchNamespacedCustomObject(
+      {
+        group: 'bellwether.dev',
+        version: 'v1alpha1',
+        namespace: ns.name,
+        plural: 'rollouts',
+        name,
+        body: [
+          {
+            op: 'replace',
+            path: '/spec/template/spec/containers/0',
+            value: { name: 'app', image, env: [{ name: 'ERROR_RATE', value: errorRate }] },
+          },
+        ],
+      },
+      (await import('@kubernetes/client-node')).setHeaderOptions(
+        'Content-Type',
+        'application/json-patch+json',
+      ),
+    );
+  };
+
+  const runsOf = async (name: string): Promise<AnalysisRun[]> => {
+    const list = (await c.custom.listNamespacedCustomObject({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace: ns.name,
+      plural: 'analysisruns',
+      labelSelector: `bellwether.dev/rollout=${name}`,
+    })) as { items: AnalysisRun[] };
+    return list.items;
+  };
+
+  it('promotes a version with 0% errors through an analysis step', async () => {
+    await template('success-rate', {});
+    await deploy('good', {
+      steps: [
+        { setWeight: 50 },
+        { analysis: { templates: [{ templateName: 'success-rate' }], args: analysisArgs() } },
+      ],
+    });
+    await release('good', 'good:v2', '0');
+    const healthy = await eventually(
+      'Healthy on v2 after a Successful analysis',
+      async () => {
+        const ro = await getRollout(c, ns.name, 'good');
+        const desired = await desiredByImage(c, ns.name, 'good');
+        return ro.status?.phase === 'Healthy' && desired['good:v2'] === 4 ? ro : undefined;
+      },
+      120_000,
+    );
+    expect(healthy.status?.stableRS).toBe(healthy.status?.currentPodHash);
+    const [run] = await runsOf('good');
+    expect(run?.status?.phase).toBe('Successful');
+    const measurements = run?.status?.metricResults?.[0]?.measurements ?? [];
+    expect(measurements.length).toBeGreaterThanOrEqual(3);
+    for (const m of measurements)
+      for (const m of measurements) {
+        const [rate] = JSON.parse(m.value ?? '[]') as number[];
+        expect(rate).toBeGreaterThanOrEqual(0.95);
+      }
+  });
+
+  it('aborts a version with 30% errors on its own: Degraded, canary down, run Failed', async () => {
+    await template('success-rate-strict', { failureLimit: 0 });
+    await deploy('bad', {
+      steps: [
+        { setWeight: 50 },
+        { analysis: { templates: [{ templateName: 'success-rate-strict' }], args: analysisArgs() } },
+        { setWeight: 100 },
+      ],
+    });
+    await release('bad', 'bad:v2', '0.3');
+    const aborted = await eventually(
+      'aborted by the analysis',
+      async () => {
+        const ro = await getRollout(c, ns.name, 'bad');
+        return ro.status?.phase === 'Degraded' && ro.status.abort ? ro : undefined;
+      },
+      120_000,
+    );
+    expect(aborted.status?.message).toContain('success-rate');
+    expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
+    await eventually('canary scaled down, stable full', async () => {
+      const desired = await desiredByImage(c, ns.name, 'bad');
+      return desired['bad:v1'] === 4 && (desired['bad:v2'] ?? 0) === 0 ? true : undefined;
+    });
+    const [run] = await runsOf('bad');
+    expect(run?.status?.phase).toBe('Failed');
+    const result = run?.status?.metricResults?.[0];
+    expect(result?.failed).toBeGreaterThanOrEqual(1);
+    expect(result?.measurements?.some((m) => m.phase === 'Failed')).toBe(true);
+    const events = await rolloutEvents(c, ns.name, 'bad');
+    const abort = events.find((e) => e.reason === 'RolloutAborted');
+    expect(abort?.type).toBe('Warning');
+    expect(abort?.message).toContain('success-rate');
+  });
+
+  it('never promotes on missing data: Prometheus down -> Error measurements -> run Error -> abort', async () => {
+    await template('success-rate-long', { count: 30, interval: '1s', consecutiveErrorLimit: 2 });
+    await deploy('blind', {
+      steps: [
+        { setWeight: 50 },
+        { analysis: { templates: [{ templateName: 'success-rate-long' }], args: analysisArgs() } },
+      ],
+    });
+    await release('blind', 'blind:v2', '0');
+    await eventually(
+      'two successful measurements',
+      async () => {
+        const [run] = await runsOf('blind');
+        return (run?.status?.metricResults?.[0]?.successful ?? 0) >= 2 ? run : undefined;
+      },
+      120_000,
+    );
+    await prometheus.kill();
+    try {
+      const aborted = await eventually(
+        'aborted after consecutive errors',
+        async () => {
+          const ro = await getRollout(c, ns.name, 'blind');
+          return ro.status?.phase === 'Degraded' ? ro : undefined;
+        },
+        90_000,
+      );
+      expect(aborted.status?.stableRS).not.toBe(aborted.status?.currentPodHash);
+      const [run] = await runsOf('blind');
+      expect(run?.status?.phase).toBe('Error');
+      const errors = run?.status?.metricResults?.[0]?.measurements?.filter((m) => m.phase === 'Error') ?? [];
+      expect(errors.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await prometheus.restart();
+    }
+  });
+
+  it('aborts when background analysis fails at a later step', async () => {
+    await template('success-rate-bg', { count: 100, interval: '2s' });
+    await deploy('later', {
+      analysis: { templates: [{ templateName: 'success-rate-bg' }], args: analysisArgs(), startingStep: 2 },
+      steps: [{ setWeight: 25 }, { pause: { duration: '3s' } }, { setWeight: 50 }, { pause: {} }],
+    });
+    await release('later', 'later:v2', '0.3');
+    const aborted = await eventually(
+      'aborted by the background analysis',
+      async () => {
+        const ro = await getRollout(c, ns.name, 'later');
+        return ro.status?.phase === 'Degraded' && ro.status.abort ? ro : undefined;
+      },
+      120_000,
+    );
+    expect(aborted.status?.message).toContain('success-rate');
+    const runs = await runsOf('later');
+    expect(runs.map((r) => r.metadata.labels?.['bellwether.dev/analysis-kind'])).toContain('background');
+    const events = (await rolloutEvents(c, ns.name, 'later')).map((e) => `${e.reason}: ${e.message ?? ''}`);
+    // the background run starts at step index 2 (Step 3/4), so the abort comes after it started
+    const started = events.findIndex((e) => e.startsWith('RolloutStepStarted') && e.includes('Step 3/4'));
+    const abortedAt = events.findIndex((e) => e.startsWith('RolloutAborted'));
+    expect(started).toBeGreaterThanOrEqual(0);
+    expect(abortedAt).toBeGreaterThan(started);
+  });
+});
