@@ -157,11 +157,10 @@ describe('analysis on a real Prometheus', () => {
     expect(run?.status?.phase).toBe('Successful');
     const measurements = run?.status?.metricResults?.[0]?.measurements ?? [];
     expect(measurements.length).toBeGreaterThanOrEqual(3);
-    for (const m of measurements)
-      for (const m of measurements) {
-        const [rate] = JSON.parse(m.value ?? '[]') as number[];
-        expect(rate).toBeGreaterThanOrEqual(0.95);
-      }
+    for (const m of measurements) {
+      const [rate] = JSON.parse(m.value ?? '[]') as number[];
+      expect(rate).toBeGreaterThanOrEqual(0.95);
+    }
   });
 
   it('aborts a version with 30% errors on its own: Degraded, canary down, run Failed', async () => {
