@@ -6,6 +6,7 @@ import type { CanaryEffect, CanaryEffectType } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { stepLabel } from './canary-steps.ts';
 import { toIso } from './time.ts';
+import { describeRun } from './analysis-runs.ts';
 import type { RolloutEvent } from './types.ts';
 
 const EFFECT_TYPES: ReadonlySet<string> = new Set<CanaryEffectType>([
@@ -19,6 +20,8 @@ const EFFECT_TYPES: ReadonlySet<string> = new Set<CanaryEffectType>([
   'promotedFull',
   'rolloutCompleted',
   'rolloutAborted',
+  'analysisInconclusive',
+  'inconclusivePromoted',
   'rolloutRetried',
   'pausedByUser',
   'resumedByUser',
@@ -82,13 +85,25 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
         events.push({
           type: 'Warning',
           reason: 'RolloutAborted',
-          message:
-            `Rollout aborted at ${step(effect.params.index)}: ` +
-            (effect.params.cause === 'operator'
-              ? 'status.abort set; going back to the stable version'
-              : `no progress for ${settings.progressDeadlineMs / 1000}s (progressDeadlineAbort); going back to the stable version`),
+          message: `Rollout aborted at ${step(effect.params.index)}: ${abortCause(effect.params, settings)}; going back to the stable version`,
         });
         break;
+      case 'analysisInconclusive':
+        events.push({
+          type: 'Warning',
+          reason: 'RolloutPaused',
+          message: `Rollout paused at ${step(effect.params.index)}: ${describeRun(effect.params.run)}; promote to continue or abort`,
+        });
+        break;
+      case 'inconclusivePromoted': {
+        const runs = effect.params.runs.map((run) => run.name).join(', ');
+        normal(
+          'RolloutPromoted',
+          `Rollout promoted at ${step(effect.params.index)} past ` +
+            (runs === '' ? 'an Inconclusive analysis run' : `Inconclusive analysis run ${runs}`),
+        );
+        break;
+      }
       case 'rolloutRetried':
         normal('RolloutRetried', 'Rollout retried: restarting at step 1');
         break;
@@ -101,6 +116,20 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
     }
   }
   return events;
+}
+
+function abortCause(
+  params: Extract<CanaryEffect, { type: 'rolloutAborted' }>['params'],
+  settings: CanarySettings,
+): string {
+  switch (params.cause) {
+    case 'operator':
+      return 'status.abort set';
+    case 'progressDeadline':
+      return `no progress for ${settings.progressDeadlineMs / 1000}s (progressDeadlineAbort)`;
+    case 'analysis':
+      return params.run ? describeRun(params.run) : 'an analysis run failed';
+  }
 }
 
 function versionMessage(

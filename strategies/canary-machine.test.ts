@@ -26,6 +26,8 @@ import {
 } from './canary-machine.ts';
 import { lifecycleFromContext } from './canary-snapshot.ts';
 import { effectsOf } from './canary-events.ts';
+import { backgroundRunId, stepRunId, type ObservedRuns } from './analysis-runs.ts';
+import type { AnalysisPhase } from './types.ts';
 
 type Snapshot = SnapshotFrom<typeof canaryMachine>;
 
@@ -35,13 +37,39 @@ const T1 = T0 + 600_000;
 const VERSIONS = ['v1', 'v2', 'v3'] as const;
 const STEP_HASHES = ['steps-a', 'steps-b'] as const;
 
-/** The model's steps: setWeight, a timed pause, a pause until promoted. */
+/** The model's steps: setWeight, a timed pause, an analysis, a pause until promoted. */
 function steps(done: boolean): StepObservation[] {
   return [
     { kind: 'setWeight', done },
     { kind: 'pause', pauseMs: 10_000, done: false },
+    { kind: 'analysis', done: false },
     { kind: 'pause', done: false },
   ];
+}
+/** Background analysis from the second step on. */
+const BACKGROUND = { startingStep: 1 };
+
+/**
+ * The runs a reconcile sees: the current step's and/or the background run of the snapshot's
+ * version and attempt, in the given phases. (The model keeps no runs between reconciles: a
+ * quiet reconcile sees none, which the machine must read as "no verdict".)
+ */
+function runsOf(
+  snapshot: Snapshot,
+  phases: { step?: AnalysisPhase; background?: AnalysisPhase },
+): ObservedRuns {
+  const { currentPodHash, attempt, stepIndex } = snapshot.context;
+  if (currentPodHash === undefined) return {};
+  const runs: Record<string, { name: string; phase: AnalysisPhase }> = {};
+  if (phases.step) {
+    const id = stepRunId(currentPodHash, attempt, stepIndex);
+    runs[id] = { name: `ro-${id}`, phase: phases.step };
+  }
+  if (phases.background) {
+    const id = backgroundRunId(currentPodHash, attempt);
+    runs[id] = { name: `ro-${id}`, phase: phases.background };
+  }
+  return runs;
 }
 
 /** A reconcile in the model: optionally an operator's status patch, then one observation. */
@@ -66,6 +94,8 @@ function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
     replicaProgress: false,
     progressDeadlineMs: 60_000,
     progressDeadlineAbort: false,
+    analysisRuns: {},
+    background: BACKGROUND,
   };
 }
 
@@ -87,6 +117,9 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
   });
   const { stepIndex, currentPodHash, stableRS } = snapshot.context;
   const promotable = stepIndex < steps(false).length && currentPodHash !== stableRS;
+  const runs = (phases: Parameters<typeof runsOf>[1]) => ({ analysisRuns: runsOf(snapshot, phases) });
+  /** What `promote` writes at a pause: every pause condition goes, controllerPause stays. */
+  const promoted: Partial<CanaryContext> = { pauseStartedAt: undefined, inconclusivePausedAt: undefined };
   return [
     event('nothing changed', {}),
     event('time passes', { now: T1 }),
@@ -103,7 +136,26 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
     event('stalled past deadline (abort on deadline)', { now: T1, progressDeadlineAbort: true }),
     event('operator: abort', {}, { abort: true }),
     event('operator: retry', {}, { abort: false }),
-    event('operator: promote (pause condition cleared)', {}, { pauseStartedAt: undefined }),
+    event('step analysis Successful', runs({ step: 'Successful' })),
+    event('step analysis Failed', runs({ step: 'Failed' })),
+    event('step analysis Error', runs({ step: 'Error' })),
+    event('step analysis Inconclusive', runs({ step: 'Inconclusive' })),
+    event('background analysis Successful', runs({ background: 'Successful' })),
+    event('background analysis Failed', runs({ background: 'Failed' })),
+    event('background analysis Inconclusive', runs({ background: 'Inconclusive' })),
+    event('operator: promote (pause condition cleared)', {}, promoted),
+    // A promote past an Inconclusive run that is still there (the usual case).
+    event('operator: promote past Inconclusive step run', runs({ step: 'Inconclusive' }), promoted),
+    event(
+      'operator: promote past Inconclusive background run',
+      runs({ background: 'Inconclusive' }),
+      promoted,
+    ),
+    event(
+      'operator: promote past Inconclusive step and background runs',
+      runs({ step: 'Inconclusive', background: 'Inconclusive' }),
+      promoted,
+    ),
     event('operator: promote --full', {}, { promoteFull: true }),
     // What `promote` writes when no pause condition is left: the step index moves on.
     // (only mid-rollout, as the CLI does).
@@ -151,6 +203,9 @@ const initialSnapshot: Snapshot = canaryMachine.resolveState({
     abortedAt: undefined,
     promoteFull: false,
     lastProgressAt: T0,
+    attempt: 0,
+    inconclusivePausedAt: undefined,
+    analysisInconclusive: false,
   },
 });
 
@@ -158,9 +213,11 @@ const initialSnapshot: Snapshot = canaryMachine.resolveState({
  * States are told apart by value and context, except when progress was last seen: keeping it
  * would multiply the state space without adding behaviour the events do not already cover
  * (the deadline is exercised from the first state of each kind reached, which saw progress at T0).
+ * Nor by the attempt, which only grows: the model's runs are named from each state's own
+ * attempt, so behaviour does not depend on its value (the fixpoint test checks it separately).
  */
 const serializeState = (snapshot: Snapshot): string => {
-  const { lastProgressAt: _lastProgressAt, ...context } = snapshot.context;
+  const { lastProgressAt: _lastProgressAt, attempt: _attempt, ...context } = snapshot.context;
   return JSON.stringify({ value: snapshot.value, context });
 };
 const traversal = {
@@ -230,6 +287,7 @@ describe('canary machine, explored exhaustively', () => {
       for (const { state, event, next } of edges) {
         const [again, actions] = transition(canaryMachine, next, event.observation);
         expect(serializeState(again), `${serializeState(state)} + ${event.label}`).toBe(serializeState(next));
+        expect(again.context.attempt).toBe(next.context.attempt);
         expect(effectsOf(actions)).toEqual([]);
       }
     },
@@ -325,10 +383,12 @@ describe('canary machine, single transitions', () => {
       podHash: 'v2',
       steps: [
         { kind: 'setWeight', done: true },
-        { kind: 'analysis', done: true },
+        { kind: 'analysis', done: false },
         { kind: 'pause', pauseMs: 0, done: false },
         { kind: 'setWeight', done: false },
       ],
+      // The run of the attempt this very reconcile starts (the new version bumps it to 1).
+      analysisRuns: { 'v2-1-s1': { name: 'ro-v2-1-s1', phase: 'Successful' } },
     };
     const [next, actions] = transition(canaryMachine, healthy, observation);
     expect(next.value.lifecycle).toBe(Lifecycle.progressing);

@@ -13,11 +13,21 @@
  * No `after` timers: pauses and deadlines compare `event.now` with times kept in context.
  *
  * Two parallel regions:
- * - `lifecycle`: healthy -> progressing <-> paused -> completing -> healthy, and aborted;
+ * - `lifecycle`: healthy -> progressing <-> paused -> completing -> healthy, and aborted; an
+ *   Inconclusive AnalysisRun pauses in `inconclusive` until promoted, a Failed one aborts;
  * - `hold`: running / heldByUser (`spec.paused`), which blocks every forward move of the lifecycle
  *   (but not bookkeeping such as noticing a new version, and not an abort).
  */
 import { and, assign, not, setup } from 'xstate';
+import {
+  backgroundActiveAt,
+  backgroundRunId,
+  stepRunId,
+  verdictOf,
+  type ObservedRuns,
+  type RunKind,
+  type RunVerdict,
+} from './analysis-runs.ts';
 import type { StepKind } from './canary-steps.ts';
 
 export const Lifecycle = {
@@ -27,6 +37,8 @@ export const Lifecycle = {
   progressing: 'progressing',
   /** At a pause step (status.controllerPause): timed, or until promoted. */
   paused: 'paused',
+  /** An AnalysisRun was Inconclusive (controllerPause, InconclusiveAnalysisRun): until promoted. */
+  inconclusive: 'inconclusive',
   /** Steps done or skipped: the canary goes to full size, then becomes stable. */
   completing: 'completing',
   /** status.abort: back to stable until retried or a new version arrives. */
@@ -59,6 +71,15 @@ export interface CanaryContext {
   promoteFull: boolean;
   /** Last progress (Progressing condition lastUpdateTime), for the progress deadline. */
   lastProgressAt: number;
+  /** status.canary.attempt: part of every AnalysisRun id, bumped when the steps start over. */
+  attempt: number;
+  /** Start of the InconclusiveAnalysisRun pause condition; undefined once an operator cleared it. */
+  inconclusivePausedAt: number | undefined;
+  /**
+   * Status shows an Inconclusive run (status.canary.current*AnalysisRunStatus): with controllerPause
+   * and no pause condition left, an operator promoted past it.
+   */
+  analysisInconclusive: boolean;
 }
 
 /** What one reconcile observed about step i. */
@@ -66,7 +87,7 @@ export interface StepObservation {
   kind: StepKind;
   /** Length of a timed pause; undefined for `pause: {}` and other steps. */
   pauseMs?: number;
-  /** A non-pause step's work is done (its replica targets are reached). */
+  /** A non-pause step's work is done (its replica targets are reached). Not used for analysis. */
   done: boolean;
 }
 
@@ -89,10 +110,14 @@ export interface CanaryObservation {
   replicaProgress: boolean;
   progressDeadlineMs: number;
   progressDeadlineAbort: boolean;
+  /** The Rollout's AnalysisRuns by request id (the guards compute the ids from the context). */
+  analysisRuns: ObservedRuns;
+  /** spec.strategy.canary.analysis, when set. */
+  background: { startingStep: number } | undefined;
 }
 
 /** Why the rollout was aborted. */
-export type AbortCause = 'operator' | 'progressDeadline';
+export type AbortCause = 'operator' | 'progressDeadline' | 'analysis';
 /** How a new version is handled. */
 export type VersionRoute = 'initial' | 'steps' | 'stable' | 'rollbackWindow';
 
@@ -110,7 +135,9 @@ export type CanaryEffect =
   | { type: 'pausePromoted'; params: { index: number } }
   | { type: 'promotedFull'; params: { index: number } }
   | { type: 'rolloutCompleted'; params: { podHash: string } }
-  | { type: 'rolloutAborted'; params: { index: number; cause: AbortCause } }
+  | { type: 'rolloutAborted'; params: { index: number; cause: AbortCause; run?: RunVerdict } }
+  | { type: 'analysisInconclusive'; params: { index: number; run: RunVerdict } }
+  | { type: 'inconclusivePromoted'; params: { index: number; runs: RunVerdict[] } }
   | { type: 'rolloutRetried'; params: Record<string, never> }
   | { type: 'pausedByUser'; params: Record<string, never> }
   | { type: 'resumedByUser'; params: Record<string, never> };
@@ -127,6 +154,31 @@ type GuardArgs = { context: CanaryContext; event: CanaryObservation };
 
 const currentStep = ({ context, event }: GuardArgs): StepObservation | undefined =>
   event.steps[context.stepIndex];
+/** The current step's AnalysisRun of this attempt, if the step is an analysis and the run exists. */
+const stepRun = (args: GuardArgs): RunVerdict | undefined => {
+  const { context, event } = args;
+  if (currentStep(args)?.kind !== 'analysis' || context.currentPodHash === undefined) return undefined;
+  const run = event.analysisRuns[stepRunId(context.currentPodHash, context.attempt, context.stepIndex)];
+  return run && { kind: 'step', ...run };
+};
+/** The background AnalysisRun of this attempt, while background analysis runs and if it exists. */
+const backgroundRun = ({ context, event }: GuardArgs): RunVerdict | undefined => {
+  const { background } = event;
+  if (
+    background === undefined ||
+    context.currentPodHash === undefined ||
+    !backgroundActiveAt(context.stepIndex, event.steps.length, background.startingStep)
+  )
+    return undefined;
+  const run = event.analysisRuns[backgroundRunId(context.currentPodHash, context.attempt)];
+  return run && { kind: 'background', ...run };
+};
+/** For effect params behind a guard that saw the run (never the fallback in practice). */
+const seen = (run: RunVerdict | undefined, kind: RunVerdict['kind']): RunVerdict =>
+  run ?? { kind, name: '', phase: 'Pending' };
+const inconclusiveRuns = (args: GuardArgs): RunVerdict[] =>
+  [stepRun(args), backgroundRun(args)].filter((run): run is RunVerdict => verdictOf(run) === 'inconclusive');
+
 const pauseEnd = (args: GuardArgs): number | undefined => {
   const pauseMs = currentStep(args)?.pauseMs;
   const { pauseStartedAt } = args.context;
@@ -160,6 +212,14 @@ const canarySetup = setup({
       return end !== undefined && args.event.now >= end;
     },
     canaryFullyAvailable: ({ event }) => event.canaryFullyAvailable,
+    atAnalysisStep: (args) => currentStep(args)?.kind === 'analysis',
+    stepRunSucceeded: (args) => verdictOf(stepRun(args)) === 'successful',
+    stepRunFailed: (args) => verdictOf(stepRun(args)) === 'failed',
+    stepRunInconclusive: (args) => verdictOf(stepRun(args)) === 'inconclusive',
+    backgroundRunFailed: (args) => verdictOf(backgroundRun(args)) === 'failed',
+    backgroundRunInconclusive: (args) => verdictOf(backgroundRun(args)) === 'inconclusive',
+    inconclusiveReleased: ({ context }) =>
+      context.controllerPause && context.inconclusivePausedAt === undefined,
     progressDeadlineAbort: ({ context, event }) =>
       event.progressDeadlineAbort && event.now - context.lastProgressAt >= event.progressDeadlineMs,
   },
@@ -174,7 +234,7 @@ const canarySetup = setup({
       stepIndex: event.steps.length,
       lastProgressAt: event.now,
     })),
-    recordNewVersion: assign(({ event }) => ({
+    recordNewVersion: assign(({ context, event }) => ({
       currentPodHash: event.podHash,
       stepsHash: event.stepsHash,
       stepIndex: 0,
@@ -183,14 +243,19 @@ const canarySetup = setup({
       promoteFull: false,
       pauseStartedAt: undefined,
       controllerPause: false,
+      inconclusivePausedAt: undefined,
+      analysisInconclusive: false,
       lastProgressAt: event.now,
+      // Not reset: an earlier version can come back, and its old runs must not be reused.
+      attempt: context.attempt + 1,
     })),
     skipRemainingSteps: assign({ stepIndex: ({ event }) => event.steps.length }),
     recordStepsHash: assign({ stepsHash: ({ event }) => event.stepsHash }),
-    restartSteps: assign(({ event }) => ({
+    restartSteps: assign(({ context, event }) => ({
       stepIndex: 0,
       stepsHash: event.stepsHash,
       lastProgressAt: event.now,
+      attempt: context.attempt + 1,
     })),
     advanceStep: assign(({ context, event }) => ({
       stepIndex: context.stepIndex + 1,
@@ -198,8 +263,28 @@ const canarySetup = setup({
     })),
     startPause: assign(({ event }) => ({ pauseStartedAt: event.now, controllerPause: true })),
     clearPause: assign({ pauseStartedAt: undefined, controllerPause: false }),
+    startInconclusivePause: assign(({ event }) => ({
+      inconclusivePausedAt: event.now,
+      controllerPause: true,
+      analysisInconclusive: true,
+    })),
+    clearInconclusivePause: assign({
+      inconclusivePausedAt: undefined,
+      controllerPause: false,
+      analysisInconclusive: false,
+    }),
+    /** The operator accepted an Inconclusive background run: the next attempt gets a fresh one. */
+    acceptBackground: assign(({ context, event }) => ({
+      attempt: context.attempt + 1,
+      lastProgressAt: event.now,
+    })),
     recordAbort: assign(({ event }) => ({ abort: true, abortedAt: event.now, stepIndex: 0 })),
-    clearAbort: assign(({ event }) => ({ abortedAt: undefined, stepIndex: 0, lastProgressAt: event.now })),
+    clearAbort: assign(({ context, event }) => ({
+      abortedAt: undefined,
+      stepIndex: 0,
+      lastProgressAt: event.now,
+      attempt: context.attempt + 1,
+    })),
     promoteToStable: assign(({ context, event }) => ({
       stableRS: context.currentPodHash,
       promoteFull: false,
@@ -217,6 +302,8 @@ const canarySetup = setup({
     promotedFull: report<'promotedFull'>(),
     rolloutCompleted: report<'rolloutCompleted'>(),
     rolloutAborted: report<'rolloutAborted'>(),
+    analysisInconclusive: report<'analysisInconclusive'>(),
+    inconclusivePromoted: report<'inconclusivePromoted'>(),
     rolloutRetried: report<'rolloutRetried'>(),
     pausedByUser: report<'pausedByUser'>(),
     resumedByUser: report<'resumedByUser'>(),
@@ -247,6 +334,9 @@ export const canaryMachine = canarySetup.createMachine({
     abortedAt: undefined,
     promoteFull: false,
     lastProgressAt: 0,
+    attempt: 0,
+    inconclusivePausedAt: undefined,
+    analysisInconclusive: false,
   },
   on: {
     OBSERVE: { actions: 'noteReplicaProgress' },
@@ -297,6 +387,10 @@ export const canaryMachine = canarySetup.createMachine({
           always: [
             ...onNewVersion(),
             ...onAbortRestartOrPromoteFull(),
+            onRunFailed('step'),
+            onRunFailed('background'),
+            onRunInconclusive('step'),
+            onRunInconclusive('background'),
             // Not held back by spec.paused: it is bookkeeping (the hold keeps the pods as they are),
             // and status with the index past the last step reads back as completing.
             { guard: 'stepsDone', target: Lifecycle.completing },
@@ -312,6 +406,12 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
+              guard: and([not('heldByUser'), 'stepRunSucceeded']),
+              target: Lifecycle.progressing,
+              reenter: true,
+              actions: completeStep(),
+            },
+            {
               guard: and([not('heldByUser'), 'stepDone']),
               target: Lifecycle.progressing,
               reenter: true,
@@ -325,6 +425,10 @@ export const canaryMachine = canarySetup.createMachine({
           always: [
             ...onNewVersion(),
             ...onAbortRestartOrPromoteFull(),
+            // A pause step has no run of its own (an analysis step reached by a bumped index is
+            // judged in `progressing`), but background analysis goes on.
+            onRunFailed('background'),
+            onRunInconclusive('background'),
             // Status says paused but the index has moved off the pause step: a second `promote`
             // bumps currentStepIndex while controllerPause is still set. Carry on from there.
             { guard: 'notAtPauseStep', target: Lifecycle.progressing },
@@ -343,6 +447,55 @@ export const canaryMachine = canarySetup.createMachine({
                 { type: 'pauseElapsed', params: ({ context }) => ({ index: context.stepIndex }) },
                 ...completeStep(),
               ],
+            },
+          ],
+        },
+        [Lifecycle.inconclusive]: {
+          exit: 'clearInconclusivePause',
+          always: [
+            ...onNewVersion(),
+            ...onAbortRestartOrPromoteFull(),
+            onRunFailed('step'),
+            onRunFailed('background'),
+            // Promoted (pause condition cleared, controllerPause left): an Inconclusive step run
+            // counts as passed, an Inconclusive background run is accepted (the next attempt
+            // gets a new one), and a pause step it interrupted is promoted too, as one promote
+            // clears every pause condition.
+            {
+              guard: and([
+                not('heldByUser'),
+                'inconclusiveReleased',
+                'stepRunInconclusive',
+                'backgroundRunInconclusive',
+              ]),
+              target: Lifecycle.progressing,
+              actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
+            },
+            {
+              guard: and([not('heldByUser'), 'inconclusiveReleased', 'stepRunInconclusive']),
+              target: Lifecycle.progressing,
+              actions: [inconclusivePromoted(), ...completeStep()],
+            },
+            {
+              guard: and([
+                not('heldByUser'),
+                'inconclusiveReleased',
+                'backgroundRunInconclusive',
+                'atPauseStep',
+              ]),
+              target: Lifecycle.progressing,
+              actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
+            },
+            {
+              guard: and([not('heldByUser'), 'inconclusiveReleased', 'backgroundRunInconclusive']),
+              target: Lifecycle.progressing,
+              actions: [inconclusivePromoted(), 'acceptBackground'],
+            },
+            // Promoted, but the run is gone: look again (a recreated run decides afresh).
+            {
+              guard: and([not('heldByUser'), 'inconclusiveReleased']),
+              target: Lifecycle.progressing,
+              actions: 'noteResume',
             },
           ],
         },
@@ -467,10 +620,51 @@ function onAbortRestartOrPromoteFull(): Transition[] {
   ];
 }
 
+const runOf = (kind: RunKind, args: GuardArgs): RunVerdict =>
+  seen(kind === 'step' ? stepRun(args) : backgroundRun(args), kind);
+
+/** A Failed or Error run aborts like status.abort (and sets it, so retry works the same way). */
+function onRunFailed(kind: RunKind): Transition {
+  return {
+    guard: kind === 'step' ? 'stepRunFailed' : 'backgroundRunFailed',
+    target: `#canary.lifecycle.${Lifecycle.aborted}`,
+    actions: [
+      {
+        type: 'rolloutAborted',
+        params: (args) => ({ index: args.context.stepIndex, cause: 'analysis', run: runOf(kind, args) }),
+      },
+      'recordAbort',
+    ],
+  };
+}
+
+/** An Inconclusive run pauses (even under spec.paused: it is a verdict, not a forward move). */
+function onRunInconclusive(kind: RunKind): Transition {
+  return {
+    guard: kind === 'step' ? 'stepRunInconclusive' : 'backgroundRunInconclusive',
+    target: `#canary.lifecycle.${Lifecycle.inconclusive}`,
+    actions: [
+      'startInconclusivePause',
+      {
+        type: 'analysisInconclusive',
+        params: (args) => ({ index: args.context.stepIndex, run: runOf(kind, args) }),
+      },
+    ],
+  };
+}
+
+function inconclusivePromoted(): TransitionAction {
+  return {
+    type: 'inconclusivePromoted',
+    params: (args) => ({ index: args.context.stepIndex, runs: inconclusiveRuns(args) }),
+  };
+}
+
 function onProgressDeadlineAbort(): Transition[] {
   return [
     {
-      guard: and([not('heldByUser'), 'progressDeadlineAbort']),
+      // Waiting for an analysis verdict is not a stall.
+      guard: and([not('heldByUser'), not('atAnalysisStep'), 'progressDeadlineAbort']),
       target: `#canary.lifecycle.${Lifecycle.aborted}`,
       actions: [
         {

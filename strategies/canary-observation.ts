@@ -3,6 +3,7 @@
  * event of this reconcile. Every fact a guard needs is computed here, from the cluster alone;
  * the machine compares it with what status records. Pure.
  */
+import { observeRuns } from './analysis-runs.ts';
 import type { CanaryObservation, StepObservation } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './canary-steps.ts';
@@ -39,6 +40,8 @@ export function observeCanary(
     replicaProgress: replicasProgressed(input.status, replicaCounts(input.replicaSets, input.currentPodHash)),
     progressDeadlineMs: settings.progressDeadlineMs,
     progressDeadlineAbort: settings.progressDeadlineAbort,
+    analysisRuns: observeRuns(input.analysisRuns),
+    background: settings.background && { startingStep: settings.background.startingStep },
   };
 }
 
@@ -64,11 +67,13 @@ function observeStep(
       if (stableRS !== undefined) wanted[stableRS] = targets.stable;
       return { kind, done: targetsReached(input.replicaSets, wanted) };
     }
+    case StepKind.analysis:
+      // Decided by the step's AnalysisRun, whose id depends on the attempt, which can change
+      // within one reconcile (a retry): the machine's guards look the run up in `analysisRuns`.
+      return { kind, done: false };
     default:
-      // EXTENSION POINT: analysis, experiment, setHeaderRoute and setMirrorRoute complete at
-      // once until AnalysisRuns and traffic routers are wired in. Then `done` comes from the
-      // step's AnalysisRun phase (an optional `input.analysis` added to StrategyInput) or the
-      // router's acknowledgement, and a failed analysis becomes an abort.
+      // EXTENSION POINT: experiment, setHeaderRoute and setMirrorRoute complete at once until
+      // Experiments and traffic routers are wired in (then `done` is their acknowledgement).
       return { kind, done: true };
   }
 }

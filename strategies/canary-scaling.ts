@@ -48,7 +48,8 @@ export function canaryScaling(
         if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
       break;
     case Lifecycle.progressing:
-    case Lifecycle.paused: {
+    case Lifecycle.paused:
+    case Lifecycle.inconclusive: {
       const step = replicaTargetsAtStep(steps, Math.min(context.stepIndex, steps.length - 1), replicas);
       targets[canary] = step.canary;
       targets[stable] = step.stable;

@@ -3,10 +3,11 @@
  * validated (so a bad step fails the reconcile with a named field, not halfway). Pure.
  */
 import { validateSteps } from './canary-steps.ts';
+import { InvalidSpecError } from './invalid-spec.ts';
 import { resolveRollingLimits, type RollingLimits } from './replicas.ts';
 import { desiredReplicas, progressDeadlineMs, secondsToMs } from './rollout-settings.ts';
 import { stepsHash } from './step-hash.ts';
-import type { CanaryStep, RolloutSpecView } from './types.ts';
+import type { CanaryStep, CanaryStrategySpec, RolloutSpecView } from './types.ts';
 
 /** Argo Rollouts defaults. */
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
@@ -30,6 +31,14 @@ export interface CanarySettings {
   progressDeadlineAbort: boolean;
   /** spec.rollbackWindow.revisions, 0 when unset. */
   rollbackWindowRevisions: number;
+  /** spec.strategy.canary.analysis (background analysis) with its startingStep resolved. */
+  background: BackgroundAnalysis | undefined;
+}
+
+export interface BackgroundAnalysis {
+  templates: NonNullable<CanaryStrategySpec['analysis']>['templates'];
+  args?: unknown[];
+  startingStep: number;
 }
 
 export function canarySettings(spec: RolloutSpecView): CanarySettings {
@@ -51,7 +60,23 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
     progressDeadlineMs: progressDeadlineMs(spec),
     progressDeadlineAbort: spec.progressDeadlineAbort === true,
     rollbackWindowRevisions: Math.max(0, spec.rollbackWindow?.revisions ?? 0),
+    background: backgroundAnalysis(canary),
   };
+}
+
+function backgroundAnalysis(canary: CanaryStrategySpec): BackgroundAnalysis | undefined {
+  const { analysis } = canary;
+  if (analysis === undefined) return undefined;
+  const startingStep = analysis.startingStep ?? 0;
+  if (!Number.isInteger(startingStep) || startingStep < 0) {
+    throw new InvalidSpecError(
+      'spec.strategy.canary.analysis.startingStep',
+      `must be a non-negative integer, got ${startingStep}`,
+    );
+  }
+  return analysis.args === undefined
+    ? { templates: analysis.templates, startingStep }
+    : { templates: analysis.templates, args: analysis.args, startingStep };
 }
 
 function abortDelayMs(canary: NonNullable<RolloutSpecView['strategy']['canary']>): number | null {

@@ -16,14 +16,21 @@ import type { PauseCondition, RolloutStatusView, StrategyInput } from './types.t
 
 /** The pause condition a canary pause step adds (Argo Rollouts' reason). */
 export const CANARY_PAUSE_REASON = ConditionReason.CanaryPauseStep;
+/** The pause condition an Inconclusive AnalysisRun adds (Argo Rollouts' reason). */
+export const INCONCLUSIVE_PAUSE_REASON = ConditionReason.InconclusiveAnalysisRun;
+const OUR_PAUSES: readonly string[] = [CANARY_PAUSE_REASON, INCONCLUSIVE_PAUSE_REASON];
 
 export function contextFromStatus(input: StrategyInput): CanaryContext {
   const { status } = input;
   // A stable ReplicaSet that no longer exists cannot be protected: the current one takes over.
   const stableExists = input.replicaSets.some((view) => view.hash === status.stableRS);
   const pause = status.pauseConditions?.find((condition) => condition.reason === CANARY_PAUSE_REASON);
+  const inconclusive = status.pauseConditions?.find(
+    (condition) => condition.reason === INCONCLUSIVE_PAUSE_REASON,
+  );
   const progressing = findCondition(status.conditions, ConditionType.Progressing);
   const stepIndex = status.currentStepIndex ?? 0;
+  const attempt = status.canary?.attempt ?? 0;
   return {
     currentPodHash: status.currentPodHash,
     stableRS: stableExists ? status.stableRS : undefined,
@@ -36,6 +43,11 @@ export function contextFromStatus(input: StrategyInput): CanaryContext {
     abortedAt: fromIso(status.abortedAt),
     promoteFull: status.promoteFull === true,
     lastProgressAt: fromIso(progressing?.lastUpdateTime) ?? input.now,
+    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 0,
+    inconclusivePausedAt: inconclusive ? (fromIso(inconclusive.startTime) ?? input.now) : undefined,
+    analysisInconclusive:
+      status.canary?.currentStepAnalysisRunStatus?.status === 'Inconclusive' ||
+      status.canary?.currentBackgroundAnalysisRunStatus?.status === 'Inconclusive',
   };
 }
 
@@ -44,6 +56,12 @@ export function lifecycleFromContext(context: CanaryContext, stepCount: number):
   if (context.stableRS === undefined || context.currentPodHash === undefined) return Lifecycle.healthy;
   if (context.currentPodHash === context.stableRS) return Lifecycle.healthy;
   if (context.abortedAt !== undefined) return Lifecycle.aborted;
+  // Paused on an Inconclusive run, or promoted past it (condition cleared, controllerPause left).
+  if (
+    context.inconclusivePausedAt !== undefined ||
+    (context.controllerPause && context.analysisInconclusive && context.pauseStartedAt === undefined)
+  )
+    return Lifecycle.inconclusive;
   if (context.controllerPause) return Lifecycle.paused;
   if (context.promoteFull || context.stepIndex >= stepCount) return Lifecycle.completing;
   return Lifecycle.progressing;
@@ -79,15 +97,17 @@ export function statusFieldsFromContext(
   previous: RolloutStatusView,
 ): RolloutStatusView {
   const previousPauses = previous.pauseConditions ?? [];
-  const otherPauses = previousPauses.filter((condition) => condition.reason !== CANARY_PAUSE_REASON);
-  const previousStart = previousPauses.find(
-    (condition) => condition.reason === CANARY_PAUSE_REASON,
-  )?.startTime;
-  const ours: PauseCondition[] =
-    context.pauseStartedAt === undefined
-      ? []
-      : [{ reason: CANARY_PAUSE_REASON, startTime: keepIsoSpelling(previousStart, context.pauseStartedAt) }];
-  const pauseConditions = [...otherPauses, ...ours];
+  const otherPauses = previousPauses.filter((condition) => !OUR_PAUSES.includes(condition.reason));
+  const ours = (reason: string, startedAt: number | undefined): PauseCondition[] => {
+    if (startedAt === undefined) return [];
+    const previousStart = previousPauses.find((condition) => condition.reason === reason)?.startTime;
+    return [{ reason, startTime: keepIsoSpelling(previousStart, startedAt) }];
+  };
+  const pauseConditions = [
+    ...otherPauses,
+    ...ours(CANARY_PAUSE_REASON, context.pauseStartedAt),
+    ...ours(INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt),
+  ];
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,

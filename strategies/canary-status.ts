@@ -14,6 +14,8 @@ import { replicaCounts } from './progress.ts';
 import { rolloutConditions, type ConditionSummary } from './rollout-conditions.ts';
 import { minAvailable } from './replicas.ts';
 import { compact } from './compact.ts';
+import { describeRun } from './analysis-runs.ts';
+import { abortingRun, runStatus, type CanaryAnalysis } from './canary-analysis.ts';
 import { toIso } from './time.ts';
 import type { Phase, RolloutStatusView, StrategyInput } from './types.ts';
 
@@ -28,14 +30,20 @@ export function progressDeadlineExceeded(
   settings: CanarySettings,
   now: number,
 ): boolean {
-  return isAdvancing(outcome) && now - outcome.context.lastProgressAt >= settings.progressDeadlineMs;
+  return (
+    isAdvancing(outcome, settings) && now - outcome.context.lastProgressAt >= settings.progressDeadlineMs
+  );
 }
 
-/** Progressing or completing, not held by the user: the states the progress deadline watches. */
-export function isAdvancing({ value }: CanaryOutcome): boolean {
+/**
+ * Progressing (but not waiting for an analysis verdict) or completing, not held by the user: the
+ * states the progress deadline watches.
+ */
+export function isAdvancing({ value, context }: CanaryOutcome, settings: CanarySettings): boolean {
+  if (value.hold !== Hold.running) return false;
+  if (value.lifecycle === Lifecycle.completing) return true;
   return (
-    value.hold === Hold.running &&
-    (value.lifecycle === Lifecycle.progressing || value.lifecycle === Lifecycle.completing)
+    value.lifecycle === Lifecycle.progressing && settings.steps[context.stepIndex]?.analysis === undefined
   );
 }
 
@@ -43,6 +51,7 @@ export function canaryStatus(
   input: StrategyInput,
   settings: CanarySettings,
   outcome: CanaryOutcome,
+  analysis: CanaryAnalysis,
 ): RolloutStatusView {
   const { value, context } = outcome;
   const counts = replicaCounts(input.replicaSets, input.currentPodHash);
@@ -68,11 +77,17 @@ export function canaryStatus(
   return compact({
     ...input.status,
     phase,
-    message: canaryMessage(input, settings, outcome, deadlineExceeded),
+    message: canaryMessage(input, settings, outcome, analysis, deadlineExceeded),
     observedGeneration: input.generation,
     ...statusFieldsFromContext(context, input.status),
     ...counts,
-    canary: { ...input.status.canary, weights: reportedWeights(settings, outcome) },
+    canary: compact({
+      ...input.status.canary,
+      weights: reportedWeights(settings, outcome),
+      currentStepAnalysisRunStatus: runStatus(analysis.stepRun),
+      currentBackgroundAnalysisRunStatus: runStatus(analysis.backgroundRun),
+      attempt: context.attempt > 0 ? context.attempt : undefined,
+    }),
     conditions,
   });
 }
@@ -84,7 +99,11 @@ function reportedWeights(
 ): { canary: number; stable: number } {
   let canary = 0;
   if (value.lifecycle === Lifecycle.completing) canary = 100;
-  else if (value.lifecycle === Lifecycle.progressing || value.lifecycle === Lifecycle.paused) {
+  else if (
+    value.lifecycle === Lifecycle.progressing ||
+    value.lifecycle === Lifecycle.paused ||
+    value.lifecycle === Lifecycle.inconclusive
+  ) {
     canary = weightAtStep(settings.steps, context.stepIndex);
   }
   return { canary, stable: 100 - canary };
@@ -97,7 +116,12 @@ function canaryPhase(
   deadlineExceeded: boolean,
 ): Phase {
   if (value.lifecycle === Lifecycle.aborted || deadlineExceeded) return 'Degraded';
-  if (value.hold === Hold.heldByUser || value.lifecycle === Lifecycle.paused) return 'Paused';
+  if (
+    value.hold === Hold.heldByUser ||
+    value.lifecycle === Lifecycle.paused ||
+    value.lifecycle === Lifecycle.inconclusive
+  )
+    return 'Paused';
   if (value.lifecycle !== Lifecycle.healthy) return 'Progressing';
   return isSettled(input, settings, context.stableRS) ? 'Healthy' : 'Progressing';
 }
@@ -106,9 +130,10 @@ function canaryMessage(
   input: StrategyInput,
   settings: CanarySettings,
   outcome: CanaryOutcome,
+  analysis: CanaryAnalysis,
   deadlineExceeded: boolean,
 ): string {
-  const message = lifecycleMessage(input, settings, outcome);
+  const message = lifecycleMessage(input, settings, outcome, analysis);
   if (outcome.value.lifecycle === Lifecycle.aborted) return message;
   if (outcome.value.hold === Hold.heldByUser) return `Paused by user (spec.paused): ${message}`;
   if (deadlineExceeded) {
@@ -122,6 +147,7 @@ function lifecycleMessage(
   input: StrategyInput,
   settings: CanarySettings,
   { value, context }: CanaryOutcome,
+  analysis: CanaryAnalysis,
 ): string {
   const { replicas, steps } = settings;
   const canary = input.currentPodHash;
@@ -129,11 +155,21 @@ function lifecycleMessage(
   const available = (hash: string): number => findView(input.replicaSets, hash)?.availableReplicas ?? 0;
   const at = stepLabel(steps, context.stepIndex);
   switch (value.lifecycle) {
-    case Lifecycle.aborted:
-      return (
-        `RolloutAborted: update to ${canary} aborted; stable ${stable} has ${available(stable)}/${replicas} available. ` +
-        'Set status.abort=false to retry'
-      );
+    case Lifecycle.aborted: {
+      const run = abortingRun(input, { value, context });
+      const stableState =
+        `stable ${stable} has ${available(stable)}/${replicas} available. ` +
+        'Set status.abort=false to retry';
+      return run === undefined
+        ? `RolloutAborted: update to ${canary} aborted; ${stableState}`
+        : `RolloutAborted: ${describeRun(run)}. Update to ${canary} aborted; ${stableState}`;
+    }
+    case Lifecycle.inconclusive: {
+      const runs = [analysis.stepRun, analysis.backgroundRun].filter((run) => run?.phase === 'Inconclusive');
+      const why =
+        runs.map((run) => (run ? describeRun(run) : '')).join('; ') || 'an Inconclusive analysis run';
+      return `Paused at ${at}: ${why}. Promote to continue or abort`;
+    }
     case Lifecycle.healthy:
       return isSettled(input, settings, stable)
         ? `Healthy: ${replicas}/${replicas} replicas of ${stable} available`
@@ -145,6 +181,12 @@ function lifecycleMessage(
         : `Paused at ${at} until ${toIso(context.pauseStartedAt + pauseMs)}`;
     }
     case Lifecycle.progressing: {
+      if (steps[context.stepIndex]?.analysis !== undefined) {
+        const run = analysis.stepRun;
+        return run === undefined
+          ? `${at}: waiting for its analysis run to be created`
+          : `${at}: waiting for analysis run ${run.name} (${run.phase})`;
+      }
       const targets = replicaTargetsAtStep(steps, context.stepIndex, replicas);
       const stableNow = findView(input.replicaSets, stable)?.specReplicas ?? 0;
       return (
@@ -174,6 +216,12 @@ function pausedBy(settings: CanarySettings, { value, context }: CanaryOutcome): 
     return {
       reason: ConditionReason.CanaryPauseStep,
       message: `Paused at ${stepLabel(settings.steps, context.stepIndex)}`,
+    };
+  }
+  if (value.lifecycle === Lifecycle.inconclusive) {
+    return {
+      reason: ConditionReason.InconclusiveAnalysisRun,
+      message: `Paused on an Inconclusive analysis run at ${stepLabel(settings.steps, context.stepIndex)}`,
     };
   }
   return undefined;

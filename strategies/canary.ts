@@ -6,6 +6,7 @@
  * delegated to `reconcileRolling` with the canary's maxSurge / maxUnavailable.
  */
 import { transition } from 'xstate';
+import { canaryAnalysis } from './canary-analysis.ts';
 import { canaryMachine, Hold, Lifecycle } from './canary-machine.ts';
 import { observeCanary } from './canary-observation.ts';
 import { canaryScaling } from './canary-scaling.ts';
@@ -32,6 +33,7 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
   const outcome: CanaryOutcome = { value: after.value, context: after.context };
 
   const scaling = canaryScaling(input, settings, outcome.value, outcome.context);
+  const analysis = canaryAnalysis(input, settings, outcome);
   const stable = outcome.context.stableRS ?? input.currentPodHash;
   const decision: StrategyDecision = {
     replicaSets: scaling.replicaSets,
@@ -44,8 +46,9 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
           : input.currentPodHash,
       stable,
     },
-    status: canaryStatus(input, settings, outcome),
+    status: canaryStatus(input, settings, outcome, analysis),
     events: canaryEvents(effectsOf(actions), settings),
+    analysisRuns: analysis.requests,
   };
   const requeueAfterMs = nextTimer(input, outcome, settings, scaling.nextDeadline);
   return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };
@@ -69,7 +72,7 @@ function nextTimer(
     const pauseMs = pauseDurationMs(settings.steps[context.stepIndex] ?? {}, context.stepIndex);
     if (pauseMs !== undefined) due.push(context.pauseStartedAt + pauseMs);
   }
-  if (isAdvancing(outcome) && !progressDeadlineExceeded(outcome, settings, input.now)) {
+  if (isAdvancing(outcome, settings) && !progressDeadlineExceeded(outcome, settings, input.now)) {
     due.push(context.lastProgressAt + settings.progressDeadlineMs);
   }
   const soonest = Math.min(...due.map((time) => time - input.now).filter((delay) => delay > 0));

@@ -26,6 +26,7 @@ export const ConditionReason = {
   // Paused: the reason says who paused, which is how a user pause is remembered across reconciles.
   PausedByUser: 'PausedByUser',
   CanaryPauseStep: 'CanaryPauseStep',
+  InconclusiveAnalysisRun: 'InconclusiveAnalysisRun',
   RolloutResumed: 'RolloutResumed',
   // Healthy / Completed
   RolloutHealthy: 'RolloutHealthy',

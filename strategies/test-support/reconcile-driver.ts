@@ -22,6 +22,7 @@ export function reconcileOnce(strategy: Strategy, world: SimulatedWorld): Step {
   expect(again.status).toStrictEqual(decision.status);
   expect(again.events).toEqual([]);
   expect(again.replicaSets).toEqual(decision.replicaSets);
+  expect(again.analysisRuns).toEqual(decision.analysisRuns);
   return { world: applyDecision(world, decision), decision };
 }
 
@@ -52,6 +53,7 @@ export function settle(
     const unchanged =
       step.decision.events.length === 0 &&
       JSON.stringify(current.replicaSets) === JSON.stringify(before.replicaSets) &&
+      JSON.stringify(current.analysisRuns ?? []) === JSON.stringify(before.analysisRuns ?? []) &&
       JSON.stringify(current.status) === JSON.stringify(before.status);
     if (unchanged) return { world: current, decision: step.decision, events, rounds };
   }

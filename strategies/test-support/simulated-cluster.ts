@@ -4,8 +4,16 @@
  * ReplicaSets are scaled to the desired counts (the RS controller deletes unavailable pods
  * first), deadline annotations are written or removed, status is replaced, and pods turn
  * available only when a test says so. Time moves only when a test advances it.
+ *
+ * AnalysisRuns: a requested run that does not exist is created Running (named
+ * `<rollout>-<id>`, as the shell names it); a Pending/Running run no longer requested is
+ * terminated (it ends Successful, "Run Terminated", as Argo Rollouts ends a terminated run).
+ * Runs finish only when a test says so (`finishRuns`).
  */
 import type {
+  AnalysisPhase,
+  AnalysisRunRequest,
+  AnalysisRunView,
   ReplicaSetView,
   RolloutSpecView,
   RolloutStatusView,
@@ -13,14 +21,24 @@ import type {
   StrategyInput,
 } from '../types.ts';
 
+/** An AnalysisRun in the simulated world: what the shell shows the core, and what it was for. */
+export interface SimulatedRun extends AnalysisRunView {
+  kind: AnalysisRunRequest['kind'];
+  stepIndex?: number;
+}
+
 export interface SimulatedWorld {
   generation: number;
   spec: RolloutSpecView;
   status: RolloutStatusView;
   currentPodHash: string;
   replicaSets: ReplicaSetView[];
+  /** Absent = none yet. */
+  analysisRuns?: SimulatedRun[];
   now: number;
 }
+
+export const ROLLOUT_NAME = 'web';
 
 export function inputOf(world: SimulatedWorld): StrategyInput {
   return {
@@ -29,6 +47,7 @@ export function inputOf(world: SimulatedWorld): StrategyInput {
     status: world.status,
     currentPodHash: world.currentPodHash,
     replicaSets: world.replicaSets,
+    analysisRuns: (world.analysisRuns ?? []).map(({ kind: _kind, stepIndex: _index, ...view }) => view),
     now: world.now,
   };
 }
@@ -69,7 +88,55 @@ export function applyDecision(world: SimulatedWorld, decision: StrategyDecision)
     }
     return next;
   });
-  return { ...world, replicaSets, status: decision.status };
+  return {
+    ...world,
+    replicaSets,
+    status: decision.status,
+    analysisRuns: syncRuns(world.analysisRuns ?? [], decision.analysisRuns ?? []),
+  };
+}
+
+const isRunning = (phase: AnalysisPhase): boolean => phase === 'Pending' || phase === 'Running';
+
+/** What the shell does with `decision.analysisRuns`: create the missing, terminate the unlisted. */
+function syncRuns(runs: readonly SimulatedRun[], requests: readonly AnalysisRunRequest[]): SimulatedRun[] {
+  const requested = new Set(requests.map((request) => request.id));
+  const kept = runs.map((run) =>
+    requested.has(run.id) || !isRunning(run.phase)
+      ? run
+      : { ...run, phase: 'Successful' as const, message: 'Run Terminated' },
+  );
+  const created = requests
+    .filter((request) => !runs.some((run) => run.id === request.id))
+    .map((request): SimulatedRun => ({
+      id: request.id,
+      name: `${ROLLOUT_NAME}-${request.id}`,
+      phase: 'Running',
+      kind: request.kind,
+      ...(request.stepIndex === undefined ? {} : { stepIndex: request.stepIndex }),
+    }));
+  return [...kept, ...created];
+}
+
+/** The running (Pending/Running) runs of `kind` end with `phase`, as the analysis controller would. */
+export function finishRuns(
+  world: SimulatedWorld,
+  kind: SimulatedRun['kind'],
+  phase: AnalysisPhase,
+  message?: string,
+): SimulatedWorld {
+  return {
+    ...world,
+    analysisRuns: (world.analysisRuns ?? []).map((run) => {
+      if (run.kind !== kind || !isRunning(run.phase)) return run;
+      const { message: _old, ...rest } = run;
+      return message === undefined ? { ...rest, phase } : { ...rest, phase, message };
+    }),
+  };
+}
+
+export function analysisRun(world: SimulatedWorld, id: string): SimulatedRun | undefined {
+  return world.analysisRuns?.find((run) => run.id === id);
 }
 
 /** Pods of the named RS (or of every RS) become ready and available, up to `count` of them. */

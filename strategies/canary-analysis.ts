@@ -1,0 +1,104 @@
+/**
+ * The AnalysisRuns a canary reconcile asks for, and what status shows of them, from the state
+ * the machine ended in. The machine's guards read the same runs under the same ids (see
+ * `analysis-runs.ts`), so what is requested is what is judged. Pure.
+ */
+import {
+  backgroundActiveAt,
+  backgroundRunId,
+  observeRuns,
+  runIdPrefix,
+  stepRunId,
+  verdictOf,
+  type ObservedRun,
+  type RunVerdict,
+} from './analysis-runs.ts';
+import { Lifecycle } from './canary-machine.ts';
+import type { CanarySettings } from './canary-settings.ts';
+import type { CanaryOutcome } from './canary-status.ts';
+import type { AnalysisRunRequest, RolloutStatusView, StrategyInput } from './types.ts';
+
+type RunStatus = NonNullable<NonNullable<RolloutStatusView['canary']>['currentStepAnalysisRunStatus']>;
+
+export interface CanaryAnalysis {
+  /** `decision.analysisRuns`: the runs that should exist now (none when aborted or done). */
+  requests: AnalysisRunRequest[];
+  /** status.canary.currentStepAnalysisRunStatus: the current step's run, once it exists. */
+  stepRun?: RunVerdict;
+  /** status.canary.currentBackgroundAnalysisRunStatus: the background run, once it exists. */
+  backgroundRun?: RunVerdict;
+}
+
+/** Lifecycle states in which the current step's run (at an analysis step) should exist. */
+const STEP_RUN_STATES: readonly Lifecycle[] = [Lifecycle.progressing, Lifecycle.inconclusive];
+/** Lifecycle states in which background analysis runs (while steps remain). */
+const BACKGROUND_STATES: readonly Lifecycle[] = [
+  Lifecycle.progressing,
+  Lifecycle.paused,
+  Lifecycle.inconclusive,
+];
+
+export function canaryAnalysis(
+  input: StrategyInput,
+  settings: CanarySettings,
+  { value, context }: CanaryOutcome,
+): CanaryAnalysis {
+  const podHash = context.currentPodHash;
+  if (podHash === undefined) return { requests: [] };
+  const runs = observeRuns(input.analysisRuns);
+  const result: CanaryAnalysis = { requests: [] };
+  const { stepIndex, attempt } = context;
+  const step = settings.steps[stepIndex]?.analysis;
+  if (step !== undefined && STEP_RUN_STATES.includes(value.lifecycle)) {
+    const id = stepRunId(podHash, attempt, stepIndex);
+    result.requests.push(request({ id, kind: 'step', stepIndex }, step));
+    const run = runs[id];
+    if (run) result.stepRun = { kind: 'step', ...run };
+  }
+  const { background } = settings;
+  if (
+    background !== undefined &&
+    BACKGROUND_STATES.includes(value.lifecycle) &&
+    backgroundActiveAt(stepIndex, settings.steps.length, background.startingStep)
+  ) {
+    const id = backgroundRunId(podHash, attempt);
+    result.requests.push(request({ id, kind: 'background' }, background));
+    const run = runs[id];
+    if (run) result.backgroundRun = { kind: 'background', ...run };
+  }
+  return result;
+}
+
+function request(
+  head: Pick<AnalysisRunRequest, 'id' | 'kind' | 'stepIndex'>,
+  analysis: { templates: AnalysisRunRequest['templates']; args?: unknown[] },
+): AnalysisRunRequest {
+  const withTemplates = { ...head, templates: analysis.templates };
+  return analysis.args === undefined ? withTemplates : { ...withTemplates, args: analysis.args };
+}
+
+/** A run as status.canary.current*AnalysisRunStatus shows it. */
+export function runStatus(run: ObservedRun | undefined): RunStatus | undefined {
+  if (run === undefined) return undefined;
+  return run.message === undefined
+    ? { name: run.name, status: run.phase }
+    : { name: run.name, status: run.phase, message: run.message };
+}
+
+/**
+ * The run that aborted this attempt, if an analysis did: a Failed or Error run of the current
+ * version and attempt (the first by id should there be several). Derived again at every
+ * reconcile, so the aborted status keeps naming it without remembering anything more.
+ */
+export function abortingRun({ analysisRuns }: StrategyInput, outcome: CanaryOutcome): RunVerdict | undefined {
+  const podHash = outcome.context.currentPodHash;
+  if (podHash === undefined) return undefined;
+  const prefix = `${runIdPrefix(podHash, outcome.context.attempt)}-`;
+  const runs = observeRuns(analysisRuns);
+  const id = Object.keys(runs)
+    .filter((key) => key.startsWith(prefix) && verdictOf(runs[key]) === 'failed')
+    .sort()[0];
+  const run = id === undefined ? undefined : runs[id];
+  if (id === undefined || run === undefined) return undefined;
+  return { kind: id.endsWith('-bg') ? 'background' : 'step', ...run };
+}
