@@ -71,7 +71,12 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     prometheusConfig({ scrapeIntervalMs: options.scrapeIntervalMs ?? 1000, targetsFile }),
   );
   const server = new PrometheusProcess(id, binary, dir, configFile, targetsFile, await freePort());
-  await server.start(options.readyTimeoutMs ?? 60_000);
+  try {
+    await server.start(options.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await server.kill(); // the caller has no handle to stop a server that never became ready
+    throw err;
+  }
   return server;
 }
 

@@ -4,6 +4,8 @@ import type { ScrapeTarget } from '../prometheus/config.ts';
 import { startDemoAppProcess, type DemoAppProcess } from './app-process.ts';
 import type { ObservedVersion } from './versions.ts';
 
+const retryDelayMs = 5000;
+
 /** Where scrape targets go: a Prometheus harness, or anything else with the same method. */
 export interface TargetRegistry {
   setTargets(targets: readonly ScrapeTarget[]): Promise<void>;
@@ -40,6 +42,8 @@ export class AppFleet {
   private readonly starting = new Set<string>();
   private readonly draining = new Map<string, RunningVersion>();
   private readonly tasks = new Set<Promise<void>>();
+  /** When an app last failed to start, per hash: retries wait a while instead of spawning in a loop. */
+  private readonly failedAt = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly options: AppFleetOptions) {
@@ -55,7 +59,9 @@ export class AppFleet {
     if (this.stopped) return;
     const wanted = new Map(versions.filter((v) => v.availableReplicas > 0).map((v) => [v.hash, v]));
     for (const [hash, version] of wanted) {
-      if (!this.routable.has(hash) && !this.starting.has(hash) && !this.draining.has(hash)) {
+      const retryAt = (this.failedAt.get(hash) ?? -Infinity) + retryDelayMs;
+      const idle = !this.routable.has(hash) && !this.starting.has(hash) && !this.draining.has(hash);
+      if (idle && Date.now() >= retryAt) {
         this.track(this.start(version));
       }
     }
@@ -93,6 +99,9 @@ export class AppFleet {
       const app = await startDemoAppProcess({
         env: version.env,
         logFile: join(this.options.logDir, `${this.options.rollout}-${version.hash}.log`),
+      }).catch((err: unknown) => {
+        this.failedAt.set(version.hash, Date.now());
+        throw err;
       });
       const entry = {
         hash: version.hash,
@@ -105,10 +114,25 @@ export class AppFleet {
         return;
       }
       this.routable.set(version.hash, entry);
+      // Not tracked: it waits for the exit that stop() causes, and stop() waits for tracked tasks.
+      void entry.app.exited.then(() => {
+        this.forgetIfUnexpected(entry);
+      });
       await this.publishTargets();
     } finally {
       this.starting.delete(version.hash);
     }
+  }
+
+  /**
+   * An app that exits while it should be running (killed, crashed) stops receiving traffic and
+   * is started again by the next reconcile, as a kubelet restarts a container.
+   */
+  private forgetIfUnexpected(entry: RunningVersion): void {
+    if (this.stopped || this.routable.get(entry.hash) !== entry) return;
+    this.routable.delete(entry.hash);
+    this.options.onError?.(new Error(`demo app of ${entry.hash} exited; see ${entry.app.logFile}`));
+    this.track(this.publishTargets());
   }
 
   private async drain(running: RunningVersion): Promise<void> {

@@ -13,6 +13,8 @@ export interface DemoAppProcess {
   /** `127.0.0.1:<port>`: where requests and scrapes go. */
   readonly address: string;
   readonly logFile: string;
+  /** Resolves when the process exits, whoever stopped it. */
+  readonly exited: Promise<void>;
   /** SIGTERM, SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -87,6 +89,7 @@ function running(child: ChildProcess, exited: Promise<void>, port: number, logFi
     port,
     address: `127.0.0.1:${port}`,
     logFile,
+    exited,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
