@@ -1,8 +1,10 @@
 /**
  * Any sequence of operations (new versions, step edits, promote, promote --full, abort, retry,
- * pause, resume), pods starting at any pace and time passing in any steps: every reconcile is
- * idempotent, never takes available pods below the minimum, and once the operators stop
- * interfering the rollout always ends Healthy on the current version with nothing else left.
+ * pause, resume, AnalysisRuns ending in any phase), pods starting at any pace and time passing in
+ * any steps: every reconcile is idempotent, never takes available pods below the minimum, never
+ * passes an analysis step without its own run's verdict, never asks again for a run that failed
+ * or was terminated, and once the operators stop interfering (and the analyses pass) the rollout
+ * always ends Healthy on the current version with nothing else left.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,15 +14,24 @@ import { reconcileOnce } from './test-support/reconcile-driver.ts';
 import {
   advanceClock,
   deployVersion,
+  finishRuns,
   makeAvailable,
   readyReplicaSet,
+  type SimulatedRun,
   type SimulatedWorld,
 } from './test-support/simulated-cluster.ts';
-import type { CanaryStep, RolloutSpecView } from './types.ts';
+import type { AnalysisPhase, CanaryStep, RolloutSpecView, StrategyDecision } from './types.ts';
 
+const ANALYSIS = { templates: [{ templateName: 'success-rate' }] };
 const STEP_LISTS: CanaryStep[][] = [
-  [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 60 }, { pause: {} }],
-  [{ setCanaryScale: { replicas: 2 } }, { setWeight: 50 }, { pause: {} }, { analysis: { templates: [] } }],
+  [
+    { setWeight: 20 },
+    { pause: { duration: '5s' } },
+    { analysis: ANALYSIS },
+    { setWeight: 60 },
+    { pause: {} },
+  ],
+  [{ setCanaryScale: { replicas: 2 } }, { setWeight: 50 }, { pause: {} }, { analysis: ANALYSIS }],
 ];
 
 type Operation =
@@ -33,7 +44,8 @@ type Operation =
   | { kind: 'abort' }
   | { kind: 'retry' }
   | { kind: 'pause' }
-  | { kind: 'resume' };
+  | { kind: 'resume' }
+  | { kind: 'analysis'; run: SimulatedRun['kind']; phase: AnalysisPhase };
 
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   {
@@ -52,6 +64,14 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('analysis' as const),
+      run: fc.constantFrom('step' as const, 'background' as const),
+      phase: fc.constantFrom<AnalysisPhase>('Successful', 'Failed', 'Error', 'Inconclusive', 'Successful'),
+    }),
+  },
 );
 
 /** What the CLI (or kubectl patch) does for `promote`. */
@@ -95,6 +115,38 @@ function apply(world: SimulatedWorld, op: Operation, versions: { next: number })
       return spec({ paused: true });
     case 'resume':
       return spec({ paused: false });
+    case 'analysis':
+      return finishRuns(world, op.run, op.phase, `metric "success-rate": ${op.phase}`);
+  }
+}
+
+const LABEL_VALUE = /^[a-zA-Z0-9](?:[-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
+
+/**
+ * What a reconcile may do with AnalysisRuns, given the runs it saw: complete an analysis step only
+ * on that step's run of this version and attempt being Successful (or Inconclusive and promoted),
+ * never request a run that failed or was terminated, and pause while a requested run is
+ * Inconclusive.
+ */
+function checkAnalysis(before: SimulatedWorld, decision: StrategyDecision): void {
+  const runs = before.analysisRuns ?? [];
+  const attempt = decision.status.canary?.attempt ?? 0;
+  for (const event of decision.events) {
+    const completed = /^Step (\d+)\/\d+ analysis/.exec(event.message);
+    if (event.reason !== 'RolloutStepCompleted' || !completed) continue;
+    const index = Number(completed[1]) - 1;
+    // The attempt this completion belongs to (an accepted background run bumps it right after).
+    const ids = [attempt, attempt - 1].map((a) => `${before.currentPodHash}-${a}-s${index}`);
+    const verdict = runs.find((run) => ids.includes(run.id) && run.message !== 'Run Terminated');
+    expect(['Successful', 'Inconclusive'], `${event.message} without a verdict`).toContain(verdict?.phase);
+  }
+  for (const request of decision.analysisRuns ?? []) {
+    expect(request.id.length).toBeLessThanOrEqual(40);
+    expect(request.id).toMatch(LABEL_VALUE);
+    const run = runs.find((candidate) => candidate.id === request.id);
+    expect(['Failed', 'Error']).not.toContain(run?.phase);
+    expect(run?.message).not.toBe('Run Terminated');
+    if (run?.phase === 'Inconclusive') expect(decision.status.controllerPause).toBe(true);
   }
 }
 
@@ -109,12 +161,27 @@ describe('canary under any sequence of operations', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 8 }),
+          fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
           fc.array(operation, { minLength: 1, maxLength: 40 }),
-          (replicas, operations) => {
+          (replicas, backgroundFrom, operations) => {
             const spec: RolloutSpecView = {
               replicas,
               progressDeadlineSeconds: 120,
-              strategy: { canary: { steps: STEP_LISTS[0], maxSurge: 1, maxUnavailable: 1 } },
+              strategy: {
+                canary: {
+                  steps: STEP_LISTS[0],
+                  maxSurge: 1,
+                  maxUnavailable: 1,
+                  ...(backgroundFrom === undefined
+                    ? {}
+                    : {
+                        analysis: {
+                          templates: [{ templateName: 'error-rate' }],
+                          startingStep: backgroundFrom,
+                        },
+                      }),
+                },
+              },
             };
             const floor = minAvailable(
               replicas,
@@ -131,7 +198,11 @@ describe('canary under any sequence of operations', () => {
             };
             const step = (): void => {
               const before = availableOf(world);
-              world = reconcileOnce(reconcileCanary, world).world;
+              const reconciled = reconcileOnce(reconcileCanary, world);
+              checkAnalysis(world, reconciled.decision);
+              for (const event of reconciled.decision.events)
+                seen.add(eventKind(event.reason, event.message));
+              world = reconciled.world;
               // Removing pods never takes availability below the minimum (or below what it was).
               expect(availableOf(world)).toBeGreaterThanOrEqual(Math.min(before, floor));
               expect(world.status.message).toBeTruthy();
@@ -142,7 +213,8 @@ describe('canary under any sequence of operations', () => {
               step();
             }
 
-            // The operators stop interfering: unpause, retry, promote whatever waits, let pods start.
+            // The operators stop interfering: unpause, retry, promote whatever waits, let pods
+            // start, and the analyses pass.
             world = apply(apply(world, { kind: 'resume' }, versions), { kind: 'retry' }, versions);
             for (let round = 0; round < 100; round++) {
               step();
@@ -153,6 +225,7 @@ describe('canary under any sequence of operations', () => {
                   rs.hash === world.currentPodHash ? rs.specReplicas === replicas : rs.specReplicas === 0,
                 );
               if (settled) return;
+              world = finishRuns(finishRuns(world, 'step', 'Successful'), 'background', 'Successful');
               world = advanceClock(makeAvailable(promote(world)), 10_000);
             }
             expect.fail(
@@ -162,6 +235,19 @@ describe('canary under any sequence of operations', () => {
         ),
         { numRuns: 120 },
       );
+      // The random operations did reach the analysis outcomes.
+      expect([...seen]).toEqual(
+        expect.arrayContaining(['aborted by analysis', 'paused on Inconclusive', 'analysis step completed']),
+      );
     },
   );
 });
+
+/** Which analysis outcomes the runs reached, to check the generator exercises them. */
+const seen = new Set<string>();
+function eventKind(reason: string, message: string): string {
+  if (reason === 'RolloutAborted' && message.includes('analysis run')) return 'aborted by analysis';
+  if (reason === 'RolloutPaused' && message.includes('Inconclusive')) return 'paused on Inconclusive';
+  if (reason === 'RolloutStepCompleted' && / analysis /.test(message)) return 'analysis step completed';
+  return reason;
+}
