@@ -58,7 +58,8 @@ describe('analysis on a real Prometheus', () => {
           metrics: [
             {
               name: 'success-rate',
-              initialDelay: '4s',
+              // a new version's app starts in ~2s and Prometheus picks up new targets within ~5.5s
+              initialDelay: '8s',
               interval: '2s',
               count: 3,
               successCondition: 'result[0] >= 0.95',
@@ -199,7 +200,12 @@ describe('analysis on a real Prometheus', () => {
   });
 
   it('never promotes on missing data: Prometheus down -> Error measurements -> run Error -> abort', async () => {
-    await template('success-rate-long', { count: 30, interval: '1s', consecutiveErrorLimit: 2 });
+    await template('success-rate-long', {
+      initialDelay: '12s',
+      count: 30,
+      interval: '1s',
+      consecutiveErrorLimit: 2,
+    });
     await deploy('blind', {
       steps: [
         { setWeight: 50 },
