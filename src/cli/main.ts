@@ -1,6 +1,8 @@
 import { version } from '../version.ts';
 import { describeError } from '../log.ts';
 import { controllerCommand, controllerUsage } from './commands/controller.ts';
+import { lintCommand } from './commands/lint.ts';
+import { planCommand } from './commands/plan.ts';
 import {
   abortCommand,
   getCommand,
@@ -32,6 +34,8 @@ Commands:
   restart NAME                   restart the pods (spec.restartAt)
   set image NAME C=IMAGE         change a container's image
   status NAME [--timeout 5m]     wait for the outcome: exit 0 Healthy, 1 Degraded, 2 timeout
+  lint PATH... [--output text|json|github]  check manifests offline (schema, CEL, references, policies)
+  plan FILE                      the step timeline of the Rollouts in FILE
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -52,6 +56,8 @@ const commands: Record<string, Command> = {
   restart: restartCommand,
   set: setCommand,
   status: statusCommand,
+  lint: lintCommand,
+  plan: planCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);

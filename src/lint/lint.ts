@@ -1,0 +1,236 @@
+/**
+ * Offline checks of Bellwether manifests: schema (strict: unknown fields are errors), semantics,
+ * CEL conditions, AnalysisTemplate references across the linted files, and the admission
+ * policies of deploy/policies/. Each problem points at the line of the field. Pure apart from
+ * `lintPaths`, which reads the files.
+ */
+import { compileCondition } from '../../analysis/conditions.ts';
+import { semanticErrors } from '../api/semantics.ts';
+import { describeObject, validateResource, type BellwetherResource } from '../api/validate.ts';
+import { policyViolations } from './policies.ts';
+import {
+  readYamlFiles,
+  yamlFilesUnder,
+  type ParsedFile,
+  type Position,
+  type SourceDocument,
+} from './source.ts';
+
+export type Severity = 'error' | 'warning';
+
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  severity: Severity;
+  /** `Rollout shop/checkout`; empty for YAML syntax errors. */
+  object: string;
+  /** Field path; empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+const GROUP = 'bellwether.dev/';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface Checked {
+  doc: SourceDocument;
+  resource: BellwetherResource;
+}
+
+function problemAt(doc: SourceDocument, severity: Severity, object: string, path: string, message: string) {
+  const { line, col }: Position = doc.positionOf(path);
+  return { file: doc.file, line, col, severity, object, path, message };
+}
+
+/** Conditions that do not compile (placeholders are left to run time). */
+function conditionProblems(resource: BellwetherResource): { path: string; message: string }[] {
+  if (resource.kind === 'Rollout') return [];
+  const found: { path: string; message: string }[] = [];
+  resource.spec.metrics.forEach((metric, index) => {
+    for (const field of ['successCondition', 'failureCondition'] as const) {
+      const expression = metric[field];
+      if (expression === undefined || expression.includes('{{')) continue;
+      const outcome = compileCondition(expression);
+      if (!outcome.ok) found.push({ path: `spec.metrics[${index}].${field}`, message: outcome.error });
+    }
+  });
+  return found;
+}
+
+/** Every `templateName` a Rollout refers to, with its path. */
+function templateRefs(value: unknown, path: string, out: { path: string; name: string; cluster: boolean }[]) {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      templateRefs(item, `${path}[${index}]`, out);
+    });
+  } else if (isRecord(value)) {
+    if (typeof value.templateName === 'string') {
+      out.push({
+        path: `${path}.templateName`,
+        name: value.templateName,
+        cluster: value.clusterScope === true,
+      });
+    }
+    for (const [key, child] of Object.entries(value))
+      templateRefs(child, path === '' ? key : `${path}.${key}`, out);
+  }
+  return out;
+}
+
+function namespaceOf(resource: BellwetherResource): string {
+  return resource.metadata.namespace ?? '';
+}
+
+function referenceProblems(checked: readonly Checked[]): Problem[] {
+  const templates = new Set(
+    checked
+      .filter((c) => c.resource.kind === 'AnalysisTemplate')
+      .map((c) => `${namespaceOf(c.resource)}/${c.resource.metadata.name}`),
+  );
+  const clusterTemplates = new Set(
+    checked.filter((c) => c.resource.kind === 'ClusterAnalysisTemplate').map((c) => c.resource.metadata.name),
+  );
+  const problems: Problem[] = [];
+  for (const { doc, resource } of checked) {
+    if (resource.kind !== 'Rollout') continue;
+    for (const ref of templateRefs(resource.spec, 'spec', [])) {
+      // A ClusterAnalysisTemplate is often installed once per cluster, apart from the app.
+      if (ref.cluster) continue;
+      if (templates.has(`${namespaceOf(resource)}/${ref.name}`)) continue;
+      const hint = clusterTemplates.has(ref.name)
+        ? ' (a ClusterAnalysisTemplate has that name: set clusterScope: true)'
+        : '';
+      problems.push(
+        problemAt(
+          doc,
+          'error',
+          describeObject(resource),
+          ref.path,
+          `AnalysisTemplate "${ref.name}" not found in the linted files${hint}`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function duplicateProblems(checked: readonly Checked[]): Problem[] {
+  const seen = new Map<string, SourceDocument>();
+  const problems: Problem[] = [];
+  for (const { doc, resource } of checked) {
+    const key = `${resource.kind} ${namespaceOf(resource)}/${resource.metadata.name}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, doc);
+      continue;
+    }
+    problems.push(
+      problemAt(
+        doc,
+        'warning',
+        describeObject(resource),
+        'metadata.name',
+        `also defined at ${first.file}:${first.start.line}; the later one wins when applied`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/** Lints parsed files. Documents of other groups and non-objects are skipped. */
+export function lintParsed(files: readonly ParsedFile[]): Problem[] {
+  const problems: Problem[] = [];
+  const checked: Checked[] = [];
+  for (const file of files) {
+    for (const syntax of file.syntaxErrors) {
+      problems.push({
+        file: syntax.file,
+        ...syntax.position,
+        severity: 'error',
+        object: '',
+        path: '',
+        message: `YAML syntax: ${syntax.message}`,
+      });
+    }
+    for (const doc of file.documents) {
+      const value = doc.value;
+      if (!isRecord(value) || typeof value.apiVersion !== 'string' || !value.apiVersion.startsWith(GROUP))
+        continue;
+      const object = describeObject(value);
+      const result = validateResource(value);
+      if (!result.ok) {
+        for (const error of result.errors)
+          problems.push(problemAt(doc, 'error', object, error.path, error.detail));
+        continue;
+      }
+      const resource = result.value;
+      checked.push({ doc, resource });
+      for (const error of semanticErrors(resource)) {
+        problems.push(problemAt(doc, 'error', object, error.path, error.detail));
+      }
+      for (const { path, message } of conditionProblems(resource)) {
+        problems.push(problemAt(doc, 'error', object, path, `condition does not compile: ${message}`));
+      }
+      if (resource.kind === 'Rollout') {
+        for (const violation of policyViolations(resource)) {
+          const message = `policy: ${violation.policy}: ${violation.message}`;
+          problems.push(problemAt(doc, 'error', object, violation.path, message));
+        }
+      }
+    }
+  }
+  problems.push(...referenceProblems(checked), ...duplicateProblems(checked));
+  return sortProblems(problems);
+}
+
+export function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) =>
+    a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1,
+  );
+}
+
+/** Lints files and directories (recursively, *.yaml / *.yml). */
+export function lintPaths(paths: readonly string[]): Problem[] {
+  return lintParsed(readYamlFiles(yamlFilesUnder(paths)));
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+/** `file:line:col: error: Rollout ns/name: spec.replicas: must be at least 0` */
+export function formatText(problems: readonly Problem[]): string {
+  return problems
+    .map((p) => {
+      const where = [p.object, p.path].filter((part) => part !== '').join(': ');
+      return `${p.file}:${p.line}:${p.col}: ${p.severity}: ${where === '' ? '' : `${where}: `}${p.message}\n`;
+    })
+    .join('');
+}
+
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** GitHub Actions workflow commands: `::error file=F,line=L,col=C::message`. */
+export function formatGithub(problems: readonly Problem[]): string {
+  return problems
+    .map((p) => {
+      const where = [p.object, p.path].filter((part) => part !== '').join(': ');
+      const message = `${where === '' ? '' : `${where}: `}${p.message}`;
+      return `::${p.severity} file=${escapeProperty(p.file)},line=${p.line},col=${p.col}::${escapeData(message)}\n`;
+    })
+    .join('');
+}
+
+export function formatJson(problems: readonly Problem[]): string {
+  return JSON.stringify(problems, null, 2) + '\n';
+}
