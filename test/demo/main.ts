@@ -2,7 +2,9 @@
  * The README's main job (`npm start`): on the local control plane (started here, or the cluster
  * in KUBECONFIG) install the CRDs, run the controller, apply the example canary Rollout from
  * deploy/examples/, change its image and show the steps advancing to Healthy, promoting the
- * final pause the way an operator would.
+ * final pause the way an operator would. Then, with a real Prometheus scraping the demo app
+ * under simulated traffic, a version with 0% errors passes its analysis and is promoted, and
+ * one with 30% errors is aborted automatically.
  */
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -14,6 +16,9 @@ import { describeStep } from '../../src/cli/render-rollout.ts';
 import { up } from '../cluster/plane.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { answers } from '../support/kube.ts';
+import { startPrometheus } from '../prometheus/server.ts';
+import { startSimulator } from '../simulator/simulator.ts';
+import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 
 const namespace = 'bellwether-demo';
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
     .createNamespace({ body: { metadata: { name: namespace } } })
     .catch(() => undefined);
 
+  await removeEarlierDemo(kc);
   const manager = new Manager({ kc, log: createLogger('warn', { component: 'controller' }), namespace });
   await manager.start();
   say(`Controller running (watching namespace ${namespace}).`);
@@ -50,7 +56,7 @@ async function main(): Promise<void> {
   await applyObjects(kc, example, 'bellwether-demo');
   const ctx = new ClusterContext(kc, namespace);
   say('Applied deploy/examples/canary.yaml; waiting for the first version to be Healthy...');
-  await watch(ctx, (ro) => ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash);
+  await watch(ctx, settled);
 
   const rollout = await ctx.getRollout('web');
   const current = rollout.spec.template?.spec?.containers[0]?.image ?? '';
@@ -74,21 +80,108 @@ async function main(): Promise<void> {
     return ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash && promoted;
   });
   say(`\nRollout complete: ${next} serves all traffic.`);
-  say(`Try: npx bellwether get rollout web -n ${namespace} --kubeconfig ${kubeconfig}`);
+  await analysisDemo(kc, kubeconfig, ctx);
+  say(`\nTry: npx bellwether get rollout shop -n ${namespace} --kubeconfig ${kubeconfig}`);
   await manager.stop();
   say('Controller stopped; the control plane keeps running (npm run cluster:down stops it).');
+}
+
+/**
+ * Part two: a canary gated on its success rate in a real Prometheus. The simulator runs the demo
+ * app for each ReplicaSet (its error rate from the pod template's env) and sends traffic in the
+ * ratio of their pods.
+ */
+async function analysisDemo(kc: KubeConfig, kubeconfig: string, ctx: ClusterContext): Promise<void> {
+  say('\nPart 2: analysis. Starting Prometheus and the traffic simulator...');
+  const prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
+  const objects = readManifests(join(repoRoot, 'deploy', 'examples', 'analysis'));
+  for (const obj of objects) {
+    (obj.metadata ??= {}).namespace = namespace;
+    const metrics = (obj as { spec?: { metrics?: { provider: { prometheus?: { address: string } } }[] } })
+      .spec?.metrics;
+    for (const metric of metrics ?? [])
+      if (metric.provider.prometheus) metric.provider.prometheus.address = prometheus.url;
+  }
+  await applyObjects(kc, objects, 'bellwether-demo');
+  const simulator = startSimulator({
+    kubeconfig,
+    namespace,
+    rollout: 'shop',
+    requestsPerSecond: 40,
+    prometheus,
+  });
+  try {
+    await watch(
+      ctx,
+      (ro) => ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash,
+      180_000,
+      'shop',
+    );
+    const release = (image: string, errorRate: string) =>
+      ctx.jsonPatchRollout('shop', [
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: image },
+        { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: errorRate },
+      ]);
+    const tag = `${Date.now() % 100000}`;
+    say(`\nReleasing a good version (0% errors): registry.example/shop:good-${tag}`);
+    await release(`registry.example/shop:good-${tag}`, '0');
+    await watch(ctx, settled, 180_000, 'shop');
+    say('  -> the analysis passed and the good version was promoted.');
+    say(`\nReleasing a bad version (30% errors): registry.example/shop:bad-${tag}`);
+    await release(`registry.example/shop:bad-${tag}`, '0.3');
+    const aborted = await watch(ctx, (ro) => ro.status?.phase === 'Degraded', 180_000, 'shop');
+    say(`  -> aborted automatically: ${aborted.status?.message ?? ''}`);
+    say('     traffic and pods are back on the good version; no human was involved.');
+  } finally {
+    await simulator.stop();
+    await prometheus.stop();
+  }
+}
+
+/** Healthy on the current spec: observed, and the current version is the stable one. */
+function settled(ro: RolloutObject): boolean {
+  const s = ro.status;
+  return (
+    s?.phase === 'Healthy' &&
+    s.observedGeneration === ro.metadata.generation &&
+    s.stableRS === s.currentPodHash
+  );
+}
+
+/**
+ * A second `npm start` starts from scratch: the Rollouts of an earlier run are deleted (their
+ * ReplicaSets and AnalysisRuns go with them through owner references) and waited for.
+ */
+async function removeEarlierDemo(kc: KubeConfig): Promise<void> {
+  const ctx = new ClusterContext(kc, namespace);
+  const existing = await ctx.listRollouts().catch(() => []);
+  if (existing.length === 0) return;
+  say('Removing the Rollouts of an earlier demo run...');
+  for (const ro of existing) {
+    await ctx.custom.deleteNamespacedCustomObject({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'rollouts',
+      name: ro.metadata.name,
+      propagationPolicy: 'Foreground',
+    });
+  }
+  const deadline = Date.now() + 60_000;
+  while ((await ctx.listRollouts()).length > 0 && Date.now() < deadline) await sleep(500);
 }
 
 /** Prints each change of phase, step, weights and pods until `done` says the rollout arrived. */
 async function watch(
   ctx: ClusterContext,
-  done: (ro: Awaited<ReturnType<ClusterContext['getRollout']>>) => boolean | Promise<boolean>,
+  done: (ro: RolloutObject) => boolean | Promise<boolean>,
   timeoutMs = 180_000,
-): Promise<void> {
+  name = 'web',
+): Promise<RolloutObject> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const ro = await ctx.getRollout('web');
+    const ro = await ctx.getRollout(name);
     const steps = ro.spec.strategy.canary?.steps ?? [];
     const s = ro.status ?? {};
     const index = s.currentStepIndex ?? 0;
@@ -108,10 +201,10 @@ async function watch(
       say(line + (s.message ? `  (${s.message})` : ''));
       last = line;
     }
-    if (await done(ro)) return;
+    if (await done(ro)) return ro;
     await sleep(500);
   }
-  throw new Error('the demo rollout did not finish in time; see `npx bellwether get rollout web`');
+  throw new Error(`the demo rollout did not finish in time; see \`npx bellwether get rollout ${name}\``);
 }
 
 main().then(
