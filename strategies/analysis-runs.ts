@@ -49,7 +49,7 @@ export function verdictOf(run: ObservedRun | undefined): Verdict {
 const LABEL_SAFE_SHORT = /^[a-zA-Z0-9](?:[-a-zA-Z0-9_.]{0,18}[a-zA-Z0-9])?$/;
 
 /** The part of every id of one attempt at one version. */
-export function runIdPrefix(podHash: string, attempt: number): string {
+function runIdPrefix(podHash: string, attempt: number): string {
   return `${LABEL_SAFE_SHORT.test(podHash) ? podHash : fnv1a32(podHash)}-${attempt}`;
 }
 

@@ -7,10 +7,10 @@ import {
   backgroundActiveAt,
   backgroundRunId,
   observeRuns,
-  runIdPrefix,
   stepRunId,
   verdictOf,
   type ObservedRun,
+  type RunKind,
   type RunVerdict,
 } from './analysis-runs.ts';
 import { Lifecycle } from './canary-machine.ts';
@@ -86,19 +86,28 @@ export function runStatus(run: ObservedRun | undefined): RunStatus | undefined {
 }
 
 /**
- * The run that aborted this attempt, if an analysis did: a Failed or Error run of the current
- * version and attempt (the first by id should there be several). Derived again at every
- * reconcile, so the aborted status keeps naming it without remembering anything more.
+ * The run that aborted this attempt, if an analysis did: a Failed or Error run among this
+ * version's and attempt's step runs and background run (the first in step order). Derived again
+ * at every reconcile, so the aborted status keeps naming it without remembering anything more.
  */
-export function abortingRun({ analysisRuns }: StrategyInput, outcome: CanaryOutcome): RunVerdict | undefined {
-  const podHash = outcome.context.currentPodHash;
+export function abortingRun(
+  { analysisRuns }: StrategyInput,
+  settings: CanarySettings,
+  { context }: CanaryOutcome,
+): RunVerdict | undefined {
+  const podHash = context.currentPodHash;
   if (podHash === undefined) return undefined;
-  const prefix = `${runIdPrefix(podHash, outcome.context.attempt)}-`;
   const runs = observeRuns(analysisRuns);
-  const id = Object.keys(runs)
-    .filter((key) => key.startsWith(prefix) && verdictOf(runs[key]) === 'failed')
-    .sort()[0];
-  const run = id === undefined ? undefined : runs[id];
-  if (id === undefined || run === undefined) return undefined;
-  return { kind: id.endsWith('-bg') ? 'background' : 'step', ...run };
+  const candidates: [RunKind, string][] = [
+    ...settings.steps.map((_step, index): [RunKind, string] => [
+      'step',
+      stepRunId(podHash, context.attempt, index),
+    ]),
+    ['background', backgroundRunId(podHash, context.attempt)],
+  ];
+  for (const [kind, id] of candidates) {
+    const run = runs[id];
+    if (run !== undefined && verdictOf(run) === 'failed') return { kind, ...run };
+  }
+  return undefined;
 }

@@ -325,7 +325,7 @@ describe('canary machine, shortest paths', () => {
   const reconciles = (path: Path): ModelEvent[] => path.steps.slice(1).map((step) => step.event);
   const labelsOf = (path: Path | undefined) => (path ? reconciles(path).map((e) => e.label) : []);
 
-  it('reaches each completed, aborted and paused state through operator-visible steps', () => {
+  it('reaches each completed, aborted, paused and inconclusive state through operator-visible steps', () => {
     const labels = (state: Snapshot) =>
       labelsOf(paths.find((path) => serializeState(path.state) === serializeState(state)));
     const firstIn = (lifecycle: string) =>
@@ -350,6 +350,14 @@ describe('canary machine, shortest paths', () => {
       'nothing changed',
       'new version',
       'step replica targets reached',
+    ]);
+    // Background analysis starts at the pause (startingStep 1) and can pause it for good.
+    const inconclusive = firstIn(Lifecycle.inconclusive);
+    expect(inconclusive && labels(inconclusive)).toEqual([
+      'nothing changed',
+      'new version',
+      'step replica targets reached',
+      'background analysis Inconclusive',
     ]);
   });
 

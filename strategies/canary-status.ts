@@ -156,7 +156,7 @@ function lifecycleMessage(
   const at = stepLabel(steps, context.stepIndex);
   switch (value.lifecycle) {
     case Lifecycle.aborted: {
-      const run = abortingRun(input, { value, context });
+      const run = abortingRun(input, settings, { value, context });
       const stableState =
         `stable ${stable} has ${available(stable)}/${replicas} available. ` +
         'Set status.abort=false to retry';
