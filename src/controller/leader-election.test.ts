@@ -96,6 +96,12 @@ describe('decide', () => {
   });
 });
 
+const stored = (lease: V1Lease, rv: number): V1Lease => {
+  const copy = structuredClone(lease);
+  copy.metadata = Object.assign(copy.metadata ?? {}, { resourceVersion: String(rv) });
+  return copy;
+};
+
 /** An in-memory Lease store with resourceVersion preconditions, like the API server's. */
 function fakeLeases(): LeaseApi & { lease: V1Lease | undefined; failing: boolean } {
   let rv = 0;
@@ -108,14 +114,14 @@ function fakeLeases(): LeaseApi & { lease: V1Lease | undefined; failing: boolean
     },
     create: (_ns: string, lease: V1Lease) => {
       if (store.lease) return Promise.reject(Object.assign(new Error('exists'), { code: 409 }));
-      store.lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++rv) } };
+      store.lease = stored(lease, ++rv);
       return Promise.resolve();
     },
     replace: (_ns: string, _name: string, lease: V1Lease) => {
       if (store.failing) return Promise.reject(new Error('connection refused'));
       if (lease.metadata?.resourceVersion !== store.lease?.metadata?.resourceVersion)
         return Promise.reject(Object.assign(new Error('conflict'), { code: 409 }));
-      store.lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++rv) } };
+      store.lease = stored(lease, ++rv);
       return Promise.resolve();
     },
   };
@@ -186,7 +192,7 @@ describe('LeaderElector', () => {
     expect(await b.tryAcquireOrRenew()).toBe(true);
     // b leads; someone else overwrites the Lease (an operator, a split brain): b steps down
     // after one retry period instead of waiting for the renew deadline
-    api.lease = { ...api.lease, spec: { ...api.lease?.spec, holderIdentity: 'someone-else' } };
+    if (api.lease?.spec) api.lease.spec.holderIdentity = 'someone-else';
     const before = clock.t;
     expect(await b.holdLeadership()).toBe('lost');
     expect(b.isLeader).toBe(false);

@@ -195,7 +195,7 @@ export class LeaderElector {
         await api.create(namespace, { metadata: { name, namespace }, spec: toSpec(decision.record) });
       else
         await api.replace(namespace, name, {
-          metadata: { ...lease?.metadata, name, namespace },
+          metadata: { name, namespace, resourceVersion: lease?.metadata?.resourceVersion ?? '' },
           spec: toSpec(decision.record),
         });
     } catch (err) {
@@ -241,7 +241,7 @@ export class LeaderElector {
   async holdLeadership(): Promise<'lost' | 'stopped'> {
     while (!this.stopped) {
       await this.sleep(this.o.retryPeriodMs);
-      if (this.stopped) break;
+      if (this.isStopped()) break;
       if (await this.attempt()) {
         this.lastRenewAt = this.now();
         continue;
@@ -255,6 +255,10 @@ export class LeaderElector {
     return 'stopped';
   }
 
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   /** Stops the loops; a leader releases the Lease so a standby takes over without waiting. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -266,8 +270,8 @@ export class LeaderElector {
       const lease = await api.read(namespace, name);
       if (lease?.spec?.holderIdentity !== identity) return;
       await api.replace(namespace, name, {
-        metadata: lease.metadata ?? { name, namespace },
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
+        metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion ?? '' },
+        spec: toSpec({ ...toRecord(lease), holderIdentity: '', leaseDurationSeconds: 1 }),
       });
       log.info('released lease', { lease: `${namespace}/${name}` });
     } catch (err) {

@@ -35,7 +35,21 @@ export interface ManagerOptions {
   resyncMs?: number;
   writer?: ClusterWriter;
   now?: () => number;
+  /** Called after every reconcile (for metrics): kind, duration, the error if it failed, queue wait. */
+  onReconcile?: (r: {
+    kind: 'rollout' | 'analysisrun';
+    seconds: number;
+    error?: unknown;
+    queueWaitMs: number;
+  }) => void;
+  /**
+   * Shard: handle only Rollouts annotated `bellwether.dev/instance-id: <instanceId>` (and their
+   * AnalysisRuns). Without it, only Rollouts without that annotation.
+   */
+  instanceId?: string;
 }
+
+export const instanceIdAnnotation = 'bellwether.dev/instance-id';
 
 /**
  * The controller process: informers on Rollouts, their ReplicaSets and Services feed one work
@@ -57,6 +71,7 @@ export class Manager {
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
+  private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
 
@@ -96,8 +111,8 @@ export class Manager {
     });
     this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
       const { namespace: ns, name } = run.metadata;
-      if (ns && name) this.queue.add(analysisRunKey(ns, name));
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+      if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
       if (owner) this.enqueue(ns, owner.name);
     });
     // A template change matters to Rollouts that were waiting for it (InvalidSpec: not found).
@@ -166,7 +181,25 @@ export class Manager {
   }
 
   private enqueue(namespace: string | undefined, name: string | undefined): void {
-    if (namespace && name) this.queue.add(rolloutKey(namespace, name));
+    if (namespace && name && this.mine(namespace, name)) this.queue.add(rolloutKey(namespace, name));
+  }
+
+  /** False for a cached Rollout of another instance (a deleted one passes: cleanup is idempotent). */
+  private mine(namespace: string, name: string): boolean {
+    const ro = this.rollouts.get(name, namespace);
+    return !ro || ro.metadata.annotations?.[instanceIdAnnotation] === this.options.instanceId;
+  }
+
+  /** The cached Rollouts and AnalysisRuns this instance handles (metrics read them at scrape time). */
+  listRollouts(): readonly RolloutObject[] {
+    return this.rollouts.list().filter((ro) => this.mine(ro.metadata.namespace, ro.metadata.name));
+  }
+
+  listAnalysisRuns(): readonly AnalysisRun[] {
+    return this.analysisRuns.list().filter((run) => {
+      const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+      return !owner || !run.metadata.namespace || this.mine(run.metadata.namespace, owner.name);
+    });
   }
 
   /** A Service appeared or changed: reconcile the Rollouts that name it. */
@@ -211,12 +244,35 @@ export class Manager {
     return this.informers.every((informer) => informer.synced);
   }
 
+  /** Informers and workers: what a controller without leader election runs. */
   async start(): Promise<void> {
+    await this.startInformers();
+    this.startWorkers();
+  }
+
+  /** Fills the caches and keeps them watched; a standby runs only this, so takeover is fast. */
+  async startInformers(): Promise<void> {
     // ReplicaSets and Services first: a Rollout reconciled before its ReplicaSets are cached
     // would look brand new and get a duplicate ReplicaSet.
     await Promise.all(this.informers.filter((i) => i !== this.rollouts).map((i) => i.start()));
     await this.rollouts.start();
     this.options.log.info('caches synced', { namespace: this.options.namespace ?? '(all)' });
+  }
+
+  get workersRunning(): boolean {
+    return this.workers.length > 0 && !this.stopping;
+  }
+
+  /** Starts the workers and the periodic resync: only the leader calls this. */
+  startWorkers(): void {
+    if (this.workers.length > 0 || this.stopping) return;
+    // Everything cached may need work; events seen while standing by only reached the queue too.
+    for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+    for (const run of this.analysisRuns.list()) {
+      const { namespace: ns, name } = run.metadata;
+      const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+      if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+    }
     const workers = this.options.workers ?? 4;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
     const resyncMs = this.options.resyncMs ?? 300_000;
@@ -232,6 +288,15 @@ export class Manager {
       if (key === undefined) return;
       const isRun = key.startsWith(analysisRunKeyPrefix);
       const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
+      const queueWaitMs = this.queue.lastWaitMs;
+      const started = performance.now();
+      const observe = (error?: unknown) =>
+        this.options.onReconcile?.({
+          kind: isRun ? 'analysisrun' : 'rollout',
+          seconds: (performance.now() - started) / 1000,
+          queueWaitMs,
+          ...(error === undefined ? {} : { error }),
+        });
       try {
         const result = isRun
           ? await reconcileAnalysisRun(namespace, name, this.analysisDeps)
@@ -243,10 +308,12 @@ export class Manager {
               supersededVersions: this.supersededVersions,
             });
         this.reconciles++;
+        observe();
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
         this.reconcileErrors++;
+        observe(err);
         const delay = this.queue.addRateLimited(key);
         // A conflict only means someone (an operator, or our own previous write) changed the
         // Rollout since it was cached: the watch brings the new version, no need to shout.
@@ -265,6 +332,7 @@ export class Manager {
 
   /** Stops taking work, lets in-flight reconciles finish, then stops the watches. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.resyncTimer);
     this.queue.shutDown();
     await Promise.all(this.workers);

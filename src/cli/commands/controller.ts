@@ -1,31 +1,122 @@
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { kubeClusterWriter } from '../../controller/cluster-writer.ts';
+import { healthRoutes, parseAddr, serve } from '../../controller/health-server.ts';
+import { kubeLeaseApi, LeaderElector, validateTimings } from '../../controller/leader-election.ts';
 import { Manager } from '../../controller/manager.ts';
+import { ControllerMetrics } from '../../controller/metrics.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
-import { createLogger, isLevel } from '../../log.ts';
-import { clusterFlags, parseFlags, UsageError } from '../flags.ts';
+import { createLogger, isLevel, type Logger } from '../../log.ts';
+import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
 export const controllerUsage = `bellwether controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--log-level debug|info|warn|error]
+    [--leader-elect=true|false] [--leader-election-namespace NS] [--lease-duration 15s]
+    [--renew-deadline 10s] [--retry-period 2s] [--instance-id ID]
+    [--health-addr :8080] [--metrics-addr :8090]
 
 Runs the Rollout controller until SIGTERM or SIGINT. The cluster comes from --kubeconfig, else
-KUBECONFIG, else the in-cluster ServiceAccount. Watches all namespaces unless --namespace is set.`;
+KUBECONFIG, else the in-cluster ServiceAccount. Watches all namespaces unless --namespace is set.
 
-export async function controllerCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(
-    args,
-    { ...clusterFlags, workers: { type: 'string' }, 'log-level': { type: 'string' } },
-    'controller',
-  );
+With leader election (the default) several replicas may run: they all watch, only the holder of
+the Lease "bellwether-controller" (in --leader-election-namespace, default --namespace or
+"default") reconciles. A leader that cannot renew within --renew-deadline stops and exits 1.
+--instance-id ID shards: the controller handles only Rollouts annotated
+bellwether.dev/instance-id: ID and elects on the Lease "bellwether-controller-ID".
+/healthz and /readyz are served on --health-addr, Prometheus metrics on --metrics-addr/metrics.`;
+
+const flags = {
+  ...clusterFlags,
+  workers: { type: 'string' },
+  'log-level': { type: 'string' },
+  'leader-elect': { type: 'string' },
+  'leader-election-namespace': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  'instance-id': { type: 'string' },
+  'health-addr': { type: 'string' },
+  'metrics-addr': { type: 'string' },
+} as const;
+
+function parseBool(value: string | undefined, flag: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--${flag}: "${value}" is not true or false`);
+}
+
+/** Flags, checked: usage errors are thrown before anything starts. */
+function controllerOptions(args: string[]) {
+  const { values } = parseFlags(args, flags, 'controller');
   const level = values['log-level'] ?? 'info';
   if (!isLevel(level)) throw new UsageError(`--log-level: "${level}" is not one of debug, info, warn, error`);
   const workers = Number(values.workers ?? 4);
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError(`--workers: must be a positive integer`);
-  const log = createLogger(level, { component: 'controller' });
+  const leaderElect = parseBool(values['leader-elect'], 'leader-elect', true);
+  const timings = {
+    leaseDurationMs: parseDurationFlag(values['lease-duration'] ?? '15s', 'lease-duration'),
+    renewDeadlineMs: parseDurationFlag(values['renew-deadline'] ?? '10s', 'renew-deadline'),
+    retryPeriodMs: parseDurationFlag(values['retry-period'] ?? '2s', 'retry-period'),
+  };
+  const timingProblem = validateTimings(timings);
+  if (leaderElect && timingProblem) throw new UsageError(timingProblem);
+  const instanceId = values['instance-id'];
+  if (instanceId !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(instanceId))
+    throw new UsageError(
+      `--instance-id: "${instanceId}" must be a DNS subdomain (lowercase, digits, - and .)`,
+    );
+  return {
+    values,
+    level,
+    workers,
+    leaderElect,
+    timings,
+    instanceId,
+    healthAddr: parseAddr(values['health-addr'] ?? ':8080', 'health-addr'),
+    metricsAddr: parseAddr(values['metrics-addr'] ?? ':8090', 'metrics-addr'),
+    leaseNamespace: values['leader-election-namespace'] ?? values.namespace ?? 'default',
+    leaseName: instanceId ? `bellwether-controller-${instanceId}` : 'bellwether-controller',
+  };
+}
+
+export async function controllerCommand(args: string[]): Promise<number> {
+  const {
+    values,
+    level,
+    workers,
+    leaderElect,
+    timings,
+    instanceId,
+    healthAddr,
+    metricsAddr,
+    leaseNamespace,
+    leaseName,
+  } = controllerOptions(args);
+  const identity = `${hostname()}_${process.pid}`;
+
+  const log = createLogger(level, { component: 'controller', identity });
   const kc = loadKubeConfig(values.kubeconfig, values.context);
-  const manager = new Manager({
+  let elector: LeaderElector | undefined;
+  const metrics: ControllerMetrics = new ControllerMetrics(
+    {
+      rollouts: () => m.listRollouts(),
+      analysisRuns: () => m.listAnalysisRuns(),
+      queueDepth: () => m.queue.length,
+      leader: () => (elector ? elector.isLeader : true),
+    },
+    identity,
+  );
+  const m: Manager = new Manager({
     kc,
     log,
     workers,
+    writer: metrics.writer(kubeClusterWriter(kc)),
+    onReconcile: (r) => {
+      metrics.observeReconcile(r);
+    },
     ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(instanceId ? { instanceId } : {}),
   });
 
   const signalled = new Promise<string>((resolve) => {
@@ -36,11 +127,91 @@ export async function controllerCommand(args: string[]): Promise<number> {
       resolve('SIGINT');
     });
   });
-  log.info('starting', { cluster: kc.getCurrentCluster()?.server, namespace: values.namespace ?? '(all)' });
-  await manager.start();
-  const signal = await signalled;
-  log.info('shutting down: finishing in-flight reconciles', { signal });
-  await manager.stop();
+  const servers: Server[] = [
+    await serve(
+      healthAddr,
+      healthRoutes({
+        synced: () => m.synced,
+        leader: () => (elector ? elector.isLeader : true),
+        workersRunning: () => m.workersRunning,
+      }),
+    ),
+    await serve(metricsAddr, {
+      '/metrics': async () => ({
+        status: 200,
+        body: await metrics.text(),
+        contentType: metrics.registry.contentType,
+      }),
+    }),
+  ];
+  log.info('starting', {
+    cluster: kc.getCurrentCluster()?.server,
+    namespace: values.namespace ?? '(all)',
+    leaderElect,
+    instanceId: instanceId ?? '(none)',
+    healthAddr: addrText(servers[0]),
+    metricsAddr: addrText(servers[1]),
+  });
+  await m.startInformers();
+
+  let outcome: string;
+  if (!leaderElect) {
+    m.startWorkers();
+    outcome = await signalled;
+  } else {
+    const el = new LeaderElector({
+      api: metrics.leaseApi(kubeLeaseApi(kc)),
+      namespace: leaseNamespace,
+      name: leaseName,
+      identity,
+      log,
+      ...timings,
+    });
+    elector = el;
+    log.info('waiting for leadership', { lease: `${leaseNamespace}/${leaseName}` });
+    outcome = await Promise.race([el.acquire().then(() => 'leading'), signalled]);
+    if (outcome === 'leading') {
+      log.info('became leader: starting workers');
+      m.startWorkers();
+      outcome = await Promise.race([el.holdLeadership(), signalled]);
+    }
+  }
+
+  if (outcome === 'lost') return stepDown(m, servers, log);
+  log.info('shutting down: finishing in-flight reconciles', { signal: outcome });
+  await m.stop();
+  // Released only after the last write, so the next leader never overlaps with this one.
+  await elector?.stop();
+  await closeAll(servers);
   log.info('stopped');
   return 0;
+}
+
+/** Lost the Lease: stop writing at once and exit non-zero so the supervisor restarts us. */
+async function stepDown(manager: Manager, servers: Server[], log: Logger): Promise<number> {
+  log.error('lost leadership: stopping workers and exiting');
+  // Whatever keeps the event loop alive, the process goes (controller-runtime exits the same way).
+  setTimeout(() => process.exit(1), 5000).unref();
+  await manager.stop();
+  await closeAll(servers);
+  return 1;
+}
+
+function addrText(server: Server | undefined): string {
+  const a = server?.address();
+  return a && typeof a === 'object' ? `${a.address}:${a.port}` : String(a);
+}
+
+async function closeAll(servers: Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => {
+            resolve();
+          });
+        }),
+    ),
+  );
 }
