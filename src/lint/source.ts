@@ -103,7 +103,7 @@ export function parseYaml(file: string, text: string): ParsedFile {
       }
       continue;
     }
-    const startOffset = doc.contents?.range?.[0] ?? doc.range[0];
+    const startOffset = doc.contents?.range[0] ?? doc.range[0];
     const start = toPos(startOffset);
     documents.push({
       file,

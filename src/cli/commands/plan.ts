@@ -18,7 +18,7 @@ export function planCommand(args: string[], out: Out = stdout, err: Out = stderr
   const templates: (AnalysisTemplate | ClusterAnalysisTemplate)[] = [];
   let failed = false;
   const siblings = yamlFilesUnder([dirname(file)]).filter((f) => f !== file);
-  readYamlFiles([file, ...siblings]).forEach((parsed, index) => {
+  for (const [index, parsed] of readYamlFiles([file, ...siblings]).entries()) {
     for (const syntax of index === 0 ? parsed.syntaxErrors : []) {
       err(`${syntax.file}:${syntax.position.line}:${syntax.position.col}: ${syntax.message}\n`);
       failed = true;
@@ -39,7 +39,7 @@ export function planCommand(args: string[], out: Out = stdout, err: Out = stderr
         templates.push(resource);
       }
     }
-  });
+  }
   if (failed) return Promise.resolve(1);
   if (rollouts.length === 0) {
     err(`plan: no valid Rollout in ${file}\n`);
