@@ -1,40 +1,24 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bellwether } from '../support/cli.ts';
-import { ControllerProcess } from '../support/controller-process.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { describe, expect, it } from 'vitest';
+import { useControllerEnv } from '../support/controller-env.ts';
+import { eventually } from '../support/kube.ts';
 import { canaryRollout, createRollout, desiredByImage, getRollout } from '../support/rollouts.ts';
 
 // The operator's verbs through the CLI, each a plain patch the controller acts on.
 describe('operations', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let controller: ControllerProcess;
-
-  beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'ops');
-    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
-    controller.start();
-  });
-  afterAll(async () => {
-    await controller.stop();
-    await ns.cleanup();
-  });
-
-  const run = (...args: string[]) => bellwether(kubeconfig, [...args, '-n', ns.name]);
+  const env = useControllerEnv('ops');
+  const run = (...args: string[]) => env.run(...args);
   const healthyOn = (name: string, image: string) =>
     eventually(`${name} Healthy on ${image}`, async () => {
-      const ro = await getRollout(c, ns.name, name);
-      const desired = await desiredByImage(c, ns.name, name);
+      const ro = await getRollout(env.c, env.namespace, name);
+      const desired = await desiredByImage(env.c, env.namespace, name);
       const settled = ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash;
       return settled && desired[image] === (ro.spec.replicas ?? 1) ? ro : undefined;
     });
 
   it('pause holds a canary, resume releases it, promote --full skips the remaining steps', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('full', 'f:1', {
         replicas: 4,
         strategy: { canary: { steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } },
@@ -44,17 +28,17 @@ describe('operations', () => {
     expect((await run('pause', 'full')).code).toBe(0);
     expect((await run('set', 'image', 'full', 'app=f:2')).code).toBe(0);
     await eventually('paused by the user, no canary yet', async () => {
-      const ro = await getRollout(c, ns.name, 'full');
+      const ro = await getRollout(env.c, env.namespace, 'full');
       return ro.status?.phase === 'Paused' && ro.status.observedGeneration === ro.metadata.generation
         ? ro
         : undefined;
     });
-    expect((await desiredByImage(c, ns.name, 'full'))['f:2'] ?? 0).toBe(0);
+    expect((await desiredByImage(env.c, env.namespace, 'full'))['f:2'] ?? 0).toBe(0);
 
     expect((await run('resume', 'full')).code).toBe(0);
     await eventually('at the first pause with one canary pod', async () => {
-      const ro = await getRollout(c, ns.name, 'full');
-      const desired = await desiredByImage(c, ns.name, 'full');
+      const ro = await getRollout(env.c, env.namespace, 'full');
+      const desired = await desiredByImage(env.c, env.namespace, 'full');
       return ro.status?.currentStepIndex === 1 && desired['f:2'] === 1 ? true : undefined;
     });
     expect((await run('promote', 'full', '--full')).code).toBe(0);
@@ -64,8 +48,8 @@ describe('operations', () => {
 
   it('undo puts the previous revision back; --to-revision picks one', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('undo', 'u:1', { replicas: 2, strategy: { canary: { steps: [] } } }),
     );
     await healthyOn('undo', 'u:1');
@@ -87,18 +71,24 @@ describe('operations', () => {
 
   it('restart replaces every pod, one at a time', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('restart', 'x:1', { replicas: 3, strategy: { canary: { steps: [] } } }),
     );
     await healthyOn('restart', 'x:1');
-    const before = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' });
+    const before = await env.c.core.listNamespacedPod({
+      namespace: env.namespace,
+      labelSelector: 'app=restart',
+    });
     expect((await run('restart', 'restart')).code).toBe(0);
     const restarted = await eventually('status.restartedAt recorded', async () => {
-      const ro = await getRollout(c, ns.name, 'restart');
+      const ro = await getRollout(env.c, env.namespace, 'restart');
       return ro.status?.restartedAt && ro.status.restartedAt === ro.spec.restartAt ? ro : undefined;
     });
-    const after = await c.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' });
+    const after = await env.c.core.listNamespacedPod({
+      namespace: env.namespace,
+      labelSelector: 'app=restart',
+    });
     const oldNames = new Set(before.items.map((p) => p.metadata?.name));
     const live = after.items.filter((p) => !p.metadata?.deletionTimestamp);
     expect(live).toHaveLength(3);

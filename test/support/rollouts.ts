@@ -32,35 +32,29 @@ export async function replicaSetsOf(c: Clients, rollout: RolloutObject): Promise
   return ownedReplicaSets(rollout, list.items);
 }
 
-/** Available replicas per image, e.g. { 'web:1': 4, 'web:2': 1 }. */
-export async function availableByImage(
+/** Replicas per image, summed over the Rollout's ReplicaSets: what each count field says. */
+async function countsByImage(
   c: Clients,
   namespace: string,
   name: string,
+  count: (rs: V1ReplicaSet) => number,
 ): Promise<Record<string, number>> {
   const rollout = await getRollout(c, namespace, name);
   const counts: Record<string, number> = {};
   for (const rs of await replicaSetsOf(c, rollout)) {
     const image = rs.spec?.template?.spec?.containers[0]?.image ?? '?';
-    counts[image] = (counts[image] ?? 0) + (rs.status?.availableReplicas ?? 0);
+    counts[image] = (counts[image] ?? 0) + count(rs);
   }
   return counts;
 }
 
+/** Available replicas per image, e.g. { 'web:1': 4, 'web:2': 1 }. */
+export const availableByImage = (c: Clients, namespace: string, name: string) =>
+  countsByImage(c, namespace, name, (rs) => rs.status?.availableReplicas ?? 0);
+
 /** Desired replicas per image, as the controller set them. */
-export async function desiredByImage(
-  c: Clients,
-  namespace: string,
-  name: string,
-): Promise<Record<string, number>> {
-  const rollout = await getRollout(c, namespace, name);
-  const counts: Record<string, number> = {};
-  for (const rs of await replicaSetsOf(c, rollout)) {
-    const image = rs.spec?.template?.spec?.containers[0]?.image ?? '?';
-    counts[image] = (counts[image] ?? 0) + (rs.spec?.replicas ?? 0);
-  }
-  return counts;
-}
+export const desiredByImage = (c: Clients, namespace: string, name: string) =>
+  countsByImage(c, namespace, name, (rs) => rs.spec?.replicas ?? 0);
 
 export async function rolloutEvents(c: Clients, namespace: string, name: string): Promise<CoreV1Event[]> {
   const list = await c.core.listNamespacedEvent({
