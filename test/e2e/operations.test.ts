@@ -1,3 +1,4 @@
+import { setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
@@ -11,7 +12,11 @@ describe('operations', () => {
     eventually(`${name} Healthy on ${image}`, async () => {
       const ro = await getRollout(env.c, env.namespace, name);
       const desired = await desiredByImage(env.c, env.namespace, name);
-      const settled = ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash;
+      const settled =
+        ro.status?.phase === 'Healthy' &&
+        ro.status.observedGeneration === ro.metadata.generation &&
+        ro.status.stableRS === ro.status.currentPodHash &&
+        ro.status.availableReplicas === ro.spec.replicas;
       return settled && desired[image] === (ro.spec.replicas ?? 1) ? ro : undefined;
     });
 
@@ -97,6 +102,38 @@ describe('operations', () => {
     // creationTimestamp has second precision
     for (const p of live)
       expect(p.metadata?.creationTimestamp?.getTime() ?? 0).toBeGreaterThanOrEqual(restartAt - 1000);
+  });
+
+  it('scales through the scale subresource, as kubectl scale and an HPA do', async () => {
+    await createRollout(
+      env.c,
+      env.namespace,
+      canaryRollout('scaled', 's:1', { replicas: 2, strategy: { canary: { steps: [] } } }),
+    );
+    await healthyOn('scaled', 's:1');
+    const scale = (await env.c.custom.getNamespacedCustomObjectScale({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace: env.namespace,
+      plural: 'rollouts',
+      name: 'scaled',
+    })) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
+    expect(scale.spec.replicas).toBe(2);
+    expect(scale.status.selector).toBe('app=scaled');
+    await env.c.custom.patchNamespacedCustomObjectScale(
+      {
+        group: 'bellwether.dev',
+        version: 'v1alpha1',
+        namespace: env.namespace,
+        plural: 'rollouts',
+        name: 'scaled',
+        body: { spec: { replicas: 5 } },
+      },
+      setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+    );
+    const ro = await healthyOn('scaled', 's:1');
+    expect(ro.spec.replicas).toBe(5);
+    expect(ro.status?.availableReplicas).toBe(5);
   });
 
   it('reports clear errors for unknown rollouts and bad flags', async () => {
