@@ -44,7 +44,8 @@ export class ControllerProcess {
   /** Sends the signal and waits for the process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    // A process that already exited (or was killed) emits no second 'exit': do not wait for one.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => {
         resolve(code);
