@@ -125,8 +125,8 @@ export interface StepReplicaTargets {
 
 /**
  * Canary and stable pod counts while executing step `index` without a traffic router: the stable
- * serves the share the weight leaves it; the canary follows the weight unless setCanaryScale
- * overrides its count.
+ * serves the share the weight leaves it (at least `replicas - canary`); the canary follows the
+ * weight unless setCanaryScale overrides its count.
  */
 export function replicaTargetsAtStep(
   steps: readonly CanaryStep[],
@@ -139,5 +139,8 @@ export function replicaTargetsAtStep(
   let canary = split.canary;
   if (scale?.replicas !== undefined) canary = scale.replicas;
   else if (scale?.weight !== undefined) canary = canaryReplicasForWeight(replicas, scale.weight);
-  return { weight, canary, stable: split.stable };
+  // A canary scaled below its weight's share must not take pods from the stable: the rollout
+  // keeps `replicas` pods in all, or a small override (setCanaryScale replicas 2 with setWeight 50
+  // of 7) would leave fewer than replicas - maxUnavailable and the step could never complete.
+  return { weight, canary, stable: Math.max(split.stable, replicas - canary) };
 }

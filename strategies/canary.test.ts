@@ -213,6 +213,15 @@ describe('the canary steps (5 replicas: setWeight 20, pause 5s, setWeight 60, pa
     expect(settled.decision.status.currentStepIndex).toBe(4);
   });
 
+  it('keeps enough stable pods when setCanaryScale sets fewer canary pods than the weight (no deadlock)', () => {
+    const steps: CanaryStep[] = [{ setCanaryScale: { replicas: 2 } }, { setWeight: 50 }, { pause: {} }];
+    const spec = canarySpec({ steps, maxUnavailable: 1 }, { replicas: 7 });
+    const settled = settleCanary(deployVersion(stableWorld(spec), 'v2'));
+    // 2 canary + 5 stable: 7 pods, never below 7 - maxUnavailable; the pause step is reached
+    expect(specCounts(settled.world, 'v2', 'v1')).toEqual([2, 5]);
+    expect(settled.decision.status).toMatchObject({ phase: 'Paused', currentStepIndex: 2 });
+  });
+
   it('completes experiment and route steps at once (until Experiments and routers are wired in)', () => {
     const steps: CanaryStep[] = [
       { setWeight: 40 },
