@@ -29,6 +29,9 @@ export class ControllerProcess {
         'controller',
         '--kubeconfig',
         this.kubeconfig,
+        // tests never rely on the default ports 8080/8090 being free: any free port unless given
+        ...(this.extraArgs.includes('--health-addr') ? [] : ['--health-addr', '127.0.0.1:0']),
+        ...(this.extraArgs.includes('--metrics-addr') ? [] : ['--metrics-addr', '127.0.0.1:0']),
         ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTNAME: this.name } },
