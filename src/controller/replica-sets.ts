@@ -1,7 +1,7 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { ReplicaSetView } from '../../strategies/types.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
-import { annotations, type RolloutObject } from './rollout-object.ts';
+import { annotations, rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
 /** The ReplicaSets this Rollout controls (by owner UID), whatever their labels say. */
 export function ownedReplicaSets(rollout: RolloutObject, all: readonly V1ReplicaSet[]): V1ReplicaSet[] {
@@ -54,16 +54,7 @@ export function newReplicaSet(rollout: RolloutObject, hash: string, revision: nu
       namespace: rollout.metadata.namespace,
       labels,
       annotations: { [annotations.revision]: String(revision) },
-      ownerReferences: [
-        {
-          apiVersion: 'bellwether.dev/v1alpha1',
-          kind: 'Rollout',
-          name: rollout.metadata.name,
-          uid: rollout.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [rolloutOwnerReference(rollout)],
     },
     spec: {
       replicas: 0,

@@ -41,3 +41,19 @@ export function splitKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
+
+/**
+ * The owner reference every object the controller creates for a Rollout carries (ReplicaSets,
+ * AnalysisRuns): the garbage collector deletes them with the Rollout, and the controller finds
+ * its own objects by the owner's uid.
+ */
+export function rolloutOwnerReference(rollout: RolloutObject) {
+  return {
+    apiVersion: 'bellwether.dev/v1alpha1' as const,
+    kind: 'Rollout' as const,
+    name: rollout.metadata.name,
+    uid: rollout.metadata.uid,
+    controller: true as const,
+    blockOwnerDeletion: true as const,
+  };
+}

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { bellwether } from '../support/cli.ts';
-import { ControllerProcess } from '../support/controller-process.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useControllerEnv } from '../support/controller-env.ts';
+import { eventually } from '../support/kube.ts';
 import {
   availableByImage,
   canaryRollout,
@@ -15,36 +13,24 @@ import {
 // The heart of the product on a real control plane: a canary advancing step by step, promoted,
 // aborted and retried through the CLI, surviving a SIGKILL of the controller mid-pause.
 describe('canary rollout', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let controller: ControllerProcess;
-
+  const env = useControllerEnv('canary');
   beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'canary');
-    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
-    controller.start();
     for (const svc of ['web-canary', 'web-stable']) {
-      await c.core.createNamespacedService({
-        namespace: ns.name,
+      await env.c.core.createNamespacedService({
+        namespace: env.namespace,
         body: { metadata: { name: svc }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
       });
     }
   });
-  afterAll(async () => {
-    await controller.stop();
-    await ns.cleanup();
-  });
 
-  const run = (...args: string[]) => bellwether(kubeconfig, [...args, '-n', ns.name]);
-  const phase = async (name: string) => (await getRollout(c, ns.name, name)).status?.phase;
+  const run = (...args: string[]) => env.run(...args);
+  const phase = async (name: string) => (await getRollout(env.c, env.namespace, name)).status?.phase;
   const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) =>
     eventually(what, probe, ms);
   const matches = async (name: string, expected: Record<string, number>) => {
     const [available, desired] = await Promise.all([
-      availableByImage(c, ns.name, name),
-      desiredByImage(c, ns.name, name),
+      availableByImage(env.c, env.namespace, name),
+      desiredByImage(env.c, env.namespace, name),
     ]);
     // compare as sorted entries without zeros: the ReplicaSet list order is not stable
     const canonical = (m: Record<string, number>) =>
@@ -61,8 +47,8 @@ describe('canary rollout', () => {
 
   it('advances 1/4 -> 3/2 -> paused -> promoted to 5 new pods, old scaled down after the delay', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('web', 'web:1', {
         strategy: {
           canary: {
@@ -84,13 +70,19 @@ describe('canary rollout', () => {
     await until('3 canary / 2 stable after the 5s pause', () => matches('web', { 'web:1': 2, 'web:2': 3 }));
     expect(Date.now() - atFirstStep).toBeGreaterThanOrEqual(4000);
     const paused = await until('Paused at step 3', async () => {
-      const ro = await getRollout(c, ns.name, 'web');
+      const ro = await getRollout(env.c, env.namespace, 'web');
       return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === 3 ? ro : undefined;
     });
     expect(paused.status?.canary?.weights).toEqual({ canary: 60, stable: 40 });
     // the canary Service selects the new pods, the stable Service the old ones
-    const canarySvc = await c.core.readNamespacedService({ name: 'web-canary', namespace: ns.name });
-    const stableSvc = await c.core.readNamespacedService({ name: 'web-stable', namespace: ns.name });
+    const canarySvc = await env.c.core.readNamespacedService({
+      name: 'web-canary',
+      namespace: env.namespace,
+    });
+    const stableSvc = await env.c.core.readNamespacedService({
+      name: 'web-stable',
+      namespace: env.namespace,
+    });
     expect(canarySvc.spec?.selector?.['rollouts-pod-template-hash']).toBe(paused.status?.currentPodHash);
     expect(stableSvc.spec?.selector?.['rollouts-pod-template-hash']).toBe(paused.status?.stableRS);
 
@@ -104,14 +96,14 @@ describe('canary rollout', () => {
     const status = await run('status', 'web', '--timeout', '10s');
     expect(status.code).toBe(0);
 
-    const reasons = (await rolloutEvents(c, ns.name, 'web')).map((e) => e.reason);
+    const reasons = (await rolloutEvents(env.c, env.namespace, 'web')).map((e) => e.reason);
     expect(reasons.filter((r) => r === 'RolloutStepCompleted')).toHaveLength(4);
   });
 
   it('abort sends everything back to stable; retry starts the steps again', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('abort-me', 'app:1', {
         strategy: {
           canary: { abortScaleDownDelaySeconds: 0, steps: [{ setWeight: 40 }, { pause: {} }] },
@@ -128,7 +120,7 @@ describe('canary rollout', () => {
     await until('canary scaled down, stable full, Degraded', async () =>
       (await phase('abort-me')) === 'Degraded' ? matches('abort-me', { 'app:1': 5 }) : undefined,
     );
-    const aborted = await getRollout(c, ns.name, 'abort-me');
+    const aborted = await getRollout(env.c, env.namespace, 'abort-me');
     expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
     expect((await run('status', 'abort-me', '--timeout', '5s')).code).toBe(1);
 
@@ -140,8 +132,8 @@ describe('canary rollout', () => {
 
   it('resumes a timed pause after SIGKILL without repeating or skipping a step', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('sturdy', 's:1', {
         replicas: 2,
         strategy: {
@@ -152,15 +144,15 @@ describe('canary rollout', () => {
     await until('Healthy', async () => ((await phase('sturdy')) === 'Healthy' ? true : undefined));
     expect((await run('set', 'image', 'sturdy', 'app=s:2')).code).toBe(0);
     const pausedAt = await until('in the timed pause', async () => {
-      const ro = await getRollout(c, ns.name, 'sturdy');
+      const ro = await getRollout(env.c, env.namespace, 'sturdy');
       const start = ro.status?.pauseConditions?.[0]?.startTime;
       return ro.status?.currentStepIndex === 1 && start ? Date.parse(start) : undefined;
     });
 
-    await controller.stop('SIGKILL');
-    controller.start();
+    await env.controller.stop('SIGKILL');
+    env.controller.start();
     // still in the same pause, with the same start time: the clock did not restart
-    const during = await getRollout(c, ns.name, 'sturdy');
+    const during = await getRollout(env.c, env.namespace, 'sturdy');
     expect(during.status?.currentStepIndex).toBe(1);
     expect(Date.parse(during.status?.pauseConditions?.[0]?.startTime ?? '')).toBe(pausedAt);
 
@@ -170,7 +162,7 @@ describe('canary rollout', () => {
       90_000,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(pausedAt + 12_000);
-    const events = await rolloutEvents(c, ns.name, 'sturdy');
+    const events = await rolloutEvents(env.c, env.namespace, 'sturdy');
     const steps = events.filter((e) => e.reason === 'RolloutStepCompleted').map((e) => e.message);
     // each of the three steps completed exactly once, in order
     expect(steps).toHaveLength(3);

@@ -1,34 +1,20 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { bellwether } from '../support/cli.ts';
-import { ControllerProcess } from '../support/controller-process.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { useControllerEnv } from '../support/controller-env.ts';
+import { eventually } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout, replicaSetsOf } from '../support/rollouts.ts';
 
 describe('rolling update and invalid input', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let controller: ControllerProcess;
+  const env = useControllerEnv('rolling');
 
-  beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'rolling');
-    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
-    controller.start();
-  });
-  afterAll(async () => {
-    await controller.stop();
-    await ns.cleanup();
-  });
-
-  const phase = async (name: string) => (await getRollout(c, ns.name, name)).status?.phase;
+  const phase = async (name: string) => (await getRollout(env.c, env.namespace, name)).status?.phase;
 
   it('honours maxUnavailable at every observed moment of a rolling update', async () => {
     // minReadySeconds slows each pod's availability to a pace the sampler can watch
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('roll', 'r:1', {
         replicas: 6,
         minReadySeconds: 1,
@@ -43,8 +29,8 @@ describe('rolling update and invalid input', () => {
     const sampler = (async () => {
       const deadline = Date.now() + 120_000;
       while (!done && Date.now() < deadline) {
-        const ro = await getRollout(c, ns.name, 'roll');
-        const sets = await replicaSetsOf(c, ro);
+        const ro = await getRollout(env.c, env.namespace, 'roll');
+        const sets = await replicaSetsOf(env.c, ro);
         const available = sets.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
         // maxSurge bounds the pods asked for (spec), as for a Deployment; pods still terminating may linger
         const pods = sets.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
@@ -58,7 +44,9 @@ describe('rolling update and invalid input', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    expect((await bellwether(kubeconfig, ['set', 'image', 'roll', 'app=r:2', '-n', ns.name])).code).toBe(0);
+    expect(
+      (await bellwether(env.kubeconfig, ['set', 'image', 'roll', 'app=r:2', '-n', env.namespace])).code,
+    ).toBe(0);
     await sampler;
     expect(done).toBe(true);
     expect(samples.length).toBeGreaterThan(10);
@@ -75,13 +63,13 @@ describe('rolling update and invalid input', () => {
 
   it('rejects a schema violation at the API server, naming the field', async () => {
     const bad = canaryRollout('bad-weight', 'x:1', { strategy: { canary: { steps: [{ setWeight: 150 }] } } });
-    await expect(createRollout(c, ns.name, bad)).rejects.toThrow(/setWeight/);
+    await expect(createRollout(env.c, env.namespace, bad)).rejects.toThrow(/setWeight/);
   });
 
   it('marks a Rollout naming a missing Service InvalidSpec and keeps serving the others', async () => {
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('no-svc', 'n:1', {
         strategy: {
           canary: {
@@ -93,12 +81,12 @@ describe('rolling update and invalid input', () => {
       }),
     );
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('fine', 'f:1', { replicas: 1, strategy: { canary: { steps: [] } } }),
     );
     const invalid = await eventually('InvalidSpec', async () => {
-      const ro: RolloutObject = await getRollout(c, ns.name, 'no-svc');
+      const ro: RolloutObject = await getRollout(env.c, env.namespace, 'no-svc');
       return ro.status?.conditions?.find((x) => x.type === 'InvalidSpec' && x.status === 'True')
         ? ro
         : undefined;
@@ -112,8 +100,8 @@ describe('rolling update and invalid input', () => {
 
     // creating the Services fixes it without touching the Rollout
     for (const svc of ['does-not-exist', 'also-missing']) {
-      await c.core.createNamespacedService({
-        namespace: ns.name,
+      await env.c.core.createNamespacedService({
+        namespace: env.namespace,
         body: { metadata: { name: svc }, spec: { selector: { app: 'no-svc' }, ports: [{ port: 80 }] } },
       });
     }
@@ -127,9 +115,9 @@ describe('rolling update and invalid input', () => {
       spec: { selector: { matchLabels: Record<string, string> } };
     };
     ro.spec.selector.matchLabels = { app: 'other' };
-    await createRollout(c, ns.name, ro);
+    await createRollout(env.c, env.namespace, ro);
     const invalid = await eventually('InvalidSpec', async () => {
-      const got = await getRollout(c, ns.name, 'mismatch');
+      const got = await getRollout(env.c, env.namespace, 'mismatch');
       return got.status?.phase === 'Degraded' ? got : undefined;
     });
     expect(invalid.status?.message).toMatch(/selector/);

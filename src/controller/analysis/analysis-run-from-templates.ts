@@ -3,7 +3,7 @@ import type { AnalysisRunArgument } from '../../api/rollout.ts';
 import type { AnalysisRunRequest } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
-import type { RolloutObject } from '../rollout-object.ts';
+import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
 
 /** Labels that tie an AnalysisRun to the Rollout request it answers. */
@@ -69,16 +69,7 @@ export function analysisRunFromTemplates(
           [analysisLabels.kind]: request.kind,
           [podTemplateHashLabel]: hashes.latest,
         },
-        ownerReferences: [
-          {
-            apiVersion: 'bellwether.dev/v1alpha1',
-            kind: 'Rollout',
-            name: rollout.metadata.name,
-            uid: rollout.metadata.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [rolloutOwnerReference(rollout)],
       },
       spec: {
         metrics,
