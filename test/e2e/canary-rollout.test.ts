@@ -96,8 +96,14 @@ describe('canary rollout', () => {
     const status = await run('status', 'web', '--timeout', '10s');
     expect(status.code).toBe(0);
 
-    const reasons = (await rolloutEvents(env.c, env.namespace, 'web')).map((e) => e.reason);
-    expect(reasons.filter((r) => r === 'RolloutStepCompleted')).toHaveLength(4);
+    // events follow the status write that they describe
+    const completions = async () =>
+      (await rolloutEvents(env.c, env.namespace, 'web')).filter((e) => e.reason === 'RolloutStepCompleted');
+    await eventually('four step completions', async () =>
+      (await completions()).length >= 4 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await completions()).toHaveLength(4);
   });
 
   it('abort sends everything back to stable; retry starts the steps again', async () => {
@@ -162,6 +168,12 @@ describe('canary rollout', () => {
       90_000,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(pausedAt + 12_000);
+    // Events are created after the status write they describe: wait for them, then check none repeats.
+    await eventually('three step completions', async () => {
+      const all = await rolloutEvents(env.c, env.namespace, 'sturdy');
+      return all.filter((e) => e.reason === 'RolloutStepCompleted').length >= 3 ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
     const events = await rolloutEvents(env.c, env.namespace, 'sturdy');
     const steps = events.filter((e) => e.reason === 'RolloutStepCompleted').map((e) => e.message);
     // each of the three steps completed exactly once, in order
