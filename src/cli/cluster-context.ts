@@ -60,52 +60,40 @@ export class ClusterContext {
     return ownedReplicaSets(rollout, list.items);
   }
 
-  /** Merge patch of spec (or metadata); guarded by resourceVersion when given. */
-  async patchRollout(name: string, body: object): Promise<RolloutObject> {
-    return (await this.custom.patchNamespacedCustomObject(
-      {
-        group,
-        version,
-        namespace: this.namespace,
-        plural: rolloutPlural,
-        name,
-        body,
-        fieldManager: 'bellwether-cli',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as RolloutObject;
+  /** Merge patch of spec (or metadata). */
+  patchRollout(name: string, body: object): Promise<RolloutObject> {
+    return this.patch('spec', name, body, PatchStrategy.MergePatch);
   }
 
   /** JSON patch (RFC 6902) of the Rollout, for edits inside arrays such as container images. */
-  async jsonPatchRollout(name: string, operations: object[]): Promise<RolloutObject> {
-    return (await this.custom.patchNamespacedCustomObject(
-      {
-        group,
-        version,
-        namespace: this.namespace,
-        plural: rolloutPlural,
-        name,
-        body: operations,
-        fieldManager: 'bellwether-cli',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    )) as RolloutObject;
+  jsonPatchRollout(name: string, operations: object[]): Promise<RolloutObject> {
+    return this.patch('spec', name, operations, PatchStrategy.JsonPatch);
   }
 
   /** Merge patch of the status subresource: how promote, abort and retry talk to the controller. */
-  async patchRolloutStatus(name: string, status: object, resourceVersion?: string): Promise<RolloutObject> {
+  patchRolloutStatus(name: string, status: object, resourceVersion?: string): Promise<RolloutObject> {
     const body = resourceVersion ? { metadata: { resourceVersion }, status } : { status };
-    return (await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group,
-        version,
-        namespace: this.namespace,
-        plural: rolloutPlural,
-        name,
-        body,
-        fieldManager: 'bellwether-cli',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as RolloutObject;
+    return this.patch('status', name, body, PatchStrategy.MergePatch);
+  }
+
+  private async patch(
+    target: 'spec' | 'status',
+    name: string,
+    body: object,
+    strategy: PatchStrategy,
+  ): Promise<RolloutObject> {
+    const request = {
+      group,
+      version,
+      namespace: this.namespace,
+      plural: rolloutPlural,
+      name,
+      body,
+      fieldManager: 'bellwether-cli',
+    };
+    const options = setHeaderOptions('Content-Type', strategy);
+    return (await (target === 'status'
+      ? this.custom.patchNamespacedCustomObjectStatus(request, options)
+      : this.custom.patchNamespacedCustomObject(request, options))) as RolloutObject;
   }
 }
