@@ -6,14 +6,13 @@ import {
   advanceClock,
   deployVersion,
   makeAvailable,
-  readyReplicaSet,
   replicaSet,
   specCounts,
   type SimulatedWorld,
 } from './test-support/simulated-cluster.ts';
-import type { CanaryStep, CanaryStrategySpec, RolloutSpecView, RolloutStatusView } from './types.ts';
+import { stableWorldFor, T0, withSpec, withStatus } from './test-support/world-edits.ts';
+import type { CanaryStep, CanaryStrategySpec, RolloutSpecView } from './types.ts';
 
-const T0 = Date.parse('2024-01-01T00:00:00Z');
 const STEPS: CanaryStep[] = [
   { setWeight: 20 },
   { pause: { duration: '5s' } },
@@ -28,31 +27,11 @@ function canarySpec(
   return { replicas: 5, ...extra, strategy: { canary } };
 }
 
-/** v1 running as the settled stable version with 5 pods. */
-function stableWorld(spec: RolloutSpecView = canarySpec()): SimulatedWorld {
-  const fresh: SimulatedWorld = {
-    generation: 1,
-    spec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, spec.replicas ?? 1)],
-    now: T0,
-  };
-  return settle(reconcileCanary, fresh).world;
-}
+const stableWorld = (spec: RolloutSpecView = canarySpec()) => stableWorldFor(reconcileCanary, spec);
 
 const reconcile = (world: SimulatedWorld) => reconcileOnce(reconcileCanary, world);
 const settleCanary = (world: SimulatedWorld, podsStartUp = true) =>
   settle(reconcileCanary, world, podsStartUp);
-const withStatus = (world: SimulatedWorld, patch: RolloutStatusView): SimulatedWorld => ({
-  ...world,
-  status: { ...world.status, ...patch },
-});
-const withSpec = (world: SimulatedWorld, patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-  ...world,
-  spec: { ...world.spec, ...patch },
-  generation: world.generation + 1,
-});
 
 describe('first deploy', () => {
   it('makes the first version stable at once and scales it to spec.replicas', () => {

@@ -9,13 +9,11 @@ import {
   deployVersion,
   inputOf,
   makeAvailable,
-  readyReplicaSet,
   specCounts,
   type SimulatedWorld,
 } from './test-support/simulated-cluster.ts';
-import type { IntOrPercent, RolloutSpecView, RolloutStatusView } from './types.ts';
-
-const T0 = Date.parse('2024-01-01T00:00:00Z');
+import { stableWorldFor, withSpec, withStatus } from './test-support/world-edits.ts';
+import type { IntOrPercent, RolloutSpecView } from './types.ts';
 
 function rollingSpec(
   rolling: { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent } = {},
@@ -24,30 +22,11 @@ function rollingSpec(
   return { replicas: 5, ...extra, strategy: { rolling } };
 }
 
-function stableWorld(spec: RolloutSpecView = rollingSpec()): SimulatedWorld {
-  const fresh: SimulatedWorld = {
-    generation: 1,
-    spec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, spec.replicas ?? 1)],
-    now: T0,
-  };
-  return settle(reconcileRolling, fresh).world;
-}
+const stableWorld = (spec: RolloutSpecView = rollingSpec()) => stableWorldFor(reconcileRolling, spec);
 
 const reconcile = (world: SimulatedWorld) => reconcileOnce(reconcileRolling, world);
 const settleRolling = (world: SimulatedWorld, podsStartUp = true) =>
   settle(reconcileRolling, world, podsStartUp);
-const withStatus = (world: SimulatedWorld, patch: RolloutStatusView): SimulatedWorld => ({
-  ...world,
-  status: { ...world.status, ...patch },
-});
-const withSpec = (world: SimulatedWorld, patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-  ...world,
-  spec: { ...world.spec, ...patch },
-  generation: world.generation + 1,
-});
 
 describe('rolling update', () => {
   it('deploys the first version as stable', () => {
