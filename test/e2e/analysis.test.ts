@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { ControllerProcess } from '../support/controller-process.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { useControllerEnv } from '../support/controller-env.ts';
+import { eventually } from '../support/kube.ts';
 import {
   canaryRollout,
   createRollout,
@@ -15,27 +15,18 @@ import {
 // Metric analysis against a real Prometheus scraping the demo app, whose error rate comes from
 // the pod template's env; the simulator sends traffic to each version in the ratio of its pods.
 describe('analysis on a real Prometheus', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let controller: ControllerProcess;
+  const env = useControllerEnv('analysis');
   let prometheus: PrometheusServer;
   const simulators: Simulator[] = [];
 
   beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'analysis');
     prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
-    controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, ['--namespace', ns.name]);
-    controller.start();
   });
   afterEach(async () => {
     for (const sim of simulators.splice(0)) await sim.stop();
   });
   afterAll(async () => {
-    await controller.stop();
     await prometheus.stop();
-    await ns.cleanup();
   });
 
   /** Success rate of one version over the last 10s: what the analysis gates on. */
@@ -44,10 +35,10 @@ describe('analysis on a real Prometheus', () => {
     `sum(rate(http_requests_total{namespace="{{args.namespace}}",pod_template_hash="{{args.hash}}"${extra}}[10s]))`;
 
   const template = async (name: string, metric: Record<string, unknown>) => {
-    await c.custom.createNamespacedCustomObject({
+    await env.c.custom.createNamespacedCustomObject({
       group: 'bellwether.dev',
       version: 'v1alpha1',
-      namespace: ns.name,
+      namespace: env.namespace,
       plural: 'analysistemplates',
       body: {
         apiVersion: 'bellwether.dev/v1alpha1',
@@ -74,7 +65,7 @@ describe('analysis on a real Prometheus', () => {
 
   const analysisArgs = () => [
     { name: 'hash', valueFrom: { podTemplateHashValue: 'Latest' } },
-    { name: 'namespace', value: ns.name },
+    { name: 'namespace', value: env.namespace },
   ];
 
   /** A Rollout whose container env sets the demo app's error rate; Healthy on v1 before returning. */
@@ -84,13 +75,13 @@ describe('analysis on a real Prometheus', () => {
     };
     const [container] = body.spec.template.spec.containers;
     if (container) container.env = [{ name: 'ERROR_RATE', value: '0' }];
-    await createRollout(c, ns.name, body);
+    await createRollout(env.c, env.namespace, body);
     await eventually(`${name} Healthy on v1`, async () =>
-      (await getRollout(c, ns.name, name)).status?.phase === 'Healthy' ? true : undefined,
+      (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
     );
     const sim = startSimulator({
-      kubeconfig,
-      namespace: ns.name,
+      kubeconfig: env.kubeconfig,
+      namespace: env.namespace,
       rollout: name,
       requestsPerSecond: 40,
       prometheus,
@@ -102,11 +93,11 @@ describe('analysis on a real Prometheus', () => {
 
   /** A new version with the given error rate, as a commit changing image and env would. */
   const release = async (name: string, image: string, errorRate: string) => {
-    await c.custom.patchNamespacedCustomObject(
+    await env.c.custom.patchNamespacedCustomObject(
       {
         group: 'bellwether.dev',
         version: 'v1alpha1',
-        namespace: ns.name,
+        namespace: env.namespace,
         plural: 'rollouts',
         name,
         body: [
@@ -125,10 +116,10 @@ describe('analysis on a real Prometheus', () => {
   };
 
   const runsOf = async (name: string): Promise<AnalysisRun[]> => {
-    const list = (await c.custom.listNamespacedCustomObject({
+    const list = (await env.c.custom.listNamespacedCustomObject({
       group: 'bellwether.dev',
       version: 'v1alpha1',
-      namespace: ns.name,
+      namespace: env.namespace,
       plural: 'analysisruns',
       labelSelector: `bellwether.dev/rollout=${name}`,
     })) as { items: AnalysisRun[] };
@@ -147,8 +138,8 @@ describe('analysis on a real Prometheus', () => {
     const healthy = await eventually(
       'Healthy on v2 after a Successful analysis',
       async () => {
-        const ro = await getRollout(c, ns.name, 'good');
-        const desired = await desiredByImage(c, ns.name, 'good');
+        const ro = await getRollout(env.c, env.namespace, 'good');
+        const desired = await desiredByImage(env.c, env.namespace, 'good');
         return ro.status?.phase === 'Healthy' && desired['good:v2'] === 4 ? ro : undefined;
       },
       120_000,
@@ -177,7 +168,7 @@ describe('analysis on a real Prometheus', () => {
     const aborted = await eventually(
       'aborted by the analysis',
       async () => {
-        const ro = await getRollout(c, ns.name, 'bad');
+        const ro = await getRollout(env.c, env.namespace, 'bad');
         return ro.status?.phase === 'Degraded' && ro.status.abort ? ro : undefined;
       },
       120_000,
@@ -185,7 +176,7 @@ describe('analysis on a real Prometheus', () => {
     expect(aborted.status?.message).toContain('success-rate');
     expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
     await eventually('canary scaled down, stable full', async () => {
-      const desired = await desiredByImage(c, ns.name, 'bad');
+      const desired = await desiredByImage(env.c, env.namespace, 'bad');
       return desired['bad:v1'] === 4 && (desired['bad:v2'] ?? 0) === 0 ? true : undefined;
     });
     const [run] = await runsOf('bad');
@@ -193,7 +184,7 @@ describe('analysis on a real Prometheus', () => {
     const result = run?.status?.metricResults?.[0];
     expect(result?.failed).toBeGreaterThanOrEqual(1);
     expect(result?.measurements?.some((m) => m.phase === 'Failed')).toBe(true);
-    const events = await rolloutEvents(c, ns.name, 'bad');
+    const events = await rolloutEvents(env.c, env.namespace, 'bad');
     const abort = events.find((e) => e.reason === 'RolloutAborted');
     expect(abort?.type).toBe('Warning');
     expect(abort?.message).toContain('success-rate');
@@ -226,7 +217,7 @@ describe('analysis on a real Prometheus', () => {
       const aborted = await eventually(
         'aborted after consecutive errors',
         async () => {
-          const ro = await getRollout(c, ns.name, 'blind');
+          const ro = await getRollout(env.c, env.namespace, 'blind');
           return ro.status?.phase === 'Degraded' ? ro : undefined;
         },
         90_000,
@@ -251,7 +242,7 @@ describe('analysis on a real Prometheus', () => {
     const aborted = await eventually(
       'aborted by the background analysis',
       async () => {
-        const ro = await getRollout(c, ns.name, 'later');
+        const ro = await getRollout(env.c, env.namespace, 'later');
         return ro.status?.phase === 'Degraded' && ro.status.abort ? ro : undefined;
       },
       120_000,
@@ -259,7 +250,9 @@ describe('analysis on a real Prometheus', () => {
     expect(aborted.status?.message).toContain('success-rate');
     const runs = await runsOf('later');
     expect(runs.map((r) => r.metadata.labels?.['bellwether.dev/analysis-kind'])).toContain('background');
-    const events = (await rolloutEvents(c, ns.name, 'later')).map((e) => `${e.reason}: ${e.message ?? ''}`);
+    const events = (await rolloutEvents(env.c, env.namespace, 'later')).map(
+      (e) => `${e.reason}: ${e.message ?? ''}`,
+    );
     // the background run starts at step index 2 (Step 3/4), so the abort comes after it started
     const started = events.findIndex((e) => e.startsWith('RolloutStepStarted') && e.includes('Step 3/4'));
     const abortedAt = events.findIndex((e) => e.startsWith('RolloutAborted'));
