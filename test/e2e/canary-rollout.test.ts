@@ -154,6 +154,13 @@ describe('canary rollout', () => {
       const start = ro.status?.pauseConditions?.[0]?.startTime;
       return ro.status?.currentStepIndex === 1 && start ? Date.parse(start) : undefined;
     });
+    // Kill in the middle of the pause, not between the status write that started it and its
+    // events (a crash there loses those events by design: they are never written twice).
+    await until('the pause event', async () =>
+      (await rolloutEvents(env.c, env.namespace, 'sturdy')).some((e) => e.reason === 'RolloutPaused')
+        ? true
+        : undefined,
+    );
 
     await env.controller.stop('SIGKILL');
     env.controller.start();
