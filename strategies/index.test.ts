@@ -31,11 +31,23 @@ describe('reconcileStrategy', () => {
   });
 
   it('says blue-green and A/B tests are not implemented yet', () => {
-    expect(() => reconcileStrategy({ ...base, spec: { strategy: { blueGreen: {} } } })).toThrow(
-      'spec.strategy.blueGreen: the blue-green strategy is not implemented yet',
-    );
-    expect(() => reconcileStrategy({ ...base, spec: { strategy: { abTest: {} } } })).toThrow(
-      /abTest.*not implemented yet/,
-    );
+    expect(() =>
+      reconcileStrategy({ ...base, spec: { strategy: { blueGreen: { activeService: 'active' } } } }),
+    ).toThrow('spec.strategy.blueGreen: the blue-green strategy is not implemented yet');
+    expect(() =>
+      reconcileStrategy({
+        ...base,
+        spec: {
+          strategy: {
+            abTest: {
+              variants: { a: { service: 'a' }, b: { service: 'b' } },
+              split: { a: 50, b: 50 },
+              stickiness: { header: { name: 'X-User' } },
+              trafficRouting: {},
+            },
+          },
+        },
+      }),
+    ).toThrow(/abTest.*not implemented yet/);
   });
 });

@@ -42,6 +42,43 @@ export interface CanaryStrategySpec {
   };
 }
 
+/** Blue-green (Argo Rollouts fields). The shell maps previewService -> selectors.canary, activeService -> selectors.stable. */
+export interface BlueGreenStrategySpec {
+  activeService: string;
+  previewService?: string;
+  autoPromotionEnabled?: boolean;
+  autoPromotionSeconds?: number;
+  previewReplicaCount?: number;
+  scaleDownDelaySeconds?: number;
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+  postPromotionAnalysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+}
+
+/** A/B test (Bellwether addition). The shell maps variants.b.service -> selectors.canary, variants.a.service -> selectors.stable. */
+export interface AbTestStrategySpec {
+  variants: { a: { service: string; name?: string }; b: { service: string; name?: string } };
+  split: { a: number; b: number };
+  stickiness: { cookie?: { name: string; maxAgeSeconds?: number }; header?: { name: string } };
+  steps?: {
+    setSplit?: { a: number; b: number };
+    pause?: { duration?: string | number };
+    analysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+  }[];
+  analysis?: {
+    templates: { templateName: string; clusterScope?: boolean }[];
+    args?: unknown[];
+    startingStep?: number;
+  };
+  decision?: {
+    onSuccess?: 'PromoteB' | 'Wait';
+    onFailure?: 'KeepA' | 'Wait';
+    onInconclusive?: 'Wait' | 'KeepA' | 'PromoteB';
+  };
+  trafficRouting: unknown;
+  scaleDownDelaySeconds?: number;
+}
+
 export interface RollingStrategySpec {
   maxSurge?: IntOrPercent;
   maxUnavailable?: IntOrPercent;
@@ -58,8 +95,8 @@ export interface RolloutSpecView {
   strategy: {
     rolling?: RollingStrategySpec;
     canary?: CanaryStrategySpec;
-    blueGreen?: unknown;
-    abTest?: unknown;
+    blueGreen?: BlueGreenStrategySpec;
+    abTest?: AbTestStrategySpec;
   };
 }
 
@@ -160,13 +197,55 @@ export interface RolloutEvent {
   message: string;
 }
 
+/** A header route the router should have now (from a setHeaderRoute step), in managedRoutes order. */
+export interface HeaderRouteDecision {
+  name: string;
+  match: { headerName: string; headerValue: { exact?: string; prefix?: string; regex?: string } }[];
+}
+
+/** A mirror route the router should have now (from a setMirrorRoute step), in managedRoutes order. */
+export interface MirrorRouteDecision {
+  name: string;
+  /** Share of matching requests mirrored to the canary (default 100). */
+  percentage: number;
+  match: {
+    method?: { exact?: string; prefix?: string; regex?: string };
+    path?: { exact?: string; prefix?: string; regex?: string };
+    headers?: Record<string, { exact?: string; prefix?: string; regex?: string }>;
+  }[];
+}
+
+/**
+ * What the traffic router (spec.strategy.*.trafficRouting) should make true. Absent from a
+ * decision when the strategy has no router (weights are then replica ratios).
+ */
+export interface TrafficDecision {
+  /**
+   * Traffic to the canary (A/B: variant B) in percent of all traffic, 0..100. The router
+   * translates it to its own scale (maxTrafficWeight, NGINX canary-weight-total).
+   */
+  canaryWeight: number;
+  /** Header routes that must exist; every other managed route the router created is removed. */
+  headerRoutes: HeaderRouteDecision[];
+  /** Mirror routes that must exist; every other managed mirror route is removed. */
+  mirrorRoutes: MirrorRouteDecision[];
+  /** A/B: keep each user on the variant first assigned (cookie or header), if the router can. */
+  stickiness?: AbTestStrategySpec['stickiness'];
+}
+
 export interface StrategyDecision {
   /** Desired spec.replicas for every RS of the Rollout, keyed by hash. Absent = leave as is. */
   replicaSets: Record<string, number>;
   /** Annotation value for scale-down deadlines to set (epoch ms) or clear (null), keyed by hash. */
   scaleDownDeadlines: Record<string, number | null>;
-  /** Hashes the canary/stable (or preview/active) Services should select. */
+  /**
+   * Hashes the Services should select, by role: canary = canaryService / blue-green
+   * previewService / A/B variants.b.service; stable = stableService / activeService /
+   * variants.a.service (src/controller/service-roles.ts maps roles to Service names).
+   */
   selectors: { canary?: string; stable?: string };
+  /** The routing the traffic router should apply now; absent = no router. */
+  traffic?: TrafficDecision;
   status: RolloutStatusView;
   events: RolloutEvent[];
   /** When a timer is pending (pause, scale-down delay, progress deadline): reconcile again after. */

@@ -21,6 +21,7 @@ import { kubeJobApi } from './analysis/kube-job-api.ts';
 import { jobRunner } from '../../analysis/providers/job.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
+import { serviceRefs } from './service-roles.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
 const analysisRunKeyPrefix = 'analysisrun:';
@@ -208,9 +209,7 @@ export class Manager {
     const name = svc.metadata?.name;
     if (!namespace || !name) return;
     for (const ro of this.rollouts.list(namespace)) {
-      const canary = ro.spec.strategy.canary;
-      if (canary?.canaryService === name || canary?.stableService === name)
-        this.enqueue(namespace, ro.metadata.name);
+      if (serviceRefs(ro.spec).some((ref) => ref.name === name)) this.enqueue(namespace, ro.metadata.name);
     }
   }
 

@@ -18,6 +18,7 @@ import {
 import { annotations, type RolloutObject } from './rollout-object.ts';
 import { rolloutEvent } from './rollout-events.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
+import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
@@ -202,19 +203,15 @@ function scaleDelta(rs: V1ReplicaSet, decision: StrategyDecision): number {
   return (decision.replicaSets[hashOf(rs)] ?? rs.spec?.replicas ?? 0) - (rs.spec?.replicas ?? 0);
 }
 
-/** Points canaryService/stableService at their version by injecting the template hash into the selector. */
+/** Points each strategy Service (service-roles.ts) at its version by injecting the template hash into the selector. */
 async function applyServiceSelectors(
   rollout: RolloutObject,
   decision: StrategyDecision,
   deps: ReconcileDeps,
 ) {
-  const canary = rollout.spec.strategy.canary;
-  const targets: [string | undefined, string | undefined][] = [
-    [canary?.canaryService, decision.selectors.canary],
-    [canary?.stableService, decision.selectors.stable],
-  ];
-  for (const [serviceName, hash] of targets) {
-    if (!serviceName || !hash) continue;
+  for (const { name: serviceName, role } of serviceRefs(rollout.spec)) {
+    const hash = decision.selectors[role];
+    if (!hash) continue;
     const service = deps.caches.service(rollout.metadata.namespace, serviceName);
     if (!service) continue; // reported by specProblems
     const managed = service.metadata?.annotations?.[annotations.managedBy];

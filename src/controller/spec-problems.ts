@@ -3,6 +3,7 @@ import type { Condition, RolloutStatusView } from '../../strategies/types.ts';
 import type { RolloutObject } from './rollout-object.ts';
 import { validateResource } from '../api/validate.ts';
 import { semanticErrors } from '../api/semantics.ts';
+import { serviceRefs } from './service-roles.ts';
 
 /**
  * Why a Rollout that the API server accepted still cannot be acted on: schema or semantic
@@ -15,12 +16,8 @@ export function specProblems(
 ): string[] {
   const problems = [...schemaProblems(rollout)];
   problems.push(...missingTemplates(rollout, template));
-  const canary = rollout.spec.strategy.canary;
-  for (const [field, name] of [
-    ['spec.strategy.canary.canaryService', canary?.canaryService],
-    ['spec.strategy.canary.stableService', canary?.stableService],
-  ] as const) {
-    if (name && !service(name)) problems.push(`${field}: Service "${name}" not found`);
+  for (const { field, name } of serviceRefs(rollout.spec)) {
+    if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
   }
   if (rollout.spec.workloadRef && !rollout.spec.template) {
     problems.push('spec.workloadRef: referencing a Deployment is not supported yet; use spec.template');
