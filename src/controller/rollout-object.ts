@@ -31,6 +31,12 @@ export const annotations = {
   managedBy: 'bellwether.dev/managed-by',
   /** The selector a Service had before the controller injected the hash, restored on deletion. */
   originalSelector: 'bellwether.dev/original-selector',
+  /** Provenance, written by `bellwether sync` on every object it applies (see provenance.ts). */
+  sourceRepository: 'bellwether.dev/source-repository',
+  sourcePath: 'bellwether.dev/source-path',
+  sourceRevision: 'bellwether.dev/source-revision',
+  sourceAuthor: 'bellwether.dev/source-author',
+  sourceSubject: 'bellwether.dev/source-subject',
 } as const;
 
 export function rolloutKey(namespace: string, name: string): string {
