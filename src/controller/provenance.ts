@@ -34,3 +34,34 @@ export function describeCommit(commit: Commit): string {
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value ? ({ [key]: value } as Record<K, string>) : {};
 }
+
+/**
+ * `status.source` of a Rollout: the commit its annotations name (undefined when it was not applied
+ * by the sync, so a hand-applied Rollout carries no stale provenance).
+ */
+export function sourceStatus(
+  metadata: Pick<V1ObjectMeta, 'annotations'> | undefined,
+): { repository?: string; path?: string; revision: string } | undefined {
+  const commit = commitOf(metadata);
+  if (!commit) return undefined;
+  return {
+    ...optional('repository', commit.repository),
+    ...optional('path', commit.path),
+    revision: commit.sha,
+  };
+}
+
+/** The provenance annotations of an object, to copy onto what is made from it (ReplicaSets). */
+export function provenanceAnnotations(
+  metadata: Pick<V1ObjectMeta, 'annotations'> | undefined,
+): Record<string, string> {
+  const a = metadata?.annotations ?? {};
+  const keys = [
+    annotations.sourceRepository,
+    annotations.sourcePath,
+    annotations.sourceRevision,
+    annotations.sourceAuthor,
+    annotations.sourceSubject,
+  ];
+  return Object.fromEntries(keys.flatMap((key) => (a[key] ? [[key, a[key]]] : [])));
+}

@@ -17,6 +17,7 @@ import {
 } from './replica-sets.ts';
 import { annotations, type RolloutObject } from './rollout-object.ts';
 import { rolloutEvent } from './rollout-events.ts';
+import { sourceStatus } from './provenance.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
@@ -115,7 +116,7 @@ export async function reconcileRollout(
   const status = {
     ...decision.status,
     selector: selectorString(rollout),
-    source: rollout.status?.source,
+    source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
   const written = await writeStatus(rollout, status, deps);

@@ -1,6 +1,7 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { ReplicaSetView } from '../../strategies/types.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { provenanceAnnotations } from './provenance.ts';
 import { annotations, rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
 /** The ReplicaSets this Rollout controls (by owner UID), whatever their labels say. */
@@ -53,7 +54,8 @@ export function newReplicaSet(rollout: RolloutObject, hash: string, revision: nu
       name: `${rollout.metadata.name}-${hash}`,
       namespace: rollout.metadata.namespace,
       labels,
-      annotations: { [annotations.revision]: String(revision) },
+      // The commit that produced this version, so `bellwether history` can name it later.
+      annotations: { ...provenanceAnnotations(rollout.metadata), [annotations.revision]: String(revision) },
       ownerReferences: [rolloutOwnerReference(rollout)],
     },
     spec: {

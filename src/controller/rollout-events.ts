@@ -1,15 +1,17 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { RolloutEvent } from '../../strategies/types.ts';
 import type { RolloutObject } from './rollout-object.ts';
+import { commitOf, describeCommit } from './provenance.ts';
 
 /**
  * A Kubernetes Event about a Rollout. When the Rollout came from Git, the message ends with the
- * commit that declared it, so every step can be traced to a reviewed change.
+ * commit that declared it (`(commit abc1234 "subject" by author)`, from the provenance
+ * annotations the sync writes), so every step can be traced to a reviewed change.
  */
 export function rolloutEvent(rollout: RolloutObject, event: RolloutEvent, now: number): CoreV1Event {
   const time = new Date(now);
-  const source = rollout.status?.source?.revision;
-  const message = source ? `${event.message} (commit ${source.slice(0, 7)})` : event.message;
+  const commit = commitOf(rollout.metadata);
+  const message = commit ? `${event.message} (commit ${describeCommit(commit)})` : event.message;
   return {
     metadata: {
       name: `${rollout.metadata.name}.${now.toString(16)}${Math.random().toString(16).slice(2, 6)}`,
