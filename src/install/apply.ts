@@ -40,7 +40,19 @@ export async function applyObjects(
 
 /** Applies the CustomResourceDefinitions in `dir` and waits until the API server serves them. */
 export async function installCrds(kc: KubeConfig, dir: string, timeoutMs = 60_000): Promise<string[]> {
-  const crds = readManifests(dir).filter((o) => o.kind === 'CustomResourceDefinition');
+  return installCrdObjects(
+    kc,
+    readManifests(dir).filter((o) => o.kind === 'CustomResourceDefinition'),
+    timeoutMs,
+  );
+}
+
+/** Applies the given CustomResourceDefinitions and waits until the API server serves them. */
+export async function installCrdObjects(
+  kc: KubeConfig,
+  crds: KubernetesObject[],
+  timeoutMs = 60_000,
+): Promise<string[]> {
   await applyObjects(kc, crds);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;

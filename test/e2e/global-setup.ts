@@ -6,6 +6,7 @@ import { answers } from '../support/kube.ts';
 import { repoRoot } from '../cluster/layout.ts';
 import { layout } from '../cluster/layout.ts';
 import { down, isRunning, up } from '../cluster/plane.ts';
+import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,4 +43,7 @@ async function installProjectCrds(kubeconfig: string): Promise<void> {
   kc.loadFromFile(kubeconfig);
   const names = await installCrds(kc, join(repoRoot, 'crds'));
   process.stderr.write(`[e2e] CRDs established: ${names.join(', ')}\n`);
+  // The traffic routers' real CRDs (Gateway API, Istio, SMI), fetched through the Go module proxy.
+  const routers = await installThirdPartyCrds(kc);
+  process.stderr.write(`[e2e] traffic router CRDs established: ${routers.join(', ')}\n`);
 }
