@@ -140,6 +140,18 @@ export interface RolloutStatusView {
     /** Bumped on every retry so each attempt gets new AnalysisRuns (see AnalysisRunRequest.id). */
     attempt?: number;
   };
+  blueGreen?: {
+    /** Hash the active Service selects (written once the switch is decided). */
+    activeSelector?: string;
+    /** Hash the preview Service selects. */
+    previewSelector?: string;
+    prePromotionAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    postPromotionAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    /** Promotion granted (analysis passed, pause over): the new version scales to spec.replicas. */
+    scaleUpPreviewCheckPoint?: boolean;
+    /** Bumped on every retry and new version so each attempt gets new AnalysisRuns. */
+    attempt?: number;
+  };
   conditions?: Condition[];
 }
 
@@ -173,7 +185,7 @@ export interface AnalysisRunView {
 export interface AnalysisRunRequest {
   /** Unique per rollout, stable across reconciles, new for each attempt (label-safe, <= 40 chars). */
   id: string;
-  kind: 'step' | 'background';
+  kind: 'step' | 'background' | 'prePromotion' | 'postPromotion';
   stepIndex?: number;
   templates: { templateName: string; clusterScope?: boolean }[];
   args?: unknown[];

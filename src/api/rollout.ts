@@ -770,6 +770,9 @@ export const RolloutStatus = z
         prePromotionAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         postPromotionAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         scaleUpPreviewCheckPoint: z.boolean().optional().describe('The preview was scaled up to full size.'),
+        attempt: nonNegativeInt()
+          .optional()
+          .describe('Bumped on every retry and new version so each attempt gets new AnalysisRuns'),
       })
       .optional()
       .describe('Blue-green state.'),
