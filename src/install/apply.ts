@@ -26,15 +26,21 @@ export function readManifests(dir: string): KubernetesObject[] {
   );
 }
 
-/** Server-side apply of each object under one field manager (force: we own these fields). */
+/**
+ * Server-side apply of each object under one field manager (force: we own these fields).
+ * `dryRun`: the API server validates and admits each object but persists nothing.
+ */
 export async function applyObjects(
   kc: KubeConfig,
   objects: KubernetesObject[],
   fieldManager = 'bellwether',
+  options: { dryRun?: boolean; onApplied?: (obj: KubernetesObject) => void } = {},
 ): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kc);
+  const dryRun = options.dryRun ? 'All' : undefined;
   for (const obj of objects) {
-    await client.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+    await client.patch(obj, undefined, dryRun, fieldManager, true, PatchStrategy.ServerSideApply);
+    options.onApplied?.(obj);
   }
 }
 
@@ -54,9 +60,19 @@ export async function installCrdObjects(
   timeoutMs = 60_000,
 ): Promise<string[]> {
   await applyObjects(kc, crds);
+  const names = crds.map((c) => c.metadata?.name ?? '');
+  await waitForCrdsEstablished(kc, names, timeoutMs);
+  return names;
+}
+
+/** Waits until the API server serves each named CRD (condition Established). */
+export async function waitForCrdsEstablished(
+  kc: KubeConfig,
+  names: string[],
+  timeoutMs: number,
+): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
-  const names = crds.map((c) => c.metadata?.name ?? '');
   for (const name of names) {
     for (;;) {
       const crd = await ext.readCustomResourceDefinition({ name });
@@ -65,5 +81,4 @@ export async function installCrdObjects(
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  return names;
 }
