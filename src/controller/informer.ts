@@ -1,5 +1,6 @@
 import {
-  makeInformer,
+  ListWatch,
+  Watch,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -18,6 +19,8 @@ export interface InformerSource<T extends KubernetesObject> {
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
+  /** e.g. `metadata.name=x`: watch one object (the list function must apply it too). */
+  fieldSelector?: string;
 }
 
 export class ResilientInformer<T extends KubernetesObject> {
@@ -33,7 +36,15 @@ export class ResilientInformer<T extends KubernetesObject> {
     onChange: (obj: T) => void,
     private readonly log: Logger,
   ) {
-    this.informer = makeInformer<T>(kc, source.path, source.list, source.labelSelector);
+    // What makeInformer() builds, plus the field selector it does not pass on.
+    this.informer = new ListWatch<T>(
+      source.path,
+      new Watch(kc),
+      source.list,
+      false,
+      source.labelSelector,
+      source.fieldSelector,
+    );
     const safe = (obj: T) => {
       try {
         onChange(obj);

@@ -22,6 +22,7 @@ import { jobRunner } from '../../analysis/providers/job.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
+import type { NotifySink } from '../notify/notifier.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
 const analysisRunKeyPrefix = 'analysisrun:';
@@ -48,6 +49,8 @@ export interface ManagerOptions {
    * AnalysisRuns). Without it, only Rollouts without that annotation.
    */
   instanceId?: string;
+  /** Webhook notifications after each accepted status write (src/notify); none when undefined. */
+  notifier?: NotifySink;
 }
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
@@ -305,6 +308,7 @@ export class Manager {
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
+              ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
             });
         this.reconciles++;
         observe();

@@ -49,6 +49,13 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  private readonly notifications = new Counter({
+    name: 'bellwether_notifications_total',
+    help: 'Webhook notifications by trigger, service (from the notifications ConfigMap) and result: sent, failed (after the last retry) or dropped (outbox full).',
+    labelNames: ['trigger', 'service', 'result'],
+    registers: [this.registry],
+  });
+
   constructor(source: MetricsSource, instance: string) {
     const registers = [this.registry];
     const rolloutGauge = <L extends string>(
@@ -153,6 +160,10 @@ export class ControllerMetrics {
     this.reconcileDuration.observe({ kind: r.kind }, r.seconds);
     this.queueWait.observe(r.queueWaitMs / 1000);
     if (r.error !== undefined) this.reconcileErrors.inc({ kind: r.kind });
+  }
+
+  observeNotification(r: { trigger: string; service: string; result: string }): void {
+    this.notifications.inc(r);
   }
 
   /** Counts one API request by verb and outcome. */

@@ -17,7 +17,8 @@ import {
 } from './replica-sets.ts';
 import { annotations, type RolloutObject } from './rollout-object.ts';
 import { rolloutEvent } from './rollout-events.ts';
-import { sourceStatus } from './provenance.ts';
+import { commitOf, sourceStatus } from './provenance.ts';
+import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
@@ -45,6 +46,8 @@ export interface ReconcileDeps {
    * acting on it would redo the previous step, so the reconcile waits for the watch instead.
    */
   supersededVersions?: Map<string, string>;
+  /** Webhook notifications for the events of each accepted status write (src/notify). */
+  notifier?: NotifySink;
 }
 
 export interface ReconcileResult {
@@ -65,7 +68,13 @@ export async function reconcileRollout(
   if (!rollout || rollout.metadata.deletionTimestamp) return {};
   const key = `${namespace}/${name}`;
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
-  const log = deps.log.with({ rollout: name, namespace });
+  // step and commit as observed; JSON drops them when undefined
+  const log = deps.log.with({
+    rollout: name,
+    namespace,
+    step: rollout.status?.currentStepIndex,
+    commit: commitOf(rollout.metadata)?.sha.slice(0, 7),
+  });
 
   const template = (templateName: string, clusterScope: boolean) =>
     deps.caches.analysisTemplate(namespace, templateName, clusterScope);
@@ -121,13 +130,17 @@ export async function reconcileRollout(
   };
   const written = await writeStatus(rollout, status, deps);
   if (written) {
+    const eventLog = log.with({ step: decision.status.currentStepIndex });
     for (const event of decision.events) {
+      eventLog.info(event.message, { reason: event.reason });
       await deps.writer
         .createEvent(namespace, rolloutEvent(rollout, event, deps.now()))
         .catch((err: unknown) => {
           log.warn('could not record event', { reason: event.reason, error: describeError(err) });
         });
     }
+    // After the write, like the Events: a crash can lose a notification, never repeat one.
+    deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
   }
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);

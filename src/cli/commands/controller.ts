@@ -7,12 +7,14 @@ import { Manager } from '../../controller/manager.ts';
 import { ControllerMetrics } from '../../controller/metrics.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger, isLevel, type Logger } from '../../log.ts';
+import { Notifier } from '../../notify/notifier.ts';
+import { NotificationConfigWatch, notificationObjects } from '../../notify/config-watch.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
 export const controllerUsage = `bellwether controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--log-level debug|info|warn|error]
     [--leader-elect=true|false] [--leader-election-namespace NS] [--lease-duration 15s]
     [--renew-deadline 10s] [--retry-period 2s] [--instance-id ID]
-    [--health-addr :8080] [--metrics-addr :8090]
+    [--health-addr :8080] [--metrics-addr :8090] [--notifications-configmap NS/NAME]
 
 Runs the Rollout controller until SIGTERM or SIGINT. The cluster comes from --kubeconfig, else
 KUBECONFIG, else the in-cluster ServiceAccount. Watches all namespaces unless --namespace is set.
@@ -22,7 +24,10 @@ the Lease "bellwether-controller" (in --leader-election-namespace, default --nam
 "default") reconciles. A leader that cannot renew within --renew-deadline stops and exits 1.
 --instance-id ID shards: the controller handles only Rollouts annotated
 bellwether.dev/instance-id: ID and elects on the Lease "bellwether-controller-ID".
-/healthz and /readyz are served on --health-addr, Prometheus metrics on --metrics-addr/metrics.`;
+/healthz and /readyz are served on --health-addr, Prometheus metrics on --metrics-addr/metrics.
+Webhook notifications are configured by the ConfigMap --notifications-configmap (default
+bellwether/bellwether-notifications) and the Secret <name>-secret beside it; without the
+ConfigMap nothing is sent (docs/notifications.md).`;
 
 const flags = {
   ...clusterFlags,
@@ -36,6 +41,7 @@ const flags = {
   'instance-id': { type: 'string' },
   'health-addr': { type: 'string' },
   'metrics-addr': { type: 'string' },
+  'notifications-configmap': { type: 'string' },
 } as const;
 
 function parseBool(value: string | undefined, flag: string, fallback: boolean): boolean {
@@ -66,8 +72,13 @@ function controllerOptions(args: string[]) {
     throw new UsageError(
       `--instance-id: "${instanceId}" must be a DNS subdomain (lowercase, digits, - and .)`,
     );
+  const notificationsFlag = values['notifications-configmap'] ?? 'bellwether/bellwether-notifications';
+  const notifications = notificationObjects(notificationsFlag);
+  if (!notifications)
+    throw new UsageError(`--notifications-configmap: "${notificationsFlag}" is not NAMESPACE/NAME`);
   return {
     values,
+    notifications,
     level,
     workers,
     leaderElect,
@@ -83,6 +94,7 @@ function controllerOptions(args: string[]) {
 export async function controllerCommand(args: string[]): Promise<number> {
   const {
     values,
+    notifications,
     level,
     workers,
     leaderElect,
@@ -107,10 +119,22 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     identity,
   );
+  const notifier = new Notifier({
+    log,
+    sources: {
+      configMap: `${notifications.namespace}/${notifications.configMap}`,
+      secret: `${notifications.namespace}/${notifications.secret}`,
+    },
+    onDelivery: (r) => {
+      metrics.observeNotification(r);
+    },
+  });
+  const notificationConfig = new NotificationConfigWatch(kc, notifications, notifier, log);
   const m: Manager = new Manager({
     kc,
     log,
     workers,
+    notifier,
     writer: metrics.writer(kubeClusterWriter(kc)),
     onReconcile: (r) => {
       metrics.observeReconcile(r);
@@ -152,7 +176,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     healthAddr: addrText(servers[0]),
     metricsAddr: addrText(servers[1]),
   });
-  await m.startInformers();
+  await Promise.all([m.startInformers(), notificationConfig.start()]);
 
   let outcome: string;
   if (!leaderElect) {
@@ -182,6 +206,9 @@ export async function controllerCommand(args: string[]): Promise<number> {
   await m.stop();
   // Released only after the last write, so the next leader never overlaps with this one.
   await elector?.stop();
+  // Deliveries in flight get a short grace; what is still waiting after it is lost (at most once).
+  await notifier.stop();
+  await notificationConfig.stop();
   await closeAll(servers);
   log.info('stopped');
   return 0;
