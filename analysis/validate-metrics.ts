@@ -15,7 +15,7 @@ import { evaluateTimeExpression } from './time-expression.ts';
 import { parseDurationMs } from '../strategies/duration.ts';
 import { ALL_METRICS, effectiveCount, initialDelayMs, intervalMs, metricLimits } from './metric-spec.ts';
 
-const PROVIDER_KINDS = ['prometheus', 'web', 'job'] as const;
+const PROVIDER_KINDS = ['prometheus', 'web', 'job', 'comparison'] as const;
 
 export interface MetricsSpec {
   readonly metrics: readonly MetricInput[];
@@ -87,7 +87,7 @@ function validateMetric(metric: MetricInput): string[] {
   }
   const providers = PROVIDER_KINDS.filter((kind) => metric.provider[kind] !== undefined);
   if (providers.length !== 1) {
-    problems.push(`${at('provider')}: set exactly one of prometheus, web, job (found ${providers.length})`);
+    problems.push(`${at('provider')}: set exactly one of ${PROVIDER_KINDS.join(', ')} (found ${providers.length})`);
   }
   return problems;
 }

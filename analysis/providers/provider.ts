@@ -69,7 +69,12 @@ export class MeasurementError extends Error {
   }
 }
 
-export const ProviderKind = { prometheus: 'prometheus', web: 'web', job: 'job' } as const;
+export const ProviderKind = {
+  prometheus: 'prometheus',
+  web: 'web',
+  job: 'job',
+  comparison: 'comparison',
+} as const;
 export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
 
 /** Which provider a metric uses (the schema guarantees exactly one). */
@@ -77,5 +82,6 @@ export function providerKind(metric: Pick<MetricInput, 'provider'>): ProviderKin
   if (metric.provider.prometheus !== undefined) return ProviderKind.prometheus;
   if (metric.provider.web !== undefined) return ProviderKind.web;
   if (metric.provider.job !== undefined) return ProviderKind.job;
+  if (metric.provider.comparison !== undefined) return ProviderKind.comparison;
   return undefined;
 }

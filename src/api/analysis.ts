@@ -147,15 +147,65 @@ export const JobMetric = z
   .describe('Run a Job: success if it completes, failure if it fails.');
 export type JobMetric = z.infer<typeof JobMetric>;
 
+export const ComparisonVariantQueries = z
+  .strictObject({
+    successes: z
+      .string()
+      .min(1)
+      .describe('PromQL giving one number: the successes of this variant, e.g. its conversions.'),
+    trials: z
+      .string()
+      .min(1)
+      .describe('PromQL giving one number: the trials of this variant, e.g. its checkouts.'),
+  })
+  .describe('Queries for one variant; may use {{args.<name>}}, e.g. a pod template hash.');
+export type ComparisonVariantQueries = z.infer<typeof ComparisonVariantQueries>;
+
+export const ComparisonMetric = z
+  .strictObject({
+    test: z
+      .enum(['twoProportionZ'])
+      .optional()
+      .describe('The two-sample test: twoProportionZ, a two-sided two-proportion z-test (default).'),
+    address: z
+      .string()
+      .min(1)
+      .describe('Base URL of the Prometheus server the queries run against.'),
+    timeout: nonNegativeInt().optional().describe('Timeout of each query in seconds (default 30).'),
+    headers: listOf(Header, LIMITS.headers).optional().describe('Extra HTTP headers.'),
+    insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+    a: ComparisonVariantQueries.describe('Variant A (control): its successes and trials.'),
+    b: ComparisonVariantQueries.describe('Variant B (candidate): its successes and trials.'),
+    alpha: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .optional()
+      .describe('Significance level: a p-value below it is a significant difference (default 0.05).'),
+    minSamples: nonNegativeInt()
+      .optional()
+      .describe('Trials each variant needs before a verdict other than notEnoughSamples (default 100).'),
+    better: z
+      .enum(['higher', 'lower'])
+      .optional()
+      .describe('higher: a higher rate is better, e.g. conversion (default); lower: e.g. error rate.'),
+  })
+  .describe(
+    'Bellwether addition: compare variant B with variant A by a two-sample test; result has verdict ' +
+      '(better, worse, noDifference, notEnoughSamples), pValue, z, effect, a and b (docs/ab-testing.md).',
+  );
+export type ComparisonMetric = z.infer<typeof ComparisonMetric>;
+
 export const MetricProvider = withCel(
   z
     .strictObject({
       prometheus: PrometheusMetric.optional(),
       web: WebMetric.optional(),
       job: JobMetric.optional(),
+      comparison: ComparisonMetric.optional(),
     })
     .describe('Where measurements come from. Set exactly one provider.'),
-  [exactlyOneOf(['prometheus', 'web', 'job'], 'one provider per metric')],
+  [exactlyOneOf(['prometheus', 'web', 'job', 'comparison'], 'one provider per metric')],
 );
 export type MetricProvider = z.infer<typeof MetricProvider>;
 

@@ -409,6 +409,17 @@ function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>
       `must be an http(s) URL (got "${prometheus.address}")`,
     );
   }
+  const comparison = metric.provider.comparison;
+  if (
+    comparison !== undefined &&
+    !/^https?:\/\//.test(comparison.address) &&
+    !WHOLE_PLACEHOLDER.test(comparison.address)
+  ) {
+    problems.add(
+      `${path}.provider.comparison.address`,
+      `must be an http(s) URL (got "${comparison.address}")`,
+    );
+  }
   const web = metric.provider.web;
   if (web !== undefined && !/^https?:\/\//.test(web.url) && !web.url.startsWith('{{')) {
     problems.add(`${path}.provider.web.url`, `must be an http(s) URL (got "${web.url}")`);

@@ -235,7 +235,7 @@ export const INVALID_CASES: InvalidCase[] = [
     file: 'clusteranalysistemplate-web.yaml',
     mutate: (m) => (m.spec.metrics[0].provider.prometheus = { address: 'http://p:9090', query: 'up' }),
     path: 'spec.metrics[0].provider',
-    detail: 'exactly one of prometheus, web, job',
+    detail: 'exactly one of prometheus, web, job, comparison',
   },
   {
     name: 'metric with an empty provider',
