@@ -1,6 +1,7 @@
 import { version } from '../version.ts';
 import { describeError } from '../log.ts';
 import { controllerCommand, controllerUsage } from './commands/controller.ts';
+import { installCommand, uninstallCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { planCommand } from './commands/plan.ts';
 import {
@@ -35,6 +36,8 @@ Commands:
   set image NAME C=IMAGE         change a container's image
   status NAME [--timeout 5m]     wait for the outcome: exit 0 Healthy, 1 Degraded, 2 timeout
   lint PATH... [--output text|json|github]  check manifests offline (schema, CEL, references, policies)
+  install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
+  uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
   plan FILE                      the step timeline of the Rollouts in FILE
   version                        print the version
 
@@ -57,6 +60,8 @@ const commands: Record<string, Command> = {
   set: setCommand,
   status: statusCommand,
   lint: lintCommand,
+  install: installCommand,
+  uninstall: uninstallCommand,
   plan: planCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);

@@ -1,0 +1,185 @@
+import {
+  AppsV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import { statusCode } from '../log.ts';
+import { applyObjects, waitForCrdsEstablished } from './apply.ts';
+import { deployDir, objectKey, renderKustomization } from './kustomization.ts';
+
+/** The field manager of `bellwether install`: apart from the controller's own (`bellwether`). */
+export const installFieldManager = 'bellwether-install';
+
+export interface InstallOptions {
+  /** A kustomization with only `resources`; default deploy/ of this package. */
+  dir?: string;
+  /** Replaces the controller container's image in every Deployment. */
+  image?: string;
+  /** Server-side dry run: the API server checks every object, nothing is persisted. */
+  dryRun?: boolean;
+  /** Also wait until every Deployment has all its replicas available. */
+  wait?: boolean;
+  timeoutMs?: number;
+  /** One line per object as it is applied or deleted. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Order of application: a Namespace before what lives in it, CRDs early so the API server
+ * establishes them while the rest is applied, identities and permissions before the workload
+ * that uses them. Deletion runs the other way round.
+ */
+const kindRank: Record<string, number> = {
+  Namespace: 0,
+  CustomResourceDefinition: 1,
+  ServiceAccount: 2,
+  ClusterRole: 3,
+  Role: 3,
+  ClusterRoleBinding: 4,
+  RoleBinding: 4,
+};
+const rank = (obj: KubernetesObject) => kindRank[obj.kind ?? ''] ?? 5;
+
+/** The objects of the kustomization in application order, with the image override applied. */
+export function installObjects(options: Pick<InstallOptions, 'dir' | 'image'> = {}): KubernetesObject[] {
+  const objects = renderKustomization(options.dir ?? deployDir).map(({ object }) => object);
+  const image = options.image;
+  const withImage = image
+    ? objects.map((obj) => (obj.kind === 'Deployment' ? setImage(obj as V1Deployment, image) : obj))
+    : objects;
+  return [...withImage].sort((a, b) => rank(a) - rank(b));
+}
+
+function setImage(deployment: V1Deployment, image: string): V1Deployment {
+  const spec = deployment.spec;
+  if (!spec?.template.spec) return deployment;
+  const containers = spec.template.spec.containers.map((c) =>
+    c.name === 'controller' ? { ...c, image } : c,
+  );
+  return {
+    ...deployment,
+    spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } },
+  };
+}
+
+/**
+ * `bellwether install`: server-side apply of deploy/ (the same objects `kubectl apply -k deploy/`
+ * makes), then waits until the CRDs are served and, with `wait`, the controller is available.
+ * Re-running it upgrades in place: server-side apply changes only what differs.
+ */
+export async function install(kc: KubeConfig, options: InstallOptions = {}): Promise<KubernetesObject[]> {
+  const objects = installObjects(options);
+  const progress = options.progress ?? (() => undefined);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const suffix = options.dryRun ? ' (server dry run)' : '';
+  await applyObjects(kc, objects, installFieldManager, {
+    ...(options.dryRun ? { dryRun: true } : {}),
+    onApplied: (obj) => {
+      progress(`${objectKey(obj)} applied${suffix}`);
+    },
+  });
+  if (options.dryRun) return objects;
+  const crds = objects
+    .filter((o) => o.kind === 'CustomResourceDefinition')
+    .map((o) => o.metadata?.name ?? '');
+  await waitForCrdsEstablished(kc, crds, timeoutMs);
+  if (crds.length > 0) progress(`${crds.length} CustomResourceDefinitions established`);
+  if (options.wait) {
+    for (const obj of objects.filter((o) => o.kind === 'Deployment')) {
+      await waitForAvailable(kc, obj, timeoutMs);
+      progress(`${objectKey(obj)} available`);
+    }
+  }
+  return objects;
+}
+
+async function waitForAvailable(kc: KubeConfig, obj: KubernetesObject, timeoutMs: number): Promise<void> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const name = obj.metadata?.name ?? '';
+  const namespace = obj.metadata?.namespace ?? 'default';
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await apps.readNamespacedDeployment({ name, namespace });
+    const want = d.spec?.replicas ?? 1;
+    const s = d.status;
+    if ((s?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (s?.availableReplicas ?? 0) >= want)
+      return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Deployment ${namespace}/${name}: ${s?.availableReplicas ?? 0} of ${want} replicas available after ${timeoutMs / 1000}s`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export interface UninstallOptions extends Pick<
+  InstallOptions,
+  'dir' | 'dryRun' | 'wait' | 'timeoutMs' | 'progress'
+> {
+  /**
+   * Also delete the CRDs. Off by default: deleting a CRD deletes every object of its kind in
+   * every namespace, so all Rollouts, AnalysisTemplates and AnalysisRuns would go with it.
+   */
+  crds?: boolean;
+}
+
+/**
+ * `bellwether uninstall`: deletes what `install` applied, in reverse order, keeping the CRDs
+ * (and so every Rollout) unless `crds` is set. Objects already gone are skipped. The Rollouts'
+ * ReplicaSets and pods keep running: without the controller they are simply left as they are.
+ */
+export async function uninstall(kc: KubeConfig, options: UninstallOptions = {}): Promise<KubernetesObject[]> {
+  const progress = options.progress ?? (() => undefined);
+  const objects = installObjects(options)
+    .filter((o) => options.crds === true || o.kind !== 'CustomResourceDefinition')
+    .reverse();
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const suffix = options.dryRun ? ' (server dry run)' : '';
+  const deleted: KubernetesObject[] = [];
+  for (const obj of objects) {
+    try {
+      await client.delete(
+        obj,
+        undefined,
+        options.dryRun ? 'All' : undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
+      deleted.push(obj);
+      progress(`${objectKey(obj)} deleted${suffix}`);
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+      progress(`${objectKey(obj)} already absent`);
+    }
+  }
+  if (options.wait && !options.dryRun) await waitForGone(client, deleted, options.timeoutMs ?? 120_000);
+  return deleted;
+}
+
+/** Namespaces and CRDs take a while to go: their contents are deleted first. */
+async function waitForGone(client: KubernetesObjectApi, objects: KubernetesObject[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (const obj of objects) {
+    for (;;) {
+      try {
+        await client.read({
+          apiVersion: obj.apiVersion ?? '',
+          kind: obj.kind ?? '',
+          metadata: {
+            name: obj.metadata?.name ?? '',
+            ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
+          },
+        });
+      } catch (err) {
+        if (statusCode(err) === 404) break;
+        throw err;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`${objectKey(obj)} still present after ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
