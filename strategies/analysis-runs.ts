@@ -2,7 +2,8 @@
  * AnalysisRun request ids, and how an observed run reads as a verdict. Pure.
  *
  * Ids are `<podHash>-<attempt>-s<stepIndex>` for a step's run and `<podHash>-<attempt>-bg` for the
- * background run. `attempt` (status.canary.attempt) goes up whenever the steps start over (retry,
+ * background run (blue-green: `-pre` / `-post` for the pre- and post-promotion runs, `attempt`
+ * from status.blueGreen.attempt). `attempt` (status.canary.attempt) goes up whenever the steps start over (retry,
  * new version, steps edited) and when an operator accepts an Inconclusive background run, so a
  * run is never reused for a verdict it was not started for — not even when an earlier version
  * comes back. Label-safe, at most 40 characters (a pod hash longer than 20 characters or not
@@ -14,7 +15,7 @@
 import { fnv1a32 } from './step-hash.ts';
 import type { AnalysisPhase, AnalysisRunView } from './types.ts';
 
-export type RunKind = 'step' | 'background';
+export type RunKind = 'step' | 'background' | 'prePromotion' | 'postPromotion';
 
 export interface ObservedRun {
   name: string;
@@ -61,6 +62,16 @@ export function backgroundRunId(podHash: string, attempt: number): string {
   return `${runIdPrefix(podHash, attempt)}-bg`;
 }
 
+/** Blue-green: the run that gates the switch of the active Service. */
+export function prePromotionRunId(podHash: string, attempt: number): string {
+  return `${runIdPrefix(podHash, attempt)}-pre`;
+}
+
+/** Blue-green: the run that judges the new version once the active Service points at it. */
+export function postPromotionRunId(podHash: string, attempt: number): string {
+  return `${runIdPrefix(podHash, attempt)}-post`;
+}
+
 /** Background analysis runs from `startingStep` while steps remain (not once they are all done). */
 export function backgroundActiveAt(stepIndex: number, stepCount: number, startingStep: number): boolean {
   return stepIndex >= startingStep && stepIndex < stepCount;
@@ -90,8 +101,15 @@ export function observeRuns(views: readonly AnalysisRunView[] | undefined): Obse
   return byId;
 }
 
+const RUN_NAMES: Record<RunKind, string> = {
+  step: 'analysis run',
+  background: 'background analysis run',
+  prePromotion: 'pre-promotion analysis run',
+  postPromotion: 'post-promotion analysis run',
+};
+
 /** `analysis run web-v2-0-s1 Failed: metric "x" ...` (the run's message names the metric). */
 export function describeRun(run: RunVerdict): string {
-  const which = run.kind === 'background' ? 'background analysis run' : 'analysis run';
+  const which = RUN_NAMES[run.kind];
   return `${which} ${run.name} ${run.phase}${run.message ? `: ${run.message}` : ''}`;
 }

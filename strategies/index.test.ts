@@ -30,10 +30,18 @@ describe('reconcileStrategy', () => {
     expect(decision.status.currentStepHash).toMatch(/^[0-9a-f]{8}$/);
   });
 
-  it('says blue-green and A/B tests are not implemented yet', () => {
-    expect(() =>
-      reconcileStrategy({ ...base, spec: { strategy: { blueGreen: { activeService: 'active' } } } }),
-    ).toThrow('spec.strategy.blueGreen: the blue-green strategy is not implemented yet');
+  it('runs the blue-green strategy for strategy.blueGreen', () => {
+    const decision = reconcileStrategy({
+      ...base,
+      spec: { replicas: 2, strategy: { blueGreen: { activeService: 'active' } } },
+    });
+    expect(decision.replicaSets).toEqual({ v1: 2 });
+    expect(decision.status).toMatchObject({ stableRS: 'v1', currentPodHash: 'v1' });
+    // The first version takes the active Service only once its pods are all available.
+    expect(decision.selectors).toEqual({});
+  });
+
+  it('says A/B tests are not implemented yet', () => {
     expect(() =>
       reconcileStrategy({
         ...base,

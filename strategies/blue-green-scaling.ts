@@ -1,0 +1,113 @@
+/**
+ * Desired ReplicaSet sizes for the blue-green lifecycle state the machine ended in. Pure.
+ *
+ * Blue-green runs both versions side by side on purpose, so there are no surge limits: each RS
+ * is set straight to its target. The stable version keeps all its pods until the rollout is
+ * complete (the active Service can always go back to it); the previous version then leaves after
+ * scaleDownDelaySeconds, an aborted new version after abortScaleDownDelaySeconds.
+ *
+ * The version the active Service selects — as observed, and as decided now — is never scaled
+ * down: the shell scales ReplicaSets before it patches Services, so the one being switched away
+ * from keeps its pods until the next reconcile.
+ */
+import {
+  BlueGreenHold,
+  BlueGreenLifecycle,
+  type BlueGreenStateValue,
+  type BlueGreenContext,
+} from './blue-green-machine.ts';
+import type { BlueGreenSettings } from './blue-green-settings.ts';
+import { delayedScaleDown } from './scale-down-delay.ts';
+import type { StrategyInput } from './types.ts';
+
+export interface BlueGreenScaling {
+  replicaSets: Record<string, number>;
+  scaleDownDeadlines: Record<string, number | null>;
+  /** Earliest pending scale-down deadline, if any. */
+  nextDeadline?: number;
+}
+
+export function blueGreenScaling(
+  input: StrategyInput,
+  settings: BlueGreenSettings,
+  value: BlueGreenStateValue,
+  context: BlueGreenContext,
+): BlueGreenScaling {
+  const current = (hash: string) => input.replicaSets.find((view) => view.hash === hash)?.specReplicas ?? 0;
+  // spec.paused holds every ReplicaSet where it is; an abort still goes through.
+  if (value.hold === BlueGreenHold.heldByUser && value.lifecycle !== BlueGreenLifecycle.aborted) {
+    return {
+      replicaSets: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.specReplicas])),
+      scaleDownDeadlines: {},
+    };
+  }
+  const { targets, delayed } = lifecycleTargets(input, settings, value.lifecycle, context);
+  for (const hash of [input.status.blueGreen?.activeSelector, context.activeHash]) {
+    if (hash === undefined) continue;
+    delayed.delete(hash);
+    targets[hash] = Math.max(targets[hash] ?? 0, current(hash));
+  }
+
+  const replicaSets: Record<string, number> = {};
+  const scaleDownDeadlines: Record<string, number | null> = {};
+  let nextDeadline: number | undefined;
+  for (const view of input.replicaSets) {
+    const delayMs = delayed.get(view.hash);
+    if (delayMs === undefined) {
+      replicaSets[view.hash] = targets[view.hash] ?? 0;
+      // Back in service, or gone: a stale deadline must not scale it down later.
+      if (view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
+      continue;
+    }
+    const plan = delayedScaleDown(view, delayMs, input.now);
+    replicaSets[view.hash] = plan.target;
+    if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
+    else if (plan.target === 0 && view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
+    if (plan.pendingUntil !== undefined)
+      nextDeadline = Math.min(nextDeadline ?? plan.pendingUntil, plan.pendingUntil);
+  }
+  return nextDeadline === undefined
+    ? { replicaSets, scaleDownDeadlines }
+    : { replicaSets, scaleDownDeadlines, nextDeadline };
+}
+
+/** Per-state targets, and the ReplicaSets that leave after a delay (hash -> delay ms). */
+function lifecycleTargets(
+  input: StrategyInput,
+  settings: BlueGreenSettings,
+  lifecycle: BlueGreenLifecycle,
+  context: BlueGreenContext,
+): { targets: Record<string, number>; delayed: Map<string, number> } {
+  const newVersion = input.currentPodHash;
+  const stable = context.stableRS ?? newVersion;
+  const { replicas } = settings;
+  const targets: Record<string, number> = {};
+  const delayed = new Map<string, number>();
+  switch (lifecycle) {
+    case BlueGreenLifecycle.healthy:
+      for (const view of input.replicaSets) {
+        if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
+      }
+      break;
+    case BlueGreenLifecycle.preview:
+    case BlueGreenLifecycle.paused:
+      targets[newVersion] = settings.previewReplicas;
+      break;
+    case BlueGreenLifecycle.promoting:
+    case BlueGreenLifecycle.postPromotion:
+    case BlueGreenLifecycle.postPromotionPaused:
+      targets[newVersion] = replicas;
+      break;
+    case BlueGreenLifecycle.aborted:
+      if (settings.abortScaleDownDelayMs === null) {
+        targets[newVersion] = input.replicaSets.find((view) => view.hash === newVersion)?.specReplicas ?? 0;
+      } else {
+        delayed.set(newVersion, settings.abortScaleDownDelayMs);
+      }
+      break;
+  }
+  // Set last: after a rollback to the stable version, newVersion is the stable one.
+  targets[stable] = replicas;
+  delayed.delete(stable);
+  return { targets, delayed };
+}
