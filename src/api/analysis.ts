@@ -1,6 +1,6 @@
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun (bellwether.dev/v1alpha1), with the
- * field names of Argo Rollouts. Metric providers: prometheus, web and job.
+ * field names of Argo Rollouts. Metric providers: prometheus, web, job and (Bellwether) comparison.
  */
 import { z } from 'zod';
 import {

@@ -19,6 +19,7 @@ import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../
 import { reconcileAnalysisRun, type AnalysisRunDeps } from './analysis/reconcile-analysis-run.ts';
 import { kubeJobApi } from './analysis/kube-job-api.ts';
 import { jobRunner } from '../../analysis/providers/job.ts';
+import { comparisonProvider } from '../../analysis/providers/comparison.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
@@ -147,7 +148,7 @@ export class Manager {
         }
       },
       patchRunStatus: (ns, name, rv, status) => this.writer.patchAnalysisRunStatus(ns, name, rv, status),
-      providers: { prometheus: prometheusProvider(), web: webProvider() },
+      providers: { prometheus: prometheusProvider(), web: webProvider(), comparison: comparisonProvider() },
       jobs: jobRunner(kubeJobApi(kc)),
       now: this.now,
       log,

@@ -7,6 +7,7 @@ import type {
 } from '../../api/analysis.ts';
 import type { SecretKeyRef } from '../../api/common.ts';
 import { resolveArgs, resolveMetric, secretRefsOf, redactor } from '../../../analysis/args.ts';
+import { withComparisonDefaults } from '../../../analysis/comparison-metric.ts';
 import { compileMetricConditions, measurementFromOutcome } from '../../../analysis/measurement.ts';
 import { applyMeasurement, isFinished } from '../../../analysis/metric-result.ts';
 import { isDryRun, measurementRetention } from '../../../analysis/metric-spec.ts';
@@ -22,7 +23,7 @@ export interface AnalysisRunDeps {
   /** The data of a Secret in the run's namespace, decoded; undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   patchRunStatus(namespace: string, name: string, resourceVersion: string, status: object): Promise<void>;
-  providers: { prometheus: MetricProvider; web: MetricProvider };
+  providers: { prometheus: MetricProvider; web: MetricProvider; comparison: MetricProvider };
   jobs: JobRunner;
   now(): number;
   log: Logger;
@@ -127,7 +128,7 @@ async function measure(
       : deps.jobs.terminate(due.inFlight, deps.now());
   }
   if (due.action !== 'measure' || kind === undefined) return undefined;
-  const conditions = compileMetricConditions(due.metric);
+  const conditions = compileMetricConditions(withComparisonDefaults(due.metric));
   const startedAt = deps.now();
   let outcome: { value: unknown; display: string } | { error: string };
   if (!conditions.ok) {
