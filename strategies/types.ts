@@ -152,6 +152,19 @@ export interface RolloutStatusView {
     /** Bumped on every retry and new version so each attempt gets new AnalysisRuns. */
     attempt?: number;
   };
+  /** A/B test state (strategy.abTest). */
+  abTest?: {
+    /** The split the router was last told (B's share is what TrafficDecision.canaryWeight carries). */
+    split?: { a: number; b: number };
+    variantAHash?: string;
+    variantBHash?: string;
+    currentStepAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    currentBackgroundAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    /** The decision taken for this version of B; absent while the test runs. */
+    decision?: 'PromoteB' | 'KeepA' | 'Wait';
+    /** Bumped for each new B and each retry so each test gets new AnalysisRuns. */
+    attempt?: number;
+  };
   conditions?: Condition[];
 }
 

@@ -790,6 +790,9 @@ export const RolloutStatus = z
           .enum(['PromoteB', 'KeepA', 'Wait'])
           .optional()
           .describe('The decision taken from the comparison analysis.'),
+        attempt: nonNegativeInt()
+          .optional()
+          .describe('Bumped for each new variant B and each retry, so each test gets new AnalysisRuns.'),
       })
       .optional()
       .describe('Bellwether: A/B test state.'),
