@@ -212,7 +212,10 @@ function parseYaml<S extends z.ZodType>(text: string, schema: S): Parsed<z.outpu
   const result = schema.safeParse(document);
   if (result.success) return { ok: true, value: result.data };
   const issues = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
+    const path = issue.path
+      .map((part) => (typeof part === 'number' ? `[${String(part)}]` : `.${String(part)}`))
+      .join('')
+      .replace(/^\./, '');
     return path === '' ? issue.message : `${path}: ${issue.message}`;
   });
   return { ok: false, error: issues.join('; ') };
