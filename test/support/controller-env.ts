@@ -18,7 +18,11 @@ export interface ControllerEnv {
  * on it as a real process, and stop and delete them after the file's tests. Fields are readable
  * from inside tests (after beforeAll has run).
  */
-export function useControllerEnv(prefix: string, extraArgs: string[] = []): ControllerEnv {
+export function useControllerEnv(
+  prefix: string,
+  /** More controller flags; a function when they name the test's namespace. */
+  extraArgs: string[] | ((namespace: string) => string[]) = [],
+): ControllerEnv {
   const kubeconfig = inject('kubeconfig');
   let state:
     | { c: Clients; ns: { name: string; cleanup: () => Promise<void> }; controller: ControllerProcess }
@@ -33,7 +37,7 @@ export function useControllerEnv(prefix: string, extraArgs: string[] = []): Cont
     const controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, [
       '--namespace',
       ns.name,
-      ...extraArgs,
+      ...(typeof extraArgs === 'function' ? extraArgs(ns.name) : extraArgs),
     ]);
     controller.start();
     state = { c, ns, controller };
