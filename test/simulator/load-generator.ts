@@ -13,6 +13,18 @@ export interface TrafficCounts {
   otherStatus: number;
   /** No answer: connection refused or reset, or timed out. */
   failed: number;
+  /** Copies of requests to other versions that a mirror rule sent here (answers discarded; not in `sent`). */
+  mirrored: number;
+}
+
+/** Where one request goes, as the routing layer decided. */
+export interface RoutedTarget {
+  hash: string;
+  address: string;
+  /** Headers the routing layer adds to the answer (e.g. `set-cookie` for stickiness). */
+  responseHeaders: readonly (readonly [string, string])[];
+  /** Versions that get a copy of the request. */
+  mirrors: readonly { hash: string; address: string }[];
 }
 
 export interface LoadGeneratorOptions {
@@ -20,13 +32,17 @@ export interface LoadGeneratorOptions {
   /** The n-th request (1-based): path and headers. */
   request: (n: number) => SimulatedRequest;
   /** Which version gets a request and where it runs; undefined when none is running. */
-  route: (request: SimulatedRequest) => { hash: string; address: string } | undefined;
+  route: (request: SimulatedRequest) => RoutedTarget | undefined;
+  /** The answer to the n-th request: the version and every `Set-Cookie` the client got (app and routing layer). */
+  onAnswer?: (n: number, hash: string, setCookies: readonly string[]) => void;
   timeoutMs: number;
   /** Requests in flight beyond this are not sent (counted as skipped): a stuck app must not pile up sockets. */
   maxInFlight: number;
 }
 
 const tickMs = 20;
+
+const noop = () => undefined;
 
 /**
  * An open-loop client: requests leave at a fixed rate whether or not earlier ones were
@@ -102,16 +118,25 @@ export class LoadGenerator {
       return;
     }
     this.numbered += 1;
-    const request = this.options.request(this.numbered);
+    const n = this.numbered;
+    const request = this.options.request(n);
     const target = this.options.route(request);
     if (!target) {
       this.unrouted += 1;
       return;
     }
+    for (const mirror of target.mirrors) {
+      this.countsOf(mirror.hash).mirrored += 1;
+      this.track(this.send(mirror.address, request).then(noop, noop));
+    }
     const counts = this.countsOf(target.hash);
     counts.sent += 1;
+    const fromRouter = target.responseHeaders
+      .filter(([name]) => name === 'set-cookie')
+      .map(([, value]) => value);
     const done = this.send(target.address, request).then(
-      (status) => {
+      ({ status, setCookies }) => {
+        this.options.onAnswer?.(n, target.hash, [...setCookies, ...fromRouter]);
         if (status >= 200 && status < 300) counts.ok += 1;
         else if (status >= 500) counts.serverErrors += 1;
         else counts.otherStatus += 1;
@@ -120,6 +145,10 @@ export class LoadGenerator {
         counts.failed += 1;
       },
     );
+    this.track(done);
+  }
+
+  private track(done: Promise<void>): void {
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
   }
@@ -127,21 +156,31 @@ export class LoadGenerator {
   private countsOf(hash: string): TrafficCounts {
     let counts = this.perHash.get(hash);
     if (!counts) {
-      counts = { sent: 0, ok: 0, serverErrors: 0, otherStatus: 0, failed: 0 };
+      counts = { sent: 0, ok: 0, serverErrors: 0, otherStatus: 0, failed: 0, mirrored: 0 };
       this.perHash.set(hash, counts);
     }
     return counts;
   }
 
-  private send(address: string, request: SimulatedRequest): Promise<number> {
+  private send(
+    address: string,
+    request: SimulatedRequest,
+  ): Promise<{ status: number; setCookies: string[] }> {
     const [host, port] = address.split(':');
-    return new Promise<number>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const req = httpRequest(
-        { host, port: Number(port), path: request.path, headers: request.headers, agent: this.agent },
+        {
+          host,
+          port: Number(port),
+          method: request.method ?? 'GET',
+          path: request.path,
+          headers: request.headers,
+          agent: this.agent,
+        },
         (res) => {
           res.resume(); // the body is not needed, but must be read for the socket to be reused
           res.once('end', () => {
-            resolve(res.statusCode ?? 0);
+            resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [] });
           });
           res.once('error', reject);
         },

@@ -1,6 +1,24 @@
 import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { observedVersions, type ObservedVersion } from './versions.ts';
 
+/** The fields of a Rollout spec the traffic layer depends on (the router and its Services). */
+export interface RolloutSpecView {
+  strategy?: Partial<Record<'canary' | 'abTest' | 'blueGreen' | 'rolling', RoutedStrategyView>>;
+}
+
+export interface RoutedStrategyView {
+  trafficRouting?: TrafficRoutingView;
+  canaryService?: string;
+  stableService?: string;
+}
+
+export interface TrafficRoutingView {
+  nginx?: { stableIngress: string; annotationPrefix?: string };
+  gatewayAPI?: { httpRoute: string; namespace?: string };
+  istio?: { virtualService: { name: string }; destinationRule?: { name: string } };
+  smi?: { rootService?: string; trafficSplitName?: string };
+}
+
 /** Rejects when `promise` takes longer than `ms`: the client has no per-call timeout of its own. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -20,7 +38,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
 }
 
-function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
 }
 
@@ -32,6 +50,7 @@ export class RolloutObserver {
   private readonly custom: CustomObjectsApi;
   private readonly apps: AppsV1Api;
   private latest: readonly ObservedVersion[] = [];
+  private latestSpec: RolloutSpecView | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -48,8 +67,15 @@ export class RolloutObserver {
     return this.latest;
   }
 
+  /** The Rollout's spec as of the last successful observe(); undefined while it does not exist. */
+  spec(): RolloutSpecView | undefined {
+    return this.latestSpec;
+  }
+
   async observe(): Promise<readonly ObservedVersion[]> {
-    const uid = await this.rolloutUid();
+    const rollout = await this.readRollout();
+    const uid = rollout?.metadata?.uid;
+    this.latestSpec = rollout?.spec;
     if (uid === undefined) {
       this.latest = [];
       return this.latest;
@@ -63,9 +89,9 @@ export class RolloutObserver {
     return this.latest;
   }
 
-  private async rolloutUid(): Promise<string | undefined> {
+  private async readRollout(): Promise<{ metadata?: { uid?: string }; spec?: RolloutSpecView } | undefined> {
     try {
-      const rollout = (await withTimeout(
+      return (await withTimeout(
         this.custom.getNamespacedCustomObject({
           group: 'bellwether.dev',
           version: 'v1alpha1',
@@ -75,8 +101,7 @@ export class RolloutObserver {
         }),
         this.timeoutMs,
         `reading Rollout ${this.namespace}/${this.rollout}`,
-      )) as { metadata?: { uid?: string } };
-      return rollout.metadata?.uid;
+      )) as { metadata?: { uid?: string }; spec?: RolloutSpecView };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

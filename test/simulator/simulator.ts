@@ -2,31 +2,34 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { clusterDir } from '../cluster/layout.ts';
-import { SmoothWeightedRoundRobin } from './allocation.ts';
 import { AppFleet, type RunningVersion, type TargetRegistry } from './app-fleet.ts';
-import { LoadGenerator, type TrafficCounts } from './load-generator.ts';
-import { ReplicaRatioWeights } from './replica-ratio.ts';
-import { RolloutObserver } from './rollout-observer.ts';
+import { ClusterRoutingSource } from './cluster-routing.ts';
+import { LoadGenerator, type RoutedTarget, type TrafficCounts } from './load-generator.ts';
+import { RolloutObserver, type RolloutSpecView } from './rollout-observer.ts';
 import {
-  chooseTarget,
-  runningWeights,
-  type MatchRoute,
+  routingOfWeights,
+  TableRouter,
+  type RoutingSource,
   type SimulatedRequest,
   type WeightSource,
 } from './routing.ts';
+import { SimulatedUsers, type UsersOptions } from './users.ts';
 import type { ObservedVersion } from './versions.ts';
 
 export type { RunningVersion, TargetRegistry } from './app-fleet.ts';
 export type { TrafficCounts } from './load-generator.ts';
-export type { MatchRoute, SimulatedRequest, WeightSource } from './routing.ts';
+export type { MatchRoute, RoutingSource, RoutingTable, SimulatedRequest, WeightSource } from './routing.ts';
+export type { UsersOptions } from './users.ts';
 export type { ObservedVersion } from './versions.ts';
 
-/** What a weight source may read: the cluster, and the simulator's latest view of the Rollout's versions. */
+/** What a routing source may read: the cluster, and the simulator's latest view of the Rollout. */
 export interface WeightSourceContext {
   kubeconfig: KubeConfig;
   namespace: string;
   rollout: string;
   versions: () => readonly ObservedVersion[];
+  /** The Rollout's spec as last read (its trafficRouting and Services); undefined while it does not exist. */
+  spec: () => RolloutSpecView | undefined;
 }
 
 export interface SimulatorOptions {
@@ -37,10 +40,18 @@ export interface SimulatorOptions {
   requestsPerSecond: number;
   /** Where the apps are registered as scrape targets (a startPrometheus() server). */
   prometheus?: TargetRegistry;
-  /** The routing layer to follow. Default: the ratio of available replicas (no traffic router). */
+  /**
+   * The routing layer to follow. Default: what the Rollout's `trafficRouting` names, read from
+   * the cluster (NGINX canary Ingress, Gateway API HTTPRoute, Istio VirtualService, SMI
+   * TrafficSplit), or the ratio of available replicas without a router.
+   */
+  routing?: (context: WeightSourceContext) => RoutingSource;
+  /** A simpler routing layer: weights and header routes (ignored when `routing` is given). */
   weights?: (context: WeightSourceContext) => WeightSource;
   /** The n-th request's path and headers. Default `GET /` without headers. */
   request?: (n: number) => SimulatedRequest;
+  /** Distinct users that send the requests in turn, each with its own headers and cookie jar. */
+  users?: UsersOptions;
   /** How often the Rollout, its ReplicaSets and the weights are read. Default 250. */
   pollIntervalMs?: number;
   /** The simulator stops by itself after this long, whatever the test does. Default 10 minutes. */
@@ -74,6 +85,8 @@ export interface Simulator {
   stats(): SimulatorStats;
   /** Versions whose app runs and receives traffic. */
   versions(): RunningVersion[];
+  /** Per simulated user: answers per pod template hash (empty without `users`). */
+  answersByUser(): Map<number, Map<string, number>>;
   /** Resolves once every one of `hashes` runs and is routed to; rejects after `timeoutMs`. */
   waitForVersions(hashes: readonly string[], timeoutMs?: number): Promise<void>;
   setRequestsPerSecond(requestsPerSecond: number): void;
@@ -94,11 +107,11 @@ class TrafficSimulator implements Simulator {
   readonly logDir: string;
   private readonly observer: RolloutObserver;
   private readonly fleet: AppFleet;
-  private readonly weightSource: WeightSource;
+  private readonly routingSource: RoutingSource;
   private readonly load: LoadGenerator;
-  private readonly roundRobin = new SmoothWeightedRoundRobin();
-  /** Header/cookie routes and the versions routed to, as of the last control step. */
-  private routes: MatchRoute[] = [];
+  private readonly router = new TableRouter();
+  private readonly users: SimulatedUsers | undefined;
+  /** The versions routed to, as of the last control step. */
   private routed = new Set<string>();
   private controlErrors = 0;
   private lastError: string | undefined;
@@ -125,16 +138,20 @@ class TrafficSimulator implements Simulator {
         this.recordError(err);
       },
     });
-    const context = {
+    const context: WeightSourceContext = {
       kubeconfig: kc,
       namespace: options.namespace,
       rollout: options.rollout,
       versions: () => this.observer.versions(),
+      spec: () => this.observer.spec(),
     };
-    this.weightSource = options.weights?.(context) ?? new ReplicaRatioWeights(context.versions);
+    this.routingSource = options.routing?.(context) ?? this.defaultRouting(context);
+    this.users = options.users && new SimulatedUsers(options.users);
+    const base = options.request ?? (() => ({ path: '/', headers: {} }));
     this.load = new LoadGenerator({
       requestsPerSecond: options.requestsPerSecond,
-      request: options.request ?? (() => ({ path: '/', headers: {} })),
+      request: this.users ? (n) => this.users?.request(n, base(n)) ?? base(n) : base,
+      onAnswer: (n, hash, setCookies) => this.users?.answered(n, hash, setCookies),
       route: (request) => this.route(request),
       timeoutMs: options.requestTimeoutMs ?? 5000,
       maxInFlight: 256,
@@ -165,6 +182,15 @@ class TrafficSimulator implements Simulator {
 
   versions(): RunningVersion[] {
     return [...this.fleet.running().values()];
+  }
+
+  answersByUser(): Map<number, Map<string, number>> {
+    return this.users?.answersByUser() ?? new Map<number, Map<string, number>>();
+  }
+
+  private defaultRouting(context: WeightSourceContext): RoutingSource {
+    if (this.options.weights) return routingOfWeights(this.options.weights(context));
+    return new ClusterRoutingSource(context.kubeconfig, context);
   }
 
   async waitForVersions(hashes: readonly string[], timeoutMs = 60_000): Promise<void> {
@@ -200,10 +226,20 @@ class TrafficSimulator implements Simulator {
     return this.stopping !== undefined;
   }
 
-  private route(request: SimulatedRequest): { hash: string; address: string } | undefined {
-    const hash = chooseTarget(request, this.routes, this.routed, this.roundRobin);
-    const running = hash === undefined ? undefined : this.fleet.running().get(hash);
-    return running && { hash: running.hash, address: running.app.address };
+  private route(request: SimulatedRequest): RoutedTarget | undefined {
+    const choice = this.router.route(request);
+    const running = choice && this.fleet.running().get(choice.hash);
+    if (!choice || !running) return undefined;
+    const mirrors = choice.mirrorTo.flatMap((hash) => {
+      const mirror = this.fleet.running().get(hash);
+      return mirror ? [{ hash, address: mirror.app.address }] : [];
+    });
+    return {
+      hash: running.hash,
+      address: running.app.address,
+      responseHeaders: choice.responseHeaders,
+      mirrors,
+    };
   }
 
   private async runControlLoop(): Promise<void> {
@@ -229,8 +265,7 @@ class TrafficSimulator implements Simulator {
     }
     try {
       const running = new Set(this.fleet.running().keys());
-      this.roundRobin.setWeights(runningWeights(await this.weightSource.currentWeights(), running));
-      this.routes = (await this.weightSource.currentMatchRoutes?.()) ?? [];
+      this.router.update(await this.routingSource.currentTable(), running);
       this.routed = running;
     } catch (err) {
       this.recordError(err);

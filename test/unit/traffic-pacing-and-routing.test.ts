@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SmoothWeightedRoundRobin } from '../simulator/allocation.ts';
 import { requestsDue } from '../simulator/pacing.ts';
-import { chooseTarget, runningWeights, type MatchRoute } from '../simulator/routing.ts';
+import { runningWeights, tableOf, TableRouter, type MatchRoute } from '../simulator/routing.ts';
 
 describe('pacing', () => {
   it('sends what keeps the rate since the window started', () => {
@@ -31,31 +30,28 @@ describe('pacing', () => {
 });
 
 describe('choosing the version of a request', () => {
-  const weighted = () =>
-    new SmoothWeightedRoundRobin(
-      new Map([
-        ['stable', 1],
-        ['canary', 1],
-      ]),
-    );
+  const weights = new Map([
+    ['stable', 1],
+    ['canary', 1],
+  ]);
   const betaUsers: MatchRoute = { hash: 'canary', matches: (r) => r.headers['x-beta'] === 'yes' };
+  const routerWith = (running: string[]) => {
+    const router = new TableRouter();
+    router.update(tableOf(weights, [betaUsers]), new Set(running));
+    return router;
+  };
 
   it('sends a request that matches a header route to that version', () => {
-    const rr = weighted();
-    const running = new Set(['stable', 'canary']);
+    const router = routerWith(['stable', 'canary']);
     const beta = { path: '/', headers: { 'x-beta': 'yes' } };
-    expect([1, 2, 3].map(() => chooseTarget(beta, [betaUsers], running, rr))).toEqual([
-      'canary',
-      'canary',
-      'canary',
-    ]);
+    expect([1, 2, 3].map(() => router.route(beta)?.hash)).toEqual(['canary', 'canary', 'canary']);
   });
 
   it('uses the weights for requests no route matches, and for routes to versions not running', () => {
     const plain = { path: '/', headers: {} };
-    expect(chooseTarget(plain, [betaUsers], new Set(['stable', 'canary']), weighted())).toBe('stable');
+    expect(routerWith(['stable', 'canary']).route(plain)?.hash).toBe('stable');
     const beta = { path: '/', headers: { 'x-beta': 'yes' } };
-    expect(chooseTarget(beta, [betaUsers], new Set(['stable']), weighted())).toBe('stable');
+    expect(routerWith(['stable']).route(beta)?.hash).toBe('stable');
   });
 
   it('only weighs versions that are running, as a router only sends to ready endpoints', () => {
