@@ -16,7 +16,7 @@ import { credentialSecretRefs, resolveCredentials } from '../../../analysis/prov
 import { jobOrdinal, type JobRunner } from '../../../analysis/providers/job.ts';
 import { providerKind, type Credentials, type MetricProvider } from '../../../analysis/providers/provider.ts';
 import { mergePatch } from '../../kube/merge-patch.ts';
-import type { Logger } from '../../log.ts';
+import { statusCode, type Logger } from '../../log.ts';
 
 export interface AnalysisRunDeps {
   run(namespace: string, name: string): AnalysisRun | undefined;
@@ -44,6 +44,7 @@ export async function reconcileAnalysisRun(
   const run = deps.run(namespace, name);
   if (!run || isFinished(run.status?.phase)) return {};
   const secrets = await readSecrets(namespace, secretRefs(run), deps);
+  if (typeof secrets === 'string') return writeStatus(run, errorStatus(run, secrets, deps.now()), deps);
   const lookup = (ref: SecretKeyRef) => secrets.get(ref.name)?.[ref.key];
 
   const resolved = resolveArgs(run.spec.args, { secret: lookup });
@@ -153,14 +154,27 @@ function secretRefs(run: AnalysisRun): SecretKeyRef[] {
   return [...secretRefsOf(run.spec.args), ...run.spec.metrics.flatMap((m) => credentialSecretRefs(m))];
 }
 
+/**
+ * The Secrets a run names, or the message of an Error phase when the controller may not read
+ * one: it has no cluster-wide access to Secrets (deploy/rbac), each namespace grants it.
+ */
 async function readSecrets(
   namespace: string,
   refs: SecretKeyRef[],
   deps: AnalysisRunDeps,
-): Promise<Map<string, Record<string, string> | undefined>> {
+): Promise<Map<string, Record<string, string> | undefined> | string> {
   const secrets = new Map<string, Record<string, string> | undefined>();
-  for (const name of new Set(refs.map((r) => r.name)))
-    secrets.set(name, await deps.readSecret(namespace, name));
+  for (const name of new Set(refs.map((r) => r.name))) {
+    try {
+      secrets.set(name, await deps.readSecret(namespace, name));
+    } catch (err) {
+      if (statusCode(err) !== 403) throw err;
+      return (
+        `cannot read Secret "${name}" in namespace "${namespace}": forbidden for the controller's ServiceAccount; ` +
+        `grant it with deploy/rbac/secret-reader-role.yaml in this namespace, then retry the Rollout`
+      );
+    }
+  }
   return secrets;
 }
 
