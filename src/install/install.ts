@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  CoreV1Api,
   KubernetesObjectApi,
   type KubeConfig,
   type KubernetesObject,
@@ -44,24 +45,14 @@ const rank = (obj: KubernetesObject) => kindRank[obj.kind ?? ''] ?? 5;
 
 /** The objects of the kustomization in application order, with the image override applied. */
 export function installObjects(options: Pick<InstallOptions, 'dir' | 'image'> = {}): KubernetesObject[] {
+  // freshly rendered on every call: changing them in place touches nobody else's copy
   const objects = renderKustomization(options.dir ?? deployDir).map(({ object }) => object);
-  const image = options.image;
-  const withImage = image
-    ? objects.map((obj) => (obj.kind === 'Deployment' ? setImage(obj as V1Deployment, image) : obj))
-    : objects;
-  return [...withImage].sort((a, b) => rank(a) - rank(b));
-}
-
-function setImage(deployment: V1Deployment, image: string): V1Deployment {
-  const spec = deployment.spec;
-  if (!spec?.template.spec) return deployment;
-  const containers = spec.template.spec.containers.map((c) =>
-    c.name === 'controller' ? { ...c, image } : c,
-  );
-  return {
-    ...deployment,
-    spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } },
-  };
+  if (options.image !== undefined) {
+    for (const obj of objects.filter((o): o is V1Deployment => o.kind === 'Deployment'))
+      for (const container of obj.spec?.template.spec?.containers ?? [])
+        if (container.name === 'controller') container.image = options.image;
+  }
+  return [...objects].sort((a, b) => rank(a) - rank(b));
 }
 
 /**
@@ -74,13 +65,19 @@ export async function install(kc: KubeConfig, options: InstallOptions = {}): Pro
   const progress = options.progress ?? (() => undefined);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const suffix = options.dryRun ? ' (server dry run)' : '';
-  await applyObjects(kc, objects, installFieldManager, {
+  const unchecked = options.dryRun ? await namespacesToCreate(kc, objects) : new Set<string>();
+  const checked = objects.filter((o) => !unchecked.has(o.metadata?.namespace ?? ''));
+  await applyObjects(kc, checked, installFieldManager, {
     ...(options.dryRun ? { dryRun: true } : {}),
     onApplied: (obj) => {
       progress(`${objectKey(obj)} applied${suffix}`);
     },
   });
-  if (options.dryRun) return objects;
+  if (options.dryRun) {
+    for (const obj of objects.filter((o) => !checked.includes(o)))
+      progress(`${objectKey(obj)} not checked: its namespace does not exist until installed`);
+    return objects;
+  }
   const crds = objects
     .filter((o) => o.kind === 'CustomResourceDefinition')
     .map((o) => o.metadata?.name ?? '');
@@ -93,6 +90,22 @@ export async function install(kc: KubeConfig, options: InstallOptions = {}): Pro
     }
   }
   return objects;
+}
+
+/** Namespaces the install creates that do not exist yet: a dry run cannot check what goes in them. */
+async function namespacesToCreate(kc: KubeConfig, objects: KubernetesObject[]): Promise<Set<string>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const missing = new Set<string>();
+  for (const ns of objects.filter((o) => o.kind === 'Namespace')) {
+    const name = ns.metadata?.name ?? '';
+    try {
+      await core.readNamespace({ name });
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+      missing.add(name);
+    }
+  }
+  return missing;
 }
 
 async function waitForAvailable(kc: KubeConfig, obj: KubernetesObject, timeoutMs: number): Promise<void> {

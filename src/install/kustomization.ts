@@ -66,7 +66,7 @@ function objectsIn(path: string): RenderedObject[] {
       const obj = doc as Partial<KubernetesObject>;
       if (typeof obj !== 'object' || !obj.kind || !obj.apiVersion || !obj.metadata?.name)
         throw new Error(`${path}: document ${index + 1} has no apiVersion, kind or metadata.name`);
-      return { object: obj as KubernetesObject, file: relative(process.cwd(), path) || path };
+      return { object: obj, file: relative(process.cwd(), path) || path };
     });
 }
 

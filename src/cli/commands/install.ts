@@ -47,7 +47,8 @@ export async function installCommand(args: string[], out: Out = stdout): Promise
     },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  out(`installed ${objects.length} objects on ${kc.getCurrentCluster()?.server ?? '?'} in ${seconds}s\n`);
+  const verb = values['dry-run'] === 'server' ? 'checked' : 'installed';
+  out(`${verb} ${objects.length} objects on ${kc.getCurrentCluster()?.server ?? '?'} in ${seconds}s\n`);
   return 0;
 }
 
