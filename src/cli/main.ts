@@ -4,6 +4,9 @@ import { controllerCommand, controllerUsage } from './commands/controller.ts';
 import { installCommand, uninstallCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { planCommand } from './commands/plan.ts';
+import { syncCommand, syncUsage } from './commands/sync.ts';
+import { historyCommand } from './commands/history.ts';
+import { diffCommand } from './commands/diff.ts';
 import {
   abortCommand,
   getCommand,
@@ -39,6 +42,9 @@ Commands:
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
   plan FILE                      the step timeline of the Rollouts in FILE
+  sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
+  diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
+  history NAME                   revisions of a Rollout: image, commit, outcome
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -63,6 +69,9 @@ const commands: Record<string, Command> = {
   install: installCommand,
   uninstall: uninstallCommand,
   plan: planCommand,
+  sync: syncCommand,
+  diff: diffCommand,
+  history: historyCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);
@@ -81,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(name === 'controller' ? controllerUsage + '\n' : usage);
+    process.stdout.write(
+      name === 'controller' ? controllerUsage + '\n' : name === 'sync' ? syncUsage + '\n' : usage,
+    );
     return 0;
   }
   try {
