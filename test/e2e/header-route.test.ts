@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryByLabel } from '../prometheus/query.ts';
+import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
+import { gatewayRoutingRules, type HTTPRoute } from '../simulator/gateway-routing.ts';
+import { serviceLookup } from '../simulator/service-versions.ts';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { TableRouter, type SimulatedRequest } from '../simulator/routing.ts';
+import { useControllerEnv } from '../support/controller-env.ts';
+import { eventually } from '../support/kube.ts';
+import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
+
+const httpRoute = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', name: 'web' };
+
+// Header requests go to /checkout and plain ones to /: the demo app counts /checkout in
+// checkout_total, so Prometheus tells the two kinds of traffic apart per version.
+const withHeader: SimulatedRequest = { path: '/checkout', headers: { 'X-Canary': 'yes' } };
+const plain: SimulatedRequest = { path: '/', headers: {} };
+
+// setHeaderRoute through a real router, end to end: the controller writes the header rule into a
+// Gateway API HTTPRoute on the real API server, the simulator follows that HTTPRoute, and a real
+// Prometheus counts what each version served.
+describe('header route step (Gateway API HTTPRoute, through the simulator)', () => {
+  const env = useControllerEnv('header-route');
+  let prometheus: PrometheusServer | undefined;
+  let simulator: Simulator | undefined;
+
+  beforeAll(async () => {
+    for (const svc of ['web-canary', 'web-stable']) {
+      await env.c.core.createNamespacedService({
+        namespace: env.namespace,
+        body: { metadata: { name: svc }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      });
+    }
+    await env.c.custom.createNamespacedCustomObject({
+      ...httpRoute,
+      namespace: env.namespace,
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web' },
+        spec: {
+          parentRefs: [{ name: 'gateway' }],
+          rules: [
+            {
+              backendRefs: [
+                { name: 'web-stable', port: 80, weight: 100 },
+                { name: 'web-canary', port: 80, weight: 0 },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    await createRollout(
+      env.c,
+      env.namespace,
+      canaryRollout('web', 'registry.example/web:1', {
+        strategy: {
+          canary: {
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            trafficRouting: { gatewayAPI: { httpRoute: 'web' }, managedRoutes: [{ name: 'canary-header' }] },
+            steps: [
+              { setWeight: 20 },
+              {
+                setHeaderRoute: {
+                  name: 'canary-header',
+                  match: [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }],
+                },
+              },
+              { pause: {} },
+            ],
+          },
+        },
+      }),
+    );
+    await eventually('the first version Healthy', async () =>
+      (await getRollout(env.c, env.namespace, 'web')).status?.phase === 'Healthy' ? true : undefined,
+    );
+    prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
+    // one request in four carries the header
+    simulator = startSimulator({
+      kubeconfig: env.kubeconfig,
+      namespace: env.namespace,
+      rollout: 'web',
+      requestsPerSecond: 40,
+      prometheus,
+      request: (n) => (n % 4 === 0 ? withHeader : plain),
+    });
+  });
+
+  afterAll(async () => {
+    await simulator?.stop();
+    await prometheus?.stop();
+  });
+
+  const readRoute = async () =>
+    (await env.c.custom.getNamespacedCustomObject({ ...httpRoute, namespace: env.namespace })) as HTTPRoute;
+  const headerRules = (route: HTTPRoute) =>
+    (route.spec?.rules ?? []).filter((rule) => rule.matches?.some((m) => (m.headers ?? []).length > 0));
+  /** Requests per second over the last 10 s, per version: all of them, and those with the header. */
+  const rates = async () => {
+    const selector = `namespace="${env.namespace}",rollout="web"`;
+    const url = prometheus?.url ?? '';
+    const [all, header] = await Promise.all([
+      queryByLabel(
+        url,
+        `sum by (pod_template_hash) (rate(http_requests_total{${selector}}[10s]))`,
+        'pod_template_hash',
+      ),
+      queryByLabel(
+        url,
+        `sum by (pod_template_hash) (rate(checkout_total{${selector}}[10s]))`,
+        'pod_template_hash',
+      ),
+    ]);
+    return { all, header };
+  };
+
+  it('sends every request with the header to the canary, and 20% of the others', async () => {
+    const stableHash = (await getRollout(env.c, env.namespace, 'web')).status?.stableRS ?? '';
+    expect((await env.run('set', 'image', 'web', 'app=registry.example/web:2')).code).toBe(0);
+    const paused = await eventually(
+      'the pause after the header route step',
+      async () => {
+        const ro = await getRollout(env.c, env.namespace, 'web');
+        if (ro.status?.currentStepIndex === 2 && (ro.status.pauseConditions ?? []).length > 0) return ro;
+        throw new Error(`step ${ro.status?.currentStepIndex}, phase ${ro.status?.phase}`);
+      },
+      120_000,
+    );
+    const canaryHash = paused.status?.currentPodHash ?? '';
+    expect(canaryHash).not.toBe(stableHash);
+    const route = await readRoute();
+    expect(headerRules(route)).toHaveLength(1);
+    await simulator?.waitForVersions([stableHash, canaryHash]);
+
+    // a full 10 s window after the header rule reached the simulator: no header request on stable
+    const seen = await eventually(
+      'a 10s window of traffic with every header request on the canary',
+      async () => {
+        const r = await rates();
+        const canaryHeader = r.header.get(canaryHash) ?? 0;
+        const stableHeader = r.header.get(stableHash) ?? 0;
+        const canaryAll = r.all.get(canaryHash) ?? 0;
+        const stableAll = r.all.get(stableHash) ?? 0;
+        if (canaryHeader > 7 && stableHeader === 0 && stableAll > 20)
+          return { canaryHeader, canaryAll, stableAll };
+        throw new Error(
+          `rates: all ${JSON.stringify(Object.fromEntries(r.all))}, header ${JSON.stringify(Object.fromEntries(r.header))}`,
+        );
+      },
+      90_000,
+    );
+    const canaryPlain = seen.canaryAll - seen.canaryHeader;
+    const plainShare = canaryPlain / (canaryPlain + seen.stableAll);
+    process.stderr.write(
+      `[header-route] header requests: ${seen.canaryHeader.toFixed(1)}/s on the canary, 0 on stable; ` +
+        `requests without the header on the canary: ${(100 * plainShare).toFixed(1)}% (weight 20)\n`,
+    );
+    expect(plainShare).toBeGreaterThan(0.14);
+    expect(plainShare).toBeLessThan(0.26);
+  });
+
+  it('removes the header route at the end of the rollout; header requests follow the weights again', async () => {
+    expect((await env.run('promote', 'web')).code).toBe(0);
+    const done = await eventually(
+      'Healthy after the last step',
+      async () => {
+        const ro = await getRollout(env.c, env.namespace, 'web');
+        return ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash
+          ? ro
+          : undefined;
+      },
+      120_000,
+    );
+    const route = await eventually('the HTTPRoute without the header rule', async () => {
+      const r = await readRoute();
+      return headerRules(r).length === 0 ? r : undefined;
+    });
+    expect(route.spec?.rules).toHaveLength(1);
+
+    // as the simulator reads it: one rule takes both kinds of request, split by its weights
+    const services = await env.c.core.listNamespacedService({ namespace: env.namespace });
+    const versions = (simulator?.versions() ?? []).map((v) => ({
+      hash: v.hash,
+      replicaSet: v.replicaSet,
+      availableReplicas: 1,
+      env: {},
+    }));
+    const rules = gatewayRoutingRules(route, serviceLookup(services.items, versions, env.namespace));
+    expect(rules.filter((r) => r.matches(withHeader)).map((r) => r.id)).toEqual(
+      rules.filter((r) => r.matches(plain)).map((r) => r.id),
+    );
+    const router = new TableRouter();
+    router.update({ rules }, new Set(versions.map((v) => v.hash)));
+    const headerTargets = new Set(Array.from({ length: 20 }, () => router.route(withHeader)?.hash));
+    expect([...headerTargets]).toEqual([done.status?.stableRS]);
+
+    // and Prometheus sees header requests served by the new stable version
+    await eventually('header requests on the promoted version', async () => {
+      const r = await rates();
+      return (r.header.get(done.status?.stableRS ?? '') ?? 0) > 5 ? true : undefined;
+    });
+  });
+});
