@@ -151,13 +151,19 @@ const postRun = ({ context, event }: GuardArgs) => promotionRun('postPromotion',
 const seen = (run: RunVerdict | undefined, kind: RunVerdict['kind']): RunVerdict =>
   run ?? { kind, name: '', phase: 'Pending' };
 
+/**
+ * xstate runs the initial state with its own init event whenever it builds an actor (`transition()`
+ * does, each call): that event observes nothing, and adopting "nothing" as stable would loop.
+ */
+const isObservation = (event: { type: string }): boolean => event.type === 'OBSERVE';
+
 const blueGreenSetup = setup({
   types: {
     context: {} as BlueGreenContext,
     events: {} as BlueGreenObservation,
   },
   guards: {
-    noStableYet: ({ context }) => context.stableRS === undefined,
+    noStableYet: ({ context, event }) => isObservation(event) && context.stableRS === undefined,
     isNewVersion: ({ context, event }) => event.podHash !== context.currentPodHash,
     newVersionIsStable: ({ context, event }) =>
       event.podHash !== context.currentPodHash && event.podHash === context.stableRS,
@@ -314,6 +320,7 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
           always: [
             {
               guard: 'noStableYet',
+              target: L.healthy,
               actions: [
                 'adoptAsStable',
                 {

@@ -6,9 +6,10 @@
  * complete (the active Service can always go back to it); the previous version then leaves after
  * scaleDownDelaySeconds, an aborted new version after abortScaleDownDelaySeconds.
  *
- * The version the active Service selects — as observed, and as decided now — is never scaled
- * down: the shell scales ReplicaSets before it patches Services, so the one being switched away
- * from keeps its pods until the next reconcile.
+ * The version the active Service selects is never scaled down. Every other ReplicaSet leaves after
+ * scaleDownDelaySeconds (an aborted new version: abortScaleDownDelaySeconds), which also covers a
+ * version the active Service was just switched away from: the shell scales ReplicaSets before it
+ * patches Services, and kube-proxy needs a moment to follow the new selector.
  */
 import {
   BlueGreenHold,
@@ -42,10 +43,10 @@ export function blueGreenScaling(
     };
   }
   const { targets, delayed } = lifecycleTargets(input, settings, value.lifecycle, context);
-  for (const hash of [input.status.blueGreen?.activeSelector, context.activeHash]) {
-    if (hash === undefined) continue;
-    delayed.delete(hash);
-    targets[hash] = Math.max(targets[hash] ?? 0, current(hash));
+  const active = context.activeHash;
+  if (active !== undefined) {
+    delayed.delete(active);
+    targets[active] = Math.max(targets[active] ?? 0, current(active));
   }
 
   const replicaSets: Record<string, number> = {};
@@ -83,24 +84,25 @@ function lifecycleTargets(
   const { replicas } = settings;
   const targets: Record<string, number> = {};
   const delayed = new Map<string, number>();
+  for (const view of input.replicaSets) delayed.set(view.hash, settings.scaleDownDelayMs);
   switch (lifecycle) {
     case BlueGreenLifecycle.healthy:
-      for (const view of input.replicaSets) {
-        if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
-      }
       break;
     case BlueGreenLifecycle.preview:
     case BlueGreenLifecycle.paused:
       targets[newVersion] = settings.previewReplicas;
+      delayed.delete(newVersion);
       break;
     case BlueGreenLifecycle.promoting:
     case BlueGreenLifecycle.postPromotion:
     case BlueGreenLifecycle.postPromotionPaused:
       targets[newVersion] = replicas;
+      delayed.delete(newVersion);
       break;
     case BlueGreenLifecycle.aborted:
       if (settings.abortScaleDownDelayMs === null) {
         targets[newVersion] = input.replicaSets.find((view) => view.hash === newVersion)?.specReplicas ?? 0;
+        delayed.delete(newVersion);
       } else {
         delayed.set(newVersion, settings.abortScaleDownDelayMs);
       }
