@@ -39,6 +39,19 @@ describe('firedTriggers', () => {
     ]);
   });
 
+  it('so does an abort whose message names a Failed or Error run (describeRun)', () => {
+    const aborted: RolloutEvent = {
+      type: 'Warning',
+      reason: 'RolloutAborted',
+      message:
+        'Rollout aborted at Step 2/2 analysis: background analysis run web-v2-1-bg Error: metric "x" errored; going back to the stable version',
+    };
+    expect(firedTriggers([aborted], {}).map((f) => f.trigger)).toEqual([
+      'on-analysis-run-failed',
+      'on-rollout-aborted',
+    ]);
+  });
+
   it('an operator abort with a successful run fires only on-rollout-aborted', () => {
     const status = { canary: { currentStepAnalysisRunStatus: { name: 'r', status: 'Successful' as const } } };
     expect(firedTriggers([event('RolloutAborted', 'Warning')], status).map((f) => f.trigger)).toEqual([

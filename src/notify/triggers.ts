@@ -30,14 +30,15 @@ type WrittenStatus = Pick<RolloutStatusView, 'canary'> & {
 
 interface TriggerRule {
   trigger: Trigger;
-  /** Fires only when this holds for the status written with the event. */
-  when?: (status: WrittenStatus) => boolean;
+  /** Fires only when this holds for the event and the status written with it. */
+  when?: (event: RolloutEvent, status: WrittenStatus) => boolean;
 }
 
 /**
  * Event reason -> triggers, in the order they are sent. An abort caused by a failed analysis
- * fires on-analysis-run-failed before on-rollout-aborted (the strategies report both with one
- * RolloutAborted event; the written status still names the Failed/Error run).
+ * fires on-analysis-run-failed before on-rollout-aborted: the strategies report both with one
+ * RolloutAborted event whose message names the run the way strategies/analysis-runs.ts
+ * describeRun() does (`analysis run NAME Failed: ...`), or whose written status still shows it.
  */
 export const reasonTriggers: Readonly<Record<string, readonly TriggerRule[]>> = {
   RolloutUpdated: [{ trigger: 'on-rollout-updated' }],
@@ -46,7 +47,11 @@ export const reasonTriggers: Readonly<Record<string, readonly TriggerRule[]>> = 
   RolloutPromoted: [{ trigger: 'on-rollout-promoted' }],
   RolloutCompleted: [{ trigger: 'on-rollout-completed' }],
   RolloutAborted: [
-    { trigger: 'on-analysis-run-failed', when: (status) => failedAnalysisRun(status) !== undefined },
+    {
+      trigger: 'on-analysis-run-failed',
+      when: (event, status) =>
+        failedRunMessage.test(event.message) || failedAnalysisRun(status) !== undefined,
+    },
     { trigger: 'on-rollout-aborted' },
   ],
   RolloutRetried: [{ trigger: 'on-rollout-retried' }],
@@ -61,12 +66,13 @@ export interface Fired {
 export function firedTriggers(events: readonly RolloutEvent[], status: WrittenStatus): Fired[] {
   return events.flatMap((event) =>
     (reasonTriggers[event.reason] ?? [])
-      .filter((rule) => rule.when?.(status) ?? true)
+      .filter((rule) => rule.when?.(event, status) ?? true)
       .map((rule) => ({ trigger: rule.trigger, event })),
   );
 }
 
 const failedPhases: ReadonlySet<string> = new Set(['Failed', 'Error']);
+const failedRunMessage = /\banalysis run \S+ (Failed|Error)\b/;
 
 /**
  * The first `*AnalysisRunStatus` of any strategy (canary, blueGreen, abTest) whose run Failed or
