@@ -41,21 +41,28 @@ describe('reconcileStrategy', () => {
     expect(decision.selectors).toEqual({});
   });
 
-  it('says A/B tests are not implemented yet', () => {
-    expect(() =>
-      reconcileStrategy({
-        ...base,
-        spec: {
-          strategy: {
-            abTest: {
-              variants: { a: { service: 'a' }, b: { service: 'b' } },
-              split: { a: 50, b: 50 },
-              stickiness: { header: { name: 'X-User' } },
-              trafficRouting: {},
-            },
+  it('runs the A/B test for strategy.abTest', () => {
+    const decision = reconcileStrategy({
+      ...base,
+      spec: {
+        replicas: 2,
+        strategy: {
+          abTest: {
+            variants: { a: { service: 'a' }, b: { service: 'b' } },
+            split: { a: 50, b: 50 },
+            stickiness: { header: { name: 'X-User' } },
+            trafficRouting: {},
           },
         },
-      }),
-    ).toThrow(/abTest.*not implemented yet/);
+      },
+    });
+    expect(decision.replicaSets).toEqual({ v1: 2 });
+    expect(decision.status).toMatchObject({ stableRS: 'v1', currentPodHash: 'v1' });
+    expect(decision.traffic).toEqual({
+      canaryWeight: 0,
+      headerRoutes: [],
+      mirrorRoutes: [],
+      stickiness: { header: { name: 'X-User' } },
+    });
   });
 });

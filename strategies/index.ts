@@ -2,11 +2,13 @@
  * The strategy core's entry point: one pure function per reconcile, chosen by
  * `spec.strategy`. See `types.ts` for the contract with the shell.
  */
+import { reconcileAbTest } from './ab-test.ts';
 import { reconcileBlueGreen } from './blue-green.ts';
 import { reconcileCanary } from './canary.ts';
 import { reconcileRolling } from './rolling.ts';
 import type { StrategyDecision, StrategyInput } from './types.ts';
 
+export { reconcileAbTest } from './ab-test.ts';
 export { reconcileBlueGreen } from './blue-green.ts';
 export { reconcileCanary } from './canary.ts';
 export { reconcileRolling } from './rolling.ts';
@@ -15,15 +17,14 @@ export type * from './types.ts';
 
 /**
  * Decide one reconcile of a Rollout. Pure: `input.now` is the only clock. Throws
- * `InvalidSpecError` (an Error naming the field) when the spec cannot be executed, and a plain
- * Error for strategies not implemented yet.
+ * `InvalidSpecError` (an Error naming the field) when the spec cannot be executed.
  */
 export function reconcileStrategy(input: StrategyInput): StrategyDecision {
   const { strategy } = input.spec;
   if (strategy.canary) return reconcileCanary(input);
   if (strategy.rolling) return reconcileRolling(input);
   if (strategy.blueGreen) return reconcileBlueGreen(input);
-  if (strategy.abTest) throw new Error('spec.strategy.abTest: the A/B test strategy is not implemented yet');
+  if (strategy.abTest) return reconcileAbTest(input);
   // No strategy block: a rolling update with the Deployment defaults, as Deployments do.
   return reconcileRolling(input);
 }
