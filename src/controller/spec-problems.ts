@@ -70,7 +70,7 @@ function schemaProblems(rollout: RolloutObject): readonly string[] {
   return problems;
 }
 
-/** Every AnalysisTemplate a step or the background analysis names must exist. */
+/** Every AnalysisTemplate a step, the background or a blue-green promotion analysis names must exist. */
 function missingTemplates(
   rollout: RolloutObject,
   template: (name: string, clusterScope: boolean) => unknown,
@@ -82,6 +82,11 @@ function missingTemplates(
       refs.push([`spec.strategy.canary.steps[${i}].analysis.templates`, step.analysis.templates]);
   });
   if (canary?.analysis) refs.push(['spec.strategy.canary.analysis.templates', canary.analysis.templates]);
+  const blueGreen = rollout.spec.strategy.blueGreen;
+  for (const field of ['prePromotionAnalysis', 'postPromotionAnalysis'] as const) {
+    const analysis = blueGreen?.[field];
+    if (analysis) refs.push([`spec.strategy.blueGreen.${field}.templates`, analysis.templates]);
+  }
   const problems: string[] = [];
   for (const [field, templates] of refs) {
     for (const ref of templates) {

@@ -54,9 +54,7 @@ export async function syncAnalysisRuns(
     if (byId.has(request.id)) continue;
     const built = analysisRunFromTemplates(rollout, request, template, hashes);
     if (!built.ok) {
-      problems.push(
-        `${request.kind === 'step' ? `step ${request.stepIndex ?? 0} analysis` : 'background analysis'}: ${built.error}`,
-      );
+      problems.push(`${requestLabel(request)}: ${built.error}`);
       continue;
     }
     await writer.createAnalysisRun(namespace, built.run).catch((err: unknown) => {
@@ -72,6 +70,20 @@ export async function syncAnalysisRuns(
   }
   for (const name of runsBeyondHistory(runs, requested)) await writer.deleteAnalysisRun(namespace, name);
   return problems;
+}
+
+/** How a problem message names the analysis a request is for. */
+function requestLabel(request: AnalysisRunRequest): string {
+  switch (request.kind) {
+    case 'step':
+      return `step ${request.stepIndex ?? 0} analysis`;
+    case 'background':
+      return 'background analysis';
+    case 'prePromotion':
+      return 'spec.strategy.blueGreen.prePromotionAnalysis';
+    case 'postPromotion':
+      return 'spec.strategy.blueGreen.postPromotionAnalysis';
+  }
 }
 
 function runsBeyondHistory(runs: readonly AnalysisRun[], requested: ReadonlySet<string>): string[] {
