@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { defaultDelivery, parseNotificationConfig } from './config.ts';
 
 const sources = {
@@ -98,5 +100,20 @@ describe('parseNotificationConfig', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/\[0\]\.triggers: unknown on-sync-succeeded \(known: on-rollout-updated, /);
     expect(config.subscriptions).toEqual([{ triggers: ['on-rollout-paused'], services: ['ok'] }]);
+  });
+
+  it('the example in deploy/examples/notifications.yaml is valid', () => {
+    const text = readFileSync(new URL('../../deploy/examples/notifications.yaml', import.meta.url), 'utf8');
+    const [secretDoc, configMapDoc] = parseAllDocuments(text).map(
+      (d) => d.toJS() as { stringData?: Record<string, string>; data?: Record<string, string> },
+    );
+    const { config, problems } = parseNotificationConfig(
+      configMapDoc?.data ?? {},
+      secretDoc?.stringData,
+      sources,
+    );
+    expect(problems).toEqual([]);
+    expect([...config.services.keys()]).toEqual(['deploys', 'slack']);
+    expect(config.subscriptions).toHaveLength(2);
   });
 });
