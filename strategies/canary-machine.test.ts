@@ -91,6 +91,7 @@ function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
     userPaused: snapshot.value.hold === Hold.heldByUser,
     inRollbackWindow: false,
     canaryFullyAvailable: false,
+    routerAtFull: true,
     replicaProgress: false,
     progressDeadlineMs: 60_000,
     progressDeadlineAbort: false,
@@ -125,6 +126,8 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
     event('time passes', { now: T1 }),
     event('step replica targets reached', { steps: steps(true) }),
     event('canary fully available', { canaryFullyAvailable: true }),
+    // With a traffic router the canary becomes stable only once the router carries all traffic.
+    event('canary fully available, router below 100%', { canaryFullyAvailable: true, routerAtFull: false }),
     event('pods progress later', { now: T1, replicaProgress: true }),
     event('new version', { podHash: nextOf(VERSIONS, snapshot.context.currentPodHash) }),
     event('rollback within window', {

@@ -106,6 +106,8 @@ export interface CanaryObservation {
   inRollbackWindow: boolean;
   /** The current version's RS is at spec.replicas, all available. */
   canaryFullyAvailable: boolean;
+  /** No traffic router, or the router carries all traffic to the canary (it may become stable). */
+  routerAtFull: boolean;
   /** ReplicaSet counts moved forward since status was written. */
   replicaProgress: boolean;
   progressDeadlineMs: number;
@@ -212,6 +214,7 @@ const canarySetup = setup({
       return end !== undefined && args.event.now >= end;
     },
     canaryFullyAvailable: ({ event }) => event.canaryFullyAvailable,
+    routerAtFull: ({ event }) => event.routerAtFull,
     atAnalysisStep: (args) => currentStep(args)?.kind === 'analysis',
     stepRunSucceeded: (args) => verdictOf(stepRun(args)) === 'successful',
     stepRunFailed: (args) => verdictOf(stepRun(args)) === 'failed',
@@ -509,7 +512,8 @@ export const canaryMachine = canarySetup.createMachine({
               actions: restartSteps(),
             },
             {
-              guard: and([not('heldByUser'), 'canaryFullyAvailable']),
+              // With a router: all traffic on the canary first, then it becomes stable.
+              guard: and([not('heldByUser'), 'canaryFullyAvailable', 'routerAtFull']),
               target: Lifecycle.healthy,
               actions: [
                 'promoteToStable',

@@ -10,6 +10,7 @@ import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './can
 import { replicaCounts, replicasProgressed } from './progress.ts';
 import { targetsReached } from './replicas.ts';
 import { findView } from './replica-set-view.ts';
+import { routedStepDone, routedView, routerAtFull, type RoutedView } from './canary-traffic.ts';
 import type { ReplicaSetView, StrategyInput } from './types.ts';
 
 export function observeCanary(
@@ -18,13 +19,14 @@ export function observeCanary(
   stableRS: string | undefined,
 ): CanaryObservation {
   const canaryView = findView(input.replicaSets, input.currentPodHash);
+  const routed = settings.router && routedView(input, settings, settings.router, stableRS);
   return {
     type: 'OBSERVE',
     now: input.now,
     podHash: input.currentPodHash,
     stepsHash: settings.stepsHash,
     steps: settings.steps.map((step, index) =>
-      observeStep(input, settings, stableRS, index, stepKind(step, index)),
+      observeStep(input, settings, routed, stableRS, index, stepKind(step, index)),
     ),
     userPaused: input.spec.paused === true,
     inRollbackWindow: inRollbackWindow(
@@ -37,6 +39,7 @@ export function observeCanary(
       canaryView !== undefined &&
       canaryView.specReplicas === settings.replicas &&
       canaryView.availableReplicas >= settings.replicas,
+    routerAtFull: routed === undefined || routerAtFull(routed),
     replicaProgress: replicasProgressed(input.status, replicaCounts(input.replicaSets, input.currentPodHash)),
     progressDeadlineMs: settings.progressDeadlineMs,
     progressDeadlineAbort: settings.progressDeadlineAbort,
@@ -48,6 +51,7 @@ export function observeCanary(
 function observeStep(
   input: StrategyInput,
   settings: CanarySettings,
+  routed: RoutedView | undefined,
   stableRS: string | undefined,
   index: number,
   kind: StepKind,
@@ -60,6 +64,7 @@ function observeStep(
     }
     case StepKind.setWeight:
     case StepKind.setCanaryScale: {
+      if (routed !== undefined) return { kind, done: routedStepDone(input, routed, stableRS, index) };
       // Done when the canary and the stable are at the step's counts, with those pods available,
       // and every other ReplicaSet is scaled down.
       const targets = replicaTargetsAtStep(settings.steps, index, settings.replicas);
@@ -72,8 +77,9 @@ function observeStep(
       // within one reconcile (a retry): the machine's guards look the run up in `analysisRuns`.
       return { kind, done: false };
     default:
-      // EXTENSION POINT: experiment, setHeaderRoute and setMirrorRoute complete at once until
-      // Experiments and traffic routers are wired in (then `done` is their acknowledgement).
+      // setHeaderRoute / setMirrorRoute complete at once: the routes in effect are derived from
+      // the executed steps (canary-traffic.ts). EXTENSION POINT: experiment completes at once
+      // until Experiments are wired in (then `done` is their acknowledgement).
       return { kind, done: true };
   }
 }

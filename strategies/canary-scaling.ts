@@ -1,14 +1,22 @@
+/** The router's view and the weight decided for it, when the canary has a traffic router. */
+export interface RoutedWeight {
+  view: RoutedView;
+  weight: number;
+}
+
 /**
  * Desired ReplicaSet sizes for the canary lifecycle state the machine ended in. Pure.
  *
  * Without a traffic router the weight is the share of pods: the canary is scaled up first and
  * the stable down after it, both within maxSurge / maxUnavailable (`planReplicaSetScaling`).
+ * With one, the pods are sized for the weight the router carries (`canary-traffic.ts`).
  */
 import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { replicaTargetsAtStep } from './canary-steps.ts';
 import { planReplicaSetScaling } from './replicas.ts';
 import { delayedScaleDown } from './scale-down-delay.ts';
+import { routedTargets, type RoutedView } from './canary-traffic.ts';
 import type { StrategyInput } from './types.ts';
 
 export interface ScalingDecision {
@@ -23,6 +31,7 @@ export function canaryScaling(
   settings: CanarySettings,
   value: CanaryStateValue,
   context: CanaryContext,
+  routed?: RoutedWeight,
 ): ScalingDecision {
   // spec.paused holds every ReplicaSet where it is; an abort still goes through (it is the
   // operator's emergency brake and must not wait for an unpause).
@@ -32,41 +41,8 @@ export function canaryScaling(
       scaleDownDeadlines: {},
     };
   }
-  const canary = input.currentPodHash;
-  const stable = context.stableRS ?? canary;
-  const { replicas, steps } = settings;
-  const targets: Record<string, number> = {};
-  /** Hashes that leave service after a delay, with the delay. */
-  const delayed = new Map<string, number>();
-  let scaleUpFirst: string[] = [];
-
-  switch (value.lifecycle) {
-    case Lifecycle.healthy:
-      targets[stable] = replicas;
-      scaleUpFirst = [stable];
-      for (const view of input.replicaSets)
-        if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
-      break;
-    case Lifecycle.progressing:
-    case Lifecycle.paused:
-    case Lifecycle.inconclusive: {
-      const step = replicaTargetsAtStep(steps, Math.min(context.stepIndex, steps.length - 1), replicas);
-      targets[canary] = step.canary;
-      targets[stable] = step.stable;
-      scaleUpFirst = [canary];
-      break;
-    }
-    case Lifecycle.completing:
-      targets[canary] = replicas;
-      targets[stable] = 0;
-      scaleUpFirst = [canary];
-      break;
-    case Lifecycle.aborted:
-      targets[stable] = replicas;
-      scaleUpFirst = [stable];
-      abortedCanary(canary, settings, input, targets, delayed);
-      break;
-  }
+  const { targets, delayed, scaleUpFirst } = lifecycleTargets(input, settings, value, context, routed);
+  const { replicas } = settings;
 
   const scaleDownDeadlines: Record<string, number | null> = {};
   let nextDeadline: number | undefined;
@@ -98,6 +74,61 @@ export function canaryScaling(
   return nextDeadline === undefined
     ? { replicaSets, scaleDownDeadlines }
     : { replicaSets, scaleDownDeadlines, nextDeadline };
+}
+
+/** What the lifecycle state wants of each ReplicaSet before scale-down delays are applied. */
+interface LifecycleTargets {
+  targets: Record<string, number>;
+  /** Hashes that leave service after a delay, with the delay. */
+  delayed: Map<string, number>;
+  /** Hashes whose scale-up gets the surge room first. */
+  scaleUpFirst: string[];
+}
+
+function lifecycleTargets(
+  input: StrategyInput,
+  settings: CanarySettings,
+  value: CanaryStateValue,
+  context: CanaryContext,
+  routed: RoutedWeight | undefined,
+): LifecycleTargets {
+  const canary = input.currentPodHash;
+  const stable = context.stableRS ?? canary;
+  const { replicas, steps } = settings;
+  const targets: Record<string, number> = {};
+  const delayed = new Map<string, number>();
+  switch (value.lifecycle) {
+    case Lifecycle.healthy:
+      targets[stable] = replicas;
+      for (const view of input.replicaSets)
+        if (view.hash !== stable) delayed.set(view.hash, settings.scaleDownDelayMs);
+      return { targets, delayed, scaleUpFirst: [stable] };
+    case Lifecycle.progressing:
+    case Lifecycle.paused:
+    case Lifecycle.inconclusive: {
+      const step = routed
+        ? routedTargets(routed.view, value, context, routed.weight)
+        : replicaTargetsAtStep(steps, Math.min(context.stepIndex, steps.length - 1), replicas);
+      targets[canary] = step.canary;
+      targets[stable] = step.stable;
+      return { targets, delayed, scaleUpFirst: [canary] };
+    }
+    case Lifecycle.completing:
+      targets[canary] = replicas;
+      // With a router the stable keeps serving until the router has moved its traffic away.
+      targets[stable] = routed ? routedTargets(routed.view, value, context, routed.weight).stable : 0;
+      return { targets, delayed, scaleUpFirst: [canary] };
+    case Lifecycle.aborted:
+      targets[stable] = replicas;
+      if (routed !== undefined && routed.weight > 0) {
+        // dynamicStableScale: the router still sends the canary what the stable cannot carry
+        // yet; its pods stay until that is 0, then the abort scale-down delay starts.
+        targets[canary] = input.replicaSets.find((view) => view.hash === canary)?.specReplicas ?? 0;
+      } else {
+        abortedCanary(canary, settings, input, targets, delayed);
+      }
+      return { targets, delayed, scaleUpFirst: [stable] };
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { InvalidSpecError } from './invalid-spec.ts';
 import { resolveRollingLimits, type RollingLimits } from './replicas.ts';
 import { desiredReplicas, progressDeadlineMs, secondsToMs } from './rollout-settings.ts';
 import { stepsHash } from './step-hash.ts';
+import { DEFAULT_MAX_TRAFFIC_WEIGHT } from './traffic-weights.ts';
 import type { CanaryStep, CanaryStrategySpec, RolloutSpecView } from './types.ts';
 
 /** Argo Rollouts defaults. */
@@ -33,6 +34,17 @@ export interface CanarySettings {
   rollbackWindowRevisions: number;
   /** spec.strategy.canary.analysis (background analysis) with its startingStep resolved. */
   background: BackgroundAnalysis | undefined;
+  /** spec.strategy.canary.trafficRouting, resolved; undefined = weights are replica ratios. */
+  router: RouterSettings | undefined;
+}
+
+export interface RouterSettings {
+  /** The total setWeight values are relative to (trafficRouting.maxTrafficWeight, default 100). */
+  maxTrafficWeight: number;
+  /** trafficRouting.managedRoutes names, highest precedence first. */
+  managedRoutes: readonly string[];
+  /** spec.strategy.canary.dynamicStableScale: the stable shrinks as the canary weight grows. */
+  dynamicStableScale: boolean;
 }
 
 export interface BackgroundAnalysis {
@@ -53,7 +65,11 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
     stepsHash: stepsHash(steps),
     scaleDownDelayMs: secondsToMs(
       canary.scaleDownDelaySeconds,
-      DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+      // With dynamicStableScale the previous stable carries no traffic by the time the rollout
+      // completes (the router moved all of it to the canary first), so it goes at once.
+      canary.dynamicStableScale === true && canary.trafficRouting !== undefined
+        ? 0
+        : DEFAULT_SCALE_DOWN_DELAY_SECONDS,
       'spec.strategy.canary.scaleDownDelaySeconds',
     ),
     abortScaleDownDelayMs: abortDelayMs(canary),
@@ -61,6 +77,24 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
     progressDeadlineAbort: spec.progressDeadlineAbort === true,
     rollbackWindowRevisions: Math.max(0, spec.rollbackWindow?.revisions ?? 0),
     background: backgroundAnalysis(canary),
+    router: routerSettings(canary),
+  };
+}
+
+function routerSettings(canary: CanaryStrategySpec): RouterSettings | undefined {
+  const routing = canary.trafficRouting;
+  if (routing === undefined) return undefined;
+  const maxTrafficWeight = routing.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;
+  if (!Number.isInteger(maxTrafficWeight) || maxTrafficWeight < 1) {
+    throw new InvalidSpecError(
+      'spec.strategy.canary.trafficRouting.maxTrafficWeight',
+      `must be a positive integer, got ${maxTrafficWeight}`,
+    );
+  }
+  return {
+    maxTrafficWeight,
+    managedRoutes: (routing.managedRoutes ?? []).map((route) => route.name),
+    dynamicStableScale: canary.dynamicStableScale === true,
   };
 }
 

@@ -17,6 +17,7 @@ import { compact } from './compact.ts';
 import { describeRun } from './analysis-runs.ts';
 import { abortingRun, runStatus, type CanaryAnalysis } from './canary-analysis.ts';
 import { toIso } from './time.ts';
+import type { RoutedWeight } from './canary-scaling.ts';
 import type { Phase, RolloutStatusView, StrategyInput } from './types.ts';
 
 export interface CanaryOutcome {
@@ -52,6 +53,7 @@ export function canaryStatus(
   settings: CanarySettings,
   outcome: CanaryOutcome,
   analysis: CanaryAnalysis,
+  routed?: RoutedWeight,
 ): RolloutStatusView {
   const { value, context } = outcome;
   const counts = replicaCounts(input.replicaSets, input.currentPodHash);
@@ -77,13 +79,15 @@ export function canaryStatus(
   return compact({
     ...input.status,
     phase,
-    message: canaryMessage(input, settings, outcome, analysis, deadlineExceeded),
+    message: canaryMessage(input, settings, outcome, analysis, deadlineExceeded, routed),
     observedGeneration: input.generation,
     ...statusFieldsFromContext(context, input.status),
     ...counts,
     canary: compact({
       ...input.status.canary,
-      weights: reportedWeights(settings, outcome),
+      weights: routed
+        ? { canary: routed.weight, stable: routed.view.router.maxTrafficWeight - routed.weight }
+        : reportedWeights(settings, outcome),
       currentStepAnalysisRunStatus: runStatus(analysis.stepRun),
       currentBackgroundAnalysisRunStatus: runStatus(analysis.backgroundRun),
       attempt: context.attempt > 0 ? context.attempt : undefined,
@@ -92,7 +96,10 @@ export function canaryStatus(
   });
 }
 
-/** Weights as the steps declare them (with no router the pods approximate them). */
+/**
+ * Without a router: weights as the steps declare them (the pods approximate them). With one,
+ * status reports what the router is told, in maxTrafficWeight units (integers, as Argo).
+ */
 function reportedWeights(
   settings: CanarySettings,
   { value, context }: CanaryOutcome,
@@ -132,8 +139,9 @@ function canaryMessage(
   outcome: CanaryOutcome,
   analysis: CanaryAnalysis,
   deadlineExceeded: boolean,
+  routed: RoutedWeight | undefined,
 ): string {
-  const message = lifecycleMessage(input, settings, outcome, analysis);
+  const message = lifecycleMessage(input, settings, outcome, analysis, routed);
   if (outcome.value.lifecycle === Lifecycle.aborted) return message;
   if (outcome.value.hold === Hold.heldByUser) return `Paused by user (spec.paused): ${message}`;
   if (deadlineExceeded) {
@@ -148,6 +156,7 @@ function lifecycleMessage(
   settings: CanarySettings,
   { value, context }: CanaryOutcome,
   analysis: CanaryAnalysis,
+  routed: RoutedWeight | undefined,
 ): string {
   const { replicas, steps } = settings;
   const canary = input.currentPodHash;
@@ -187,6 +196,7 @@ function lifecycleMessage(
           ? `${at}: waiting for its analysis run to be created`
           : `${at}: waiting for analysis run ${run.name} (${run.phase})`;
       }
+      if (routed !== undefined) return `${at}: ${routedProgress(input, routed, canary, stable)}`;
       const targets = replicaTargetsAtStep(steps, context.stepIndex, replicas);
       const stableNow = findView(input.replicaSets, stable)?.specReplicas ?? 0;
       return (
@@ -195,8 +205,24 @@ function lifecycleMessage(
       );
     }
     case Lifecycle.completing:
-      return `Promoting ${canary} to all ${replicas} replicas: ${available(canary)}/${replicas} available`;
+      return routed === undefined
+        ? `Promoting ${canary} to all ${replicas} replicas: ${available(canary)}/${replicas} available`
+        : `Promoting ${canary}: ${routedProgress(input, routed, canary, stable)}`;
   }
+}
+
+/** Pods and router weight with a traffic router: `canary abc 2/2 available, weight 20/100 ...`. */
+function routedProgress(input: StrategyInput, routed: RoutedWeight, canary: string, stable: string): string {
+  const count = (hash: string): string => {
+    const view = findView(input.replicaSets, hash);
+    return `${view?.availableReplicas ?? 0}/${view?.specReplicas ?? 0}`;
+  };
+  const max = routed.view.router.maxTrafficWeight;
+  const atRouter = routed.view.observed === routed.weight ? '' : ` (router at ${routed.view.observed})`;
+  return (
+    `canary ${canary} ${count(canary)} available, stable ${stable} ${count(stable)} available, ` +
+    `weight ${routed.weight}/${max}${atRouter}`
+  );
 }
 
 /** The stable RS is at spec.replicas with all of them available. */

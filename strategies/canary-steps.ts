@@ -108,7 +108,7 @@ export function weightAtStep(steps: readonly CanaryStep[], index: number): numbe
 }
 
 /** The setCanaryScale override in force at step `index`, if any. */
-function canaryScaleAtStep(steps: readonly CanaryStep[], index: number): CanaryStep['setCanaryScale'] {
+export function canaryScaleAtStep(steps: readonly CanaryStep[], index: number): CanaryStep['setCanaryScale'] {
   for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
     const scale = steps[i]?.setCanaryScale;
     if (scale !== undefined) return scale.matchTrafficWeight ? undefined : scale;

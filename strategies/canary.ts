@@ -16,6 +16,8 @@ import { canaryEvents, effectsOf } from './canary-events.ts';
 import { canaryStatus, isAdvancing, progressDeadlineExceeded, type CanaryOutcome } from './canary-status.ts';
 import { pauseDurationMs } from './canary-steps.ts';
 import { reconcileRolling } from './rolling.ts';
+import { routedCanarySelector, routedTraffic, routedView, routedWeight } from './canary-traffic.ts';
+import type { RoutedWeight } from './canary-scaling.ts';
 import type { StrategyDecision, StrategyInput } from './types.ts';
 
 /**
@@ -32,26 +34,40 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
   const [after, actions] = transition(canaryMachine, before, observation);
   const outcome: CanaryOutcome = { value: after.value, context: after.context };
 
-  const scaling = canaryScaling(input, settings, outcome.value, outcome.context);
-  const analysis = canaryAnalysis(input, settings, outcome);
   const stable = outcome.context.stableRS ?? input.currentPodHash;
+  const routed = routedWeightFor(input, settings, outcome);
+  const scaling = canaryScaling(input, settings, outcome.value, outcome.context, routed);
+  const analysis = canaryAnalysis(input, settings, outcome);
   const decision: StrategyDecision = {
     replicaSets: scaling.replicaSets,
     scaleDownDeadlines: scaling.scaleDownDeadlines,
-    // After an abort or with nothing in flight both Services select the stable pods.
     selectors: {
-      canary:
-        outcome.value.lifecycle === Lifecycle.aborted || outcome.value.lifecycle === Lifecycle.healthy
+      canary: routed
+        ? routedCanarySelector(routed.view, outcome.value, routed.weight, input.currentPodHash, stable)
+        : // After an abort or with nothing in flight both Services select the stable pods.
+          outcome.value.lifecycle === Lifecycle.aborted || outcome.value.lifecycle === Lifecycle.healthy
           ? stable
           : input.currentPodHash,
       stable,
     },
-    status: canaryStatus(input, settings, outcome, analysis),
+    ...(routed && { traffic: routedTraffic(routed.view, outcome.value, outcome.context, routed.weight) }),
+    status: canaryStatus(input, settings, outcome, analysis, routed),
     events: canaryEvents(effectsOf(actions), settings),
     analysisRuns: analysis.requests,
   };
   const requeueAfterMs = nextTimer(input, outcome, settings, scaling.nextDeadline);
   return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };
+}
+
+/** With a traffic router: what the router sees and the canary weight to tell it now. */
+function routedWeightFor(
+  input: StrategyInput,
+  settings: CanarySettings,
+  outcome: CanaryOutcome,
+): RoutedWeight | undefined {
+  if (settings.router === undefined) return undefined;
+  const view = routedView(input, settings, settings.router, outcome.context.stableRS);
+  return { view, weight: routedWeight(view, outcome.value, outcome.context) };
 }
 
 /** The soonest pending timer (pause end, scale-down deadline, progress deadline), from now. */

@@ -19,9 +19,26 @@ export interface CanaryStep {
   pause?: { duration?: string | number };
   setCanaryScale?: { weight?: number; replicas?: number; matchTrafficWeight?: boolean };
   analysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
-  setHeaderRoute?: unknown;
-  setMirrorRoute?: unknown;
+  /** A header route to the canary (`match` empty or absent = remove the route). Needs a router. */
+  setHeaderRoute?: { name: string; match?: HeaderRouteDecision['match'] };
+  /** A mirror route to the canary (`match` empty or absent = remove the route). Needs a router. */
+  setMirrorRoute?: { name: string; percentage?: number; match?: MirrorRouteDecision['match'] };
   experiment?: unknown;
+}
+
+/**
+ * The router-independent part of `spec.strategy.canary.trafficRouting` the core reads (the
+ * router blocks themselves, nginx / gatewayAPI / istio / smi, are the shell's business).
+ */
+export interface TrafficRoutingView {
+  nginx?: unknown;
+  gatewayAPI?: unknown;
+  istio?: unknown;
+  smi?: unknown;
+  /** Routes setHeaderRoute / setMirrorRoute may set, highest precedence first. */
+  managedRoutes?: { name: string }[];
+  /** The total setWeight is relative to (default 100). */
+  maxTrafficWeight?: number;
 }
 
 export interface CanaryStrategySpec {
@@ -33,7 +50,7 @@ export interface CanaryStrategySpec {
   scaleDownDelaySeconds?: number;
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
-  trafficRouting?: unknown;
+  trafficRouting?: TrafficRoutingView;
   /** Background analysis: runs from startingStep (default 0) until the rollout completes. */
   analysis?: {
     templates: { templateName: string; clusterScope?: boolean }[];
@@ -213,7 +230,19 @@ export interface StrategyInput {
   replicaSets: ReplicaSetView[];
   /** Every AnalysisRun of this Rollout that carries a request id. */
   analysisRuns?: AnalysisRunView[];
+  /**
+   * The canary weight the traffic router carries now, as the shell read it back from the
+   * routing objects (absent = not read: the core then trusts status.canary.weights, which the
+   * shell writes only after the router accepted the weight). Ignored without a router.
+   */
+  observedTraffic?: ObservedTraffic;
   now: number; // epoch ms
+}
+
+/** What the traffic router does now (read back from the routing objects). */
+export interface ObservedTraffic {
+  /** Percent of all traffic to the canary, 0..100 (same scale as TrafficDecision.canaryWeight). */
+  canaryWeight: number;
 }
 
 export interface RolloutEvent {

@@ -23,6 +23,8 @@ export function reconcileOnce(strategy: Strategy, world: SimulatedWorld): Step {
   expect(again.events).toEqual([]);
   expect(again.replicaSets).toEqual(decision.replicaSets);
   expect(again.analysisRuns).toEqual(decision.analysisRuns);
+  expect(again.traffic).toEqual(decision.traffic);
+  expect(again.selectors).toEqual(decision.selectors);
   return { world: applyDecision(world, decision), decision };
 }
 
@@ -54,6 +56,7 @@ export function settle(
       step.decision.events.length === 0 &&
       JSON.stringify(current.replicaSets) === JSON.stringify(before.replicaSets) &&
       JSON.stringify(current.analysisRuns ?? []) === JSON.stringify(before.analysisRuns ?? []) &&
+      JSON.stringify(current.traffic) === JSON.stringify(before.traffic) &&
       JSON.stringify(current.status) === JSON.stringify(before.status);
     if (unchanged) return { world: current, decision: step.decision, events, rounds };
   }

@@ -9,6 +9,9 @@
  * `<rollout>-<id>`, as the shell names it); a Pending/Running run no longer requested is
  * terminated (it ends Successful, "Run Terminated", as Argo Rollouts ends a terminated run).
  * Runs finish only when a test says so (`finishRuns`).
+ *
+ * Traffic router: the shell applies `decision.traffic` (`traffic` below) and reads the weight
+ * back for the next reconcile (`observedTraffic`), unless `routerUnread` says it does not.
  */
 import type {
   AnalysisPhase,
@@ -19,6 +22,7 @@ import type {
   RolloutStatusView,
   StrategyDecision,
   StrategyInput,
+  TrafficDecision,
 } from '../types.ts';
 
 /** An AnalysisRun in the simulated world: what the shell shows the core, and what it was for. */
@@ -35,6 +39,10 @@ export interface SimulatedWorld {
   replicaSets: ReplicaSetView[];
   /** Absent = none yet. */
   analysisRuns?: SimulatedRun[];
+  /** What the traffic router does now (the last `decision.traffic` applied); absent = nothing yet. */
+  traffic?: TrafficDecision;
+  /** The shell does not read the router back: the core then relies on status.canary.weights. */
+  routerUnread?: boolean;
   now: number;
 }
 
@@ -48,6 +56,8 @@ export function inputOf(world: SimulatedWorld): StrategyInput {
     currentPodHash: world.currentPodHash,
     replicaSets: world.replicaSets,
     analysisRuns: (world.analysisRuns ?? []).map(({ kind: _kind, stepIndex: _index, ...view }) => view),
+    ...(world.traffic !== undefined &&
+      world.routerUnread !== true && { observedTraffic: { canaryWeight: world.traffic.canaryWeight } }),
     now: world.now,
   };
 }
@@ -93,6 +103,7 @@ export function applyDecision(world: SimulatedWorld, decision: StrategyDecision)
     replicaSets,
     status: decision.status,
     analysisRuns: syncRuns(world.analysisRuns ?? [], decision.analysisRuns ?? []),
+    ...(decision.traffic !== undefined && { traffic: decision.traffic }),
   };
 }
 
