@@ -63,9 +63,19 @@ export class NotificationConfigWatch {
     );
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.configMaps.start()]);
-    this.refresh();
+  /**
+   * Starts both informers and waits up to `waitMs` for their first list. Notifications are
+   * optional: a namespace the controller may not read (RBAC) must not hold up reconciling, so
+   * after `waitMs` the informers keep retrying in the background and configure the notifier
+   * when they get through.
+   */
+  async start(waitMs = 10_000): Promise<void> {
+    const started = Promise.all([this.secrets.start(), this.configMaps.start()]).then(() => {
+      this.refresh();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([started, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   get synced(): boolean {
