@@ -48,3 +48,34 @@ describe('renderRollout', () => {
     expect(renderRolloutList([rollout])).toMatch(/web\s+Canary\s+Paused\s+3\/4\s+60\s+5/);
   });
 });
+
+describe('renderRollout for blue-green', () => {
+  it('shows the hashes the active and preview Services select, and each ReplicaSet role', () => {
+    const blueGreen: RolloutObject = {
+      metadata: { name: 'web', namespace: 'shop', uid: 'u1' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } },
+      },
+      status: {
+        phase: 'Paused',
+        currentPodHash: 'new',
+        stableRS: 'old',
+        blueGreen: { activeSelector: 'old', previewSelector: 'new' },
+      },
+    };
+    const out = renderRollout(blueGreen, [
+      rs('old', 1, 2, 'web:1'),
+      rs('new', 2, 2, 'web:2'),
+      rs('gone', 0, 0, 'web:0'),
+    ]);
+    expect(out).toContain('Strategy:     BlueGreen');
+    expect(out).toContain('Active:       old (Service web-active)');
+    expect(out).toContain('Preview:      new (Service web-preview)');
+    expect(out).toMatch(/web-old\s+active\s/);
+    expect(out).toMatch(/web-new\s+preview\s/);
+    expect(out).toMatch(/web-gone\s+old\s/);
+    expect(out).not.toContain('Steps:');
+  });
+});

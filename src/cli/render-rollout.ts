@@ -64,6 +64,7 @@ function summaryLines(rollout: RolloutObject, status: Status, replicaSets: V1Rep
       `Weights:      canary ${weights?.canary ?? 0}%, stable ${weights?.stable ?? 100}%`,
     );
   }
+  lines.push(...blueGreenLines(rollout, status));
   const current = replicaSets.find((rs) => hashOf(rs) === status.currentPodHash);
   const counts = [
     `desired ${rollout.spec.replicas ?? 1}`,
@@ -78,6 +79,17 @@ function summaryLines(rollout: RolloutObject, status: Status, replicaSets: V1Rep
     lines.push(`Source:       ${source.repository ?? ''} ${source.path ?? ''} @ ${source.revision}`);
   }
   return lines;
+}
+
+/** Blue-green: the hashes the active and preview Services select. */
+function blueGreenLines(rollout: RolloutObject, status: Status): string[] {
+  const spec = rollout.spec.strategy.blueGreen;
+  if (!spec) return [];
+  const preview = spec.previewService ? ` (Service ${spec.previewService})` : '';
+  return [
+    `Active:       ${status.blueGreen?.activeSelector ?? '-'} (Service ${spec.activeService})`,
+    `Preview:      ${status.blueGreen?.previewSelector ?? '-'}${preview}`,
+  ];
 }
 
 /** The step list: done steps ticked, the current one marked with an arrow while a rollout runs. */
@@ -96,8 +108,10 @@ function stepLines(rollout: RolloutObject, status: Status): string[] {
   ];
 }
 
-function replicaSetLines(status: Status, replicaSets: V1ReplicaSet[]): string[] {
+function replicaSetLines(rollout: RolloutObject, status: Status, replicaSets: V1ReplicaSet[]): string[] {
+  const blueGreen = rollout.spec.strategy.blueGreen !== undefined;
   const role = (hash: string) => {
+    if (blueGreen) return blueGreenRole(status, hash);
     if (hash === status.stableRS) return 'stable';
     return hash === status.currentPodHash ? 'canary' : 'old';
   };
@@ -117,6 +131,16 @@ function replicaSetLines(status: Status, replicaSets: V1ReplicaSet[]): string[] 
   return ['', 'ReplicaSets:', ...table(rows).map((l) => `  ${l}`)];
 }
 
+/** A blue-green ReplicaSet's role: which Services select it, else stable / old. */
+function blueGreenRole(status: Status, hash: string): string {
+  const roles = [
+    hash === status.blueGreen?.activeSelector ? 'active' : '',
+    hash === status.blueGreen?.previewSelector ? 'preview' : '',
+  ].filter(Boolean);
+  if (roles.length > 0) return roles.join(',');
+  return hash === status.stableRS ? 'stable' : 'old';
+}
+
 /**
  * The `get rollout` view: phase and message, the step list with the current step marked,
  * weights, and every ReplicaSet with its revision, role and pod counts. Pure: rendering only.
@@ -127,7 +151,7 @@ export function renderRollout(rollout: RolloutObject, replicaSets: V1ReplicaSet[
     [
       ...summaryLines(rollout, status, replicaSets),
       ...stepLines(rollout, status),
-      ...replicaSetLines(status, replicaSets),
+      ...replicaSetLines(rollout, status, replicaSets),
     ].join('\n') + '\n'
   );
 }
