@@ -100,9 +100,9 @@ describe('deploy/ as bellwether install applies it', () => {
   });
 
   it('never grants Secrets cluster-wide, nor any wildcard', () => {
-    const rules = objects
+    const rules: V1PolicyRule[] = objects
       .filter((o) => o.kind === 'ClusterRole')
-      .flatMap((o) => (o as V1Role).rules ?? []) as V1PolicyRule[];
+      .flatMap((o) => (o as V1Role).rules ?? []);
     expect(rules.filter((r) => r.resources?.includes('secrets'))).toEqual([]);
     for (const rule of rules) {
       expect(rule.verbs).not.toContain('*');
