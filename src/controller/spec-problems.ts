@@ -4,6 +4,7 @@ import type { RolloutObject } from './rollout-object.ts';
 import { validateResource } from '../api/validate.ts';
 import { semanticErrors } from '../api/semantics.ts';
 import { serviceRefs } from './service-roles.ts';
+import { abTestStickinessProblems } from '../traffic/stickiness-support.ts';
 
 /**
  * Why a Rollout that the API server accepted still cannot be acted on: schema or semantic
@@ -16,6 +17,7 @@ export function specProblems(
 ): string[] {
   const problems = [...schemaProblems(rollout)];
   problems.push(...missingTemplates(rollout, template));
+  problems.push(...abTestStickinessProblems(rollout.spec));
   for (const { field, name } of serviceRefs(rollout.spec)) {
     if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
   }
@@ -82,6 +84,12 @@ function missingTemplates(
       refs.push([`spec.strategy.canary.steps[${i}].analysis.templates`, step.analysis.templates]);
   });
   if (canary?.analysis) refs.push(['spec.strategy.canary.analysis.templates', canary.analysis.templates]);
+  const abTest = rollout.spec.strategy.abTest;
+  (abTest?.steps ?? []).forEach((step, i) => {
+    if (step.analysis)
+      refs.push([`spec.strategy.abTest.steps[${i}].analysis.templates`, step.analysis.templates]);
+  });
+  if (abTest?.analysis) refs.push(['spec.strategy.abTest.analysis.templates', abTest.analysis.templates]);
   const blueGreen = rollout.spec.strategy.blueGreen;
   for (const field of ['prePromotionAnalysis', 'postPromotionAnalysis'] as const) {
     const analysis = blueGreen?.[field];
