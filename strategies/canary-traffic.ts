@@ -76,7 +76,7 @@ function observedWeight(input: StrategyInput, router: RouterSettings): number {
 function stablePodsFor(view: RoutedView, units: number): number {
   const { replicas, router } = view;
   if (!router.dynamicStableScale) return replicas;
-  return replicas - podsForWeight(replicas, router.maxTrafficWeight - units, router.maxTrafficWeight);
+  return podsForWeight(replicas, router.maxTrafficWeight - units, router.maxTrafficWeight);
 }
 
 /** Step `index`'s canary pods: a setCanaryScale in force, else the pods its weight needs. */
