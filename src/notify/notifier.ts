@@ -162,7 +162,12 @@ export class Notifier implements NotifySink {
   }
 
   private settle(delivery: Delivery, result: DeliveryOutcome, detail: string, attempts?: number): void {
-    const fields = { ...this.fields(delivery), ...(attempts === undefined ? {} : { attempts }) };
+    const fields = {
+      ...this.fields(delivery),
+      ...(attempts === undefined ? {} : { attempts }),
+      // from the status write to the settled delivery, retries included
+      sinceWriteMs: Date.now() - Date.parse(delivery.notification.time),
+    };
     if (result === 'sent') this.log.debug('notification sent', fields);
     else this.log.warn(`notification ${result}`, { ...fields, error: this.redact(detail) });
     this.options.onDelivery?.({

@@ -17,6 +17,22 @@ export async function createRollout(c: Clients, namespace: string, body: object)
   })) as RolloutObject;
 }
 
+/** Creates an AnalysisTemplate named `name` with the given spec in the namespace. */
+export async function createAnalysisTemplate(
+  c: Clients,
+  namespace: string,
+  name: string,
+  spec: object,
+): Promise<void> {
+  await c.custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: 'analysistemplates',
+    body: { apiVersion: `${group}/${version}`, kind: 'AnalysisTemplate', metadata: { name }, spec },
+  });
+}
+
 export async function getRollout(c: Clients, namespace: string, name: string): Promise<RolloutObject> {
   return (await c.custom.getNamespacedCustomObject({
     group,
