@@ -7,7 +7,7 @@ import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { annotations } from '../controller/rollout-object.ts';
 import { deepEqual } from '../kube/merge-patch.ts';
-import { fieldManager } from './apply.ts';
+import { fieldManager, syncedByAnnotation } from './apply.ts';
 import { describeRef, refOf, type KubeObject, type KubeRest } from './kube-rest.ts';
 import type { DriftReport } from './inventory.ts';
 
@@ -66,6 +66,7 @@ interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
   time?: string;
+  subresource?: string;
 }
 
 /** Managers other than the sync that updated the object after the sync's last apply. Pure. */
@@ -76,7 +77,9 @@ export function changedBy(live: KubeObject): string[] {
   return [
     ...new Set(
       entries
-        .filter((e) => e.manager !== fieldManager && (e.time ? Date.parse(e.time) : 0) >= since)
+        // Status writes (the controller's) are not drift of what Git declares.
+        .filter((e) => e.manager !== fieldManager && e.subresource !== 'status')
+        .filter((e) => (e.time ? Date.parse(e.time) : 0) >= since)
         .map((e) => e.manager ?? '?'),
     ),
   ].sort();
@@ -103,8 +106,10 @@ export async function detectDrift(
     }
     let paths = driftedPaths(object, live);
     if (paths.length > 0) {
-      const wouldBe = await dryRunApply(object);
-      paths = paths.filter((path) => !deepEqual(valueAt(wouldBe, path), valueAt(live, path)));
+      // A dry run that fails (another manager's list entry makes the merged object invalid)
+      // confirms the drift: Git's version cannot even be applied over what is live.
+      const wouldBe = await dryRunApply(object).catch(() => undefined);
+      if (wouldBe) paths = paths.filter((path) => !deepEqual(valueAt(wouldBe, path), valueAt(live, path)));
     }
     if (paths.length === 0) continue;
     reports.push({ object: describeRef(refOf(object)), paths, changedBy: changedBy(live) });
@@ -114,6 +119,7 @@ export async function detectDrift(
 }
 
 const provenanceKeys = new Set<string>([
+  syncedByAnnotation,
   annotations.sourceRepository,
   annotations.sourcePath,
   annotations.sourceRevision,
@@ -123,7 +129,7 @@ const provenanceKeys = new Set<string>([
 
 /**
  * What `bellwether diff` compares: no status, no server bookkeeping, no provenance (it names a
- * commit and so differs on every commit by design). Pure.
+ * commit and so differs on every commit by design) and no owner-sync mark. Pure.
  */
 export function comparable(object: KubeObject | undefined): Record<string, unknown> | undefined {
   if (!object) return undefined;

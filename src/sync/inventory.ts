@@ -39,6 +39,8 @@ export interface DriftReport {
   paths: string[];
   /** Field managers other than the sync that wrote the object after it. */
   changedBy: string[];
+  /** Applied from Git again (--self-heal). */
+  healed?: boolean;
 }
 
 export interface SyncStatus {

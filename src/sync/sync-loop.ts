@@ -26,7 +26,7 @@ import {
   type Inventory,
   type SyncStatus,
 } from './inventory.ts';
-import { refOf, type KubeObject, type KubeRest } from './kube-rest.ts';
+import { describeRef, refOf, type KubeObject, type KubeRest } from './kube-rest.ts';
 import { pruneObjects } from './prune.ts';
 import { renderPath } from './render.ts';
 import { appliedPhase, rolloutReport, sameStatus, withSince } from './status.ts';
@@ -177,9 +177,20 @@ export class GitSync {
     if (drifted.length === 0) return [];
     this.options.log.warn('drift: objects changed outside Git', { drift: reports });
     if (!this.options.selfHeal) return reports;
-    for (const object of drifted) await applyObject(this.rest, object);
-    this.options.log.info('self-heal: applied Git again', { objects: reports.map((r) => r.object) });
-    return reports.map((r) => ({ ...r, healed: true }));
+    const healed = new Set<string>();
+    for (const object of drifted) {
+      try {
+        await applyObject(this.rest, object);
+        healed.add(describeRef(refOf(object)));
+      } catch (err) {
+        this.options.log.warn('self-heal failed', {
+          object: describeRef(refOf(object)),
+          error: describeError(err),
+        });
+      }
+    }
+    this.options.log.info('self-heal: applied Git again', { objects: [...healed] });
+    return reports.map((r) => (healed.has(r.object) ? { ...r, healed: true } : r));
   }
 
   private async readInventory(): Promise<Inventory> {

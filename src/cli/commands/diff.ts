@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultNamespace, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { formatText } from '../../lint/lint.ts';
-import { applyObject, prepare } from '../../sync/apply.ts';
+import { describeError } from '../../log.ts';
+import { applyObject, prepare, type Prepared } from '../../sync/apply.ts';
 import { readableDiff } from '../../sync/drift.ts';
 import { displayUrl, GitSource } from '../../sync/git.ts';
 import { inventoryName, parseInventory, pruneSet } from '../../sync/inventory.ts';
@@ -67,19 +68,7 @@ export async function diffCommand(args: string[], out: Out = stdout): Promise<nu
       out(formatText(problems));
       return 2;
     }
-    let differences = 0;
-    for (const { object } of prepared.prepared) {
-      const ref = refOf(object);
-      const live = await rest.get(ref);
-      const text = readableDiff(
-        describeRef(ref).replace(' ', '/'),
-        live,
-        await applyObject(rest, object, true),
-      );
-      if (text === '') continue;
-      differences++;
-      out(live ? text : `+ new ${describeRef(ref)}\n${text}`);
-    }
+    let differences = await diffObjects(rest, prepared.prepared, out);
     if (values.name !== undefined || values.repo !== undefined) {
       const configMap = await rest.get({
         apiVersion: 'v1',
@@ -100,4 +89,26 @@ export async function diffCommand(args: string[], out: Out = stdout): Promise<nu
   } finally {
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+/** Prints the diff of each object against the cluster; returns how many differ. */
+async function diffObjects(rest: KubeRest, prepared: readonly Prepared[], out: Out): Promise<number> {
+  let differences = 0;
+  for (const { object } of prepared) {
+    const ref = refOf(object);
+    const live = await rest.get(ref);
+    let wouldBe;
+    try {
+      wouldBe = await applyObject(rest, object, true);
+    } catch (err) {
+      differences++;
+      out(`! ${describeRef(ref)} cannot be applied over the live object: ${describeError(err)}\n`);
+      continue;
+    }
+    const text = readableDiff(describeRef(ref).replace(' ', '/'), live, wouldBe);
+    if (text === '') continue;
+    differences++;
+    out(live ? text : `+ new ${describeRef(ref)}\n${text}`);
+  }
+  return differences;
 }
