@@ -6,8 +6,11 @@ import {
   setHeaderOptions,
   type CoreV1Event,
   type KubeConfig,
+  type KubernetesObject,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
+import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
+import type { ObjectRef } from '../traffic/types.ts';
 import { group, rolloutPlural, version, type RolloutObject } from './rollout-object.ts';
 import type { AnalysisRun } from '../api/analysis.ts';
 
@@ -40,6 +43,17 @@ export interface ClusterWriter {
     resourceVersion: string,
     status: object,
   ): Promise<void>;
+  /** Server-side apply (field manager bellwether, force) of a routing object's fields the router owns. */
+  applyRoutingObject(obj: KubernetesObject): Promise<void>;
+  /** Deletes a routing object the router generated (a missing one is fine). */
+  deleteRoutingObject(ref: ObjectRef): Promise<void>;
+  /** Merge patch of a Rollout's metadata (finalizers), guarded by resourceVersion. */
+  patchRolloutMetadata(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    metadata: object,
+  ): Promise<void>;
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -48,6 +62,7 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const routing = kubeRoutingObjects(kc);
   return {
     createReplicaSet: (namespace, body) => apps.createNamespacedReplicaSet({ namespace, body }),
     patchReplicaSet: (namespace, name, body) =>
@@ -106,6 +121,22 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
           plural: 'analysisruns',
           name,
           body: { metadata: { resourceVersion }, status },
+          fieldManager: 'bellwether',
+        },
+        mergePatch,
+      );
+    },
+    applyRoutingObject: (obj) => routing.apply(obj),
+    deleteRoutingObject: (ref) => routing.remove(ref),
+    patchRolloutMetadata: async (namespace, name, resourceVersion, metadata) => {
+      await custom.patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          namespace,
+          plural: rolloutPlural,
+          name,
+          body: { metadata: { ...metadata, resourceVersion } },
           fieldManager: 'bellwether',
         },
         mergePatch,

@@ -23,6 +23,7 @@ import { comparisonProvider } from '../../analysis/providers/comparison.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
+import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
@@ -72,6 +73,8 @@ export class Manager {
   private readonly analysisDeps: AnalysisRunDeps;
   private readonly writer: ClusterWriter;
   private readonly core: CoreV1Api;
+  /** Routing objects (HTTPRoute, VirtualService, Ingress…) are read directly, when a router needs them. */
+  private readonly routingObjects: ReturnType<typeof kubeRoutingObjects>;
   private readonly now: () => number;
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -86,6 +89,7 @@ export class Manager {
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     this.core = core;
+    this.routingObjects = kubeRoutingObjects(kc);
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.writer = options.writer ?? kubeClusterWriter(kc);
     this.now = options.now ?? (() => Date.now());
@@ -229,6 +233,7 @@ export class Manager {
         clusterScope
           ? this.clusterAnalysisTemplates.get(name)?.spec
           : this.analysisTemplates.get(name, namespace)?.spec,
+      routingObject: (ref) => this.routingObjects.read(ref),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
@@ -22,6 +23,12 @@ import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
+import {
+  applyTraffic,
+  ensureRestoreFinalizer,
+  finalizeDeletedRollout,
+  trafficGoesDown,
+} from './traffic-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
@@ -33,6 +40,8 @@ export interface Caches {
   analysisRuns(namespace: string): readonly AnalysisRun[];
   /** An AnalysisTemplate's spec in the namespace, or a ClusterAnalysisTemplate's (clusterScope). */
   analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
+  /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
+  routingObject(ref: ObjectRef): Promise<RoutingObject | undefined>;
 }
 
 export interface ReconcileDeps {
@@ -65,9 +74,13 @@ export async function reconcileRollout(
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
   const rollout = deps.caches.rollout(namespace, name);
-  if (!rollout || rollout.metadata.deletionTimestamp) return {};
+  if (!rollout) return {};
   const key = `${namespace}/${name}`;
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
+  if (rollout.metadata.deletionTimestamp) {
+    await finalizeDeletedRollout(rollout, deps);
+    return {};
+  }
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
@@ -83,6 +96,7 @@ export async function reconcileRollout(
     await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
     return {};
   }
+  if (await ensureRestoreFinalizer(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
@@ -107,6 +121,7 @@ export async function reconcileRollout(
     return {};
   }
 
+  if (await routeTraffic(rollout, decision, deps, 'beforeScaling')) return {};
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
@@ -121,6 +136,7 @@ export async function reconcileRollout(
     return {};
   }
   await applyServiceSelectors(rollout, decision, deps);
+  if (await routeTraffic(rollout, decision, deps, 'afterSelectors')) return {};
   const restart = await restartPods(rollout, replicaSets, deps);
   const status = {
     ...decision.status,
@@ -145,6 +161,24 @@ export async function reconcileRollout(
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
+}
+
+/**
+ * Applies decision.traffic at the right moment: traffic leaves the canary before its pods do
+ * (weight going down), and otherwise follows the ReplicaSets and selectors (the core raises the
+ * weight only once the canary is available). A routing object that is missing or unusable becomes
+ * InvalidSpec and stops the reconcile (true).
+ */
+async function routeTraffic(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+  moment: 'beforeScaling' | 'afterSelectors',
+): Promise<boolean> {
+  if (trafficGoesDown(rollout, decision) !== (moment === 'beforeScaling')) return false;
+  const problem = await applyTraffic(rollout, decision, deps);
+  if (problem) await writeStatus(rollout, invalidSpecStatus(rollout, [problem], deps.now()), deps);
+  return problem !== undefined;
 }
 
 /** One step of a pending spec.restartAt; reads pods only while a restart is in progress. */

@@ -5,6 +5,7 @@ import { validateResource } from '../api/validate.ts';
 import { semanticErrors } from '../api/semantics.ts';
 import { serviceRefs } from './service-roles.ts';
 import { abTestStickinessProblems } from '../traffic/stickiness-support.ts';
+import { trafficStepProblems } from '../traffic/capabilities.ts';
 
 /**
  * Why a Rollout that the API server accepted still cannot be acted on: schema or semantic
@@ -18,6 +19,7 @@ export function specProblems(
   const problems = [...schemaProblems(rollout)];
   problems.push(...missingTemplates(rollout, template));
   problems.push(...abTestStickinessProblems(rollout.spec));
+  if (problems.length === 0) problems.push(...trafficStepProblems(rollout.spec));
   for (const { field, name } of serviceRefs(rollout.spec)) {
     if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
   }

@@ -44,10 +44,11 @@ async function main(): Promise<void> {
     .createNamespace({ body: { metadata: { name: namespace } } })
     .catch(() => undefined);
 
-  await removeEarlierDemo(kc);
   const manager = new Manager({ kc, log: createLogger('warn', { component: 'controller' }), namespace });
   await manager.start();
   say(`Controller running (watching namespace ${namespace}).`);
+  // After the start: the controller restores routing and Services, then releases the finalizer.
+  await removeEarlierDemo(kc);
 
   const example = readManifests(join(repoRoot, 'deploy', 'examples')).filter((o) =>
     ['Service', 'Rollout'].includes(o.kind ?? ''),

@@ -53,9 +53,40 @@ export async function testNamespace(
   return {
     name,
     cleanup: async () => {
+      await releaseRollouts(c, name);
       await c.core.deleteNamespace({ name }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Drops the controller's finalizers from the Rollouts left in a test namespace: the test's
+ * controller is gone by cleanup time, and a Rollout it finalizes would keep the namespace
+ * Terminating forever.
+ */
+async function releaseRollouts(c: Clients, namespace: string): Promise<void> {
+  const group = 'bellwether.dev';
+  const version = 'v1alpha1';
+  const plural = 'rollouts';
+  const list = (await c.custom
+    .listNamespacedCustomObject({ group, version, namespace, plural })
+    .catch(() => ({ items: [] }))) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
+  for (const ro of list.items) {
+    if (!ro.metadata.finalizers?.length) continue;
+    await c.custom
+      .patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          namespace,
+          plural,
+          name: ro.metadata.name,
+          body: { metadata: { finalizers: null } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
+      .catch(() => undefined);
+  }
 }
 
 /** Reachability check with a short timeout, used to decide whether KUBECONFIG is usable. */

@@ -1,0 +1,9 @@
+import type { RouterCapabilities, RouterKind } from './types.ts';
+
+/** What each router can do (docs/traffic-routing.md has the table). */
+export const routerCapabilities: Record<RouterKind, RouterCapabilities> = {
+  nginx: { weights: true, headerRoutes: true, mirrorRoutes: false, stickiness: false },
+  gatewayAPI: { weights: true, headerRoutes: true, mirrorRoutes: true, stickiness: true },
+  istio: { weights: true, headerRoutes: true, mirrorRoutes: true, stickiness: false },
+  smi: { weights: true, headerRoutes: false, mirrorRoutes: false, stickiness: false },
+};

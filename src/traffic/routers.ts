@@ -1,0 +1,65 @@
+import type { TrafficRouting } from '../api/rollout.ts';
+import type { RolloutSpecView } from '../../strategies/types.ts';
+import { gatewayApiRouter } from './gateway-api.ts';
+import { istioRouter } from './istio.ts';
+import { nginxRouter } from './nginx.ts';
+import { smiRouter } from './smi.ts';
+import type { RouterKind, RoutingObjectClient, RoutingTarget, TrafficRouter } from './types.ts';
+
+/** The trafficRouting block of a strategy, its field path and the Services it splits between. */
+export interface RoutingSpec {
+  routing: TrafficRouting;
+  field: string;
+  canaryService: string;
+  stableService: string;
+}
+
+/** canary.trafficRouting (canaryService/stableService) or abTest.trafficRouting (variants b/a). */
+export function routingSpec(spec: RolloutSpecView): RoutingSpec | undefined {
+  const { canary, abTest } = spec.strategy;
+  if (canary?.trafficRouting && canary.canaryService && canary.stableService) {
+    return {
+      routing: canary.trafficRouting as TrafficRouting,
+      field: 'spec.strategy.canary.trafficRouting',
+      canaryService: canary.canaryService,
+      stableService: canary.stableService,
+    };
+  }
+  if (abTest?.trafficRouting) {
+    return {
+      routing: abTest.trafficRouting,
+      field: 'spec.strategy.abTest.trafficRouting',
+      canaryService: abTest.variants.b.service,
+      stableService: abTest.variants.a.service,
+    };
+  }
+  return undefined;
+}
+
+/** The router kinds a trafficRouting block names, in a fixed order. */
+export function routerKinds(routing: TrafficRouting): RouterKind[] {
+  return (['nginx', 'gatewayAPI', 'istio', 'smi'] as const).filter((kind) => routing[kind] !== undefined);
+}
+
+/** One router per kind the block names; a Rollout may use several (e.g. NGINX in front of a mesh). */
+export function routersFor(
+  spec: RoutingSpec,
+  rollout: Pick<RoutingTarget, 'rollout' | 'ownerReference'>,
+  client: RoutingObjectClient,
+): TrafficRouter[] {
+  const { routing } = spec;
+  const target: RoutingTarget = {
+    ...rollout,
+    field: spec.field,
+    canaryService: spec.canaryService,
+    stableService: spec.stableService,
+    maxTrafficWeight: routing.maxTrafficWeight ?? 100,
+    managedRoutes: (routing.managedRoutes ?? []).map((r) => r.name),
+  };
+  const routers: TrafficRouter[] = [];
+  if (routing.nginx) routers.push(nginxRouter(target, routing.nginx, client));
+  if (routing.gatewayAPI) routers.push(gatewayApiRouter(target, routing.gatewayAPI, client));
+  if (routing.istio) routers.push(istioRouter(target, routing.istio, client));
+  if (routing.smi) routers.push(smiRouter(target, routing.smi, client));
+  return routers;
+}

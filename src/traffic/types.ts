@@ -1,0 +1,91 @@
+import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+import type { HeaderRouteDecision, MirrorRouteDecision, TrafficDecision } from '../../strategies/types.ts';
+
+/** The routers a `trafficRouting` block can name (one Rollout may use several at once). */
+export type RouterKind = 'nginx' | 'gatewayAPI' | 'istio' | 'smi';
+
+/** What a router can do; a step needing a missing capability is an InvalidSpec (capabilities.ts). */
+export interface RouterCapabilities {
+  weights: true;
+  headerRoutes: boolean;
+  mirrorRoutes: boolean;
+  /** Keep a user on the variant first assigned (A/B tests); stickiness-support.ts says by what. */
+  stickiness: boolean;
+}
+
+/** A routing object as routers handle it: metadata plus a spec they read loosely. */
+export type RoutingObject = KubernetesObject & { spec?: Record<string, unknown> };
+
+/** Names one object a router reads or writes. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * The only way routers touch the cluster: a GET, a server-side apply under the field manager
+ * `bellwether` (force: the routers send only fields they own), and a delete. The controller backs
+ * reads with direct GETs and writes with its ClusterWriter, so tests and metrics count them.
+ */
+export interface RoutingObjectClient {
+  /** The object, or undefined when it does not exist. */
+  read(ref: ObjectRef): Promise<RoutingObject | undefined>;
+  apply(obj: KubernetesObject): Promise<void>;
+  /** Deletes the object; a missing object is not an error. */
+  remove(ref: ObjectRef): Promise<void>;
+}
+
+/** Everything a router needs to know about the Rollout it routes for. */
+export interface RoutingTarget {
+  rollout: { name: string; namespace: string; uid: string };
+  /** Put on objects a router generates (canary Ingress, a TrafficSplit it created). */
+  ownerReference: V1OwnerReference;
+  /** Field path of the trafficRouting block, e.g. `spec.strategy.canary.trafficRouting`. */
+  field: string;
+  canaryService: string;
+  stableService: string;
+  /** The total the weights add up to (trafficRouting.maxTrafficWeight, default 100). */
+  maxTrafficWeight: number;
+  /** trafficRouting.managedRoutes names, highest precedence first. */
+  managedRoutes: readonly string[];
+}
+
+/** What the routing objects should say now: the strategy's decision plus the hashes Services select. */
+export interface DesiredRouting extends TrafficDecision {
+  /** Pod template hashes of the versions (DestinationRule subsets point at them). */
+  hashes: { canary?: string; stable?: string };
+}
+
+/**
+ * One traffic router. Every method is idempotent: it reads the routing objects, computes what
+ * they should say, and writes only when that differs, only the fields it owns, marking what it
+ * changed with the `bellwether.dev/managed-by` annotation.
+ */
+export interface TrafficRouter {
+  readonly kind: RouterKind;
+  readonly capabilities: RouterCapabilities;
+  /** Sets the weight, header routes and mirror routes of `desired`. Returns the objects written. */
+  apply(desired: DesiredRouting): Promise<number>;
+  /** True when the routing objects carry exactly this canary weight (percent), as read back now. */
+  verifyWeight(canaryWeight: number): Promise<boolean>;
+  /**
+   * All traffic on stable, every managed route removed, generated objects deleted: what the
+   * routing looks like without the Rollout (deletion). Returns the objects written or deleted.
+   */
+  restore(): Promise<number>;
+}
+
+/**
+ * A routing object the spec names is missing or cannot carry the split. Reported as InvalidSpec
+ * (the message starts with the field path); the controller keeps running.
+ */
+export class RoutingSpecError extends Error {
+  constructor(field: string, detail: string) {
+    super(`${field}: ${detail}`);
+    this.name = 'RoutingSpecError';
+  }
+}
+
+export type { HeaderRouteDecision, MirrorRouteDecision };
