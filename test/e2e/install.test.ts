@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { KubeConfig, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { objectKey, renderKustomization } from '../../src/install/kustomization.ts';
@@ -272,6 +273,81 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
     expect(lease.spec?.holderIdentity).toMatch(/_\d+$/);
     expect(await controller.stop()).toBe(0);
   }, 400_000);
+
+  it('deploy/namespaced: namespaced objects only; its controller works in its namespace and nowhere else', async () => {
+    const own = await testNamespace(c, 'install-ns');
+    cleanups.push(() => own.cleanup());
+    // an operator's overlay: the NamespaceTransformer also moves the RoleBinding subjects
+    const overlay = join(resultsDir, own.name);
+    mkdirSync(overlay, { recursive: true });
+    writeFileSync(
+      join(overlay, 'kustomization.yaml'),
+      dump({
+        resources: ['../../deploy/namespaced'],
+        transformers: [
+          dump({
+            apiVersion: 'builtin',
+            kind: 'NamespaceTransformer',
+            metadata: { name: 'namespace', namespace: own.name },
+            setRoleBindingSubjects: 'allServiceAccounts',
+          }),
+        ],
+      }),
+    );
+    const rendered = loadAllYaml(
+      (await kubectl(kubeconfig, ['kustomize', overlay])).stdout,
+    ) as KubernetesObject[];
+    expect(rendered.every((o) => o.metadata?.namespace === own.name)).toBe(true);
+    const applied = await kubectl(kubeconfig, ['apply', '--server-side', '-k', overlay]);
+    expect(applied.code, applied.stderr).toBe(0);
+    // the cluster admin's part: ClusterAnalysisTemplates are cluster-scoped
+    const binding = `bellwether-${own.name}`;
+    const bound = await kubectl(kubeconfig, [
+      ...['create', 'clusterrolebinding', binding, '--clusterrole=bellwether-clusteranalysistemplate-reader'],
+      `--serviceaccount=${own.name}:bellwether`,
+    ]);
+    expect(bound.code, bound.stderr).toBe(0);
+    cleanups.push(() => kubectl(kubeconfig, ['delete', 'clusterrolebinding', binding]));
+
+    const as = `system:serviceaccount:${own.name}:bellwether`;
+    const canNs = async (args: string[]) =>
+      (await kubectl(kubeconfig, ['auth', 'can-i', ...args, '--as', as])).stdout.trim();
+    expect(await canNs(['patch', 'rollouts.bellwether.dev/status', '-n', own.name])).toBe('yes');
+    expect(await canNs(['update', 'leases.coordination.k8s.io', '-n', own.name])).toBe('yes');
+    expect(await canNs(['list', 'clusteranalysistemplates.bellwether.dev'])).toBe('yes');
+    expect(await canNs(['list', 'rollouts.bellwether.dev', '-n', ns.name])).toBe('no');
+    expect(await canNs(['list', 'rollouts.bellwether.dev', '--all-namespaces'])).toBe('no');
+    expect(await canNs(['get', 'secrets', '-n', own.name])).toBe('no');
+
+    // the controller as the Deployment runs it, with that ServiceAccount's token
+    const created = await kubectl(kubeconfig, ['create', 'token', 'bellwether', '-n', own.name]);
+    expect(created.code, created.stderr).toBe(0);
+    const saKubeconfig = tokenKubeconfig(kubeconfig, created.stdout.trim(), join(overlay, 'sa.kubeconfig'));
+    const deployment = await c.apps.readNamespacedDeployment({ name: 'bellwether', namespace: own.name });
+    const args = deployment.spec?.template.spec?.containers[0]?.args ?? [];
+    expect(args).toContain('--namespace=$(POD_NAMESPACE)');
+    const controller = new ControllerProcess(
+      saKubeconfig,
+      `controller-${own.name}`,
+      args
+        .slice(1)
+        .map((a) => a.replace('$(POD_NAMESPACE)', own.name))
+        .filter((a) => !/^--(health|metrics)-addr/.test(a)),
+    );
+    controller.start();
+    cleanups.push(() => controller.stop());
+    await createRollout(
+      c,
+      own.name,
+      canaryRollout('app', 'app:1', { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }] } } }),
+    );
+    await eventually(
+      'Healthy under the namespaced controller',
+      async () => ((await getRollout(c, own.name, 'app')).status?.phase === 'Healthy' ? true : undefined),
+      120_000,
+    );
+    expect(await controller.stop()).toBe(0);
+  }, 300_000);
 
   it('bellwether uninstall then install: a round trip; CRDs and Rollouts stay without --crds', async () => {
     const removed = await bellwether(kubeconfig, ['uninstall', '--wait'], 180_000);
