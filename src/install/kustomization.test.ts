@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Deployment, V1PolicyRule, V1Role } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildCrds } from '../api/crds.ts';
 import { version } from '../version.ts';
 import { installObjects } from './install.ts';
 import { deployDir, objectKey, renderKustomization } from './kustomization.ts';
@@ -97,6 +98,17 @@ describe('deploy/ as bellwether install applies it', () => {
       keys.indexOf('Deployment/bellwether/bellwether'),
     );
     expect(renderKustomization(deployDir)).toHaveLength(objects.length);
+  });
+
+  it('installs every CRD generated from src/api (deploy/ lists ../crds, kept fresh by crds.test.ts)', () => {
+    const installed = objects
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((o) => o.metadata?.name);
+    expect(installed.sort()).toEqual(
+      buildCrds()
+        .map((crd) => crd.metadata.name)
+        .sort(),
+    );
   });
 
   it('never grants Secrets cluster-wide, nor any wildcard', () => {
