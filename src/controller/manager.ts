@@ -25,6 +25,7 @@ import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
+import { commitOf } from './provenance.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
 const analysisRunKeyPrefix = 'analysisrun:';
@@ -327,9 +328,12 @@ export class Manager {
         // A conflict only means someone (an operator, or our own previous write) changed the
         // Rollout since it was cached: the watch brings the new version, no need to shout.
         const level = statusCode(err) === 409 ? 'debug' : 'warn';
+        const ro = isRun ? undefined : this.rollouts.get(name, namespace);
         this.options.log[level]('reconcile failed; will retry', {
           [isRun ? 'analysisRun' : 'rollout']: name,
           namespace,
+          step: ro?.status?.currentStepIndex,
+          commit: commitOf(ro?.metadata)?.sha.slice(0, 7),
           error: describeError(err),
           retryInMs: delay,
         });
