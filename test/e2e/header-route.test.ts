@@ -8,8 +8,9 @@ import { TableRouter, type SimulatedRequest } from '../simulator/routing.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
+import { createHttpRoute, createServices, httpRouteApi } from '../support/routing-objects.ts';
 
-const httpRoute = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', name: 'web' };
+const httpRoute = { ...httpRouteApi, name: 'web' };
 
 // Header requests go to /checkout and plain ones to /: the demo app counts /checkout in
 // checkout_total, so Prometheus tells the two kinds of traffic apart per version.
@@ -25,32 +26,8 @@ describe('header route step (Gateway API HTTPRoute, through the simulator)', () 
   let simulator: Simulator | undefined;
 
   beforeAll(async () => {
-    for (const svc of ['web-canary', 'web-stable']) {
-      await env.c.core.createNamespacedService({
-        namespace: env.namespace,
-        body: { metadata: { name: svc }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-      });
-    }
-    await env.c.custom.createNamespacedCustomObject({
-      ...httpRoute,
-      namespace: env.namespace,
-      body: {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
-        metadata: { name: 'web' },
-        spec: {
-          parentRefs: [{ name: 'gateway' }],
-          rules: [
-            {
-              backendRefs: [
-                { name: 'web-stable', port: 80, weight: 100 },
-                { name: 'web-canary', port: 80, weight: 0 },
-              ],
-            },
-          ],
-        },
-      },
-    });
+    await createServices(env.c, env.namespace, 'web', ['web-canary', 'web-stable']);
+    await createHttpRoute(env.c, env.namespace, 'web', { stable: 'web-stable', canary: 'web-canary' });
     await createRollout(
       env.c,
       env.namespace,

@@ -55,6 +55,15 @@ export function canaryIngressFor(stable: V1Ingress, ingresses: readonly V1Ingres
 
 const preferredVersionTtlMs = 10_000;
 
+function describeRouting(routing: TrafficRoutingView, at: { namespace: string; rollout: string }): string {
+  const ns = at.namespace;
+  if (routing.nginx) return `nginx Ingress ${ns}/${routing.nginx.stableIngress} and its canary Ingress`;
+  if (routing.gatewayAPI)
+    return `gatewayAPI HTTPRoute ${routing.gatewayAPI.namespace ?? ns}/${routing.gatewayAPI.httpRoute}`;
+  if (routing.istio) return `istio VirtualService ${ns}/${routing.istio.virtualService.name}`;
+  return `smi TrafficSplit ${ns}/${routing.smi?.trafficSplitName ?? at.rollout}`;
+}
+
 /**
  * The routing a Rollout's `trafficRouting` points at, read from the API server on every call
  * (one GET or LIST per object, each with a timeout) and translated by the router's own rules:
@@ -68,8 +77,7 @@ export class ClusterRoutingSource implements RoutingSource {
   private readonly networking: NetworkingV1Api;
   private readonly apis: ApisApi;
   private preferred: { versions: Map<string, string>; readAt: number } | undefined;
-  /** The router followed by the last read, for tests and logs. */
-  kind: RouterKind = 'none';
+  private followed = 'no router: the replica ratio';
 
   constructor(
     kc: KubeConfig,
@@ -90,9 +98,17 @@ export class ClusterRoutingSource implements RoutingSource {
   async currentTable(): Promise<RoutingTable> {
     const strategy = routedStrategy(this.context.spec());
     const routing = strategy?.trafficRouting;
-    this.kind = routerKind(routing);
-    if (this.kind === 'none' || !routing) return tableOf(replicaRatio(this.context.versions()));
-    return { rules: await this.rulesOf(routing, strategy.stableService) };
+    if (!routing || routerKind(routing) === 'none') {
+      this.followed = 'no router: the replica ratio';
+      return tableOf(replicaRatio(this.context.versions()));
+    }
+    const rules = await this.rulesOf(routing, strategy.stableService);
+    this.followed = describeRouting(routing, this.context);
+    return { rules };
+  }
+
+  following(): string {
+    return this.followed;
   }
 
   private async rulesOf(
@@ -208,7 +224,22 @@ export class ClusterRoutingSource implements RoutingSource {
     return version;
   }
 
-  private timed<T>(promise: Promise<T>, what: string): Promise<T> {
-    return withTimeout(promise, this.timeoutMs, `reading ${what}`);
+  /** A read with a timeout, whose error names the object (the client's own says only `HTTP-Code: 404`). */
+  private async timed<T>(promise: Promise<T>, what: string): Promise<T> {
+    try {
+      return await withTimeout(promise, this.timeoutMs, `reading ${what}`);
+    } catch (err) {
+      const code =
+        typeof err === 'object' && err !== null && 'code' in err ? ` (HTTP ${String(err.code)})` : '';
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      throw Object.assign(
+        new Error(
+          `simulator routing (${this.context.namespace}/${this.context.rollout}): reading ${what}${code}: ${message}`,
+        ),
+        {
+          code: typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined,
+        },
+      );
+    }
   }
 }

@@ -54,6 +54,8 @@ export interface RoutingTable {
 /** Anything that says how traffic is routed right now. Read on every control step of the simulator. */
 export interface RoutingSource {
   currentTable(): Promise<RoutingTable>;
+  /** What the last table was read from, e.g. `gatewayAPI HTTPRoute shop/web`. */
+  following?(): string;
 }
 
 /** A route that sends every matching request to one version, whatever the weights say. */

@@ -75,6 +75,8 @@ export interface SimulatorStats {
   unrouted: number;
   /** Failed reads of the cluster or the weights (the last good view is kept). */
   controlErrors: number;
+  /** What the routing table is read from (see RoutingSource.following), when the source says. */
+  following?: string;
   lastError?: string;
 }
 
@@ -176,6 +178,7 @@ class TrafficSimulator implements Simulator {
       skipped: this.load.skipped,
       unrouted: this.load.unrouted,
       controlErrors: this.controlErrors,
+      ...(this.routingSource.following ? { following: this.routingSource.following() } : {}),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
   }
