@@ -415,7 +415,7 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
         },
         [L.postPromotion]: {
           always: [
-            ...onNewVersion(),
+            ...onNewVersion(false),
             onAbortRequested(),
             { guard: 'promoteFullRequested', target: L.healthy, actions: [...promotedFull(), ...complete()] },
             onRunFailed('postPromotion'),
@@ -430,7 +430,7 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
         [L.postPromotionPaused]: {
           exit: 'clearPause',
           always: [
-            ...onNewVersion(),
+            ...onNewVersion(false),
             onAbortRequested(),
             { guard: 'promoteFullRequested', target: L.healthy, actions: [...promotedFull(), ...complete()] },
             {
@@ -447,7 +447,7 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
           always: [
             // Back to the stable version at once: it kept all its pods (see the header).
             { guard: 'activeNotStable', actions: switchActive('stable', 'back') },
-            ...onNewVersion(),
+            ...onNewVersion(false),
             {
               guard: 'retryRequested',
               target: L.preview,
@@ -465,8 +465,12 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
  * transition wins.
  */
 
-/** A new pod template: back to the stable version, on to the active one, or a new preview. */
-function onNewVersion(): Transition[] {
+/**
+ * A new pod template: back to the stable version, on to the active one, or a new preview. The
+ * active one can only differ from both where the active Service may be left on a version that
+ * was cut short (not after a promotion nor an abort, which move it): `toActive` false there.
+ */
+function onNewVersion(toActive = true): Transition[] {
   const detected = (route: VersionRoute): TransitionAction => ({
     type: 'versionDetected',
     params: ({ event }) => ({ podHash: event.podHash, route }),
@@ -477,13 +481,17 @@ function onNewVersion(): Transition[] {
       target: at(L.healthy),
       actions: ['recordNewVersion', detected('stable')],
     },
-    {
-      // The version the active Service already selects (its post-promotion analysis was cut short):
-      // it is judged again after the promotion, with a new attempt.
-      guard: 'newVersionIsActive',
-      target: at(L.postPromotion),
-      actions: ['recordNewVersion', detected('active')],
-    },
+    ...(toActive
+      ? [
+          {
+            // The version the active Service already selects (its post-promotion analysis was cut
+            // short): it is judged again after the promotion, with a new attempt.
+            guard: 'newVersionIsActive',
+            target: at(L.postPromotion),
+            actions: ['recordNewVersion', detected('active')],
+          } satisfies Transition,
+        ]
+      : []),
     {
       guard: 'isNewVersion',
       target: at(L.preview),
