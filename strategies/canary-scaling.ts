@@ -111,7 +111,8 @@ function lifecycleTargets(
         : replicaTargetsAtStep(steps, Math.min(context.stepIndex, steps.length - 1), replicas);
       targets[canary] = step.canary;
       targets[stable] = step.stable;
-      return { targets, delayed, scaleUpFirst: [canary] };
+      // With a router the stable carries every share not yet shifted: it gets the room first.
+      return { targets, delayed, scaleUpFirst: routed ? [stable, canary] : [canary] };
     }
     case Lifecycle.completing:
       targets[canary] = replicas;
