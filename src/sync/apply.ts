@@ -71,7 +71,7 @@ export async function prepare(
   return { prepared, problems };
 }
 
-export function problemFor(manifest: Manifest, err: unknown): Problem {
+export function problemFor(manifest: Manifest, err: unknown, object: KubeObject = manifest.object): Problem {
   const message =
     err instanceof KubeApiError ? apiMessage(err) : err instanceof Error ? err.message : String(err);
   return {
@@ -79,7 +79,7 @@ export function problemFor(manifest: Manifest, err: unknown): Problem {
     line: manifest.line,
     col: 1,
     severity: 'error',
-    object: describeRef(refOf(manifest.object)),
+    object: describeRef(refOf(object)),
     path: '',
     message,
   };
@@ -120,7 +120,7 @@ export async function dryRunAll(rest: KubeRest, prepared: readonly Prepared[]): 
       const namespace = object.metadata.namespace;
       if (err instanceof KubeApiError && err.code === 404 && namespace && newNamespaces.has(namespace))
         continue;
-      problems.push(problemFor(manifest, err));
+      problems.push(problemFor(manifest, err, object));
     }
   }
   return problems;
@@ -133,7 +133,7 @@ export async function applyAll(rest: KubeRest, prepared: readonly Prepared[]): P
     try {
       applied.push(await applyObject(rest, object));
     } catch (err) {
-      const problem = problemFor(manifest, err);
+      const problem = problemFor(manifest, err, object);
       throw new Error(`${problem.file}:${String(problem.line)}: ${problem.object}: ${problem.message}`, {
         cause: err,
       });

@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSyncName } from '../cli/commands/sync.ts';
-import { displayUrl, maskSecrets, normalizeRepoUrl } from './git.ts';
+import { LocalRepo } from '../../test/support/git-repo.ts';
+import { displayUrl, GitSource, maskSecrets, normalizeRepoUrl } from './git.ts';
 import { concernsBranch, parseAddr, validSignature } from './webhook.ts';
 
 describe('git URLs and secrets', () => {
@@ -47,4 +52,55 @@ describe('webhook', () => {
     expect(parseAddr('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(() => parseAddr('nope')).toThrow(/HOST:PORT/);
   });
+});
+
+// Real git processes: slow on a loaded machine, hence the longer timeouts.
+describe('GitSource (real git, local only)', () => {
+  it('fetches the branch tip shallowly and reads its author and subject', async () => {
+    const repo = new LocalRepo();
+    const workdir = mkdtempSync(join(tmpdir(), 'bellwether-git-test-'));
+    try {
+      repo.commit({ 'a.yaml': 'a: 1\n' }, 'First');
+      const second = repo.commit({ 'a.yaml': 'a: 2\n' }, 'Second "quoted"', 'Ann Lee');
+      const source = new GitSource({ url: repo.dir, branch: 'main', workdir });
+      const commit = await source.fetch();
+      expect(commit).toMatchObject({ sha: second, author: 'Ann Lee', subject: 'Second "quoted"' });
+      expect(readFileSync(join(workdir, 'a.yaml'), 'utf8')).toBe('a: 2\n');
+      expect(
+        execFileSync('git', ['rev-list', '--count', 'HEAD'], { cwd: workdir, encoding: 'utf8' }).trim(),
+      ).toBe('1');
+      const third = repo.commit({ 'a.yaml': null }, 'Remove a');
+      expect((await source.fetch()).sha).toBe(third);
+      expect(existsSync(join(workdir, 'a.yaml'))).toBe(false);
+    } finally {
+      repo.remove();
+      rmSync(workdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('names the branch that is missing and never shows credentials in errors', async () => {
+    const repo = new LocalRepo();
+    const workdir = mkdtempSync(join(tmpdir(), 'bellwether-git-test-'));
+    try {
+      repo.commit({ 'a.yaml': 'a: 1\n' }, 'First');
+      const missing = new GitSource({ url: repo.dir, branch: 'nope', workdir });
+      await expect(missing.fetch()).rejects.toThrow(/git fetch file:\/\/.*nope/);
+      const remote = new GitSource({
+        url: 'https://bot:hunter2-token@127.0.0.1:1/shop.git',
+        branch: 'main',
+        workdir,
+        timeoutMs: 20_000,
+        credentials: { username: 'bot', password: 'hunter2-token' },
+      });
+      const error = await remote.fetch().then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+      expect(error).toMatch(/^git fetch https:\/\/127\.0\.0\.1:1\/shop\.git: /);
+      expect(error).not.toContain('hunter2');
+    } finally {
+      repo.remove();
+      rmSync(workdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -121,7 +121,9 @@ export function parseInventory(data: Record<string, string> | undefined): Invent
 
 /** One line for logs and `sync --status`: `Aborted abc1234 "subject" by a: Rollout shop/web ...`. */
 export function statusLine(status: SyncStatus): string {
-  const commit = status.applied ?? status.seen;
+  // A rejected or failed tip is the news; otherwise the commit in the cluster.
+  const rejected = status.phase === 'Invalid' || status.phase === 'Failed';
+  const commit = rejected ? (status.seen ?? status.applied) : (status.applied ?? status.seen);
   const short = commit ? ` ${commit.sha.slice(0, 7)} "${commit.subject}" by ${commit.author}` : '';
   return `${status.phase}${short}: ${status.message}`;
 }

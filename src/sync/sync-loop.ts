@@ -54,6 +54,7 @@ export class GitSync {
   private wake: (() => void) | undefined;
   /** The inventory ConfigMap's data as read at the start of this poll (undefined: none yet). */
   private stored: Record<string, string> | undefined;
+  private loggedDrift = '[]';
   private triggered = false;
 
   constructor(
@@ -174,8 +175,13 @@ export class GitSync {
     const { reports, drifted } = await detectDrift(this.rest, this.applied.objects, (o) =>
       applyObject(this.rest, o, true),
     );
+    const key = JSON.stringify(reports);
+    // Logged when the drift changes, not on every poll; the status always carries it.
+    if (key !== this.loggedDrift && drifted.length > 0) {
+      this.options.log.warn('drift: objects changed outside Git', { drift: reports });
+    }
+    this.loggedDrift = key;
     if (drifted.length === 0) return [];
-    this.options.log.warn('drift: objects changed outside Git', { drift: reports });
     if (!this.options.selfHeal) return reports;
     const healed = new Set<string>();
     for (const object of drifted) {
