@@ -94,6 +94,13 @@ describe('canary with a traffic router: setWeight', () => {
     expect(weightOf(shifted.decision)).toBe(25);
     expect(shifted.decision.status.canary?.weights).toEqual({ canary: 25, stable: 75 });
     expect(shifted.decision.replicaSets).toEqual({ v1: 10, v2: 3 });
+    expect(shifted.decision.events).toEqual([
+      {
+        type: 'Normal',
+        reason: 'TrafficWeightUpdated',
+        message: 'Traffic weight to the canary updated from 0% to 25%',
+      },
+    ]);
     // The step completes once the router carries the weight (read back on the next reconcile).
     expect(shifted.decision.status.currentStepIndex).toBe(0);
     const done = reconcile(shifted.world);
@@ -153,6 +160,26 @@ describe('canary with a traffic router: setWeight', () => {
     expect(world.status.canary?.weights).toEqual({ canary: 5, stable: 995 });
     expect(specCounts(world, 'v1', 'v2')).toEqual([10, 1]);
     expect(world.status.phase).toBe('Paused');
+  });
+});
+
+describe('canary with a traffic router: a router coarser than maxTrafficWeight', () => {
+  it('completes the steps when the router reads back whole percents (Istio) for 0.5%', () => {
+    // The router holds the nearest whole percent: 0.5% is read back as 1%.
+    const coarse = (world: SimulatedWorld): SimulatedWorld =>
+      world.traffic === undefined
+        ? world
+        : {
+            ...world,
+            traffic: { ...world.traffic, canaryWeight: Math.round(world.traffic.canaryWeight + 0.01) },
+          };
+    let world = updating(routedSpec([{ setWeight: 5 }, { pause: {} }], {}, 10, 1000));
+    for (let round = 0; round < 10 && world.status.phase !== 'Paused'; round++) {
+      world = coarse(makeAvailable(reconcile(world).world));
+    }
+    expect(world.status.phase).toBe('Paused');
+    expect(world.status.currentStepIndex).toBe(1);
+    expect(world.status.canary?.weights).toEqual({ canary: 5, stable: 995 });
   });
 });
 

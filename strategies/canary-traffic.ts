@@ -26,7 +26,7 @@ import { findView } from './replica-set-view.ts';
 import { canaryReplicasForWeight, effectiveAvailable, targetsReached } from './replicas.ts';
 import { NO_ROUTES, routesInEffect } from './traffic-routes.ts';
 import { podsForWeight, toPercent, toUnits, weightPodsCarry } from './traffic-weights.ts';
-import type { StrategyInput, TrafficDecision } from './types.ts';
+import type { RolloutEvent, StrategyInput, TrafficDecision } from './types.ts';
 
 /** What one reconcile sees of the router and the pods that serve its weights. */
 export interface RoutedView {
@@ -174,16 +174,26 @@ export function routedStepDone(
   index: number,
 ): boolean {
   const want = stepWeight(view, index);
-  if (!stepReady(view, index) || view.observed !== want) return false;
+  if (!stepReady(view, index) || !routerCarries(view, want)) return false;
   const wanted: Record<string, number> = { [input.currentPodHash]: stepCanaryPods(view, index) };
   if (stableRS !== undefined && stableRS !== input.currentPodHash)
     wanted[stableRS] = stablePodsFor(view, want);
   return targetsReached(input.replicaSets, wanted);
 }
 
+/**
+ * The router carries `units`. A router with a coarser scale than maxTrafficWeight (Istio route
+ * weights are whole percents) reads back the nearest weight it can hold, so anything within one
+ * percentage point counts; with the default total of 100 that means exactly.
+ */
+function routerCarries(view: RoutedView, units: number): boolean {
+  const max = view.router.maxTrafficWeight;
+  return Math.abs(toPercent(view.observed, max) - toPercent(units, max)) < 1;
+}
+
 /** The router carries all traffic to the canary: the last step before it becomes stable. */
 export function routerAtFull(view: RoutedView): boolean {
-  return view.observed >= view.router.maxTrafficWeight;
+  return routerCarries(view, view.router.maxTrafficWeight);
 }
 
 /**
@@ -226,4 +236,22 @@ export function routedTraffic(
     headerRoutes: [...routes.headerRoutes],
     mirrorRoutes: [...routes.mirrorRoutes],
   };
+}
+
+/**
+ * `TrafficWeightUpdated` (Argo Rollouts' reason) when the weight differs from the one status
+ * recorded; the status written with this decision records it, so it is reported once.
+ */
+export function weightUpdatedEvents(input: StrategyInput, view: RoutedView, weight: number): RolloutEvent[] {
+  const recorded = input.status.canary?.weights?.canary ?? 0;
+  if (recorded === weight) return [];
+  const max = view.router.maxTrafficWeight;
+  const scale = max === 100 ? '%' : `/${max}`;
+  return [
+    {
+      type: 'Normal',
+      reason: 'TrafficWeightUpdated',
+      message: `Traffic weight to the canary updated from ${recorded}${scale} to ${weight}${scale}`,
+    },
+  ];
 }

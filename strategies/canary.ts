@@ -16,7 +16,13 @@ import { canaryEvents, effectsOf } from './canary-events.ts';
 import { canaryStatus, isAdvancing, progressDeadlineExceeded, type CanaryOutcome } from './canary-status.ts';
 import { pauseDurationMs } from './canary-steps.ts';
 import { reconcileRolling } from './rolling.ts';
-import { routedCanarySelector, routedTraffic, routedView, routedWeight } from './canary-traffic.ts';
+import {
+  routedCanarySelector,
+  routedTraffic,
+  routedView,
+  routedWeight,
+  weightUpdatedEvents,
+} from './canary-traffic.ts';
 import type { RoutedWeight } from './canary-scaling.ts';
 import type { StrategyDecision, StrategyInput } from './types.ts';
 
@@ -52,7 +58,10 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
     },
     ...(routed && { traffic: routedTraffic(routed.view, outcome.value, outcome.context, routed.weight) }),
     status: canaryStatus(input, settings, outcome, analysis, routed),
-    events: canaryEvents(effectsOf(actions), settings),
+    events: [
+      ...canaryEvents(effectsOf(actions), settings),
+      ...(routed ? weightUpdatedEvents(input, routed.view, routed.weight) : []),
+    ],
     analysisRuns: analysis.requests,
   };
   const requeueAfterMs = nextTimer(input, outcome, settings, scaling.nextDeadline);
