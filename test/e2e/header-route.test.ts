@@ -112,31 +112,44 @@ describe('header route step (Gateway API HTTPRoute, through the simulator)', () 
     expect(headerRules(route)).toHaveLength(1);
     await simulator?.waitForVersions([stableHash, canaryHash]);
 
-    // a full 10 s window after the header rule reached the simulator: no header request on stable
-    const seen = await eventually(
+    // a 10 s window after the header rule reached the simulator with no header request on stable
+    await eventually(
       'a 10s window of traffic with every header request on the canary',
       async () => {
         const r = await rates();
-        const canaryHeader = r.header.get(canaryHash) ?? 0;
-        const stableHeader = r.header.get(stableHash) ?? 0;
-        const canaryAll = r.all.get(canaryHash) ?? 0;
-        const stableAll = r.all.get(stableHash) ?? 0;
-        if (canaryHeader > 7 && stableHeader === 0 && stableAll > 20)
-          return { canaryHeader, canaryAll, stableAll };
+        if ((r.header.get(canaryHash) ?? 0) > 7 && r.header.get(stableHash) === 0) return true;
         throw new Error(
           `rates: all ${JSON.stringify(Object.fromEntries(r.all))}, header ${JSON.stringify(Object.fromEntries(r.header))}`,
         );
       },
       90_000,
     );
-    const canaryPlain = seen.canaryAll - seen.canaryHeader;
-    const plainShare = canaryPlain / (canaryPlain + seen.stableAll);
+    // then a whole fresh window, both apps scraped throughout, for the shares
+    const sentBefore = simulator?.sent();
+    const windowStart = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    const r = await rates();
+    const sentAfter = simulator?.sent();
+    const canaryHeader = r.header.get(canaryHash) ?? 0;
+    const canaryPlain = (r.all.get(canaryHash) ?? 0) - canaryHeader;
+    const stablePlain = r.all.get(stableHash) ?? 0;
+    const plainShare = canaryPlain / (canaryPlain + stablePlain);
+    // the simulator's own counts: 1 request in 4 has the header, 20% of the rest -> 40% to the canary
+    const sent = (hash: string) => (sentAfter?.get(hash)?.sent ?? 0) - (sentBefore?.get(hash)?.sent ?? 0);
+    const simulatedShare = sent(canaryHash) / (sent(canaryHash) + sent(stableHash));
+    const steadyRate = ((sent(canaryHash) + sent(stableHash)) * 1000) / (Date.now() - windowStart);
     process.stderr.write(
-      `[header-route] header requests: ${seen.canaryHeader.toFixed(1)}/s on the canary, 0 on stable; ` +
-        `requests without the header on the canary: ${(100 * plainShare).toFixed(1)}% (weight 20)\n`,
+      `[header-route] header requests: ${canaryHeader.toFixed(1)}/s on the canary, ` +
+        `${r.header.get(stableHash)} on stable; requests without the header on the canary: ` +
+        `${(100 * plainShare).toFixed(1)}% (weight 20) in Prometheus; canary share of all requests sent: ` +
+        `${(100 * simulatedShare).toFixed(1)}% (expected 40%) at ${steadyRate.toFixed(1)} req/s of 40\n`,
     );
-    expect(plainShare).toBeGreaterThan(0.14);
-    expect(plainShare).toBeLessThan(0.26);
+    expect(r.header.get(stableHash)).toBe(0);
+    expect(canaryHeader).toBeGreaterThan(8);
+    expect(plainShare).toBeGreaterThan(0.16);
+    expect(plainShare).toBeLessThan(0.24);
+    expect(simulatedShare).toBeGreaterThan(0.37);
+    expect(simulatedShare).toBeLessThan(0.43);
   });
 
   it('removes the header route at the end of the rollout; header requests follow the weights again', async () => {
