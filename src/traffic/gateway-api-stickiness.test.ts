@@ -12,6 +12,7 @@ const weighted: StickyRule = {
 };
 const options = (canaryWeight: number) => ({
   cookie: { name: 'variant', maxAgeSeconds: 3600 },
+  testId: 'h2',
   canaryWeight,
   isCanary: (ref: { name: string }) => ref.name === 'shop-b',
   isStable: (ref: { name: string }) => ref.name === 'shop-a',
@@ -26,13 +27,17 @@ describe('withCookieStickiness', () => {
       [
         {
           type: 'ResponseHeaderModifier',
-          responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: 'variant=a; Path=/; Max-Age=3600' }] },
+          responseHeaderModifier: {
+            add: [{ name: 'Set-Cookie', value: 'variant=a-h2; Path=/; Max-Age=3600' }],
+          },
         },
       ],
       [
         {
           type: 'ResponseHeaderModifier',
-          responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: 'variant=b; Path=/; Max-Age=3600' }] },
+          responseHeaderModifier: {
+            add: [{ name: 'Set-Cookie', value: 'variant=b-h2; Path=/; Max-Age=3600' }],
+          },
         },
       ],
     ]);
@@ -41,7 +46,7 @@ describe('withCookieStickiness', () => {
       matches: [
         {
           path: { type: 'PathPrefix', value: '/' },
-          headers: [{ type: 'RegularExpression', name: 'Cookie', value: '(.*;\\s*)?variant=b(;.*)?' }],
+          headers: [{ type: 'RegularExpression', name: 'Cookie', value: '(.*;\\s*)?variant=b-h2(;.*)?' }],
         },
       ],
       backendRefs: [{ name: 'shop-b', port: 80 }],
@@ -63,9 +68,11 @@ describe('withCookieStickiness', () => {
     const rules = gatewayRoutingRules(route, lookup);
     const first = (cookie: string) =>
       rules.find((rule) => rule.matches({ path: '/', headers: cookie === '' ? {} : { cookie } }));
-    expect(first('theme=dark; variant=b; x=1')?.id).toContain(`${STICKY_RULE_PREFIX}b`);
-    expect(first('variant=a')?.id).toContain(`${STICKY_RULE_PREFIX}a`);
+    expect(first('theme=dark; variant=b-h2; x=1')?.id).toContain(`${STICKY_RULE_PREFIX}b`);
+    expect(first('variant=a-h2')?.id).toContain(`${STICKY_RULE_PREFIX}a`);
     expect(first('variant=bb')?.id).not.toContain(STICKY_RULE_PREFIX);
+    // pinned during an earlier test (another B): assigned afresh
+    expect(first('variant=b-h1')?.id).not.toContain(STICKY_RULE_PREFIX);
     expect(first('')?.id).not.toContain(STICKY_RULE_PREFIX);
   });
 });

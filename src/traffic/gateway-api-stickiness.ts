@@ -4,10 +4,11 @@
  *
  * How a Gateway keeps a user on one variant with standard HTTPRoute features only:
  * - new users (no cookie) take the weighted rule; each of its backendRefs carries a
- *   ResponseHeaderModifier filter that adds `Set-Cookie: <name>=a|b; Path=/[; Max-Age=N]`, so the
- *   answer records the variant that served it;
+ *   ResponseHeaderModifier filter that adds `Set-Cookie: <name>=a-<id>|b-<id>; Path=/[; Max-Age=N]`
+ *   (id: B's pod template hash, so each new test assigns users afresh), so the answer records the
+ *   variant that served it;
  * - returning users match one of two extra rules, `bellwether-sticky-a` / `-b`, with the weighted
- *   rule's matches plus a `Cookie` header match (RegularExpression) on `<name>=a|b`, each sending to
+ *   rule's matches plus a `Cookie` header match (RegularExpression) on that value, each sending to
  *   that variant's Service alone. They win over the weighted rule because a match with more header
  *   matches takes precedence (Gateway API rule precedence), so a raised split only moves new users.
  * With no traffic on B (before the test, after the decision) the rules and filters are removed.
@@ -39,6 +40,11 @@ export interface StickyRule {
 
 export interface StickinessOptions {
   cookie: { name: string; maxAgeSeconds?: number } | undefined;
+  /**
+   * Names this test in the cookie value (B's pod template hash), so a user pinned during an
+   * earlier test is assigned afresh when a new B is tested.
+   */
+  testId?: string | undefined;
   /** B's share (percent): no stickiness at 0, when nothing is being tested. */
   canaryWeight: number;
   isCanary(ref: StickyBackendRef): boolean;
@@ -53,6 +59,8 @@ export function withCookieStickiness<R extends StickyRule>(
   options: StickinessOptions,
 ): R[] {
   const cookie = options.cookie;
+  const valueOf = (variant: 'a' | 'b') =>
+    options.testId === undefined || options.testId === '' ? variant : `${variant}-${options.testId}`;
   const base = rules
     .filter((rule) => !(rule.name ?? '').startsWith(STICKY_RULE_PREFIX))
     .map((rule) => withoutCookieFilters(rule, cookie?.name));
@@ -65,7 +73,7 @@ export function withCookieStickiness<R extends StickyRule>(
       const variant = variantOf(ref);
       return variant === undefined
         ? ref
-        : { ...ref, filters: [...(ref.filters ?? []), setCookieFilter(cookie, variant)] };
+        : { ...ref, filters: [...(ref.filters ?? []), setCookieFilter(cookie, valueOf(variant))] };
     });
     return { ...rule, backendRefs };
   });
@@ -80,7 +88,7 @@ export function withCookieStickiness<R extends StickyRule>(
       name: `${STICKY_RULE_PREFIX}${variant}`,
       matches: matches.map((m) => ({
         ...m,
-        headers: [...(m.headers ?? []), cookieMatch(cookie.name, variant)],
+        headers: [...(m.headers ?? []), cookieMatch(cookie.name, valueOf(variant))],
       })),
       backendRefs: [plain],
     };
@@ -88,24 +96,24 @@ export function withCookieStickiness<R extends StickyRule>(
   return [...marked, pinned('a'), pinned('b')];
 }
 
-/** A `Cookie` header carrying `<name>=<variant>` among its cookies (a full-match RE2 pattern). */
-export function cookieMatch(name: string, variant: 'a' | 'b') {
+/** A `Cookie` header carrying `<name>=<value>` among its cookies (a full-match RE2 pattern). */
+export function cookieMatch(name: string, value: string) {
   return {
     type: 'RegularExpression',
     name: 'Cookie',
-    value: `(.*;\\s*)?${escapeRegex(name)}=${variant}(;.*)?`,
+    value: `(.*;\\s*)?${escapeRegex(name)}=${escapeRegex(value)}(;.*)?`,
   };
 }
 
 function setCookieFilter(
   cookie: { name: string; maxAgeSeconds?: number },
-  variant: 'a' | 'b',
+  value: string,
 ): HeaderModifierFilter {
   const maxAge = cookie.maxAgeSeconds === undefined ? '' : `; Max-Age=${cookie.maxAgeSeconds}`;
   return {
     type: 'ResponseHeaderModifier',
     responseHeaderModifier: {
-      add: [{ name: 'Set-Cookie', value: `${cookie.name}=${variant}; Path=/${maxAge}` }],
+      add: [{ name: 'Set-Cookie', value: `${cookie.name}=${value}; Path=/${maxAge}` }],
     },
   };
 }
@@ -126,7 +134,7 @@ function withoutCookieFilters<R extends StickyRule>(rule: R, cookieName: string 
       filter.type === 'ResponseHeaderModifier' &&
       add.length === 1 &&
       add[0]?.name === 'Set-Cookie' &&
-      /^[^=;]+=[ab]; Path=\/(; Max-Age=\d+)?$/.test(add[0].value) &&
+      /^[^=;]+=[ab](-[a-z0-9]+)?; Path=\/(; Max-Age=\d+)?$/.test(add[0].value) &&
       (cookieName === undefined || add[0].value.startsWith(`${cookieName}=`))
     );
   }
