@@ -22,6 +22,7 @@ import {
   BlueGreenHold,
   BlueGreenLifecycle,
   blueGreenMachine,
+  INITIAL_CONTEXT,
   type BlueGreenContext,
   type BlueGreenObservation,
 } from './blue-green-machine.ts';
@@ -156,20 +157,7 @@ const reconcileInModel = (snapshot: Snapshot, event: ModelEvent): Snapshot =>
 
 const initialSnapshot: Snapshot = blueGreenMachine.resolveState({
   value: { hold: BlueGreenHold.running, lifecycle: BlueGreenLifecycle.healthy },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    activeHash: undefined,
-    pauseStartedAt: undefined,
-    inconclusivePausedAt: undefined,
-    controllerPause: false,
-    promoting: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    lastProgressAt: T0,
-    attempt: 0,
-  },
+  context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
 });
 
 const modelLogic = {

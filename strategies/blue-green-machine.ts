@@ -77,6 +77,27 @@ export interface BlueGreenContext {
   attempt: number;
 }
 
+/** No pause, promotion, abort or promote --full in progress: what a new version starts from. */
+const NOTHING_IN_FLIGHT = {
+  pauseStartedAt: undefined,
+  inconclusivePausedAt: undefined,
+  controllerPause: false,
+  promoting: false,
+  abort: false,
+  abortedAt: undefined,
+  promoteFull: false,
+} as const satisfies Partial<BlueGreenContext>;
+
+/** A Rollout with an empty status. */
+export const INITIAL_CONTEXT: BlueGreenContext = {
+  ...NOTHING_IN_FLIGHT,
+  currentPodHash: undefined,
+  stableRS: undefined,
+  activeHash: undefined,
+  lastProgressAt: 0,
+  attempt: 0,
+};
+
 /** The one event per reconcile. */
 export interface BlueGreenObservation {
   type: 'OBSERVE';
@@ -209,14 +230,8 @@ const blueGreenSetup = setup({
       lastProgressAt: event.now,
     })),
     recordNewVersion: assign(({ context, event }) => ({
+      ...NOTHING_IN_FLIGHT,
       currentPodHash: event.podHash,
-      pauseStartedAt: undefined,
-      inconclusivePausedAt: undefined,
-      controllerPause: false,
-      promoting: false,
-      abort: false,
-      abortedAt: undefined,
-      promoteFull: false,
       lastProgressAt: event.now,
       attempt: context.attempt + 1,
     })),
@@ -277,20 +292,7 @@ export const blueGreenMachine = blueGreenSetup.createMachine({
   type: 'parallel',
   // A bug that made guards flip forever must fail the reconcile, not hang the controller.
   options: { maxIterations: 10_000 },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    activeHash: undefined,
-    pauseStartedAt: undefined,
-    inconclusivePausedAt: undefined,
-    controllerPause: false,
-    promoting: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    lastProgressAt: 0,
-    attempt: 0,
-  },
+  context: INITIAL_CONTEXT,
   on: { OBSERVE: { actions: 'noteReplicaProgress' } },
   states: {
     // `hold` first: in a microstep where both regions move, a resume is reported before the move.

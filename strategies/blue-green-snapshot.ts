@@ -11,12 +11,12 @@ import {
 } from './blue-green-machine.ts';
 import { ConditionReason, ConditionType, findCondition, wasPausedByUser } from './conditions.ts';
 import { fromIso, keepIsoSpelling } from './time.ts';
-import type { PauseCondition, RolloutStatusView, StrategyInput } from './types.ts';
+import { withOwnPauses } from './pause-conditions.ts';
+import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** The pause before the switch (Argo Rollouts' reason). */
 export const BLUE_GREEN_PAUSE_REASON = 'BlueGreenPause';
 const INCONCLUSIVE_PAUSE_REASON = ConditionReason.InconclusiveAnalysisRun;
-const OUR_PAUSES: readonly string[] = [BLUE_GREEN_PAUSE_REASON, INCONCLUSIVE_PAUSE_REASON];
 
 export function blueGreenContextFromStatus(input: StrategyInput): BlueGreenContext {
   const { status } = input;
@@ -82,21 +82,13 @@ export function blueGreenStatusFields(
   context: BlueGreenContext,
   previous: RolloutStatusView,
 ): RolloutStatusView {
-  const previousPauses = previous.pauseConditions ?? [];
-  const ours = (reason: string, startedAt: number | undefined): PauseCondition[] => {
-    if (startedAt === undefined) return [];
-    const previousStart = previousPauses.find((condition) => condition.reason === reason)?.startTime;
-    return [{ reason, startTime: keepIsoSpelling(previousStart, startedAt) }];
-  };
-  const pauseConditions = [
-    ...previousPauses.filter((condition) => !OUR_PAUSES.includes(condition.reason)),
-    ...ours(BLUE_GREEN_PAUSE_REASON, context.pauseStartedAt),
-    ...ours(INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt),
-  ];
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
-    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    pauseConditions: withOwnPauses(previous.pauseConditions, [
+      [BLUE_GREEN_PAUSE_REASON, context.pauseStartedAt],
+      [INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt],
+    ]),
     controllerPause: context.controllerPause ? true : undefined,
     abort: context.abort ? true : undefined,
     abortedAt:
