@@ -180,8 +180,9 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
           metrics: [
             {
               name: 'smoke',
-              interval: '1s',
-              count: 2,
+              // long enough (~4s at 50%) for the test to see the HTTPRoute's weights mid-step
+              interval: '2s',
+              count: 3,
               successCondition: 'result == 1',
               provider: {
                 web: {
@@ -200,6 +201,34 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
         namespace: ns.name,
         body: { metadata: { name }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
       });
+    // traffic through a Gateway API HTTPRoute: the ClusterRole's get/patch on httproutes
+    await c.objects.create({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: ns.name },
+      spec: {
+        parentRefs: [{ name: 'gateway' }],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web-stable', port: 80, weight: 100 },
+              { name: 'web-canary', port: 80, weight: 0 },
+            ],
+          },
+        ],
+      },
+    } as KubernetesObject);
+    const routeWeights = async () => {
+      type Route = KubernetesObject & {
+        spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
+      };
+      const route = await c.objects.read<Route>({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web', namespace: ns.name },
+      });
+      return route.spec.rules[0]?.backendRefs.map((b) => `${b.name}=${String(b.weight)}`).join(' ');
+    };
     // a shard of its own, so this cluster-wide controller leaves other test files' Rollouts alone
     const instanceId = ns.name;
     const controller = new ControllerProcess(saKubeconfig, `controller-${ns.name}`, [
@@ -214,6 +243,7 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
         canary: {
           canaryService: 'web-canary',
           stableService: 'web-stable',
+          trafficRouting: { gatewayAPI: { httpRoute: 'web' } },
           steps: [
             { setWeight: 50 },
             { analysis: { templates: [{ templateName: 'smoke' }] } },
@@ -253,7 +283,13 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
 
     // granted in this namespace only, a retry goes through the analysis to Healthy
     expect((await kubectl(kubeconfig, ['apply', '-n', ns.name, '-f', secretReaderFile])).code).toBe(0);
+    expect(await routeWeights()).toBe('web-stable=100 web-canary=0');
     expect((await run(['retry', 'web'])).code).toBe(0);
+    await eventually(
+      'half the traffic on the canary during the analysis',
+      async () => ((await routeWeights()) === 'web-stable=50 web-canary=50' ? true : undefined),
+      120_000,
+    );
     const healthy = await eventually(
       'web:2 Healthy after the analysis',
       async () => {
@@ -271,6 +307,23 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
       metadata: { name: `bellwether-controller-${instanceId}`, namespace: 'bellwether' },
     })) as { spec?: { holderIdentity?: string } };
     expect(lease.spec?.holderIdentity).toMatch(/_\d+$/);
+    expect(await routeWeights()).toBe('web-stable=100 web-canary=0');
+    // deleted while the controller runs: it restores routing and Services, then lets it go
+    await c.custom.deleteNamespacedCustomObject({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace: ns.name,
+      plural: 'rollouts',
+      name: 'web',
+    });
+    await eventually('the Rollout gone (finalizer removed)', async () => {
+      try {
+        await getRollout(c, ns.name, 'web');
+        return undefined;
+      } catch (err) {
+        return (err as { code?: number }).code === 404 ? true : undefined;
+      }
+    });
     expect(await controller.stop()).toBe(0);
   }, 400_000);
 
@@ -350,13 +403,14 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
   }, 300_000);
 
   it('bellwether uninstall then install: a round trip; CRDs and Rollouts stay without --crds', async () => {
+    await createRollout(c, ns.name, canaryRollout('keep', 'keep:1', { strategy: { canary: { steps: [] } } }));
     const removed = await bellwether(kubeconfig, ['uninstall', '--wait'], 180_000);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain('ClusterRole/bellwether deleted');
     expect(removed.stdout).not.toMatch(/^CustomResourceDefinition\//m);
     await expect(c.core.readNamespace({ name: 'bellwether' })).rejects.toMatchObject({ code: 404 });
     // the Rollouts outlive the controller
-    expect((await getRollout(c, ns.name, 'web')).status?.phase).toBe('Healthy');
+    expect((await getRollout(c, ns.name, 'keep')).metadata.name).toBe('keep');
 
     const started = Date.now();
     const installed = await bellwether(kubeconfig, ['install', '--wait'], 180_000);
@@ -371,7 +425,7 @@ describe('install (deploy/, bellwether install/uninstall)', () => {
     const dry = await bellwether(kubeconfig, ['uninstall', '--crds', '--dry-run=server']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('CustomResourceDefinition/rollouts.bellwether.dev deleted (server dry run)');
-    expect((await getRollout(c, ns.name, 'web')).metadata.name).toBe('web');
+    expect((await getRollout(c, ns.name, 'keep')).metadata.name).toBe('keep');
 
     const again = await bellwether(kubeconfig, ['uninstall', '--wait'], 180_000);
     expect(again.code, again.stderr).toBe(0);
