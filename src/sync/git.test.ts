@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSyncName } from '../cli/commands/sync.ts';
 import { LocalRepo } from '../../test/support/git-repo.ts';
 import { displayUrl, GitSource, maskSecrets, normalizeRepoUrl } from './git.ts';
-import { concernsBranch, parseAddr, validSignature } from './webhook.ts';
+import { concernsBranch, parseAddr, startWebhook, validSignature } from './webhook.ts';
 
 describe('git URLs and secrets', () => {
   it('masks credentials in URLs and secret values anywhere in a message', () => {
@@ -45,6 +46,26 @@ describe('webhook', () => {
     expect(validSignature(body, 'k', good)).toBe(true);
     expect(validSignature(body, 'other', good)).toBe(false);
     expect(validSignature(body, 'k', undefined)).toBe(false);
+  });
+
+  it('serves POSTs: a poll for the branch, none for another one', async () => {
+    const triggers: string[] = [];
+    const server = await startWebhook('127.0.0.1:0', 'main', (reason) => triggers.push(reason), undefined);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const post = (body: string, event = 'push') =>
+        fetch(`http://127.0.0.1:${String(port)}/`, {
+          method: 'POST',
+          body,
+          headers: { 'x-github-event': event },
+        });
+      expect((await post('{"ref":"refs/heads/main"}')).status).toBe(202);
+      expect(await (await post('{"ref":"refs/heads/dev"}')).text()).toBe('ignored: another branch\n');
+      expect((await fetch(`http://127.0.0.1:${String(port)}/`)).status).toBe(405);
+      expect(triggers).toEqual(['push']);
+    } finally {
+      server.close();
+    }
   });
 
   it('parses HOST:PORT and :PORT', () => {

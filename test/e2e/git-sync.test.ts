@@ -317,6 +317,14 @@ describe('git sync', () => {
       'Rollout/web',
       'Service/web',
     ]);
+
+    const cli = await env.run('sync', '--status', '--name', 'shop');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(
+      `Synced ${short('prune')} "Drop the settings" by Jane Doe: applied ${short('prune')}`,
+    );
+    expect(cli.stdout).toContain(`Rollout ${env.namespace}/web: Healthy (commit ${short('prune')}`);
+    expect(cli.stdout).toContain('3 object(s) in the inventory');
   });
 
   it('reports drift made outside Git, diff shows it (exit 1), and --self-heal puts Git back', async () => {
