@@ -334,4 +334,44 @@ describe('canary Rollouts through the traffic routers', () => {
     expect(await rc.weights(read, name)).toEqual({ canary: 0, stable: 100 });
     expect(await selectorOf(`${name}-stable`)).toEqual({ app: name });
   });
+  it('a missing routing object and a step the router cannot carry are InvalidSpec naming the field', async () => {
+    for (const service of ['bad-canary', 'bad-stable'])
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: service }, spec: { selector: { app: 'bad' }, ports: [{ port: 80 }] } },
+      });
+    const invalid = (name: string) =>
+      eventually(`${name} InvalidSpec`, async () =>
+        (await getRollout(c, ns.name, name)).status?.conditions?.find((cond) => cond.type === 'InvalidSpec'),
+      );
+    const strategy = (trafficRouting: object, steps: object[] = [{ setWeight: 10 }, { pause: {} }]) => ({
+      replicas: 1,
+      strategy: {
+        canary: { canaryService: 'bad-canary', stableService: 'bad-stable', trafficRouting, steps },
+      },
+    });
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('bad', 'bad:1', strategy({ gatewayAPI: { httpRoute: 'missing' } })),
+    );
+    expect((await invalid('bad')).message).toBe(
+      `InvalidSpec: spec.strategy.canary.trafficRouting.gatewayAPI.httpRoute: HTTPRoute "missing" not found in namespace ${ns.name}`,
+    );
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout(
+        'bad-mirror',
+        'bad:1',
+        strategy({ smi: {}, managedRoutes: [{ name: 'shadow' }] }, [
+          { setWeight: 10 },
+          { setMirrorRoute: { name: 'shadow', match: [{ path: { prefix: '/' } }] } },
+        ]),
+      ),
+    );
+    expect((await invalid('bad-mirror')).message).toBe(
+      'InvalidSpec: spec.strategy.canary.steps[1].setMirrorRoute: the smi router does not support mirror routes',
+    );
+  });
 });
