@@ -282,7 +282,8 @@ export const abTestMachine = abSetup.createMachine({
       initial: L.healthy,
       states: {
         [L.healthy]: {
-          always: [{ guard: 'noStableYet', actions: 'adoptAsStable' }, ...onNewVersion()],
+          // Here the current version is the stable one: any other is a new B.
+          always: [{ guard: 'noStableYet', actions: 'adoptAsStable' }, ...onNewVersion().slice(1)],
         },
         [L.testing]: {
           always: [
