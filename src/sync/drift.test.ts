@@ -92,6 +92,14 @@ describe('readableDiff', () => {
     });
   });
 
+  it('never prints Secret values, only a digest of each', () => {
+    const secret = (value: string) =>
+      ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { token: value } }) as KubeObject;
+    const text = readableDiff('Secret/s', secret('c2VjcmV0LW9uZQ=='), secret('c2VjcmV0LXR3bw=='));
+    expect(text).toMatch(/- {2}token: \(sha256 [0-9a-f]{12}\)\n\+ {2}token: \(sha256 [0-9a-f]{12}\)/);
+    expect(text).not.toContain('c2VjcmV0');
+  });
+
   it('shows changed lines as a unified diff', () => {
     const text = readableDiff('ConfigMap/c', withProvenance('a', '1'), withProvenance('b', '2'));
     expect(text).toContain('--- live/ConfigMap/c');

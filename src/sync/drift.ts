@@ -3,6 +3,7 @@
  * readable diff `bellwether diff` prints. Only the fields Git declares count: what controllers add
  * (the hash in a Service selector, status, defaults) is not drift. The comparisons are pure.
  */
+import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { annotations } from '../controller/rollout-object.ts';
@@ -140,7 +141,23 @@ export function comparable(object: KubeObject | undefined): Record<string, unkno
   const notes = Object.entries(metadata.annotations ?? {}).filter(([key]) => !provenanceKeys.has(key));
   if (notes.length > 0) kept.annotations = Object.fromEntries(notes);
   else delete kept.annotations;
-  return { ...rest, metadata: kept };
+  return { ...(object.kind === 'Secret' ? maskedSecret(rest) : rest), metadata: kept };
+}
+
+/** Secret values never reach the terminal: each becomes a short digest, so changes still show. */
+function maskedSecret(object: Record<string, unknown>): Record<string, unknown> {
+  const masked = { ...object };
+  for (const field of ['data', 'stringData']) {
+    const values = object[field];
+    if (!isRecord(values)) continue;
+    masked[field] = Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [
+        key,
+        `(sha256 ${createHash('sha256').update(String(value)).digest('hex').slice(0, 12)})`,
+      ]),
+    );
+  }
+  return masked;
 }
 
 /** A unified diff of live against what applying would store, or '' when they are equal. Pure. */

@@ -8,7 +8,8 @@ import {
   statusLine,
   type SyncStatus,
 } from './inventory.ts';
-import { appliedPhase, sameStatus, withSince } from './status.ts';
+import type { KubeObject } from './kube-rest.ts';
+import { appliedPhase, rolloutReport, sameStatus, withSince } from './status.ts';
 
 const rollout = { apiVersion: 'bellwether.dev/v1alpha1', kind: 'Rollout', namespace: 'shop', name: 'web' };
 const service = { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' };
@@ -84,6 +85,42 @@ describe('sync status', () => {
     expect(appliedPhase(commit, [{ name: 'web', namespace: 'shop', phase: 'Healthy' }])).toEqual({
       phase: 'Synced',
       message: 'applied abcdef0',
+    });
+  });
+
+  it('reports a Rollout Pending until the controller saw this commit, then its phase', () => {
+    const live = (status: object) =>
+      ({
+        apiVersion: 'bellwether.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: {
+          name: 'web',
+          namespace: 'shop',
+          generation: 3,
+          annotations: { 'bellwether.dev/source-revision': commit.sha },
+        },
+        status,
+      }) as KubeObject;
+    const seen = { observedGeneration: 3, source: { revision: commit.sha } };
+    expect(rolloutReport(live({ phase: 'Healthy', observedGeneration: 3 }), commit.sha).phase).toBe(
+      'Pending',
+    );
+    expect(rolloutReport(live({ ...seen, phase: 'Healthy', observedGeneration: 2 }), commit.sha).phase).toBe(
+      'Pending',
+    );
+    expect(rolloutReport(live({ ...seen, phase: 'Paused' }), commit.sha)).toEqual({
+      name: 'web',
+      namespace: 'shop',
+      phase: 'Paused',
+      commit: 'abcdef0',
+    });
+    expect(rolloutReport(live({ phase: 'Degraded', abort: true }), commit.sha).phase).toBe('Aborted');
+    const invalid = live({
+      conditions: [{ type: 'InvalidSpec', status: 'True', message: 'service "x" not found' }],
+    });
+    expect(rolloutReport(invalid, commit.sha)).toMatchObject({
+      phase: 'InvalidSpec',
+      message: 'service "x" not found',
     });
   });
 

@@ -15,6 +15,7 @@ interface RolloutStatusView {
   abort?: boolean;
   observedGeneration?: number;
   source?: { revision?: string };
+  conditions?: { type: string; status: string; message?: string }[];
 }
 
 /** One Rollout as the sync reports it; `Pending` until the controller has seen this commit. */
@@ -25,12 +26,21 @@ export function rolloutReport(rollout: KubeObject, commitSha: string): RolloutRe
     status.source?.revision === commitSha &&
     (generation === undefined || status.observedGeneration === generation);
   const commit = commitOf(rollout.metadata);
-  const phase = status.abort === true ? 'Aborted' : observed ? (status.phase ?? 'Pending') : 'Pending';
+  // The controller reports an invalid spec without recording the commit it looked at.
+  const invalid = status.conditions?.find((c) => c.type === 'InvalidSpec' && c.status === 'True');
+  const phase =
+    status.abort === true
+      ? 'Aborted'
+      : invalid
+        ? 'InvalidSpec'
+        : observed
+          ? (status.phase ?? 'Pending')
+          : 'Pending';
   return {
     name: rollout.metadata.name,
     namespace: rollout.metadata.namespace ?? '',
     phase,
-    ...(status.message ? { message: status.message } : {}),
+    ...(invalid?.message || status.message ? { message: invalid?.message ?? status.message } : {}),
     ...(commit ? { commit: describeCommit(commit) } : {}),
   };
 }
