@@ -70,6 +70,18 @@ describe('twoProportionZTest', () => {
     ).toBe('notEnoughSamples');
   });
 
+  it('keeps a tiny p-value for a huge difference instead of rounding it to 0', () => {
+    // z 14.4 (as in the e2e test: 30% of 774 vs 10% of 3211): the tail is about 4e-47
+    const result = twoProportionZTest(
+      { successes: 321, trials: 3211 },
+      { successes: 232, trials: 774 },
+      conversion,
+    );
+    expect(result.z).toBeGreaterThan(14);
+    expect(result.pValue).toBeGreaterThan(0);
+    expect(result.pValue).toBeLessThan(1e-40);
+  });
+
   it('a significance level decides: the same data is significant at 0.15, not at 0.05', () => {
     const a = { successes: 45, trials: 500 };
     const b = { successes: 60, trials: 500 };

@@ -4,7 +4,7 @@
  *
  *   pA = sA / nA, pB = sB / nB, p = (sA + sB) / (nA + nB)           (pooled rate under H0: pA = pB)
  *   z  = (pB - pA) / sqrt(p (1 - p) (1/nA + 1/nB))
- *   p-value = 2 (1 - Phi(|z|))                                       (Phi: standard normal CDF)
+ *   p-value = 2 Phi(-|z|) = 2 (1 - Phi(|z|))                         (Phi: standard normal CDF)
  *
  * Phi comes from @stdlib/stats-base-dists-normal-cdf (computed from erfc to double precision).
  * The test is Pearson's chi-square test of the 2x2 table variant x outcome without continuity
@@ -75,7 +75,8 @@ export function twoProportionZTest(
   // Both rates 0 or both 1: no variation at all, so no evidence of a difference.
   if (standardError === 0) return { ...base, verdict: 'noDifference', pValue: 1, z: 0 };
   const z = (rateB - rateA) / standardError;
-  const pValue = Math.min(1, 2 * (1 - normalCdf(Math.abs(z), 0, 1)));
+  // 2 * Phi(-|z|), not 2 * (1 - Phi(|z|)): the tail itself keeps its precision for large |z|.
+  const pValue = Math.min(1, 2 * normalCdf(-Math.abs(z), 0, 1));
   if (pValue >= settings.alpha) return { ...base, verdict: 'noDifference', pValue, z };
   const bHigher = z > 0;
   const verdict = bHigher === (settings.better === 'higher') ? 'better' : 'worse';
