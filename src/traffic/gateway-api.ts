@@ -121,6 +121,7 @@ export function gatewayApiRouter(
       const sticky = withCookieStickiness([...rules, ...managed], {
         ...stickyServices,
         cookie: desired.stickiness?.cookie,
+        testId: desired.hashes.canary,
         canaryWeight: desired.canaryWeight,
       });
       return applyIfChanged(client, route, applyBody(ref, target, { rules: sticky }));
