@@ -12,8 +12,16 @@ import { reconcileCanary } from './canary.ts';
 import { minAvailable, resolveRollingLimits } from './replicas.ts';
 import { reconcileOnce } from './test-support/reconcile-driver.ts';
 import {
+  applyOperation,
+  editSpec,
+  operatorOperations,
+  operatorsStop,
+  promote,
+  settledOnCurrent,
+  type OperatorOperation,
+} from './test-support/operations.ts';
+import {
   advanceClock,
-  deployVersion,
   finishRuns,
   makeAvailable,
   readyReplicaSet,
@@ -35,35 +43,13 @@ const STEP_LISTS: CanaryStep[][] = [
 ];
 
 type Operation =
-  | { kind: 'podsUp'; count: number }
-  | { kind: 'tick'; ms: number }
-  | { kind: 'newVersion' }
+  | OperatorOperation
   | { kind: 'editSteps' }
-  | { kind: 'promote' }
-  | { kind: 'promoteFull' }
-  | { kind: 'abort' }
-  | { kind: 'retry' }
-  | { kind: 'pause' }
-  | { kind: 'resume' }
   | { kind: 'analysis'; run: SimulatedRun['kind']; phase: AnalysisPhase };
 
-const operation: fc.Arbitrary<Operation> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({ kind: fc.constant('podsUp' as const), count: fc.integer({ min: 1, max: 3 }) }),
-  },
-  {
-    weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'newVersion' as const }) },
+const operation: fc.Arbitrary<Operation> = fc.oneof<fc.WeightedArbitrary<Operation>[]>(
+  ...operatorOperations(),
   { weight: 1, arbitrary: fc.constant({ kind: 'editSteps' as const }) },
-  { weight: 2, arbitrary: fc.constant({ kind: 'promote' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'promoteFull' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'abort' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
   {
     weight: 6,
     arbitrary: fc.record({
@@ -74,49 +60,17 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   },
 );
 
-/** What the CLI (or kubectl patch) does for `promote`. */
-function promote(world: SimulatedWorld): SimulatedWorld {
-  const { status } = world;
-  const steps = world.spec.strategy.canary?.steps ?? [];
-  if (status.pauseConditions?.length) return { ...world, status: { ...status, pauseConditions: undefined } };
-  if ((status.currentStepIndex ?? 0) < steps.length && status.currentPodHash !== status.stableRS) {
-    return { ...world, status: { ...status, currentStepIndex: (status.currentStepIndex ?? 0) + 1 } };
-  }
-  return world;
-}
-
 function apply(world: SimulatedWorld, op: Operation, versions: { next: number }): SimulatedWorld {
-  const spec = (patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-    ...world,
-    spec: { ...world.spec, ...patch },
-    generation: world.generation + 1,
-  });
   switch (op.kind) {
-    case 'podsUp':
-      return makeAvailable(world, undefined, op.count);
-    case 'tick':
-      return advanceClock(world, op.ms);
-    case 'newVersion':
-      return deployVersion(world, `v${versions.next++}`);
     case 'editSteps': {
       const canary = world.spec.strategy.canary ?? {};
       const steps = canary.steps === STEP_LISTS[0] ? STEP_LISTS[1] : STEP_LISTS[0];
-      return spec({ strategy: { canary: { ...canary, steps } } });
+      return editSpec(world, { strategy: { canary: { ...canary, steps } } });
     }
-    case 'promote':
-      return promote(world);
-    case 'promoteFull':
-      return { ...world, status: { ...world.status, promoteFull: true, pauseConditions: undefined } };
-    case 'abort':
-      return { ...world, status: { ...world.status, abort: true } };
-    case 'retry':
-      return { ...world, status: { ...world.status, abort: false } };
-    case 'pause':
-      return spec({ paused: true });
-    case 'resume':
-      return spec({ paused: false });
     case 'analysis':
       return finishRuns(world, op.run, op.phase, `metric "success-rate": ${op.phase}`);
+    default:
+      return applyOperation(world, op, versions);
   }
 }
 
@@ -232,16 +186,10 @@ describe('canary under any sequence of operations', () => {
             // start, and the analyses pass. Analysis steps are not promoted: they must complete on
             // their own runs' verdicts. (Other steps are: setCanaryScale without a router can ask
             // for fewer pods than maxUnavailable allows, and then only a promote moves on.)
-            world = apply(apply(world, { kind: 'resume' }, versions), { kind: 'retry' }, versions);
+            world = operatorsStop(world);
             for (let round = 0; round < 100; round++) {
               step();
-              const settled =
-                world.status.phase === 'Healthy' &&
-                world.status.stableRS === world.currentPodHash &&
-                world.replicaSets.every((rs) =>
-                  rs.hash === world.currentPodHash ? rs.specReplicas === replicas : rs.specReplicas === 0,
-                );
-              if (settled) return;
+              if (settledOnCurrent(world, replicas)) return;
               world = finishRuns(finishRuns(world, 'step', 'Successful'), 'background', 'Successful');
               if (!atAnalysisStep(world) || world.status.pauseConditions?.length) world = promote(world);
               world = advanceClock(makeAvailable(world), 10_000);

@@ -12,8 +12,15 @@ import { reconcileCanary } from './canary.ts';
 import { effectiveAvailable } from './replicas.ts';
 import { reconcileOnce } from './test-support/reconcile-driver.ts';
 import {
+  applyOperation,
+  operatorOperations,
+  operatorsStop,
+  promote,
+  settledOnCurrent,
+  type OperatorOperation,
+} from './test-support/operations.ts';
+import {
   advanceClock,
-  deployVersion,
   makeAvailable,
   readyReplicaSet,
   type SimulatedWorld,
@@ -52,23 +59,10 @@ function stepLists(max: number): CanaryStep[][] {
   ];
 }
 
-type Operation =
-  | { kind: 'podsUp'; count: number }
-  | { kind: 'podsLost'; current: boolean; count: number }
-  | { kind: 'tick'; ms: number }
-  | { kind: 'newVersion' }
-  | { kind: 'promote' }
-  | { kind: 'promoteFull' }
-  | { kind: 'abort' }
-  | { kind: 'retry' }
-  | { kind: 'pause' }
-  | { kind: 'resume' };
+type Operation = OperatorOperation | { kind: 'podsLost'; current: boolean; count: number };
 
-const operation: fc.Arbitrary<Operation> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({ kind: fc.constant('podsUp' as const), count: fc.integer({ min: 1, max: 3 }) }),
-  },
+const operation: fc.Arbitrary<Operation> = fc.oneof<fc.WeightedArbitrary<Operation>[]>(
+  ...operatorOperations(),
   {
     weight: 2,
     arbitrary: fc.record({
@@ -77,29 +71,8 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       count: fc.integer({ min: 1, max: 3 }),
     }),
   },
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'newVersion' as const }) },
-  { weight: 3, arbitrary: fc.constant({ kind: 'promote' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'promoteFull' as const }) },
-  { weight: 2, arbitrary: fc.constant({ kind: 'abort' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'abort' as const }) },
 );
-
-/** What the CLI (or kubectl patch) does for `promote`. */
-function promote(world: SimulatedWorld): SimulatedWorld {
-  const { status } = world;
-  const steps = world.spec.strategy.canary?.steps ?? [];
-  if (status.pauseConditions?.length) return { ...world, status: { ...status, pauseConditions: undefined } };
-  if ((status.currentStepIndex ?? 0) < steps.length && status.currentPodHash !== status.stableRS) {
-    return { ...world, status: { ...status, currentStepIndex: (status.currentStepIndex ?? 0) + 1 } };
-  }
-  return world;
-}
 
 /** Pods of the current version (or of the others) stop being available, as a crash would. */
 function losePods(world: SimulatedWorld, current: boolean, count: number): SimulatedWorld {
@@ -114,33 +87,7 @@ function losePods(world: SimulatedWorld, current: boolean, count: number): Simul
 }
 
 function apply(world: SimulatedWorld, op: Operation, versions: { next: number }): SimulatedWorld {
-  const spec = (patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-    ...world,
-    spec: { ...world.spec, ...patch },
-    generation: world.generation + 1,
-  });
-  switch (op.kind) {
-    case 'podsUp':
-      return makeAvailable(world, undefined, op.count);
-    case 'podsLost':
-      return losePods(world, op.current, op.count);
-    case 'tick':
-      return advanceClock(world, op.ms);
-    case 'newVersion':
-      return deployVersion(world, `v${versions.next++}`);
-    case 'promote':
-      return promote(world);
-    case 'promoteFull':
-      return { ...world, status: { ...world.status, promoteFull: true, pauseConditions: undefined } };
-    case 'abort':
-      return { ...world, status: { ...world.status, abort: true } };
-    case 'retry':
-      return { ...world, status: { ...world.status, abort: false } };
-    case 'pause':
-      return spec({ paused: true });
-    case 'resume':
-      return spec({ paused: false });
-  }
+  return op.kind === 'podsLost' ? losePods(world, op.current, op.count) : applyOperation(world, op, versions);
 }
 
 interface Config {
@@ -263,19 +210,10 @@ describe('canary with a traffic router under any sequence of operations', () => 
             }
 
             // The operators stop interfering: unpause, retry, promote whatever waits, pods start.
-            world = apply(apply(world, { kind: 'resume' }, versions), { kind: 'retry' }, versions);
+            world = operatorsStop(world);
             for (let round = 0; round < 100; round++) {
               step();
-              const settled =
-                world.status.phase === 'Healthy' &&
-                world.status.stableRS === world.currentPodHash &&
-                world.traffic?.canaryWeight === 0 &&
-                world.replicaSets.every((rs) =>
-                  rs.hash === world.currentPodHash
-                    ? rs.specReplicas === config.replicas
-                    : rs.specReplicas === 0,
-                );
-              if (settled) {
+              if (settledOnCurrent(world, config.replicas) && world.traffic?.canaryWeight === 0) {
                 expect(world.traffic).toEqual({ canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] });
                 return;
               }

@@ -1,0 +1,101 @@
+/**
+ * What operators and the cluster do between two reconciles, for property tests that drive a
+ * rollout through random sequences of them: the CLI's operations (status and spec patches, as
+ * `kubectl patch` would write them), new versions, pods starting, time passing.
+ */
+import fc from 'fast-check';
+import type { RolloutSpecView } from '../types.ts';
+import { advanceClock, deployVersion, makeAvailable, type SimulatedWorld } from './simulated-cluster.ts';
+
+export type OperatorOperation =
+  | { kind: 'podsUp'; count: number }
+  | { kind: 'tick'; ms: number }
+  | { kind: 'newVersion' }
+  | { kind: 'promote' }
+  | { kind: 'promoteFull' }
+  | { kind: 'abort' }
+  | { kind: 'retry' }
+  | { kind: 'pause' }
+  | { kind: 'resume' };
+
+/** Random operator operations with their weights, for `fc.oneof` (add a test's own kinds to it). */
+export function operatorOperations(): fc.WeightedArbitrary<OperatorOperation>[] {
+  return [
+    {
+      weight: 6,
+      arbitrary: fc.record({ kind: fc.constant('podsUp' as const), count: fc.integer({ min: 1, max: 3 }) }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: 'newVersion' as const }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'promote' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'promoteFull' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'abort' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
+  ];
+}
+
+/** What the CLI (or kubectl patch) does for `promote`. */
+export function promote(world: SimulatedWorld): SimulatedWorld {
+  const { status } = world;
+  const steps = world.spec.strategy.canary?.steps ?? [];
+  if (status.pauseConditions?.length) return { ...world, status: { ...status, pauseConditions: undefined } };
+  if ((status.currentStepIndex ?? 0) < steps.length && status.currentPodHash !== status.stableRS) {
+    return { ...world, status: { ...status, currentStepIndex: (status.currentStepIndex ?? 0) + 1 } };
+  }
+  return world;
+}
+
+/** A spec edit (a new generation). */
+export const editSpec = (world: SimulatedWorld, patch: Partial<RolloutSpecView>): SimulatedWorld => ({
+  ...world,
+  spec: { ...world.spec, ...patch },
+  generation: world.generation + 1,
+});
+
+/** Applies one operation; `versions.next` names the next new version (`v<next>`). */
+export function applyOperation(
+  world: SimulatedWorld,
+  op: OperatorOperation,
+  versions: { next: number },
+): SimulatedWorld {
+  switch (op.kind) {
+    case 'podsUp':
+      return makeAvailable(world, undefined, op.count);
+    case 'tick':
+      return advanceClock(world, op.ms);
+    case 'newVersion':
+      return deployVersion(world, `v${versions.next++}`);
+    case 'promote':
+      return promote(world);
+    case 'promoteFull':
+      return { ...world, status: { ...world.status, promoteFull: true, pauseConditions: undefined } };
+    case 'abort':
+      return { ...world, status: { ...world.status, abort: true } };
+    case 'retry':
+      return { ...world, status: { ...world.status, abort: false } };
+    case 'pause':
+      return editSpec(world, { paused: true });
+    case 'resume':
+      return editSpec(world, { paused: false });
+  }
+}
+
+/** The operators stop interfering: unpause and retry. */
+export const operatorsStop = (world: SimulatedWorld): SimulatedWorld =>
+  applyOperation(applyOperation(world, { kind: 'resume' }, { next: 0 }), { kind: 'retry' }, { next: 0 });
+
+/** Healthy on the current version at spec.replicas, every other ReplicaSet at zero. */
+export function settledOnCurrent(world: SimulatedWorld, replicas: number): boolean {
+  return (
+    world.status.phase === 'Healthy' &&
+    world.status.stableRS === world.currentPodHash &&
+    world.replicaSets.every((rs) =>
+      rs.hash === world.currentPodHash ? rs.specReplicas === replicas : rs.specReplicas === 0,
+    )
+  );
+}
