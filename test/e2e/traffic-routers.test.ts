@@ -5,6 +5,9 @@ import { rolloutOwnerReference, type RolloutObject } from '../../src/controller/
 import { kubeRoutingObjects } from '../../src/traffic/kube-routing-client.ts';
 import { routersFor } from '../../src/traffic/routers.ts';
 import type { DesiredRouting, RoutingObjectClient, TrafficRouter } from '../../src/traffic/types.ts';
+import { join } from 'node:path';
+import { readManifests } from '../../src/install/apply.ts';
+import { repoRoot } from '../cluster/layout.ts';
 import { clients, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 
@@ -511,5 +514,29 @@ describe('NGINX router (canary Ingress)', () => {
     expect(annotations['nginx.ingress.kubernetes.io/canary-weight']).toBe('100');
     expect(annotations['nginx.ingress.kubernetes.io/canary-weight-total']).toBe('1000');
     expect(await router.restore()).toBe(1);
+  });
+});
+
+describe('deploy/examples/traffic', () => {
+  const fixture = useFixture('router-examples');
+
+  it('every object is accepted by the API server with the real router CRDs (server-side dry run)', async () => {
+    const f = fixture();
+    const objects = readManifests(join(repoRoot, 'deploy', 'examples', 'traffic'));
+    expect(new Set(objects.map((o) => o.kind))).toEqual(
+      new Set([
+        'Service',
+        'Rollout',
+        'AnalysisTemplate',
+        'HTTPRoute',
+        'VirtualService',
+        'DestinationRule',
+        'Ingress',
+      ]),
+    );
+    for (const obj of objects) {
+      (obj.metadata ??= {}).namespace = f.namespace;
+      await f.c.objects.create(obj, undefined, 'All');
+    }
   });
 });
