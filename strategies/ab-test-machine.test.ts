@@ -100,6 +100,7 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
     event('spec.paused toggled', { userPaused: !quiet.userPaused }),
     event('operator: abort', {}, { abort: true }),
     event('operator: retry', {}, { abort: false }),
+    event('operator: promote --full', {}, { promoteFull: true }),
     event('operator: promote', bPods(REPLICAS), { pauseStartedAt: undefined, waitStartedAt: undefined }),
     event('step analysis Successful, no comparison configured', {
       ...bPods(1),
@@ -135,6 +136,7 @@ const initialSnapshot: Snapshot = abTestMachine.resolveState({
     controllerPause: false,
     abort: false,
     abortedAt: undefined,
+    promoteFull: false,
     decision: undefined,
     attempt: 0,
   },
@@ -211,10 +213,11 @@ describe('A/B machine, explored exhaustively', () => {
       )
         continue;
       promotions++;
-      // A human promote: the AbTestDecision pause condition cleared while waiting (maybe while held).
+      // A human: promote --full, or the AbTestDecision pause condition cleared while waiting (maybe while held).
       const before = rebuiltFromStatus(state, event);
       const evidence =
         event.label === 'comparison Successful' ||
+        event.label === 'operator: promote --full' ||
         (before.value.lifecycle === AbLifecycle.waiting && before.context.waitStartedAt === undefined);
       expect(evidence, `${serializeState(state)} + ${event.label}`).toBe(true);
     }
@@ -259,6 +262,16 @@ describe('A/B machine, shortest paths', () => {
       'B has its pods for 20%',
     ]);
     expect(labelsTo(AbLifecycle.promotingB)).toEqual([
+      'nothing changed',
+      'new version',
+      'operator: promote --full',
+    ]);
+    const byEvidence = paths.find(
+      (path) =>
+        path.state.value.lifecycle === AbLifecycle.promotingB &&
+        path.steps.slice(1).every((step) => !step.event.label.startsWith('operator')),
+    );
+    expect(byEvidence?.steps.slice(1).map((step) => step.event.label)).toEqual([
       'nothing changed', // v1 becomes stable (A)
       'new version', // v2 is B
       // B has its pods: the split moves, the pause starts, the comparison (from step 1) decides

@@ -59,6 +59,8 @@ export interface AbContext {
   controllerPause: boolean;
   abort: boolean;
   abortedAt: number | undefined;
+  /** status.promoteFull (`bellwether promote --full`): choose B now. */
+  promoteFull: boolean;
   decision: AbDecisionValue | undefined;
   attempt: number;
 }
@@ -164,6 +166,7 @@ const abSetup = setup({
     heldByUser: ({ event }) => event.userPaused,
     abortRequested: ({ context }) => context.abort && context.abortedAt === undefined,
     retryRequested: ({ context }) => !context.abort,
+    promoteFullRequested: ({ context }) => context.promoteFull,
     decides: (args, params: { decision: AbDecisionValue }) =>
       verdictDecision(args)?.decision === params.decision,
     stepsDone: ({ context, event }) => context.stepIndex >= event.steps.length,
@@ -198,6 +201,7 @@ const abSetup = setup({
       controllerPause: false,
       abort: false,
       abortedAt: undefined,
+      promoteFull: false,
       decision: undefined,
       attempt: context.attempt + 1,
     })),
@@ -209,11 +213,13 @@ const abSetup = setup({
       controllerPause: true,
       decision: 'Wait' as const,
     })),
-    choosePromoteB: assign({ decision: 'PromoteB' as const }),
+    choosePromoteB: assign({ decision: 'PromoteB' as const, promoteFull: false }),
     chooseKeepA: assign(({ event }) => ({ decision: 'KeepA' as const, abort: true, abortedAt: event.now })),
     promoteToStable: assign(({ context }) => ({ stableRS: context.currentPodHash, decision: undefined })),
+    // A promote --full given while A was kept is not carried into the retried test.
     clearAbort: assign(({ context }) => ({
       abortedAt: undefined,
+      promoteFull: false,
       decision: undefined,
       stepIndex: 0,
       attempt: context.attempt + 1,
@@ -254,6 +260,7 @@ export const abTestMachine = abSetup.createMachine({
     controllerPause: false,
     abort: false,
     abortedAt: undefined,
+    promoteFull: false,
     decision: undefined,
     attempt: 0,
   },
@@ -289,6 +296,7 @@ export const abTestMachine = abSetup.createMachine({
           always: [
             ...onNewVersion(),
             onAbortRequested(),
+            onPromoteFull(),
             ...onVerdict(),
             {
               guard: and([not('heldByUser'), 'stepsDone', 'noComparison']),
@@ -325,6 +333,7 @@ export const abTestMachine = abSetup.createMachine({
           always: [
             ...onNewVersion(),
             onAbortRequested(),
+            onPromoteFull(),
             ...onVerdict(),
             {
               guard: and([not('heldByUser'), 'pauseOver']),
@@ -342,6 +351,7 @@ export const abTestMachine = abSetup.createMachine({
               target: L.keptA,
               actions: ['chooseKeepA', decided('KeepA', 'operator')],
             },
+            onPromoteFull(),
             {
               guard: and([not('heldByUser'), 'waitReleased']),
               target: L.promotingB,
@@ -440,6 +450,15 @@ function onVerdict(): Transition[] {
       actions: ['choosePromoteB', byVerdict('PromoteB')],
     },
   ];
+}
+
+/** `promote --full` by an operator: B now, whatever the steps and analyses say. */
+function onPromoteFull(): Transition {
+  return {
+    guard: 'promoteFullRequested',
+    target: at(L.promotingB),
+    actions: ['choosePromoteB', decided('PromoteB', 'operator')],
+  };
 }
 
 function decided(decision: AbDecisionValue, cause: DecisionCause): TransitionAction {

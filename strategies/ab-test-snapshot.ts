@@ -44,6 +44,7 @@ export function abContextFromStatus(input: StrategyInput, stepsHash: string): Ab
     controllerPause: status.controllerPause === true && !stepsEdited,
     abort: status.abort === true,
     abortedAt: fromIso(status.abortedAt),
+    promoteFull: status.promoteFull === true,
     decision: status.abTest?.decision,
     attempt: stepsEdited ? attempt + 1 : attempt,
   };
@@ -98,5 +99,6 @@ export function abStatusFields(
     abort: context.abort ? true : undefined,
     abortedAt:
       context.abortedAt === undefined ? undefined : keepIsoSpelling(previous.abortedAt, context.abortedAt),
+    promoteFull: context.promoteFull ? true : undefined,
   };
 }

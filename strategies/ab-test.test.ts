@@ -183,6 +183,15 @@ describe('A/B test: the comparison decides', () => {
     );
   });
 
+  it('promote --full chooses B at once, during the steps too', () => {
+    const { world } = deployV2({ steps: [{ setSplit: { a: 90, b: 10 } }, { pause: {} }] });
+    expect(world.status.phase).toBe('Paused');
+    const promoted = settle(strategy, withStatus(world, { promoteFull: true }));
+    expect(promoted.world.status).toMatchObject({ stableRS: 'v2', currentPodHash: 'v2' });
+    expect(promoted.world.status.promoteFull).toBeUndefined();
+    expect(promoted.events[0]?.message).toBe('Decision PromoteB: by an operator');
+  });
+
   it('follows decision.onInconclusive and decision.onSuccess when declared', () => {
     const { world } = deployV2({ decision: { onInconclusive: 'KeepA' } });
     const kept = settle(strategy, finishRuns(world, 'background', 'Inconclusive'));
