@@ -296,6 +296,19 @@ describe('canary machine, explored exhaustively', () => {
     },
   );
 
+  it('promotes the canary to stable only once the traffic router carries all traffic', () => {
+    const belowFull = edges.filter(
+      ({ state, event }) =>
+        state.value.lifecycle === Lifecycle.completing &&
+        event.label === 'canary fully available, router below 100%',
+    );
+    expect(belowFull.length).toBeGreaterThan(0);
+    for (const { state, next } of belowFull) {
+      expect(next.value.lifecycle, serializeState(state)).not.toBe(Lifecycle.healthy);
+      expect(next.context.stableRS).toBe(state.context.stableRS);
+    }
+  });
+
   it('takes every transition of the machine', { timeout: 60_000 }, () => {
     const taken = new Set<AnyTransitionDefinition>();
     for (const { state, event } of edges) {
