@@ -57,10 +57,9 @@ async function setFinalizers(rollout: RolloutObject, finalizers: string[], deps:
 
 /** True when the decision lowers the canary's traffic: the routers then go before the scale-down. */
 export function trafficGoesDown(rollout: RolloutObject, decision: StrategyDecision): boolean {
-  return (
-    decision.traffic !== undefined &&
-    decision.traffic.canaryWeight < (rollout.status?.canary?.weights?.canary ?? 0)
-  );
+  // The canary's weight, or A/B variant B's share (status.abTest.split.b).
+  const current = rollout.status?.canary?.weights?.canary ?? rollout.status?.abTest?.split?.b ?? 0;
+  return decision.traffic !== undefined && decision.traffic.canaryWeight < current;
 }
 
 /**
