@@ -268,11 +268,13 @@ describe('canary Rollouts through the traffic routers', () => {
         if (index < 5) expect((await run('promote', name)).code).toBe(0);
       }
       expect((await run('abort', name)).code).toBe(0);
-      await eventually(`${name} aborted, all traffic on stable`, async () => {
-        const weights = await rc.weights(read, name);
-        return weights !== 'absent' && weights.canary === 0 && weights.stable === 100 ? true : undefined;
+      // Status is written after the routers: once it says aborted, all traffic is on stable.
+      const aborted = await eventually(`${name} aborted`, async () => {
+        const ro = await getRollout(c, ns.name, name);
+        return ro.status?.phase === 'Degraded' ? ro : undefined;
       });
-      expect((await getRollout(c, ns.name, name)).status?.phase).toBe('Degraded');
+      expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
+      expect(await rc.weights(read, name)).toEqual({ canary: 0, stable: 100 });
       expect(await selectorOf(`${name}-stable`)).toHaveProperty(['rollouts-pod-template-hash']);
 
       await c.custom.deleteNamespacedCustomObject({
