@@ -122,6 +122,26 @@ export class GitSource {
     return { sha, author, subject, committedAt };
   }
 
+  /**
+   * Git's tree id of `path` at `sha` (equal ids: identical content), or undefined when the path
+   * holds a kustomization (it may read files outside the path) or does not exist.
+   */
+  async treeOf(sha: string, path: string): Promise<string | undefined> {
+    const spec =
+      path === '.' || path === ''
+        ? `${sha}^{tree}`
+        : `${sha}:${path.replace(/^\.\//, '').replace(/\/$/, '')}`;
+    const tree = await this.git(['rev-parse', '--verify', '-q', spec], this.options.workdir).catch(() => '');
+    if (tree.trim() === '') return undefined;
+    // A file path names a blob: ls-tree fails and there is no kustomization to worry about.
+    const names = await this.git(['ls-tree', '--name-only', tree.trim()], this.options.workdir).catch(
+      () => '',
+    );
+    if (names.split('\n').some((name) => /^(kustomization\.ya?ml|Kustomization)$/.test(name)))
+      return undefined;
+    return tree.trim();
+  }
+
   private credentialEnv(credentials: GitCredentials): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     if (credentials.password !== undefined) {

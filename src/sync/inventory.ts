@@ -53,6 +53,8 @@ export interface SyncStatus {
   seen?: Commit;
   /** The commit whose objects are in the cluster. */
   applied?: Commit;
+  /** Git's tree id of the path at the applied commit: a new commit with the same tree is not applied. */
+  appliedTree?: string;
   problems?: Problem[];
   drift?: DriftReport[];
   rollouts?: RolloutReport[];

@@ -76,11 +76,16 @@ export class GitSync {
     } catch (err) {
       return this.record(inventory, { phase: 'Failed', message: describeError(err) });
     }
-    const appliedSha = inventory.status?.applied?.sha;
-    if (commit.sha !== appliedSha && commit.sha !== this.rejected) return this.applyCommit(inventory, commit);
+    const applied = inventory.status?.applied;
     if (commit.sha === this.rejected)
       return inventory.status ?? this.record(inventory, { phase: 'Invalid', message: '' });
-    return this.observe(inventory, commit);
+    if (applied && commit.sha === applied.sha) return this.observe(inventory, applied, commit);
+    // A commit that changed nothing under the path (another app of a monorepo) is seen, not applied.
+    const tree = await this.git.treeOf(commit.sha, this.options.path);
+    if (applied && tree !== undefined && tree === inventory.status?.appliedTree) {
+      return this.observe(inventory, applied, commit);
+    }
+    return this.applyCommit(inventory, commit, tree);
   }
 
   private base(inventory: Inventory, commit: Commit | undefined) {
@@ -93,7 +98,11 @@ export class GitSync {
     };
   }
 
-  private async applyCommit(inventory: Inventory, commit: Commit): Promise<SyncStatus> {
+  private async applyCommit(
+    inventory: Inventory,
+    commit: Commit,
+    tree: string | undefined,
+  ): Promise<SyncStatus> {
     const short = commit.sha.slice(0, 7);
     const source: Source = { repository: this.options.repository, path: this.options.path, commit };
     let prepared: Prepared[];
@@ -139,11 +148,21 @@ export class GitSync {
       ...(pruned.skipped.length > 0 ? { notPruned: pruned.skipped } : {}),
     });
     const next: Inventory = { objects: refs, ...(inventory.status ? { status: inventory.status } : {}) };
-    return this.observe(next, commit, true);
+    return this.observe(next, commit, commit, tree ?? null);
   }
 
-  /** Rollout outcomes and drift of the applied commit; writes only what changed. */
-  private async observe(inventory: Inventory, commit: Commit, justApplied = false): Promise<SyncStatus> {
+  /**
+   * Rollout outcomes and drift of the applied commit; writes only what changed. `newTree` is set
+   * right after an apply (null: the path's tree is not tracked, e.g. a kustomization).
+   */
+  private async observe(
+    inventory: Inventory,
+    commit: Commit,
+    seen: Commit,
+    newTree?: string | null,
+  ): Promise<SyncStatus> {
+    const justApplied = newTree !== undefined;
+    const tree = justApplied ? (newTree ?? undefined) : inventory.status?.appliedTree;
     const rollouts = [];
     for (const ref of inventory.objects.filter(
       (r) => r.kind === 'Rollout' && r.apiVersion.startsWith('bellwether.dev/'),
@@ -154,8 +173,9 @@ export class GitSync {
     const { phase, message } = appliedPhase(commit, rollouts);
     const drift = justApplied ? [] : await this.checkDrift(commit);
     return this.record(inventory, {
-      ...this.base(inventory, commit),
+      ...this.base(inventory, seen),
       applied: commit,
+      ...(tree !== undefined ? { appliedTree: tree } : {}),
       phase,
       message: drift.length > 0 ? `${message}; drift: ${drift.map((d) => d.object).join(', ')}` : message,
       rollouts,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -9,6 +9,7 @@ import { inventoryName, parseInventory, type SyncStatus } from '../../src/sync/i
 import { KubeRest } from '../../src/sync/kube-rest.ts';
 import { GitSync } from '../../src/sync/sync-loop.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
+import { layout } from '../cluster/layout.ts';
 import { LocalRepo } from '../support/git-repo.ts';
 import { eventually } from '../support/kube.ts';
 import { getRollout, replicaSetsOf, rolloutEvents } from '../support/rollouts.ts';
@@ -364,5 +365,54 @@ describe('git sync', () => {
     expect(healed.drift?.[0]).toMatchObject({ paths: ['spec.replicas'], healed: true });
     expect((await rollout()).spec.replicas).toBe(5);
     expect((await healer.poll()).drift).toBeUndefined();
+  });
+
+  it('renders a kustomization with kubectl kustomize and applies its output', async () => {
+    process.env.BELLWETHER_KUBECTL = existsSync(layout.kubectl) ? layout.kubectl : 'kubectl';
+    commits.kustomize = repo.commit(
+      {
+        'overlays/prod/kustomization.yaml':
+          'resources:\n  - settings.yaml\nnamePrefix: prod-\nlabels:\n  - pairs:\n      env: prod\n',
+        'overlays/prod/settings.yaml': configMapYaml('from-kustomize'),
+      },
+      'Add a kustomize overlay',
+    );
+    const overlay = new GitSync(
+      rest,
+      new GitSource({ url: repo.dir, branch: 'main', workdir: `${workdir}-k` }),
+      {
+        name: 'overlay',
+        namespace: env.namespace,
+        repository: 'https://git.example/shop.git',
+        branch: 'main',
+        path: 'overlays/prod',
+        intervalMs: 1000,
+        selfHeal: false,
+        log: createLogger('warn'),
+      },
+    );
+    try {
+      expect((await overlay.poll()).phase).toBe('Synced');
+      const applied = await env.c.core.readNamespacedConfigMap({
+        name: 'prod-web-settings',
+        namespace: env.namespace,
+      });
+      expect(applied.data).toEqual({ greeting: 'from-kustomize' });
+      expect(applied.metadata?.labels).toEqual({ env: 'prod' });
+      expect(applied.metadata?.annotations?.['bellwether.dev/source-revision']).toBe(commits.kustomize);
+
+      // The commit changed nothing under apps/web: the first sync sees it and applies nothing.
+      const writes = rest.writes;
+      const shop = await sync.poll();
+      expect(shop).toMatchObject({
+        phase: 'Synced',
+        seen: { sha: commits.kustomize },
+        applied: { sha: commits.prune },
+      });
+      expect(rest.writes - writes).toBe(1); // the status: a new commit seen
+      expect((await rollout()).metadata.annotations?.['bellwether.dev/source-revision']).toBe(commits.prune);
+    } finally {
+      rmSync(`${workdir}-k`, { recursive: true, force: true });
+    }
   });
 });
