@@ -97,7 +97,7 @@ export function gatewayApiRouter(
   const stickyServices = {
     isCanary: (backend: StickyBackendRef) => isService(backend, target.canaryService),
     isStable: (backend: StickyBackendRef) => isService(backend, target.stableService),
-    isWeighted: (rule: StickyRule) => isWeighted(rule as Rule),
+    isWeighted: (rule: StickyRule) => isWeighted(rule),
   };
 
   return {

@@ -191,7 +191,7 @@ async function syncDestinationRule(
     ? await readRequired(client, drRef, `${target.field}.istio.destinationRule.name`)
     : await client.read(drRef);
   if (!rule) return 0;
-  const subsets = ((rule).spec?.subsets ?? []) as Subset[];
+  const subsets = (rule.spec?.subsets ?? []) as Subset[];
   for (const name of [dr.canarySubsetName, dr.stableSubsetName]) {
     if (hashes && !subsets.some((s) => s.name === name))
       throw new RoutingSpecError(
