@@ -8,6 +8,7 @@ import { compileCondition } from '../../analysis/conditions.ts';
 import { semanticErrors } from '../api/semantics.ts';
 import { describeObject, validateResource, type BellwetherResource } from '../api/validate.ts';
 import { policyViolations } from './policies.ts';
+import { trafficStepIssues } from '../traffic/capabilities.ts';
 import {
   readYamlFiles,
   yamlFilesUnder,
@@ -176,6 +177,8 @@ export function lintParsed(files: readonly ParsedFile[]): Problem[] {
         problems.push(problemAt(doc, 'error', object, path, `condition does not compile: ${message}`));
       }
       if (resource.kind === 'Rollout') {
+        for (const { path, detail } of trafficStepIssues(resource.spec))
+          problems.push(problemAt(doc, 'error', object, path, detail));
         for (const violation of policyViolations(resource)) {
           const message = `policy: ${violation.policy}: ${violation.message}`;
           problems.push(problemAt(doc, 'error', object, violation.path, message));

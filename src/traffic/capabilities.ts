@@ -9,33 +9,46 @@ import { routerKinds } from './routers.ts';
  * Pure: checked with the other spec problems before anything is written.
  */
 export function trafficStepProblems(spec: RolloutSpecView): string[] {
+  return trafficStepIssues(spec).map(({ path, detail }) => `${path}: ${detail}`);
+}
+
+/** The same problems as field path and detail (`bellwether lint` points at the line of the path). */
+export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail: string }[] {
   const canary = spec.strategy.canary;
   const routing = canary?.trafficRouting as TrafficRouting | undefined;
   if (!canary || !routing) return [];
   const kinds = routerKinds(routing);
-  const problems: string[] = [];
+  const problems: { path: string; detail: string }[] = [];
   const headerRouteNames = new Set<string>();
   (canary.steps ?? []).forEach((step, i) => {
     const path = `spec.strategy.canary.steps[${i}]`;
     const header = step.setHeaderRoute as { name: string; match?: unknown[] } | undefined;
     if (header) {
       for (const kind of kinds.filter((k) => !routerCapabilities[k].headerRoutes))
-        problems.push(`${path}.setHeaderRoute: the ${kind} router does not support header routes`);
+        problems.push({
+          path: `${path}.setHeaderRoute`,
+          detail: `the ${kind} router does not support header routes`,
+        });
       if (kinds.includes('nginx')) {
         if ((header.match?.length ?? 0) > 1)
-          problems.push(
-            `${path}.setHeaderRoute.match: the nginx router supports one header match (canary-by-header)`,
-          );
+          problems.push({
+            path: `${path}.setHeaderRoute.match`,
+            detail: 'the nginx router supports one header match (canary-by-header)',
+          });
         headerRouteNames.add(header.name);
         if (headerRouteNames.size > 1)
-          problems.push(
-            `${path}.setHeaderRoute.name: the nginx router supports one header route (canary-by-header)`,
-          );
+          problems.push({
+            path: `${path}.setHeaderRoute.name`,
+            detail: 'the nginx router supports one header route (canary-by-header)',
+          });
       }
     }
     if (step.setMirrorRoute !== undefined) {
       for (const kind of kinds.filter((k) => !routerCapabilities[k].mirrorRoutes))
-        problems.push(`${path}.setMirrorRoute: the ${kind} router does not support mirror routes`);
+        problems.push({
+          path: `${path}.setMirrorRoute`,
+          detail: `the ${kind} router does not support mirror routes`,
+        });
     }
   });
   return problems;
