@@ -87,7 +87,9 @@ function validateMetric(metric: MetricInput): string[] {
   }
   const providers = PROVIDER_KINDS.filter((kind) => metric.provider[kind] !== undefined);
   if (providers.length !== 1) {
-    problems.push(`${at('provider')}: set exactly one of ${PROVIDER_KINDS.join(', ')} (found ${providers.length})`);
+    problems.push(
+      `${at('provider')}: set exactly one of ${PROVIDER_KINDS.join(', ')} (found ${providers.length})`,
+    );
   }
   return problems;
 }

@@ -167,10 +167,7 @@ export const ComparisonMetric = z
       .enum(['twoProportionZ'])
       .optional()
       .describe('The two-sample test: twoProportionZ, a two-sided two-proportion z-test (default).'),
-    address: z
-      .string()
-      .min(1)
-      .describe('Base URL of the Prometheus server the queries run against.'),
+    address: z.string().min(1).describe('Base URL of the Prometheus server the queries run against.'),
     timeout: nonNegativeInt().optional().describe('Timeout of each query in seconds (default 30).'),
     headers: listOf(Header, LIMITS.headers).optional().describe('Extra HTTP headers.'),
     insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),

@@ -23,12 +23,7 @@ import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
-import {
-  applyTraffic,
-  ensureRestoreFinalizer,
-  finalizeDeletedRollout,
-  trafficGoesDown,
-} from './traffic-routing.ts';
+import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './traffic-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
@@ -121,7 +116,12 @@ export async function reconcileRollout(
     return {};
   }
 
-  if (await routeTraffic(rollout, decision, deps, 'beforeScaling')) return {};
+  // Argo's order: Services, then the router, then ReplicaSets. The core only points a Service or
+  // raises a weight at pods that are already available, and lowers a weight before it asks for
+  // fewer pods, so this order never sends traffic to pods that are not there; at completion the
+  // stable Service moves to the new pods before the canary weight drops back to 0.
+  await applyServiceSelectors(rollout, decision, deps);
+  if (await routeTraffic(rollout, decision, deps)) return {};
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
@@ -135,8 +135,6 @@ export async function reconcileRollout(
     await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
     return {};
   }
-  await applyServiceSelectors(rollout, decision, deps);
-  if (await routeTraffic(rollout, decision, deps, 'afterSelectors')) return {};
   const restart = await restartPods(rollout, replicaSets, deps);
   const status = {
     ...decision.status,
@@ -164,18 +162,14 @@ export async function reconcileRollout(
 }
 
 /**
- * Applies decision.traffic at the right moment: traffic leaves the canary before its pods do
- * (weight going down), and otherwise follows the ReplicaSets and selectors (the core raises the
- * weight only once the canary is available). A routing object that is missing or unusable becomes
- * InvalidSpec and stops the reconcile (true).
+ * Applies decision.traffic (after the Service selectors, before the ReplicaSets). A routing object
+ * that is missing or unusable becomes InvalidSpec and stops the reconcile (true).
  */
 async function routeTraffic(
   rollout: RolloutObject,
   decision: StrategyDecision,
   deps: ReconcileDeps,
-  moment: 'beforeScaling' | 'afterSelectors',
 ): Promise<boolean> {
-  if (trafficGoesDown(rollout, decision) !== (moment === 'beforeScaling')) return false;
   const problem = await applyTraffic(rollout, decision, deps);
   if (problem) await writeStatus(rollout, invalidSpecStatus(rollout, [problem], deps.now()), deps);
   return problem !== undefined;

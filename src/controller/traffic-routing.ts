@@ -55,13 +55,6 @@ async function setFinalizers(rollout: RolloutObject, finalizers: string[], deps:
   deps.supersededVersions?.set(rolloutKey(namespace, name), resourceVersion);
 }
 
-/** True when the decision lowers the canary's traffic: the routers then go before the scale-down. */
-export function trafficGoesDown(rollout: RolloutObject, decision: StrategyDecision): boolean {
-  // The canary's weight, or A/B variant B's share (status.abTest.split.b).
-  const current = rollout.status?.canary?.weights?.canary ?? rollout.status?.abTest?.split?.b ?? 0;
-  return decision.traffic !== undefined && decision.traffic.canaryWeight < current;
-}
-
 /**
  * Applies `decision.traffic` through every router of the Rollout. Returns the spec problem when a
  * routing object is missing or cannot carry the split (reported as InvalidSpec), else undefined.
