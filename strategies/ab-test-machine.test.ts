@@ -6,20 +6,14 @@
  * - B is promoted only on evidence: a Successful comparison run, or a human's promote at the Wait;
  * - every transition of the machine is taken somewhere.
  */
-import {
-  createActor,
-  transition,
-  type ActorLogic,
-  type AnyTransitionDefinition,
-  type SnapshotFrom,
-} from 'xstate';
-import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import type { SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { backgroundRunId, stepRunId } from './analysis-runs.ts';
 import { AbHold, AbLifecycle, abTestMachine, type AbContext, type AbObservation } from './ab-test-machine.ts';
 import type { AbStep } from './ab-test-settings.ts';
 import { abLifecycleFromContext } from './ab-test-snapshot.ts';
 import { abEffectsOf } from './ab-test-status.ts';
+import { exploreMachine, labelsTo, type ModelEvent } from './test-support/machine-model.ts';
 import type { AnalysisPhase } from './types.ts';
 
 type Snapshot = SnapshotFrom<typeof abTestMachine>;
@@ -35,13 +29,6 @@ const STEPS: AbStep[] = [
   { kind: 'analysis', templates: [{ templateName: 'gate' }] },
 ];
 const RULES = { onSuccess: 'PromoteB', onFailure: 'KeepA', onInconclusive: 'Wait' } as const;
-
-interface ModelEvent {
-  type: 'RECONCILE';
-  label: string;
-  operator?: Partial<AbContext>;
-  observation: AbObservation;
-}
 
 function runs(snapshot: Snapshot, phases: { step?: AnalysisPhase; comparison?: AnalysisPhase }) {
   const { currentPodHash, attempt, stepIndex } = snapshot.context;
@@ -72,13 +59,13 @@ function quietObservation(snapshot: Snapshot): AbObservation {
 const nextOf = (value: string | undefined): string =>
   VERSIONS[(VERSIONS.indexOf(value as (typeof VERSIONS)[number]) + 1) % VERSIONS.length] ?? 'v1';
 
-function modelEvents(snapshot: Snapshot): ModelEvent[] {
+function modelEvents(snapshot: Snapshot): ModelEvent<AbContext, AbObservation>[] {
   const quiet = quietObservation(snapshot);
   const event = (
     label: string,
     observation: Partial<AbObservation>,
     operator?: Partial<AbContext>,
-  ): ModelEvent => ({
+  ): ModelEvent<AbContext, AbObservation> => ({
     type: 'RECONCILE',
     label,
     observation: { ...quiet, ...observation },
@@ -114,17 +101,6 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
   ];
 }
 
-function rebuiltFromStatus(snapshot: Snapshot, event: ModelEvent): Snapshot {
-  const context = { ...snapshot.context, ...event.operator };
-  return abTestMachine.resolveState({
-    value: { hold: snapshot.value.hold, lifecycle: abLifecycleFromContext(context) },
-    context,
-  });
-}
-
-const reconcileInModel = (snapshot: Snapshot, event: ModelEvent): Snapshot =>
-  transition(abTestMachine, rebuiltFromStatus(snapshot, event), event.observation)[0];
-
 const initialSnapshot: Snapshot = abTestMachine.resolveState({
   value: { hold: AbHold.running, lifecycle: AbLifecycle.healthy },
   context: {
@@ -142,65 +118,33 @@ const initialSnapshot: Snapshot = abTestMachine.resolveState({
   },
 });
 
-const modelLogic = {
-  transition: reconcileInModel,
-  getInitialSnapshot: () => initialSnapshot,
-  getPersistedSnapshot: (snapshot: Snapshot) => snapshot,
-} as unknown as ActorLogic<Snapshot, ModelEvent>;
-
 /** States are told apart by value and context, but not by the attempt. */
-const serializeState = (snapshot: Snapshot): string => {
-  const { attempt: _attempt, ...context } = snapshot.context;
-  return JSON.stringify({ value: snapshot.value, context });
-};
-const traversal = {
+const model = exploreMachine({
+  machine: abTestMachine,
+  initialSnapshot,
   events: modelEvents,
-  fromState: initialSnapshot,
-  serializeState,
-  serializeEvent: (event: ModelEvent) => event.label,
-};
-
-const valuesOf = <K extends string, V>(record: Record<K, V>): V[] =>
-  (Object.keys(record) as K[]).map((key) => record[key]);
-const adjacency = getAdjacencyMap<Snapshot, ModelEvent, undefined>(modelLogic, traversal);
-const vertices = valuesOf(adjacency);
-const edges = vertices.flatMap(({ state, transitions }) =>
-  valuesOf(transitions).map(({ event, state: next }) => ({ state, event, next })),
-);
-
-function allTransitions(): AnyTransitionDefinition[] {
-  const found: AnyTransitionDefinition[] = [];
-  const visit = (node: typeof abTestMachine.root): void => {
-    found.push(...(node.always ?? []), ...Object.values(node.on).flat());
-    for (const child of Object.values(node.states)) visit(child);
-  };
-  visit(abTestMachine.root);
-  return found;
-}
+  lifecycleFromContext: abLifecycleFromContext,
+  ignoredContext: ['attempt'],
+});
+const { edges, rebuiltFromStatus, serializeState } = model;
 
 describe('A/B machine, explored exhaustively', () => {
   it('reaches every lifecycle state, held and not', () => {
-    const reached = new Set(vertices.map(({ state }) => `${state.value.lifecycle}/${state.value.hold}`));
+    const reached = model.reachedStates();
     for (const lifecycle of Object.values(AbLifecycle)) {
       for (const hold of Object.values(AbHold)) expect(reached).toContain(`${lifecycle}/${hold}`);
     }
   });
 
   it('keeps the lifecycle state readable from status in every reachable state', () => {
-    for (const { state } of vertices) {
-      expect(abLifecycleFromContext(state.context), serializeState(state)).toBe(state.value.lifecycle);
-    }
+    model.expectLifecycleReadableFromStatus();
   });
 
   it(
     'is a fixpoint: the same observation again changes nothing and reports nothing',
     { timeout: 60_000 },
     () => {
-      for (const { state, event, next } of edges) {
-        const [again, actions] = transition(abTestMachine, next, event.observation);
-        expect(serializeState(again), `${serializeState(state)} + ${event.label}`).toBe(serializeState(next));
-        expect(abEffectsOf(actions)).toEqual([]);
-      }
+      model.expectFixpoint(abEffectsOf);
     },
   );
 
@@ -225,43 +169,24 @@ describe('A/B machine, explored exhaustively', () => {
   });
 
   it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const taken = new Set<AnyTransitionDefinition>();
-    for (const { state, event } of edges) {
-      const actor = createActor(abTestMachine, {
-        snapshot: rebuiltFromStatus(state, event),
-        inspect: (inspection) => {
-          if (inspection.type === '@xstate.microstep') for (const t of inspection._transitions) taken.add(t);
-        },
-      });
-      actor.start();
-      actor.send(event.observation);
-      actor.stop();
-    }
-    const missed = allTransitions()
-      .filter((definition) => !taken.has(definition))
-      .map(
-        (definition) =>
-          `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'}`,
-      );
+    const missed = model.transitionsNotTaken(
+      (definition) =>
+        `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'}`,
+    );
     expect(missed).toEqual([]);
   });
 });
 
 describe('A/B machine, shortest paths', () => {
-  const paths = getShortestPaths(modelLogic, traversal);
-  const labelsTo = (lifecycle: AbLifecycle) =>
-    paths
-      .find((path) => path.state.value.lifecycle === lifecycle)
-      ?.steps.slice(1)
-      .map((step) => step.event.label);
+  const paths = model.shortestPaths();
 
   it('reaches a pause, each decision and the promotion through operator-visible steps', () => {
-    expect(labelsTo(AbLifecycle.paused)).toEqual([
+    expect(labelsTo(paths, AbLifecycle.paused)).toEqual([
       'nothing changed',
       'new version',
       'B has its pods for 20%',
     ]);
-    expect(labelsTo(AbLifecycle.promotingB)).toEqual([
+    expect(labelsTo(paths, AbLifecycle.promotingB)).toEqual([
       'nothing changed',
       'new version',
       'operator: promote --full',
@@ -277,7 +202,7 @@ describe('A/B machine, shortest paths', () => {
       // B has its pods: the split moves, the pause starts, the comparison (from step 1) decides
       'comparison Successful',
     ]);
-    expect(labelsTo(AbLifecycle.waiting)?.at(-1)).toBe('comparison Inconclusive');
-    expect(labelsTo(AbLifecycle.keptA)?.slice(0, 2)).toEqual(['nothing changed', 'new version']);
+    expect(labelsTo(paths, AbLifecycle.waiting)?.at(-1)).toBe('comparison Inconclusive');
+    expect(labelsTo(paths, AbLifecycle.keptA)?.slice(0, 2)).toEqual(['nothing changed', 'new version']);
   });
 });

@@ -7,14 +7,7 @@
  *   version on an abort excepted, which the model keeps at full size whenever it matters);
  * - every transition of the machine is taken somewhere.
  */
-import {
-  createActor,
-  transition,
-  type ActorLogic,
-  type AnyTransitionDefinition,
-  type SnapshotFrom,
-} from 'xstate';
-import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import type { SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { postPromotionRunId, prePromotionRunId } from './analysis-runs.ts';
 import { blueGreenEffectsOf } from './blue-green-events.ts';
@@ -27,6 +20,7 @@ import {
   type BlueGreenObservation,
 } from './blue-green-machine.ts';
 import { blueGreenLifecycleFromContext } from './blue-green-snapshot.ts';
+import { exploreMachine, labelsTo, type ModelEvent } from './test-support/machine-model.ts';
 import type { AnalysisPhase } from './types.ts';
 
 type Snapshot = SnapshotFrom<typeof blueGreenMachine>;
@@ -35,13 +29,6 @@ const T0 = 1_000_000;
 const T1 = T0 + 600_000;
 const REPLICAS = 2;
 const VERSIONS = ['v1', 'v2', 'v3'] as const;
-
-interface ModelEvent {
-  type: 'RECONCILE';
-  label: string;
-  operator?: Partial<BlueGreenContext>;
-  observation: BlueGreenObservation;
-}
 
 /** Pods available: none, the stable version's, or also the preview's / all of the new version's. */
 function available(snapshot: Snapshot, current: number): Record<string, number> {
@@ -88,13 +75,15 @@ const previousOf = (value: string | undefined): string =>
   VERSIONS[(VERSIONS.indexOf(value as (typeof VERSIONS)[number]) + VERSIONS.length - 1) % VERSIONS.length] ??
   'v1';
 
-function modelEvents(snapshot: Snapshot): ModelEvent[] {
+type BlueGreenEvent = ModelEvent<BlueGreenContext, BlueGreenObservation>;
+
+function modelEvents(snapshot: Snapshot): BlueGreenEvent[] {
   const quiet = quietObservation(snapshot);
   const event = (
     label: string,
     observation: Partial<BlueGreenObservation>,
     operator?: Partial<BlueGreenContext>,
-  ): ModelEvent => ({
+  ): BlueGreenEvent => ({
     type: 'RECONCILE',
     label,
     observation: { ...quiet, ...observation },
@@ -144,61 +133,24 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
   ];
 }
 
-function rebuiltFromStatus(snapshot: Snapshot, event: ModelEvent): Snapshot {
-  const context = { ...snapshot.context, ...event.operator };
-  return blueGreenMachine.resolveState({
-    value: { hold: snapshot.value.hold, lifecycle: blueGreenLifecycleFromContext(context) },
-    context,
-  });
-}
-
-const reconcileInModel = (snapshot: Snapshot, event: ModelEvent): Snapshot =>
-  transition(blueGreenMachine, rebuiltFromStatus(snapshot, event), event.observation)[0];
-
 const initialSnapshot: Snapshot = blueGreenMachine.resolveState({
   value: { hold: BlueGreenHold.running, lifecycle: BlueGreenLifecycle.healthy },
   context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
 });
 
-const modelLogic = {
-  transition: reconcileInModel,
-  getInitialSnapshot: () => initialSnapshot,
-  getPersistedSnapshot: (snapshot: Snapshot) => snapshot,
-} as unknown as ActorLogic<Snapshot, ModelEvent>;
-
 /** States are told apart by value and context, but not by when progress was last seen nor by the attempt. */
-const serializeState = (snapshot: Snapshot): string => {
-  const { lastProgressAt: _lastProgressAt, attempt: _attempt, ...context } = snapshot.context;
-  return JSON.stringify({ value: snapshot.value, context });
-};
-const traversal = {
+const model = exploreMachine({
+  machine: blueGreenMachine,
+  initialSnapshot,
   events: modelEvents,
-  fromState: initialSnapshot,
-  serializeState,
-  serializeEvent: (event: ModelEvent) => event.label,
-};
-
-const valuesOf = <K extends string, V>(record: Record<K, V>): V[] =>
-  (Object.keys(record) as K[]).map((key) => record[key]);
-const adjacency = getAdjacencyMap<Snapshot, ModelEvent, undefined>(modelLogic, traversal);
-const vertices = valuesOf(adjacency);
-const edges = vertices.flatMap(({ state, transitions }) =>
-  valuesOf(transitions).map(({ event, state: next }) => ({ state, event, next })),
-);
-
-function allTransitions(): AnyTransitionDefinition[] {
-  const found: AnyTransitionDefinition[] = [];
-  const visit = (node: typeof blueGreenMachine.root): void => {
-    found.push(...(node.always ?? []), ...Object.values(node.on).flat());
-    for (const child of Object.values(node.states)) visit(child);
-  };
-  visit(blueGreenMachine.root);
-  return found;
-}
+  lifecycleFromContext: blueGreenLifecycleFromContext,
+  ignoredContext: ['lastProgressAt', 'attempt'],
+});
+const { vertices, edges, rebuiltFromStatus, serializeState } = model;
 
 describe('blue-green machine, explored exhaustively', () => {
   it('reaches every lifecycle state, held and not', () => {
-    const reached = new Set(vertices.map(({ state }) => `${state.value.lifecycle}/${state.value.hold}`));
+    const reached = model.reachedStates();
     for (const lifecycle of Object.values(BlueGreenLifecycle)) {
       for (const hold of Object.values(BlueGreenHold)) expect(reached).toContain(`${lifecycle}/${hold}`);
     }
@@ -207,20 +159,14 @@ describe('blue-green machine, explored exhaustively', () => {
   });
 
   it('keeps the lifecycle state readable from status in every reachable state', () => {
-    for (const { state } of vertices) {
-      expect(blueGreenLifecycleFromContext(state.context), serializeState(state)).toBe(state.value.lifecycle);
-    }
+    model.expectLifecycleReadableFromStatus();
   });
 
   it(
     'is a fixpoint: the same observation again changes nothing and reports nothing',
     { timeout: 60_000 },
     () => {
-      for (const { state, event, next } of edges) {
-        const [again, actions] = transition(blueGreenMachine, next, event.observation);
-        expect(serializeState(again), `${serializeState(state)} + ${event.label}`).toBe(serializeState(next));
-        expect(blueGreenEffectsOf(actions)).toEqual([]);
-      }
+      model.expectFixpoint(blueGreenEffectsOf);
     },
   );
 
@@ -240,45 +186,29 @@ describe('blue-green machine, explored exhaustively', () => {
   });
 
   it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const taken = new Set<AnyTransitionDefinition>();
-    for (const { state, event } of edges) {
-      const actor = createActor(blueGreenMachine, {
-        snapshot: rebuiltFromStatus(state, event),
-        inspect: (inspection) => {
-          if (inspection.type === '@xstate.microstep') for (const t of inspection._transitions) taken.add(t);
-        },
-      });
-      actor.start();
-      actor.send(event.observation);
-      actor.stop();
-    }
-    const missed = allTransitions()
-      .filter((definition) => !taken.has(definition))
-      .map(
-        (definition) =>
-          `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'} ${JSON.stringify(definition.actions)}`,
-      );
+    const missed = model.transitionsNotTaken(
+      (definition) =>
+        `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'} ${JSON.stringify(definition.actions)}`,
+    );
     expect(missed).toEqual([]);
   });
 });
 
 describe('blue-green machine, shortest paths', () => {
-  const paths = getShortestPaths(modelLogic, traversal);
-  const labelsTo = (lifecycle: BlueGreenLifecycle) =>
-    paths
-      .find((path) => path.state.value.lifecycle === lifecycle)
-      ?.steps.slice(1)
-      .map((step) => step.event.label);
+  const paths = model.shortestPaths();
 
   it('reaches the pause, the post-promotion analysis and an abort through operator-visible steps', () => {
-    expect(labelsTo(BlueGreenLifecycle.postPromotion)).toEqual([
+    expect(labelsTo(paths, BlueGreenLifecycle.postPromotion)).toEqual([
       'nothing changed', // v1 becomes stable
       'new version',
       'pre-promotion Successful, promoted at once', // no pause: the new version scales to full
       'new version fully available', // the active Service switches
     ]);
-    expect(labelsTo(BlueGreenLifecycle.aborted)?.slice(0, 2)).toEqual(['nothing changed', 'new version']);
-    const toPaused = labelsTo(BlueGreenLifecycle.paused);
+    expect(labelsTo(paths, BlueGreenLifecycle.aborted)?.slice(0, 2)).toEqual([
+      'nothing changed',
+      'new version',
+    ]);
+    const toPaused = labelsTo(paths, BlueGreenLifecycle.paused);
     expect(toPaused?.slice(0, 2)).toEqual(['nothing changed', 'new version']);
     expect(toPaused?.[2]).toMatch(/^pre-promotion Successful/);
     expect(toPaused).toHaveLength(3);

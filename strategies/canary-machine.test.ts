@@ -7,14 +7,7 @@
  *   nothing;
  * - every transition of the machine is taken somewhere.
  */
-import {
-  createActor,
-  transition,
-  type ActorLogic,
-  type AnyTransitionDefinition,
-  type SnapshotFrom,
-} from 'xstate';
-import { getAdjacencyMap, getShortestPaths, type AdjacencyMap } from 'xstate/graph';
+import { transition, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import {
   Hold,
@@ -27,6 +20,7 @@ import {
 import { lifecycleFromContext } from './canary-snapshot.ts';
 import { effectsOf } from './canary-events.ts';
 import { backgroundRunId, stepRunId, type ObservedRuns } from './analysis-runs.ts';
+import { exploreMachine, type ModelEvent as Reconcile } from './test-support/machine-model.ts';
 import type { AnalysisPhase } from './types.ts';
 
 type Snapshot = SnapshotFrom<typeof canaryMachine>;
@@ -73,12 +67,7 @@ function runsOf(
 }
 
 /** A reconcile in the model: optionally an operator's status patch, then one observation. */
-interface ModelEvent {
-  type: 'RECONCILE';
-  label: string;
-  operator?: Partial<CanaryContext>;
-  observation: CanaryObservation;
-}
+type ModelEvent = Reconcile<CanaryContext, CanaryObservation>;
 
 /** What a reconcile observes when nothing changed in the world since `snapshot`. */
 function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
@@ -170,28 +159,6 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
   ];
 }
 
-/**
- * The controller's view of a reconcile: the operator's patch lands in status, the snapshot is
- * rebuilt from status (as every reconcile does), then the machine runs.
- */
-function rebuiltFromStatus(snapshot: Snapshot, event: ModelEvent): Snapshot {
-  const context = { ...snapshot.context, ...event.operator };
-  return canaryMachine.resolveState({
-    value: { hold: snapshot.value.hold, lifecycle: lifecycleFromContext(context, steps(false).length) },
-    context,
-  });
-}
-
-function reconcileInModel(snapshot: Snapshot, event: ModelEvent): Snapshot {
-  return transition(canaryMachine, rebuiltFromStatus(snapshot, event), event.observation)[0];
-}
-
-const modelLogic = {
-  transition: (snapshot: Snapshot, event: ModelEvent) => reconcileInModel(snapshot, event),
-  getInitialSnapshot: () => initialSnapshot,
-  getPersistedSnapshot: (snapshot: Snapshot) => snapshot,
-} as unknown as ActorLogic<Snapshot, ModelEvent>;
-
 /** A fresh Rollout: empty status. */
 const initialSnapshot: Snapshot = canaryMachine.resolveState({
   value: { hold: Hold.running, lifecycle: Lifecycle.healthy },
@@ -219,44 +186,14 @@ const initialSnapshot: Snapshot = canaryMachine.resolveState({
  * Nor by the attempt, which only grows: the model's runs are named from each state's own
  * attempt, so behaviour does not depend on its value (the fixpoint test checks it separately).
  */
-const serializeState = (snapshot: Snapshot): string => {
-  const { lastProgressAt: _lastProgressAt, attempt: _attempt, ...context } = snapshot.context;
-  return JSON.stringify({ value: snapshot.value, context });
-};
-const traversal = {
+const model = exploreMachine({
+  machine: canaryMachine,
+  initialSnapshot,
   events: modelEvents,
-  fromState: initialSnapshot,
-  serializeState,
-  serializeEvent: (event: ModelEvent) => event.label,
-};
-
-interface Edge {
-  state: Snapshot;
-  event: ModelEvent;
-  next: Snapshot;
-}
-const adjacency: AdjacencyMap<Snapshot, ModelEvent> = getAdjacencyMap<Snapshot, ModelEvent, undefined>(
-  modelLogic,
-  traversal,
-);
-/** Object.values for records keyed by xstate's branded strings (which Object.values types as any). */
-const valuesOf = <K extends string, V>(record: Record<K, V>): V[] =>
-  (Object.keys(record) as K[]).map((key) => record[key]);
-const vertices = valuesOf(adjacency);
-const edges: Edge[] = vertices.flatMap(({ state, transitions }) =>
-  valuesOf(transitions).map(({ event, state: next }) => ({ state, event, next })),
-);
-
-/** Every transition definition of the machine, eventless or not. */
-function allTransitions(): AnyTransitionDefinition[] {
-  const found: AnyTransitionDefinition[] = [];
-  const visit = (node: typeof canaryMachine.root): void => {
-    found.push(...(node.always ?? []), ...Object.values(node.on).flat());
-    for (const child of Object.values(node.states)) visit(child);
-  };
-  visit(canaryMachine.root);
-  return found;
-}
+  lifecycleFromContext: (context) => lifecycleFromContext(context, steps(false).length),
+  ignoredContext: ['lastProgressAt', 'attempt'],
+});
+const { adjacency, reconcileInModel, serializeState } = model;
 
 function describeTransition(definition: AnyTransitionDefinition): string {
   const guard = definition.guard ? JSON.stringify(definition.guard) : 'always';
@@ -268,7 +205,7 @@ function describeTransition(definition: AnyTransitionDefinition): string {
 // The exploration runs tens of thousands of transitions: give the slow CI machine room.
 describe('canary machine, explored exhaustively', () => {
   it('reaches every lifecycle state, held and not', () => {
-    const reached = new Set(vertices.map(({ state }) => `${state.value.lifecycle}/${state.value.hold}`));
+    const reached = model.reachedStates();
     for (const lifecycle of Object.values(Lifecycle)) {
       for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
     }
@@ -276,28 +213,21 @@ describe('canary machine, explored exhaustively', () => {
   });
 
   it('keeps the lifecycle state readable from status in every reachable state', () => {
-    for (const { state } of vertices) {
-      expect(lifecycleFromContext(state.context, steps(false).length), serializeState(state)).toBe(
-        state.value.lifecycle,
-      );
-    }
+    model.expectLifecycleReadableFromStatus();
   });
 
   it(
     'is a fixpoint: the same observation again changes nothing and reports nothing',
     { timeout: 60_000 },
     () => {
-      for (const { state, event, next } of edges) {
-        const [again, actions] = transition(canaryMachine, next, event.observation);
-        expect(serializeState(again), `${serializeState(state)} + ${event.label}`).toBe(serializeState(next));
+      model.expectFixpoint(effectsOf, (again, next) => {
         expect(again.context.attempt).toBe(next.context.attempt);
-        expect(effectsOf(actions)).toEqual([]);
-      }
+      });
     },
   );
 
   it('promotes the canary to stable only once the traffic router carries all traffic', () => {
-    const belowFull = edges.filter(
+    const belowFull = model.edges.filter(
       ({ state, event }) =>
         state.value.lifecycle === Lifecycle.completing &&
         event.label === 'canary fully available, router below 100%',
@@ -310,32 +240,15 @@ describe('canary machine, explored exhaustively', () => {
   });
 
   it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const taken = new Set<AnyTransitionDefinition>();
-    for (const { state, event } of edges) {
-      const actor = createActor(canaryMachine, {
-        snapshot: rebuiltFromStatus(state, event),
-        inspect: (inspection) => {
-          if (inspection.type === '@xstate.microstep') for (const t of inspection._transitions) taken.add(t);
-        },
-      });
-      actor.start();
-      actor.send(event.observation);
-      actor.stop();
-    }
-    const missed = allTransitions()
-      .filter((definition) => !taken.has(definition))
-      .map(describeTransition);
+    const missed = model.transitionsNotTaken(describeTransition);
     expect(missed).toEqual([]);
   });
 });
 
-interface Path {
-  state: Snapshot;
-  steps: { state: Snapshot; event: ModelEvent }[];
-}
+type Path = ReturnType<typeof model.shortestPaths>[number];
 
 describe('canary machine, shortest paths', () => {
-  const paths: Path[] = getShortestPaths(modelLogic, traversal);
+  const paths: Path[] = model.shortestPaths();
 
   /** A path's steps start with xstate's init step; the reconciles are the rest. */
   const reconciles = (path: Path): ModelEvent[] => path.steps.slice(1).map((step) => step.event);
