@@ -12,46 +12,29 @@ import { describe, expect, it } from 'vitest';
 import { reconcileBlueGreen } from './blue-green.ts';
 import { reconcileOnce } from './test-support/reconcile-driver.ts';
 import {
+  applyOperation,
+  operatorOperations,
+  operatorsStop,
+  settledOnCurrent,
+  type OperatorOperation,
+} from './test-support/operations.ts';
+import {
   advanceClock,
-  deployVersion,
   finishRuns,
   makeAvailable,
-  readyReplicaSet,
   replicaSet,
   type SimulatedWorld,
 } from './test-support/simulated-cluster.ts';
+import { freshWorld } from './test-support/world-edits.ts';
 import type { AnalysisPhase, BlueGreenStrategySpec, RolloutSpecView, StrategyDecision } from './types.ts';
 
 const ANALYSIS = { templates: [{ templateName: 'smoke' }] };
 
 type Operation =
-  | { kind: 'podsUp'; count: number }
-  | { kind: 'tick'; ms: number }
-  | { kind: 'newVersion' }
-  | { kind: 'promote' }
-  | { kind: 'promoteFull' }
-  | { kind: 'abort' }
-  | { kind: 'retry' }
-  | { kind: 'pause' }
-  | { kind: 'resume' }
-  | { kind: 'analysis'; run: 'prePromotion' | 'postPromotion'; phase: AnalysisPhase };
+  OperatorOperation | { kind: 'analysis'; run: 'prePromotion' | 'postPromotion'; phase: AnalysisPhase };
 
-const operation: fc.Arbitrary<Operation> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({ kind: fc.constant('podsUp' as const), count: fc.integer({ min: 1, max: 3 }) }),
-  },
-  {
-    weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'newVersion' as const }) },
-  { weight: 2, arbitrary: fc.constant({ kind: 'promote' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'promoteFull' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'abort' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
+const operation: fc.Arbitrary<Operation> = fc.oneof<fc.WeightedArbitrary<Operation>[]>(
+  ...operatorOperations(),
   {
     weight: 5,
     arbitrary: fc.record({
@@ -75,38 +58,14 @@ const settingsArbitrary = (replicas: number): fc.Arbitrary<Partial<BlueGreenStra
     { requiredKeys: [] },
   );
 
+/**
+ * Blue-green has no steps: the shared `promote` only clears the pause conditions (the strategy never
+ * writes an empty list, so there is nothing else to clear).
+ */
 function apply(world: SimulatedWorld, op: Operation, versions: { next: number }): SimulatedWorld {
-  const status = (patch: SimulatedWorld['status']): SimulatedWorld => ({
-    ...world,
-    status: { ...world.status, ...patch },
-  });
-  const spec = (patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-    ...world,
-    spec: { ...world.spec, ...patch },
-    generation: world.generation + 1,
-  });
-  switch (op.kind) {
-    case 'podsUp':
-      return makeAvailable(world, undefined, op.count);
-    case 'tick':
-      return advanceClock(world, op.ms);
-    case 'newVersion':
-      return deployVersion(world, `v${versions.next++}`);
-    case 'promote':
-      return status({ pauseConditions: undefined });
-    case 'promoteFull':
-      return status({ promoteFull: true, pauseConditions: undefined });
-    case 'abort':
-      return status({ abort: true });
-    case 'retry':
-      return status({ abort: false });
-    case 'pause':
-      return spec({ paused: true });
-    case 'resume':
-      return spec({ paused: false });
-    case 'analysis':
-      return finishRuns(world, op.run, op.phase, `metric "smoke": ${op.phase}`);
-  }
+  return op.kind === 'analysis'
+    ? finishRuns(world, op.run, op.phase, `metric "smoke": ${op.phase}`)
+    : applyOperation(world, op, versions);
 }
 
 /**
@@ -154,14 +113,7 @@ describe('blue-green under any sequence of operations', () => {
               strategy: { blueGreen: { activeService: 'active', previewService: 'preview', ...blueGreen } },
             };
             const versions = { next: 2 };
-            let world: SimulatedWorld = {
-              generation: 1,
-              spec,
-              status: {},
-              currentPodHash: 'v1',
-              replicaSets: [readyReplicaSet('v1', 1, replicas)],
-              now: Date.parse('2024-01-01T00:00:00Z'),
-            };
+            let world = freshWorld(spec);
             const step = (): void => {
               const reconciled = reconcileOnce(reconcileBlueGreen, world);
               checkActive(world, reconciled.decision, reconciled.world);
@@ -177,17 +129,14 @@ describe('blue-green under any sequence of operations', () => {
             }
             // The operators stop interfering: unpause, retry, promote whatever waits, pods start,
             // time passes and the analyses pass.
-            world = apply(apply(world, { kind: 'resume' }, versions), { kind: 'retry' }, versions);
+            world = operatorsStop(world);
             for (let round = 0; round < 100; round++) {
               step();
-              const settled =
-                world.status.phase === 'Healthy' &&
-                world.status.stableRS === world.currentPodHash &&
-                world.status.blueGreen?.activeSelector === world.currentPodHash &&
-                world.replicaSets.every((rs) =>
-                  rs.hash === world.currentPodHash ? rs.specReplicas === replicas : rs.specReplicas === 0,
-                );
-              if (settled) return;
+              if (
+                settledOnCurrent(world, replicas) &&
+                world.status.blueGreen?.activeSelector === world.currentPodHash
+              )
+                return;
               world = finishRuns(
                 finishRuns(world, 'prePromotion', 'Successful'),
                 'postPromotion',

@@ -13,7 +13,6 @@ import { minAvailable, resolveRollingLimits } from './replicas.ts';
 import { reconcileOnce } from './test-support/reconcile-driver.ts';
 import {
   applyOperation,
-  editSpec,
   operatorOperations,
   operatorsStop,
   promote,
@@ -24,10 +23,10 @@ import {
   advanceClock,
   finishRuns,
   makeAvailable,
-  readyReplicaSet,
   type SimulatedRun,
   type SimulatedWorld,
 } from './test-support/simulated-cluster.ts';
+import { freshWorld, withSpec } from './test-support/world-edits.ts';
 import type { AnalysisPhase, CanaryStep, RolloutSpecView, StrategyDecision } from './types.ts';
 
 const ANALYSIS = { templates: [{ templateName: 'success-rate' }] };
@@ -65,7 +64,7 @@ function apply(world: SimulatedWorld, op: Operation, versions: { next: number })
     case 'editSteps': {
       const canary = world.spec.strategy.canary ?? {};
       const steps = canary.steps === STEP_LISTS[0] ? STEP_LISTS[1] : STEP_LISTS[0];
-      return editSpec(world, { strategy: { canary: { ...canary, steps } } });
+      return withSpec(world, { strategy: { canary: { ...canary, steps } } });
     }
     case 'analysis':
       return finishRuns(world, op.run, op.phase, `metric "success-rate": ${op.phase}`);
@@ -156,14 +155,7 @@ describe('canary under any sequence of operations', () => {
               resolveRollingLimits(replicas, { maxSurge: 1, maxUnavailable: 1 }, 'spec'),
             );
             const versions = { next: 2 };
-            let world: SimulatedWorld = {
-              generation: 1,
-              spec,
-              status: {},
-              currentPodHash: 'v1',
-              replicaSets: [readyReplicaSet('v1', 1, replicas)],
-              now: Date.parse('2024-01-01T00:00:00Z'),
-            };
+            let world = freshWorld(spec);
             const step = (): void => {
               const before = availableOf(world);
               const reconciled = reconcileOnce(reconcileCanary, world);

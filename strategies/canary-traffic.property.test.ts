@@ -19,12 +19,8 @@ import {
   settledOnCurrent,
   type OperatorOperation,
 } from './test-support/operations.ts';
-import {
-  advanceClock,
-  makeAvailable,
-  readyReplicaSet,
-  type SimulatedWorld,
-} from './test-support/simulated-cluster.ts';
+import { advanceClock, makeAvailable, type SimulatedWorld } from './test-support/simulated-cluster.ts';
+import { freshWorld } from './test-support/world-edits.ts';
 import { podsForWeight, toPercent, toUnits } from './traffic-weights.ts';
 import type { CanaryStep, RolloutSpecView, StrategyDecision } from './types.ts';
 
@@ -190,14 +186,7 @@ describe('canary with a traffic router under any sequence of operations', () => 
               },
             };
             const versions = { next: 2 };
-            let world: SimulatedWorld = {
-              generation: 1,
-              spec,
-              status: {},
-              currentPodHash: 'v1',
-              replicaSets: [readyReplicaSet('v1', 1, config.replicas)],
-              now: Date.parse('2024-01-01T00:00:00Z'),
-            };
+            let world = freshWorld(spec);
             const step = (): void => {
               const reconciled = reconcileOnce(reconcileCanary, world);
               checkTraffic(config, world, reconciled.decision);

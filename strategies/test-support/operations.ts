@@ -4,8 +4,8 @@
  * `kubectl patch` would write them), new versions, pods starting, time passing.
  */
 import fc from 'fast-check';
-import type { RolloutSpecView } from '../types.ts';
 import { advanceClock, deployVersion, makeAvailable, type SimulatedWorld } from './simulated-cluster.ts';
+import { withSpec } from './world-edits.ts';
 
 export type OperatorOperation =
   | { kind: 'podsUp'; count: number }
@@ -50,13 +50,6 @@ export function promote(world: SimulatedWorld): SimulatedWorld {
   return world;
 }
 
-/** A spec edit (a new generation). */
-export const editSpec = (world: SimulatedWorld, patch: Partial<RolloutSpecView>): SimulatedWorld => ({
-  ...world,
-  spec: { ...world.spec, ...patch },
-  generation: world.generation + 1,
-});
-
 /** Applies one operation; `versions.next` names the next new version (`v<next>`). */
 export function applyOperation(
   world: SimulatedWorld,
@@ -79,9 +72,9 @@ export function applyOperation(
     case 'retry':
       return { ...world, status: { ...world.status, abort: false } };
     case 'pause':
-      return editSpec(world, { paused: true });
+      return withSpec(world, { paused: true });
     case 'resume':
-      return editSpec(world, { paused: false });
+      return withSpec(world, { paused: false });
   }
 }
 
