@@ -7,14 +7,14 @@
  */
 import { AbHold, AbLifecycle, abTestMachine, type AbContext, type AbStateValue } from './ab-test-machine.ts';
 import { wasPausedByUser } from './conditions.ts';
+import { withOwnPauses } from './pause-conditions.ts';
 import { fromIso, keepIsoSpelling } from './time.ts';
-import type { PauseCondition, RolloutStatusView, StrategyInput } from './types.ts';
+import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** A pause step (shown as the Paused condition reason too). */
 export const AB_PAUSE_REASON = 'AbTestPause';
 /** Waiting for a human to decide between A and B (decision Wait). */
 export const AB_DECISION_REASON = 'AbTestDecision';
-const OUR_PAUSES: readonly string[] = [AB_PAUSE_REASON, AB_DECISION_REASON];
 
 export function abContextFromStatus(input: StrategyInput, stepsHash: string): AbContext {
   const { status } = input;
@@ -78,23 +78,16 @@ export function abStatusFields(
   previous: RolloutStatusView,
   stepsHash: string,
 ): RolloutStatusView {
-  const previousPauses = previous.pauseConditions ?? [];
-  const ours = (reason: string, startedAt: number | undefined): PauseCondition[] => {
-    if (startedAt === undefined) return [];
-    const previousStart = previousPauses.find((condition) => condition.reason === reason)?.startTime;
-    return [{ reason, startTime: keepIsoSpelling(previousStart, startedAt) }];
-  };
-  const pauseConditions = [
-    ...previousPauses.filter((condition) => !OUR_PAUSES.includes(condition.reason)),
-    ...ours(AB_PAUSE_REASON, context.pauseStartedAt),
-    ...ours(AB_DECISION_REASON, context.waitStartedAt),
-  ];
+  const pauseConditions = withOwnPauses(previous.pauseConditions, [
+    [AB_PAUSE_REASON, context.pauseStartedAt],
+    [AB_DECISION_REASON, context.waitStartedAt],
+  ]);
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
     currentStepIndex: context.stepIndex,
     currentStepHash: stepsHash,
-    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    pauseConditions,
     controllerPause: context.controllerPause ? true : undefined,
     abort: context.abort ? true : undefined,
     abortedAt:

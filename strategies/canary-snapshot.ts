@@ -11,14 +11,14 @@ import {
   type CanaryStateValue,
 } from './canary-machine.ts';
 import { ConditionReason, ConditionType, findCondition, wasPausedByUser } from './conditions.ts';
+import { withOwnPauses } from './pause-conditions.ts';
 import { fromIso, keepIsoSpelling } from './time.ts';
-import type { PauseCondition, RolloutStatusView, StrategyInput } from './types.ts';
+import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** The pause condition a canary pause step adds (Argo Rollouts' reason). */
 export const CANARY_PAUSE_REASON = ConditionReason.CanaryPauseStep;
 /** The pause condition an Inconclusive AnalysisRun adds (Argo Rollouts' reason). */
 export const INCONCLUSIVE_PAUSE_REASON = ConditionReason.InconclusiveAnalysisRun;
-const OUR_PAUSES: readonly string[] = [CANARY_PAUSE_REASON, INCONCLUSIVE_PAUSE_REASON];
 
 export function contextFromStatus(input: StrategyInput): CanaryContext {
   const { status } = input;
@@ -96,24 +96,16 @@ export function statusFieldsFromContext(
   context: CanaryContext,
   previous: RolloutStatusView,
 ): RolloutStatusView {
-  const previousPauses = previous.pauseConditions ?? [];
-  const otherPauses = previousPauses.filter((condition) => !OUR_PAUSES.includes(condition.reason));
-  const ours = (reason: string, startedAt: number | undefined): PauseCondition[] => {
-    if (startedAt === undefined) return [];
-    const previousStart = previousPauses.find((condition) => condition.reason === reason)?.startTime;
-    return [{ reason, startTime: keepIsoSpelling(previousStart, startedAt) }];
-  };
-  const pauseConditions = [
-    ...otherPauses,
-    ...ours(CANARY_PAUSE_REASON, context.pauseStartedAt),
-    ...ours(INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt),
-  ];
+  const pauseConditions = withOwnPauses(previous.pauseConditions, [
+    [CANARY_PAUSE_REASON, context.pauseStartedAt],
+    [INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt],
+  ]);
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
     currentStepIndex: context.stepIndex,
     currentStepHash: context.stepsHash,
-    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    pauseConditions,
     controllerPause: context.controllerPause ? true : undefined,
     abort: context.abort ? true : undefined,
     abortedAt:
