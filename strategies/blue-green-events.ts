@@ -2,6 +2,7 @@
  * The blue-green machine's effects as Kubernetes Events. Effects only exist on transitions, so a
  * reconcile that changes nothing emits nothing. Pure.
  */
+import { describeAbortCause } from './abort-cause.ts';
 import { describeRun } from './analysis-runs.ts';
 import type { BlueGreenEffect, BlueGreenEffectType } from './blue-green-machine.ts';
 import type { BlueGreenSettings } from './blue-green-settings.ts';
@@ -77,7 +78,7 @@ function eventFor(effect: BlueGreenEffect, settings: BlueGreenSettings): Rollout
     case 'rolloutAborted':
       return warning(
         'RolloutAborted',
-        `Rollout aborted: ${abortCause(effect.params, settings)}; the active Service goes back to the stable version`,
+        `Rollout aborted: ${describeAbortCause(effect.params, settings.progressDeadlineMs)}; the active Service goes back to the stable version`,
       );
     case 'analysisInconclusive':
       return warning(
@@ -90,20 +91,6 @@ function eventFor(effect: BlueGreenEffect, settings: BlueGreenSettings): Rollout
       return normal('RolloutPaused', 'Rollout paused by user (spec.paused)');
     case 'resumedByUser':
       return normal('RolloutResumed', 'Rollout resumed (spec.paused unset)');
-  }
-}
-
-function abortCause(
-  params: Extract<BlueGreenEffect, { type: 'rolloutAborted' }>['params'],
-  settings: BlueGreenSettings,
-): string {
-  switch (params.cause) {
-    case 'operator':
-      return 'status.abort set';
-    case 'progressDeadline':
-      return `no progress for ${settings.progressDeadlineMs / 1000}s (progressDeadlineAbort)`;
-    case 'analysis':
-      return params.run ? describeRun(params.run) : 'an analysis run failed';
   }
 }
 

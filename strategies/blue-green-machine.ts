@@ -19,6 +19,7 @@
  * kept at full size the whole time, and serving it beats serving the version that failed.
  */
 import { and, assign, not, setup } from 'xstate';
+import type { AbortCause } from './abort-cause.ts';
 import {
   postPromotionRunId,
   prePromotionRunId,
@@ -119,7 +120,6 @@ export interface BlueGreenObservation {
   analysisRuns: ObservedRuns;
 }
 
-export type AbortCause = 'operator' | 'progressDeadline' | 'analysis';
 export type VersionRoute = 'initial' | 'stable' | 'active' | 'preview';
 export type SwitchReason = 'initial' | 'promotion' | 'back';
 

@@ -2,6 +2,7 @@
  * The machine's effects as Kubernetes Events. Effects only exist on transitions, so a reconcile
  * that changes nothing emits nothing. Pure.
  */
+import { describeAbortCause } from './abort-cause.ts';
 import type { CanaryEffect, CanaryEffectType } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { stepLabel } from './canary-steps.ts';
@@ -85,7 +86,7 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
         events.push({
           type: 'Warning',
           reason: 'RolloutAborted',
-          message: `Rollout aborted at ${step(effect.params.index)}: ${abortCause(effect.params, settings)}; going back to the stable version`,
+          message: `Rollout aborted at ${step(effect.params.index)}: ${describeAbortCause(effect.params, settings.progressDeadlineMs)}; going back to the stable version`,
         });
         break;
       case 'analysisInconclusive':
@@ -116,20 +117,6 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
     }
   }
   return events;
-}
-
-function abortCause(
-  params: Extract<CanaryEffect, { type: 'rolloutAborted' }>['params'],
-  settings: CanarySettings,
-): string {
-  switch (params.cause) {
-    case 'operator':
-      return 'status.abort set';
-    case 'progressDeadline':
-      return `no progress for ${settings.progressDeadlineMs / 1000}s (progressDeadlineAbort)`;
-    case 'analysis':
-      return params.run ? describeRun(params.run) : 'an analysis run failed';
-  }
 }
 
 function versionMessage(

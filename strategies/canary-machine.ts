@@ -19,6 +19,7 @@
  *   (but not bookkeeping such as noticing a new version, and not an abort).
  */
 import { and, assign, not, setup } from 'xstate';
+import type { AbortCause } from './abort-cause.ts';
 import {
   backgroundActiveAt,
   backgroundRunId,
@@ -118,8 +119,6 @@ export interface CanaryObservation {
   background: { startingStep: number } | undefined;
 }
 
-/** Why the rollout was aborted. */
-export type AbortCause = 'operator' | 'progressDeadline' | 'analysis';
 /** How a new version is handled. */
 export type VersionRoute = 'initial' | 'steps' | 'stable' | 'rollbackWindow';
 
