@@ -27,6 +27,12 @@ import {
   type RunVerdict,
   type Verdict,
 } from './analysis-runs.ts';
+import {
+  Hold,
+  type EventlessTransition,
+  type EventlessTransitionAction,
+  type LayeredStateValue,
+} from './machine-support.ts';
 import { podsForShare, type AbDecisionRules, type AbDecisionValue, type AbStep } from './ab-test-settings.ts';
 
 export const AbLifecycle = {
@@ -39,11 +45,10 @@ export const AbLifecycle = {
 } as const;
 export type AbLifecycle = (typeof AbLifecycle)[keyof typeof AbLifecycle];
 
-export const AbHold = { running: 'running', heldByUser: 'heldByUser' } as const;
-export type AbHold = (typeof AbHold)[keyof typeof AbHold];
+export const AbHold = Hold;
+export type AbHold = Hold;
 
-// A type alias, not an interface: xstate's StateValue needs the implicit index signature.
-export type AbStateValue = { lifecycle: AbLifecycle; hold: AbHold };
+export type AbStateValue = LayeredStateValue<AbLifecycle>;
 
 /** What status records (rebuilt from status each reconcile). Times are epoch ms. */
 export interface AbContext {
@@ -236,12 +241,8 @@ const abSetup = setup({
   },
 });
 
-type StateConfig = Parameters<typeof abSetup.createStateConfig>[0];
-type Transition = Extract<NonNullable<StateConfig['always']>, readonly unknown[]>[number];
-type TransitionAction = Extract<
-  NonNullable<Extract<Transition, { actions?: unknown }>['actions']>,
-  readonly unknown[]
->[number];
+type Transition = EventlessTransition<typeof abSetup>;
+type TransitionAction = EventlessTransitionAction<typeof abSetup>;
 
 const L = AbLifecycle;
 const at = (lifecycle: AbLifecycle) => `#abTest.lifecycle.${lifecycle}`;

@@ -27,6 +27,12 @@ import {
   type ObservedRuns,
   type RunVerdict,
 } from './analysis-runs.ts';
+import {
+  Hold,
+  type EventlessTransition,
+  type EventlessTransitionAction,
+  type LayeredStateValue,
+} from './machine-support.ts';
 import type { AutoPromotion } from './blue-green-settings.ts';
 
 export const BlueGreenLifecycle = {
@@ -47,14 +53,10 @@ export const BlueGreenLifecycle = {
 } as const;
 export type BlueGreenLifecycle = (typeof BlueGreenLifecycle)[keyof typeof BlueGreenLifecycle];
 
-export const BlueGreenHold = { running: 'running', heldByUser: 'heldByUser' } as const;
-export type BlueGreenHold = (typeof BlueGreenHold)[keyof typeof BlueGreenHold];
+export const BlueGreenHold = Hold;
+export type BlueGreenHold = Hold;
 
-// A type alias, not an interface: xstate's StateValue needs the implicit index signature.
-export type BlueGreenStateValue = {
-  lifecycle: BlueGreenLifecycle;
-  hold: BlueGreenHold;
-};
+export type BlueGreenStateValue = LayeredStateValue<BlueGreenLifecycle>;
 
 /** What status records (rebuilt from status each reconcile). Times are epoch ms. */
 export interface BlueGreenContext {
@@ -277,12 +279,8 @@ const blueGreenSetup = setup({
   },
 });
 
-type StateConfig = Parameters<typeof blueGreenSetup.createStateConfig>[0];
-type Transition = Extract<NonNullable<StateConfig['always']>, readonly unknown[]>[number];
-type TransitionAction = Extract<
-  NonNullable<Extract<Transition, { actions?: unknown }>['actions']>,
-  readonly unknown[]
->[number];
+type Transition = EventlessTransition<typeof blueGreenSetup>;
+type TransitionAction = EventlessTransitionAction<typeof blueGreenSetup>;
 
 const L = BlueGreenLifecycle;
 const at = (lifecycle: BlueGreenLifecycle) => `#blueGreen.lifecycle.${lifecycle}`;

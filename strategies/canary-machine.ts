@@ -29,6 +29,12 @@ import {
   type RunKind,
   type RunVerdict,
 } from './analysis-runs.ts';
+import {
+  Hold,
+  type EventlessTransition,
+  type EventlessTransitionAction,
+  type LayeredStateValue,
+} from './machine-support.ts';
 import type { StepKind } from './canary-steps.ts';
 
 export const Lifecycle = {
@@ -47,14 +53,9 @@ export const Lifecycle = {
 } as const;
 export type Lifecycle = (typeof Lifecycle)[keyof typeof Lifecycle];
 
-export const Hold = { running: 'running', heldByUser: 'heldByUser' } as const;
-export type Hold = (typeof Hold)[keyof typeof Hold];
+export { Hold };
 
-// A type alias, not an interface: xstate's StateValue needs the implicit index signature.
-export type CanaryStateValue = {
-  lifecycle: Lifecycle;
-  hold: Hold;
-};
+export type CanaryStateValue = LayeredStateValue<Lifecycle>;
 
 /** What status records (rebuilt from status each reconcile). Times are epoch ms. */
 export interface CanaryContext {
@@ -312,13 +313,8 @@ const canarySetup = setup({
   },
 });
 
-type StateConfig = Parameters<typeof canarySetup.createStateConfig>[0];
-/** One eventless transition of this machine, typed against its guards and actions. */
-type Transition = Extract<NonNullable<StateConfig['always']>, readonly unknown[]>[number];
-type TransitionAction = Extract<
-  NonNullable<Extract<Transition, { actions?: unknown }>['actions']>,
-  readonly unknown[]
->[number];
+type Transition = EventlessTransition<typeof canarySetup>;
+type TransitionAction = EventlessTransitionAction<typeof canarySetup>;
 
 export const canaryMachine = canarySetup.createMachine({
   id: 'canary',
