@@ -9,7 +9,14 @@
 import type { SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { backgroundRunId, stepRunId } from './analysis-runs.ts';
-import { AbHold, AbLifecycle, abTestMachine, type AbContext, type AbObservation } from './ab-test-machine.ts';
+import {
+  AB_INITIAL_CONTEXT,
+  AbHold,
+  AbLifecycle,
+  abTestMachine,
+  type AbContext,
+  type AbObservation,
+} from './ab-test-machine.ts';
 import type { AbStep } from './ab-test-settings.ts';
 import { abLifecycleFromContext } from './ab-test-snapshot.ts';
 import { abEffectsOf } from './ab-test-status.ts';
@@ -103,19 +110,7 @@ function modelEvents(snapshot: Snapshot): ModelEvent<AbContext, AbObservation>[]
 
 const initialSnapshot: Snapshot = abTestMachine.resolveState({
   value: { hold: AbHold.running, lifecycle: AbLifecycle.healthy },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    stepIndex: 0,
-    pauseStartedAt: undefined,
-    waitStartedAt: undefined,
-    controllerPause: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    decision: undefined,
-    attempt: 0,
-  },
+  context: AB_INITIAL_CONTEXT,
 });
 
 /** States are told apart by value and context, but not by the attempt. */

@@ -70,6 +70,26 @@ export interface AbContext {
   attempt: number;
 }
 
+/** Nothing of a test in flight: what a new version starts from. */
+const NOTHING_IN_FLIGHT = {
+  stepIndex: 0,
+  pauseStartedAt: undefined,
+  waitStartedAt: undefined,
+  controllerPause: false,
+  abort: false,
+  abortedAt: undefined,
+  promoteFull: false,
+  decision: undefined,
+} as const satisfies Partial<AbContext>;
+
+/** A Rollout with an empty status. */
+export const AB_INITIAL_CONTEXT: AbContext = {
+  currentPodHash: undefined,
+  stableRS: undefined,
+  ...NOTHING_IN_FLIGHT,
+  attempt: 0,
+};
+
 /** The one event per reconcile. */
 export interface AbObservation {
   type: 'OBSERVE';
@@ -200,14 +220,7 @@ const abSetup = setup({
     adoptAsStable: assign(({ event }) => ({ currentPodHash: event.podHash, stableRS: event.podHash })),
     recordNewVersion: assign(({ context, event }) => ({
       currentPodHash: event.podHash,
-      stepIndex: 0,
-      pauseStartedAt: undefined,
-      waitStartedAt: undefined,
-      controllerPause: false,
-      abort: false,
-      abortedAt: undefined,
-      promoteFull: false,
-      decision: undefined,
+      ...NOTHING_IN_FLIGHT,
       attempt: context.attempt + 1,
     })),
     nextStep: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
@@ -252,19 +265,7 @@ export const abTestMachine = abSetup.createMachine({
   type: 'parallel',
   // A bug that made guards flip forever must fail the reconcile, not hang the controller.
   options: { maxIterations: 10_000 },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    stepIndex: 0,
-    pauseStartedAt: undefined,
-    waitStartedAt: undefined,
-    controllerPause: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    decision: undefined,
-    attempt: 0,
-  },
+  context: AB_INITIAL_CONTEXT,
   states: {
     // `hold` first: in a microstep where both regions move, a resume is reported before the move.
     hold: {
