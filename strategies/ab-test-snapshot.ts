@@ -7,8 +7,8 @@
  */
 import { AbHold, AbLifecycle, abTestMachine, type AbContext, type AbStateValue } from './ab-test-machine.ts';
 import { wasPausedByUser } from './conditions.ts';
-import { withOwnPauses } from './pause-conditions.ts';
-import { fromIso, keepIsoSpelling } from './time.ts';
+import { fromIso } from './time.ts';
+import { lifecycleFlags } from './lifecycle-flags.ts';
 import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** A pause step (shown as the Paused condition reason too). */
@@ -78,20 +78,14 @@ export function abStatusFields(
   previous: RolloutStatusView,
   stepsHash: string,
 ): RolloutStatusView {
-  const pauseConditions = withOwnPauses(previous.pauseConditions, [
-    [AB_PAUSE_REASON, context.pauseStartedAt],
-    [AB_DECISION_REASON, context.waitStartedAt],
-  ]);
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
     currentStepIndex: context.stepIndex,
     currentStepHash: stepsHash,
-    pauseConditions,
-    controllerPause: context.controllerPause ? true : undefined,
-    abort: context.abort ? true : undefined,
-    abortedAt:
-      context.abortedAt === undefined ? undefined : keepIsoSpelling(previous.abortedAt, context.abortedAt),
-    promoteFull: context.promoteFull ? true : undefined,
+    ...lifecycleFlags(context, previous, [
+      [AB_PAUSE_REASON, context.pauseStartedAt],
+      [AB_DECISION_REASON, context.waitStartedAt],
+    ]),
   };
 }

@@ -10,8 +10,8 @@ import {
   type BlueGreenStateValue,
 } from './blue-green-machine.ts';
 import { ConditionReason, ConditionType, findCondition, wasPausedByUser } from './conditions.ts';
-import { fromIso, keepIsoSpelling } from './time.ts';
-import { withOwnPauses } from './pause-conditions.ts';
+import { fromIso } from './time.ts';
+import { lifecycleFlags } from './lifecycle-flags.ts';
 import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** The pause before the switch (Argo Rollouts' reason). */
@@ -85,14 +85,9 @@ export function blueGreenStatusFields(
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
-    pauseConditions: withOwnPauses(previous.pauseConditions, [
+    ...lifecycleFlags(context, previous, [
       [BLUE_GREEN_PAUSE_REASON, context.pauseStartedAt],
       [INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt],
     ]),
-    controllerPause: context.controllerPause ? true : undefined,
-    abort: context.abort ? true : undefined,
-    abortedAt:
-      context.abortedAt === undefined ? undefined : keepIsoSpelling(previous.abortedAt, context.abortedAt),
-    promoteFull: context.promoteFull ? true : undefined,
   };
 }

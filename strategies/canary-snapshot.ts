@@ -11,8 +11,8 @@ import {
   type CanaryStateValue,
 } from './canary-machine.ts';
 import { ConditionReason, ConditionType, findCondition, wasPausedByUser } from './conditions.ts';
-import { withOwnPauses } from './pause-conditions.ts';
-import { fromIso, keepIsoSpelling } from './time.ts';
+import { fromIso } from './time.ts';
+import { lifecycleFlags } from './lifecycle-flags.ts';
 import type { RolloutStatusView, StrategyInput } from './types.ts';
 
 /** The pause condition a canary pause step adds (Argo Rollouts' reason). */
@@ -96,20 +96,14 @@ export function statusFieldsFromContext(
   context: CanaryContext,
   previous: RolloutStatusView,
 ): RolloutStatusView {
-  const pauseConditions = withOwnPauses(previous.pauseConditions, [
-    [CANARY_PAUSE_REASON, context.pauseStartedAt],
-    [INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt],
-  ]);
   return {
     currentPodHash: context.currentPodHash,
     stableRS: context.stableRS,
     currentStepIndex: context.stepIndex,
     currentStepHash: context.stepsHash,
-    pauseConditions,
-    controllerPause: context.controllerPause ? true : undefined,
-    abort: context.abort ? true : undefined,
-    abortedAt:
-      context.abortedAt === undefined ? undefined : keepIsoSpelling(previous.abortedAt, context.abortedAt),
-    promoteFull: context.promoteFull ? true : undefined,
+    ...lifecycleFlags(context, previous, [
+      [CANARY_PAUSE_REASON, context.pauseStartedAt],
+      [INCONCLUSIVE_PAUSE_REASON, context.inconclusivePausedAt],
+    ]),
   };
 }
