@@ -1,7 +1,7 @@
-# The Bellwether controller image: Node 24 LTS, production dependencies only, runs as a non-root
-# user and needs no writable path but /tmp (deploy/controller/deployment.yaml mounts an emptyDir
-# there and sets readOnlyRootFilesystem). There is no build step: tsx (a runtime dependency)
-# runs the TypeScript sources, as `npx bellwether` does after `npm ci`.
+# The Bellwether controller image: Node 24 LTS, compiled JavaScript and production dependencies
+# only, runs as a non-root user and needs no writable path but /tmp (deploy/controller/
+# deployment.yaml mounts an emptyDir there for Git sync work trees, and sets
+# readOnlyRootFilesystem). No TypeScript runtime: plain `node bin/bellwether.js`.
 #
 #   docker build -t ghcr.io/bellwether-dev/bellwether:$(node -p "require('./package.json').version") .
 #   docker run --rm -v ~/.kube/config:/kubeconfig:ro IMAGE controller --kubeconfig /kubeconfig
@@ -9,13 +9,24 @@
 # Pin the base by digest when publishing (docker buildx imagetools inspect node:24-bookworm-slim).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# --- dependencies: production only, from the lockfile -------------------------------------
+# --- build: all dependencies, then `npm run build` compiles src/ into dist/ ----------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY strategies ./strategies
+COPY analysis ./analysis
+RUN npm run build
+
+# --- dependencies: production only, from the lockfile (no prepare: the build is done above) ------
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# --- runtime ---------------------------------------------------------------------------------
+# --- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
@@ -24,9 +35,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # and deploy/ for `bellwether install`; tests are left out by .dockerignore
 COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY strategies ./strategies
-COPY analysis ./analysis
+COPY --from=build /app/dist ./dist
 COPY crds ./crds
 COPY deploy ./deploy
 # the uid/gid the Deployment's securityContext names (runAsNonRoot needs a numeric user)

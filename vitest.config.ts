@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // tests run bin/bellwether.js, so dist/ is compiled first when a source is newer
+          globalSetup: ['test/support/compiled-build.ts'],
           include: [
             'strategies/**/*.test.ts',
             'analysis/**/*.test.ts',
@@ -20,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
+          globalSetup: ['test/support/compiled-build.ts', 'test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
           // One control plane is shared; files run one after another to keep the 2-core machine calm.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests need, installed only when missing (apt is slow; a warm machine skips it).
+# Debian packages that have no other source, installed only when missing (apt is slow; a warm
+# machine skips it). Prometheus is not among them: `npm test` and `npm start` use Debian's
+# package where installed and otherwise build it from Go modules themselves
+# (test/prometheus/build.sh), so they need nothing from here.
 set -euo pipefail
-packages=(git ca-certificates prometheus)
+packages=(git ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -11,4 +14,4 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-command -v go >/dev/null || { echo "[deps] Go is required to build the local control plane (not found on PATH)"; exit 1; }
+command -v go >/dev/null || { echo "[deps] Go is required to build the local control plane and Prometheus (not found on PATH)"; exit 1; }

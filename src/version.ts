@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.ts';
 
 interface PackageJson {
   version: string;
@@ -6,5 +8,5 @@ interface PackageJson {
 
 /** The version in package.json: one place to bump on release. */
 export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as PackageJson
+  JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as PackageJson
 ).version;

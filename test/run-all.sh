@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's one test command (`npm test`, also what CI runs): format, lint, type check, then
-# every unit and end-to-end test. End-to-end tests bring up the real control plane they need
+# The project's one test command (`npm test`, also what CI runs): format, lint, type check, the
+# build, what the tests need beyond npm (control plane binaries, Prometheus: built once, cached),
+# then every unit and end-to-end test. End-to-end tests bring up the real control plane they need
 # through the vitest global setup. The last line is the plain summary `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,11 @@ step "lint (eslint, type-aware)"
 npx eslint --max-warnings=0 . || exit 1
 step "type check (tsc --noEmit)"
 npx tsc --noEmit || exit 1
+
+step "build (npm run build: what bin/bellwether.js runs)"
+npm run --silent build || exit 1
+step "prerequisites (first time: built from Go modules, with progress; then cached)"
+npx tsx test/support/prerequisites.ts || exit 1
 
 step "tests (vitest: unit + e2e)"
 mkdir -p test-results

@@ -1,25 +1,5 @@
 import { version } from '../version.ts';
 import { describeError } from '../log.ts';
-import { controllerCommand, controllerUsage } from './commands/controller.ts';
-import { installCommand, uninstallCommand } from './commands/install.ts';
-import { lintCommand } from './commands/lint.ts';
-import { planCommand } from './commands/plan.ts';
-import { syncCommand, syncUsage } from './commands/sync.ts';
-import { historyCommand } from './commands/history.ts';
-import { diffCommand } from './commands/diff.ts';
-import {
-  abortCommand,
-  getCommand,
-  listCommand,
-  pauseCommand,
-  promoteCommand,
-  restartCommand,
-  resumeCommand,
-  retryCommand,
-  setCommand,
-  statusCommand,
-  undoCommand,
-} from './commands/rollout-commands.ts';
 import { UsageError } from './flags.ts';
 
 const usage = `bellwether: progressive delivery for Kubernetes
@@ -52,31 +32,43 @@ Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
 
 type Command = (args: string[]) => Promise<number>;
 
+// Each command's module is imported only when that command runs: `bellwether --help` or `lint`
+// then loads no Kubernetes client, and the controller none of the Git or lint code.
+const rollout = () => import('./commands/rollout-commands.ts');
+const install = () => import('./commands/install.ts');
+
 const commands: Record<string, Command> = {
-  controller: controllerCommand,
-  get: getCommand,
-  list: listCommand,
-  promote: promoteCommand,
-  abort: abortCommand,
-  retry: retryCommand,
-  pause: pauseCommand,
-  resume: resumeCommand,
-  undo: undoCommand,
-  restart: restartCommand,
-  set: setCommand,
-  status: statusCommand,
-  lint: lintCommand,
-  install: installCommand,
-  uninstall: uninstallCommand,
-  plan: planCommand,
-  sync: syncCommand,
-  diff: diffCommand,
-  history: historyCommand,
+  controller: async (args) => (await import('./commands/controller.ts')).controllerCommand(args),
+  get: async (args) => (await rollout()).getCommand(args),
+  list: async (args) => (await rollout()).listCommand(args),
+  promote: async (args) => (await rollout()).promoteCommand(args),
+  abort: async (args) => (await rollout()).abortCommand(args),
+  retry: async (args) => (await rollout()).retryCommand(args),
+  pause: async (args) => (await rollout()).pauseCommand(args),
+  resume: async (args) => (await rollout()).resumeCommand(args),
+  undo: async (args) => (await rollout()).undoCommand(args),
+  restart: async (args) => (await rollout()).restartCommand(args),
+  set: async (args) => (await rollout()).setCommand(args),
+  status: async (args) => (await rollout()).statusCommand(args),
+  lint: async (args) => (await import('./commands/lint.ts')).lintCommand(args),
+  install: async (args) => (await install()).installCommand(args),
+  uninstall: async (args) => (await install()).uninstallCommand(args),
+  plan: async (args) => (await import('./commands/plan.ts')).planCommand(args),
+  sync: async (args) => (await import('./commands/sync.ts')).syncCommand(args),
+  diff: async (args) => (await import('./commands/diff.ts')).diffCommand(args),
+  history: async (args) => (await import('./commands/history.ts')).historyCommand(args),
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);
   },
 };
+
+/** A command's own usage where it has one (loaded with the command), else the overview. */
+async function commandUsage(name: string): Promise<string> {
+  if (name === 'controller') return (await import('./commands/controller.ts')).controllerUsage + '\n';
+  if (name === 'sync') return (await import('./commands/sync.ts')).syncUsage + '\n';
+  return usage;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -90,9 +82,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(
-      name === 'controller' ? controllerUsage + '\n' : name === 'sync' ? syncUsage + '\n' : usage,
-    );
+    process.stdout.write(await commandUsage(name));
     return 0;
   }
   try {

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
+import { packageRoot } from '../package-root.ts';
 
 /** `deploy/` of this package: the cluster-wide install that `bellwether install` applies. */
-export const deployDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy');
+export const deployDir = join(packageRoot, 'deploy');
 
 /** An object of a rendered kustomization and the file it came from (for messages). */
 export interface RenderedObject {

@@ -98,7 +98,7 @@ describe('lint of inline documents', () => {
   });
 });
 
-// Each run starts node + tsx: a few seconds on a busy machine.
+// Each run starts node on the compiled CLI: a second or more on a busy machine.
 describe('bellwether lint (CLI)', { timeout: 60_000 }, () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['bin/bellwether.js', 'lint', ...args], { encoding: 'utf8' });

@@ -16,6 +16,7 @@ import { describeStep } from '../../src/cli/render-rollout.ts';
 import { up } from '../cluster/plane.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { answers } from '../support/kube.ts';
+import { prometheusBinary } from '../prometheus/binary.ts';
 import { startPrometheus } from '../prometheus/server.ts';
 import { startSimulator } from '../simulator/simulator.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
@@ -36,6 +37,9 @@ async function clusterConfig(): Promise<string> {
 
 async function main(): Promise<void> {
   const kubeconfig = await clusterConfig();
+  // Up front, so a first run's one-time builds (plane, then Prometheus) come before the demo.
+  const prometheusBin = await prometheusBinary();
+  say(`Prometheus for part 2: ${prometheusBin}`);
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   say(`CRDs installed: ${(await installCrds(kc, join(repoRoot, 'crds'))).join(', ')}`);
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     return ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash && promoted;
   });
   say(`\nRollout complete: ${next} serves all traffic.`);
-  await analysisDemo(kc, kubeconfig, ctx);
+  await analysisDemo(kc, kubeconfig, ctx, prometheusBin);
   say(`\nTry: npx bellwether get rollout shop -n ${namespace} --kubeconfig ${kubeconfig}`);
   await manager.stop();
   say('Controller stopped; the control plane keeps running (npm run cluster:down stops it).');
@@ -92,9 +96,14 @@ async function main(): Promise<void> {
  * app for each ReplicaSet (its error rate from the pod template's env) and sends traffic in the
  * ratio of their pods.
  */
-async function analysisDemo(kc: KubeConfig, kubeconfig: string, ctx: ClusterContext): Promise<void> {
+async function analysisDemo(
+  kc: KubeConfig,
+  kubeconfig: string,
+  ctx: ClusterContext,
+  binary: string,
+): Promise<void> {
   say('\nPart 2: analysis. Starting Prometheus and the traffic simulator...');
-  const prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
+  const prometheus = await startPrometheus({ scrapeIntervalMs: 1000, binary });
   const objects = readManifests(join(repoRoot, 'deploy', 'examples', 'analysis'));
   for (const obj of objects) {
     (obj.metadata ??= {}).namespace = namespace;

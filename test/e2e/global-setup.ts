@@ -7,6 +7,7 @@ import { repoRoot } from '../cluster/layout.ts';
 import { layout } from '../cluster/layout.ts';
 import { down, isRunning, up } from '../cluster/plane.ts';
 import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
+import { prometheusBinary } from '../prometheus/binary.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,6 +22,8 @@ declare module 'vitest' {
  * already running is left running.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  // Before any test: a first-time Prometheus build takes minutes, longer than a hook may.
+  process.stderr.write(`[e2e] Prometheus: ${await prometheusBinary()}\n`);
   const external = process.env.KUBECONFIG;
   if (external && (await answers(external))) {
     process.stderr.write(`[e2e] using the cluster from KUBECONFIG=${external}\n`);

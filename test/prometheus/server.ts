@@ -5,29 +5,18 @@ import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import axios from 'axios';
 import { freePort, isAlive, sleep } from '../cluster/processes.ts';
+import { prometheusBinary } from './binary.ts';
 import { fileSdTargets, prometheusConfig, type ScrapeTarget } from './config.ts';
 import { forgetInstance, prometheusRoot, recordInstance, stopOrphanedPrometheus } from './instances.ts';
 
 export type { ScrapeTarget } from './config.ts';
-
-/** Debian's package puts the server here; BELLWETHER_PROMETHEUS_BIN points elsewhere. */
-export const defaultPrometheusBinary = process.env.BELLWETHER_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-
-/** Throws an error that says how to install Prometheus when the binary is missing. Tests never install it. */
-export function ensurePrometheusInstalled(binary: string = defaultPrometheusBinary): void {
-  if (existsSync(binary)) return;
-  throw new Error(
-    `Prometheus is not installed (no ${binary}). Install Debian's package with ` +
-      '`sudo apt-get install -y prometheus` (scripts/install-system-deps.sh does this), ' +
-      'or set BELLWETHER_PROMETHEUS_BIN to a prometheus binary.',
-  );
-}
 
 export interface StartPrometheusOptions {
   /** State directory (config, targets file, TSDB, log). Default: a fresh `.cluster/prometheus/<id>/`. */
   dir?: string;
   /** Scrape and rule evaluation interval. Default 1000. */
   scrapeIntervalMs?: number;
+  /** Default: prometheusBinary() (Debian's package, else built once from Go modules). */
   binary?: string;
   /** How long to wait for `/-/ready`. Default 60s. */
   readyTimeoutMs?: number;
@@ -57,8 +46,8 @@ export interface PrometheusServer {
  * test run are stopped first.
  */
 export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<PrometheusServer> {
-  const binary = options.binary ?? defaultPrometheusBinary;
-  ensurePrometheusInstalled(binary);
+  const binary = options.binary ?? (await prometheusBinary());
+  if (!existsSync(binary)) throw new Error(`no Prometheus binary at ${binary}`);
   stopOrphanedPrometheus();
   const id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const dir = options.dir ?? join(prometheusRoot, id);

@@ -10,7 +10,7 @@ interface PackageJson {
 }
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as PackageJson;
 
-/** Package name of a bare specifier: `@scope/name/sub` -> `@scope/name`, `tsx/esm/api` -> `tsx`. */
+/** Package name of a bare specifier: `@scope/name/sub` -> `@scope/name`, `js-yaml` -> `js-yaml`. */
 const packageOf = (specifier: string) =>
   specifier
     .split('/')
@@ -18,8 +18,8 @@ const packageOf = (specifier: string) =>
     .join('/');
 
 /**
- * Every source file the CLI can load, from bin/bellwether.js through static and dynamic imports,
- * and every package those files import. TypeScript's own pre-processor finds the imports.
+ * Every file the CLI can load from an entry point, through static and dynamic imports, and every
+ * package those files import. TypeScript's own pre-processor finds the imports.
  */
 function importGraph(entry: string): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();
@@ -65,30 +65,42 @@ function dockerignore(): { roots: string[]; excluded: RegExp[] } {
   };
 }
 
-// The image (Dockerfile) installs production dependencies only and copies a few directories;
-// the CLI must find everything it can import in there, or the container fails at start.
+// The image (Dockerfile) compiles the sources in a build stage, then installs production
+// dependencies only and copies bin/ and the compiled dist/: the CLI must find everything it can
+// import in there, or the container fails at start.
 describe('the container image has what the CLI imports', () => {
-  const { files, packages } = importGraph(join(repoRoot, 'bin', 'bellwether.js'));
+  // bin/bellwether.js loads dist/src/cli/main.js (built by the unit project's global setup)
+  const { files, packages } = importGraph(join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 
-  it('imports only production dependencies (npm ci --omit=dev)', () => {
+  it('imports only production dependencies (npm ci --omit=dev), and no tsx', () => {
     const dev = [...packages].filter((p) => !(p in pkg.dependencies));
     expect(dev).toEqual([]);
-    expect(packages).toContain('tsx');
+    expect(packages).not.toContain('tsx');
     expect(files.size).toBeGreaterThan(50);
   });
 
-  it('reaches only files that .dockerignore lets into the build and the Dockerfile copies', () => {
+  it('runs compiled JavaScript only: every file it loads is in dist/', () => {
+    const outside = [...files].map((f) => relative(repoRoot, f)).filter((f) => !f.startsWith('dist/'));
+    expect(outside).toEqual([]);
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
+    expect(dockerfile).toContain('COPY bin ./bin');
+    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/bellwether.js"\]/);
+  });
+
+  it('compiles from sources that .dockerignore lets into the build and the Dockerfile copies', () => {
     const { roots, excluded } = dockerignore();
-    const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
     const missing = [...files]
-      .map((f) => relative(repoRoot, f))
+      .map((f) => relative(join(repoRoot, 'dist'), f).replace(/\.js$/, '.ts'))
       .filter(
         (f) =>
+          !existsSync(join(repoRoot, f)) ||
           !roots.some((root) => f === root || f.startsWith(root)) ||
           excluded.some((pattern) => pattern.test(f)) ||
           !dockerfile.includes(`COPY ${f.split('/')[0] ?? ''} `),
       );
     expect(missing).toEqual([]);
+    for (const config of ['tsconfig.json', 'tsconfig.build.json']) expect(roots).toContain(config);
   });
 
   it('the dockerignore rules do exclude tests', () => {
