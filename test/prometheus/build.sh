@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Builds the Prometheus server from Go modules (test/prometheus/go pins the version) into a cache
-# directory outside the work tree, keyed by the version and the wrapper module's go.sum, so a
-# second run is a no-op. Used where Debian's prometheus package is not installed (see binary.ts).
+# directory outside the work tree, keyed by the version, the wrapper module's go.sum and the
+# build flags, so a second run is a no-op. Used where Debian's prometheus package is not
+# installed (test/prometheus/binary.ts decides).
 # Prints the binary's path on its last line of stdout; progress goes to stderr.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 module=github.com/prometheus/prometheus
 version=$(awk -v m="$module" '$1 == m {print $2}' "$here/go/go.mod")
-key=$(cat "$here/go/go.mod" "$here/go/go.sum" | sha256sum | cut -c1-12)
+# remove_all_sd: only the file and static service discovery the tests use, not the cloud ones.
+tags=remove_all_sd
+pkg="$module/cmd/prometheus"
+# Module v0.MNN.P is Prometheus M.NN.P; stamped so --version and prometheus_build_info say so.
+release=${version#v0.}
+release="${release:0:1}.${release:1}"
+ldflags="-s -w -X github.com/prometheus/common/version.Version=$release -X github.com/prometheus/common/version.Branch=release"
+# keyed by what decides the binary: the module graph and the build flags
+key=$( (cat "$here/go/go.mod" "$here/go/go.sum"; echo "$tags $ldflags") | sha256sum | cut -c1-12)
 cache_root=${BELLWETHER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bellwether}
-dir="$cache_root/prometheus-$version-$key"
+dir="$cache_root/prometheus-$release-$key"
 binary="$dir/prometheus"
 
 log() { printf '[prometheus:build] %s\n' "$*" >&2; }
@@ -23,15 +32,12 @@ fi
 command -v go >/dev/null || PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || { log "Go is needed to build Prometheus (not on PATH, not in /usr/local/go)"; exit 1; }
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-# remove_all_sd: only the file and static service discovery the tests use, not the cloud ones.
-tags=remove_all_sd
-pkg="$module/cmd/prometheus"
 
 mkdir -p "$dir"
 # One build at a time per version (worktrees share the cache); a waiter finds the binary built.
 exec 9>"$dir/.lock"
 if ! flock -n 9; then
-  log "another build of Prometheus $version is running; waiting for it"
+  log "another build of Prometheus $release is running; waiting for it"
   flock 9
 fi
 if [[ -x "$binary" ]]; then
@@ -42,7 +48,7 @@ fi
 start=$SECONDS
 cd "$here/go"
 modules=$(awk '{print $1}' go.sum | sort -u | wc -l)
-log "building Prometheus $version (first time only; cached in $dir)"
+log "building Prometheus $release (module $version; first time only; cached in $dir)"
 log "downloading up to $modules modules (a no-op for those already in the Go module cache)"
 go mod download
 total=$(go list -trimpath -tags "$tags" -deps -f '{{if .Stale}}x{{end}}' "$pkg" | grep -c x || true)
@@ -59,13 +65,13 @@ progress() {
   done
 }
 tmp=$(mktemp "$dir/.prometheus.XXXXXX")
-(go build -v -trimpath -tags "$tags" -ldflags "-s -w" -o "$tmp" "$pkg" 2>&1) | progress
+(go build -v -trimpath -tags "$tags" -ldflags "$ldflags" -o "$tmp" "$pkg" 2>&1) | progress
 if [[ ! -s "$tmp" ]] || ! "$tmp" --version >/dev/null 2>&1; then
   rm -f "$tmp"
-  log "build of Prometheus $version failed"
+  log "build of Prometheus $release failed"
   exit 1
 fi
 chmod +x "$tmp"
 mv "$tmp" "$binary"
-log "Prometheus $version built in $((SECONDS - start))s: $binary"
+log "Prometheus $release built in $((SECONDS - start))s: $binary"
 echo "$binary"
