@@ -47,10 +47,10 @@ fi
 
 start=$SECONDS
 cd "$here/go"
-modules=$(awk '{print $1}' go.sum | sort -u | wc -l)
 log "building Prometheus $release (module $version; first time only; cached in $dir)"
-log "downloading up to $modules modules (a no-op for those already in the Go module cache)"
-go mod download
+# Resolving the package graph downloads the modules it needs (go prints each), then counts the
+# packages not yet in Go's build cache: the total for the progress lines.
+log "resolving packages (downloads missing modules into the Go module cache)"
 total=$(go list -trimpath -tags "$tags" -deps -f '{{if .Stale}}x{{end}}' "$pkg" | grep -c x || true)
 log "compiling $total packages ($((SECONDS - start))s so far)"
 
