@@ -21,14 +21,15 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 log() { printf '[cluster:build] %s\n' "$*" >&2; }
 
-# go build -v prints each package as it is compiled; turn that into a line every 100 packages
-# so a cold build (tens of minutes on 2 cores) visibly moves.
+# go build -v prints each package as it is compiled; turn that into a line every 100 packages,
+# against the total go list counts beforehand, so a cold build (tens of minutes on 2 cores)
+# visibly moves.
 progress() {
-  local what=$1 n=0
+  local what=$1 total=$2 n=0
   while IFS= read -r line; do
     case "$line" in
       *": "*) printf '%s\n' "$line" >&2 ;; # compiler errors and go: messages
-      *) n=$((n + 1)); if ((n % 100 == 0)); then log "$what: $n packages compiled"; fi ;;
+      *) n=$((n + 1)); if ((n % 100 == 0)); then log "$what: $n/$total packages compiled"; fi ;;
     esac
   done
 }
@@ -44,8 +45,11 @@ build() {
   local start=$SECONDS tmp
   tmp=$(mktemp -d "$bin/.tmp.XXXXXX")
   for target in "${missing[@]}"; do
-    local name=${target%%=*} pkg=${target#*=}
-    (cd "$here/go/$module" && go build -v -trimpath -ldflags "$LDFLAGS" -o "$tmp/$name" "$pkg" 2>&1) | progress "$name"
+    local name=${target%%=*} pkg=${target#*=} total
+    # packages not yet in Go's build cache (resolving them downloads missing modules)
+    total=$(cd "$here/go/$module" && go list -trimpath -deps -f '{{if .Stale}}x{{end}}' "$pkg" | grep -c x || true)
+    log "$name: $total packages to compile"
+    (cd "$here/go/$module" && go build -v -trimpath -ldflags "$LDFLAGS" -o "$tmp/$name" "$pkg" 2>&1) | progress "$name" "$total"
     [[ -x "$tmp/$name" ]] || { log "build of $name failed"; exit 1; }
     mv "$tmp/$name" "$bin/$name"
     log "$name built ($((SECONDS - start))s so far)"
