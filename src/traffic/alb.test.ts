@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { buildCrds } from '../api/crds.ts';
 import { validateResource } from '../api/validate.ts';
 import { albActionKey, albCanaryWeight, albForwardAction, albRouter } from './alb.ts';
 import { trafficStepProblems } from './capabilities.ts';
@@ -260,6 +261,36 @@ describe('ALB in the Rollout schema and capabilities', () => {
       'spec.strategy.canary.pingPong: ping-pong Services are not supported yet; use canaryService and stableService',
       'spec.strategy.canary.steps[0].setHeaderRoute: the alb router does not support header routes',
       'spec.strategy.canary.steps[1].setMirrorRoute: the alb router does not support mirror routes',
+    ]);
+  });
+});
+
+describe('ALB in the generated CRD', () => {
+  it('carries every trafficRouting.alb field and canary.pingPong, with the exactly-one rule', () => {
+    const crd = buildCrds().find((c) => c.spec.names.kind === 'Rollout');
+    type Node = { properties?: Record<string, Node>; 'x-kubernetes-validations'?: { rule: string }[] };
+    const at = (node: Node | undefined, ...keys: string[]) =>
+      keys.reduce<Node | undefined>((n, key) => n?.properties?.[key], node);
+    const canary = at(crd?.spec.versions[0]?.schema.openAPIV3Schema, 'spec', 'strategy', 'canary');
+    const alb = at(canary, 'trafficRouting', 'alb');
+    expect(Object.keys(alb?.properties ?? {}).sort()).toEqual([
+      'annotationPrefix',
+      'ingress',
+      'ingresses',
+      'rootService',
+      'servicePort',
+      'stickinessConfig',
+    ]);
+    expect(Object.keys(at(alb, 'stickinessConfig')?.properties ?? {}).sort()).toEqual([
+      'durationSeconds',
+      'enabled',
+    ]);
+    expect(alb?.['x-kubernetes-validations']?.map((v) => v.rule)).toEqual([
+      '(has(self.ingress) ? 1 : 0) + (has(self.ingresses) ? 1 : 0) == 1',
+    ]);
+    expect(Object.keys(at(canary, 'pingPong')?.properties ?? {}).sort()).toEqual([
+      'pingService',
+      'pongService',
     ]);
   });
 });
