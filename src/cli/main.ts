@@ -22,6 +22,7 @@ Commands:
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
   plan FILE                      the step timeline of the Rollouts in FILE
+  convert [FILE|-] [-o FILE]     Argo Rollouts / Flagger manifests to Bellwether ones; reports what it drops (--allow-lossy)
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
@@ -54,6 +55,7 @@ const commands: Record<string, Command> = {
   install: async (args) => (await install()).installCommand(args),
   uninstall: async (args) => (await install()).uninstallCommand(args),
   plan: async (args) => (await import('./commands/plan.ts')).planCommand(args),
+  convert: async (args) => (await import('./commands/convert.ts')).convertCommand(args),
   sync: async (args) => (await import('./commands/sync.ts')).syncCommand(args),
   diff: async (args) => (await import('./commands/diff.ts')).diffCommand(args),
   history: async (args) => (await import('./commands/history.ts')).historyCommand(args),
