@@ -49,7 +49,7 @@ function problemAt(doc: SourceDocument, severity: Severity, object: string, path
 
 /** Conditions that do not compile (placeholders are left to run time). */
 function conditionProblems(resource: BellwetherResource): { path: string; message: string }[] {
-  if (resource.kind === 'Rollout') return [];
+  if (resource.kind === 'Rollout' || resource.kind === 'RolloutGroup') return [];
   const found: { path: string; message: string }[] = [];
   resource.spec.metrics.forEach((metric, index) => {
     for (const field of ['successCondition', 'failureCondition'] as const) {
