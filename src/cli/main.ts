@@ -7,6 +7,7 @@ import { planCommand } from './commands/plan.ts';
 import { syncCommand, syncUsage } from './commands/sync.ts';
 import { historyCommand } from './commands/history.ts';
 import { diffCommand } from './commands/diff.ts';
+import { groupCommand } from './commands/group-commands.ts';
 import {
   abortCommand,
   getCommand,
@@ -45,6 +46,7 @@ Commands:
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
+  group get|promote|abort|retry NAME  a RolloutGroup: its stages and members; act on them together
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -72,6 +74,7 @@ const commands: Record<string, Command> = {
   sync: syncCommand,
   diff: diffCommand,
   history: historyCommand,
+  group: groupCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);
