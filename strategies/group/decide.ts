@@ -36,8 +36,45 @@ export function decideGroup(input: GroupInput): GroupDecision {
   }
 
   const progress = new Map(members.map((m) => [m.name, progressFor(m)]));
+  const aborts = abortsOf(input, members, progress);
+  const ordered = admit(input, members, progress, aborts.blocked);
+  const maxStepIndex = spec.lockstep ? lockstepLimit(ordered) : undefined;
+  const withLockstep =
+    maxStepIndex === undefined ? ordered : ordered.map((m) => lockstepMessage(m, maxStepIndex, ordered));
+  const stages = spec.stages ?? [];
+  const currentStages = [
+    ...new Set(
+      withLockstep
+        .filter((m) => m.state === 'Progressing' || m.state === 'Admitted')
+        .flatMap((m) => (m.stage === undefined ? [] : [m.stage])),
+    ),
+  ];
+  const newStatus: GroupStatusView = {
+    ...groupPhase(withLockstep, status.abort === true, stages.length > 0 ? currentStages : undefined),
+    observedGeneration: input.generation,
+    ...(stages.length > 0 ? { currentStages } : {}),
+    ...(maxStepIndex === undefined ? {} : { maxStepIndex }),
+    members: withLockstep,
+    ...operatorFields,
+    ...(aborts.handledUntil === undefined ? {} : { abortsHandledUntil: aborts.handledUntil }),
+  };
+  return { status: newStatus, abortMembers: aborts.abortMembers };
+}
+
+type ProgressByName = ReadonlyMap<string, Progress | 'missing'>;
+
+/**
+ * Aborts: members to abort now (a group abort, level-triggered; AbortAll, once per member
+ * abort newer than `abortsHandledUntil`), and why nothing may start, if so.
+ */
+function abortsOf(
+  input: GroupInput,
+  members: readonly Member[],
+  progress: ProgressByName,
+): { abortMembers: string[]; blocked?: string; handledUntil?: string } {
+  const { spec, status } = input;
   const aborted = members.filter((m) => progress.get(m.name) === 'aborted');
-  const inFlight = members.filter((m) => progress.get(m.name) === 'inFlight');
+  const inFlight = members.filter((m) => progress.get(m.name) === 'inFlight').map((m) => m.name);
   const latestAbort = Math.max(
     -Infinity,
     ...aborted.map((m) => Date.parse(m.rollout?.status.abortedAt ?? '')).filter(Number.isFinite),
@@ -45,51 +82,67 @@ export function decideGroup(input: GroupInput): GroupDecision {
   const handled = status.abortsHandledUntil === undefined ? -Infinity : Date.parse(status.abortsHandledUntil);
   const abortAll = spec.abortPolicy === 'AbortAll';
   const cascade = abortAll && latestAbort > handled;
-  const groupAborted = status.abort === true;
-  const abortMembers = groupAborted || cascade ? inFlight.map((m) => m.name) : [];
-
-  // Why nothing may start at all, if so.
-  const blocked = groupAborted
-    ? 'the RolloutGroup is aborted'
-    : abortAll && aborted.length > 0
-      ? `member ${aborted.map((m) => m.name).join(', ')} aborted (abortPolicy AbortAll)`
-      : undefined;
-
-  const previous = new Map((status.members ?? []).map((m) => [m.name, m]));
-  const stages = spec.stages ?? [];
-  const stageGate = (member: Member): string | undefined => {
-    if (member.stage === undefined) return undefined;
-    for (const before of ancestors(stages, member.stage)) {
-      const unsettled = members.filter((m) => m.stage === before && progress.get(m.name) !== 'settled');
-      if (unsettled.length === 0) continue;
-      const abortedThere = unsettled.filter((m) => progress.get(m.name) === 'aborted');
-      return abortedThere.length > 0
-        ? `stage ${before} aborted (${abortedThere.map((m) => m.name).join(', ')}): the stages after it wait`
-        : `waiting for stage ${before}`;
-    }
-    return undefined;
+  if (status.abort === true) return { abortMembers: inFlight, blocked: 'the RolloutGroup is aborted' };
+  return {
+    abortMembers: cascade ? inFlight : [],
+    ...(abortAll && aborted.length > 0
+      ? { blocked: `member ${aborted.map((m) => m.name).join(', ')} aborted (abortPolicy AbortAll)` }
+      : {}),
+    ...(cascade ? { handledUntil: new Date(latestAbort).toISOString() } : {}),
   };
+}
 
+/** Why a pending member's stage may not start yet: an earlier stage not Healthy (or aborted). */
+function stageGate(
+  input: GroupInput,
+  members: readonly Member[],
+  progress: ProgressByName,
+  member: Member,
+): string | undefined {
+  if (member.stage === undefined) return undefined;
+  for (const before of ancestors(input.spec.stages ?? [], member.stage)) {
+    const unsettled = members.filter((m) => m.stage === before && progress.get(m.name) !== 'settled');
+    if (unsettled.length === 0) continue;
+    const abortedThere = unsettled.filter((m) => progress.get(m.name) === 'aborted');
+    return abortedThere.length > 0
+      ? `stage ${before} aborted (${abortedThere.map((m) => m.name).join(', ')}): the stages after it wait`
+      : `waiting for stage ${before}`;
+  }
+  return undefined;
+}
+
+/**
+ * Every member's entry, in release order: pending members are Admitted (a grant already given
+ * stands; new grants in order while the cap allows) or Waiting with the reason.
+ */
+function admit(
+  input: GroupInput,
+  members: readonly Member[],
+  progress: ProgressByName,
+  blocked: string | undefined,
+): MemberStatusView[] {
+  const previous = new Map((input.status.members ?? []).map((m) => [m.name, m]));
   const entries = new Map<string, MemberStatusView>();
   const candidates: Member[] = [];
-  let inProgress = inFlight.length;
+  let inProgress = members.filter((m) => progress.get(m.name) === 'inFlight').length;
   for (const member of members) {
-    const p = progress.get(member.name) ?? 'pending';
-    if (p !== 'pending' || !member.rollout) {
+    const p = progress.get(member.name) ?? 'missing';
+    if (p !== 'pending') {
       entries.set(member.name, observed(member, p));
       continue;
     }
-    const wait = blocked ?? (previous.get(member.name)?.state === 'Admitted' ? undefined : stageGate(member));
+    const granted = previous.get(member.name)?.state === 'Admitted';
+    const wait = blocked ?? (granted ? undefined : stageGate(input, members, progress, member));
     if (wait !== undefined) {
       entries.set(member.name, { ...observed(member, p), state: 'Waiting', message: wait });
-    } else if (previous.get(member.name)?.state === 'Admitted') {
+    } else if (granted) {
       entries.set(member.name, { ...observed(member, p), state: 'Admitted' });
       inProgress++;
     } else {
       candidates.push(member);
     }
   }
-  const cap = spec.maxInProgress;
+  const cap = input.spec.maxInProgress;
   for (const member of candidates) {
     if (cap === undefined || inProgress < cap) {
       entries.set(member.name, { ...observed(member, 'pending'), state: 'Admitted' });
@@ -102,28 +155,7 @@ export function decideGroup(input: GroupInput): GroupDecision {
       });
     }
   }
-
-  const ordered = members.map((m) => entries.get(m.name) ?? observed(m, 'pending'));
-  const maxStepIndex = spec.lockstep ? lockstepLimit(ordered) : undefined;
-  const withLockstep =
-    maxStepIndex === undefined ? ordered : ordered.map((m) => lockstepMessage(m, maxStepIndex, ordered));
-  const currentStages = [
-    ...new Set(
-      withLockstep
-        .filter((m) => m.state === 'Progressing' || m.state === 'Admitted')
-        .flatMap((m) => (m.stage === undefined ? [] : [m.stage])),
-    ),
-  ];
-  const newStatus: GroupStatusView = {
-    ...groupPhase(withLockstep, groupAborted, stages.length > 0 ? currentStages : undefined),
-    observedGeneration: input.generation,
-    ...(stages.length > 0 ? { currentStages } : {}),
-    ...(maxStepIndex === undefined ? {} : { maxStepIndex }),
-    members: withLockstep,
-    ...operatorFields,
-    ...(cascade ? { abortsHandledUntil: new Date(latestAbort).toISOString() } : {}),
-  };
-  return { status: newStatus, abortMembers };
+  return members.map((m) => entries.get(m.name) ?? observed(m, 'pending'));
 }
 
 function progressFor(member: Member): Progress | 'missing' {

@@ -11,6 +11,7 @@ import {
   listRollouts,
   memberRollout,
   sampleUntil,
+  setImage,
   settled,
   started,
 } from '../support/rollout-groups.ts';
@@ -59,8 +60,7 @@ describe('RolloutGroup lockstep and maxInProgress', () => {
       (await getRolloutGroup(env.c, ns(), 'zones')).status?.phase === 'Healthy' ? true : undefined,
     );
 
-    for (const name of Object.keys(pauses))
-      expect((await env.run('set', 'image', name, `app=${name}:2`)).code).toBe(0);
+    for (const name of Object.keys(pauses)) await setImage(env.c, ns(), name, `${name}:2`);
     const samples = await sampleUntil(
       'every zone Healthy on version 2',
       async () => members('zones'),
@@ -107,7 +107,7 @@ describe('RolloutGroup lockstep and maxInProgress', () => {
       (await getRolloutGroup(env.c, ns(), 'capped')).status?.phase === 'Healthy' ? true : undefined,
     );
 
-    for (const name of names) expect((await env.run('set', 'image', name, `app=${name}:2`)).code).toBe(0);
+    for (const name of names) await setImage(env.c, ns(), name, `${name}:2`);
     const waitingSeen = eventually('a member waiting for a slot', async () => {
       const group = await getRolloutGroup(env.c, ns(), 'capped');
       return group.status?.members?.find((m) => m.message?.startsWith('waiting for a slot'));

@@ -1,3 +1,4 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RolloutGroupObject } from '../../src/controller/group/group-object.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { podTemplateHash } from '../../src/controller/pod-template-hash.ts';
@@ -99,4 +100,27 @@ export async function sampleUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s sampling until ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Changes the image of the Rollout's first container (what `bellwether set image` writes), fast. */
+export async function setImage(c: Clients, namespace: string, name: string, image: string): Promise<void> {
+  await c.custom.patchNamespacedCustomObject(
+    {
+      group,
+      version,
+      namespace,
+      plural: 'rollouts',
+      name,
+      body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }],
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
+}
+
+/** `status.abort: true`: what `bellwether abort NAME` writes. */
+export async function abortRollout(c: Clients, namespace: string, name: string): Promise<void> {
+  await c.custom.patchNamespacedCustomObjectStatus(
+    { group, version, namespace, plural: 'rollouts', name, body: { status: { abort: true } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }

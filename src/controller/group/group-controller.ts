@@ -125,17 +125,10 @@ export class GroupController {
     const cached = this.informer.get(name, namespace);
     if (cached && this.superseded.get(key) === cached.metadata.resourceVersion)
       return { requeueAfterMs: 200 };
-    let wrote = false;
-    await reconcileGroup(namespace, name, {
+    const wrote = await reconcileGroup(namespace, name, {
       group: (ns, n) => this.informer.get(n, ns),
       rollouts: this.options.rollouts,
-      writer: {
-        abortRollout: (ns, n) => this.writer.abortRollout(ns, n),
-        patchGroupStatus: async (ns, n, rv, status) => {
-          await this.writer.patchGroupStatus(ns, n, rv, status);
-          wrote = true;
-        },
-      },
+      writer: this.writer,
       now: this.options.now,
       log: this.options.log,
     });

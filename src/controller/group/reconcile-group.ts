@@ -18,15 +18,16 @@ export interface GroupReconcileDeps {
  * One reconcile of one RolloutGroup: observe (caches) -> decideGroup (pure) -> abort the members
  * it names -> write status when it changed. The aborts go first: a crash between the two repeats
  * an abort (idempotent) rather than losing it, and `abortsHandledUntil` in the status written
- * after them is what keeps a cascade from being carried out twice.
+ * after them is what keeps a cascade from being carried out twice. Returns whether it wrote the
+ * group's status.
  */
 export async function reconcileGroup(
   namespace: string,
   name: string,
   deps: GroupReconcileDeps,
-): Promise<void> {
+): Promise<boolean> {
   const group = deps.group(namespace, name);
-  if (!group || group.metadata.deletionTimestamp) return;
+  if (!group || group.metadata.deletionTimestamp) return false;
   const decision = decideGroup({
     generation: group.metadata.generation ?? 0,
     spec: group.spec,
@@ -48,6 +49,7 @@ export async function reconcileGroup(
     }
   }
   const patch = mergePatch(group.status ?? {}, decision.status);
-  if (!patch) return;
+  if (!patch) return false;
   await deps.writer.patchGroupStatus(namespace, name, group.metadata.resourceVersion ?? '', patch);
+  return true;
 }
