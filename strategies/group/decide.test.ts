@@ -88,6 +88,26 @@ describe('decideGroup: stages', () => {
     ]);
     expect(stateOf(status, 'c')?.message).toBe('waiting for stage middle');
   });
+  it('waits for the earlier stage to carry the same commit when both come from one Git path', () => {
+    const source = (revision: string) => ({ source: { repository: 'git@x:shop', path: 'apps', revision } });
+    const early = decideGroup(
+      input(stages, [
+        ro('backend', 'settled', 0, source('aaaaaaa1')),
+        ro('frontend', 'pending', 0, source('bbbbbbb2')),
+      ]),
+    );
+    expect(stateOf(early.status, 'frontend')).toMatchObject({
+      state: 'Waiting',
+      message: 'waiting for stage backend to be applied at commit bbbbbbb (backend)',
+    });
+    const applied = decideGroup(
+      input(stages, [
+        ro('backend', 'settled', 0, source('bbbbbbb2')),
+        ro('frontend', 'pending', 0, source('bbbbbbb2')),
+      ]),
+    );
+    expect(stateOf(applied.status, 'frontend')?.state).toBe('Admitted');
+  });
   it('reports a member that does not exist', () => {
     const { status } = decideGroup(input(stages, [ro('backend', 'settled')]));
     expect(stateOf(status, 'frontend')).toMatchObject({

@@ -92,6 +92,24 @@ function abortsOf(
   };
 }
 
+/**
+ * One Git commit changes both stages, but `bellwether sync` applies its objects one after the
+ * other: a later stage's member applied first would see the earlier stage still Healthy on its
+ * old version. When both come from the same repository and path, the earlier one must carry the
+ * same commit before its Healthy counts.
+ */
+function olderCommit(earlier: Member, later: Member): boolean {
+  const a = earlier.rollout?.source;
+  const b = later.rollout?.source;
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.repository === b.repository &&
+    a.path === b.path &&
+    a.revision !== b.revision
+  );
+}
+
 /** Why a pending member's stage may not start yet: an earlier stage not Healthy (or aborted). */
 function stageGate(
   input: GroupInput,
@@ -102,6 +120,11 @@ function stageGate(
   if (member.stage === undefined) return undefined;
   for (const before of ancestors(input.spec.stages ?? [], member.stage)) {
     const unsettled = members.filter((m) => m.stage === before && progress.get(m.name) !== 'settled');
+    const behind = members.filter((m) => m.stage === before && olderCommit(m, member));
+    if (unsettled.length === 0 && behind.length > 0) {
+      const sha = member.rollout?.source?.revision.slice(0, 7) ?? '';
+      return `waiting for stage ${before} to be applied at commit ${sha} (${behind.map((m) => m.name).join(', ')})`;
+    }
     if (unsettled.length === 0) continue;
     const abortedThere = unsettled.filter((m) => progress.get(m.name) === 'aborted');
     return abortedThere.length > 0

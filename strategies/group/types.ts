@@ -46,6 +46,8 @@ export interface RolloutView {
   strategy: 'canary' | 'blueGreen' | 'abTest' | 'rolling';
   /** Number of canary steps (0 for other strategies). */
   steps: number;
+  /** The Git commit `bellwether sync` applied it from (its provenance annotations), if any. */
+  source?: { repository?: string; path?: string; revision: string };
   status: {
     phase?: string;
     message?: string;

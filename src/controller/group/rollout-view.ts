@@ -1,11 +1,13 @@
 import type { RolloutView } from '../../../strategies/group/types.ts';
 import { podTemplateHash } from '../pod-template-hash.ts';
+import { sourceStatus } from '../provenance.ts';
 import type { RolloutObject } from '../rollout-object.ts';
 
 /** What the group core reads of a cached Rollout: labels, the version it asks for, its status. */
 export function rolloutView(rollout: RolloutObject): RolloutView {
   const { strategy } = rollout.spec;
   const s = rollout.status ?? {};
+  const source = sourceStatus(rollout.metadata);
   return {
     name: rollout.metadata.name,
     labels: rollout.metadata.labels ?? {},
@@ -18,6 +20,7 @@ export function rolloutView(rollout: RolloutObject): RolloutView {
           ? 'abTest'
           : 'rolling',
     steps: strategy.canary?.steps?.length ?? 0,
+    ...(source ? { source } : {}),
     status: {
       ...(s.phase === undefined ? {} : { phase: s.phase }),
       ...(s.message === undefined ? {} : { message: s.message }),
