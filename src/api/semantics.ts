@@ -280,6 +280,12 @@ function checkCanaryStep(
     }
   }
   if (step.experiment !== undefined) {
+    // A gate never silently does nothing: until Experiments run, the step is refused rather
+    // than passed without running its ReplicaSets and analyses.
+    problems.add(
+      `${path}.experiment`,
+      'experiment steps are not carried out by this controller yet (the step would pass without running its analyses); use an analysis step',
+    );
     const experiment = step.experiment;
     const templateNames = new Set<string>();
     experiment.templates.forEach((template, index) => {

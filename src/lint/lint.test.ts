@@ -65,6 +65,31 @@ describe('lint of inline documents', () => {
     ]);
   });
 
+  it('refuses a step the controller cannot carry out, naming the step (a gate never silently passes)', () => {
+    const rollout = [
+      'apiVersion: bellwether.dev/v1alpha1',
+      'kind: Rollout',
+      'metadata: {name: r}',
+      'spec:',
+      '  selector: {matchLabels: {app: r}}',
+      '  template:',
+      '    metadata: {labels: {app: r}}',
+      '    spec: {containers: [{name: app, image: r:1}]}',
+      '  strategy:',
+      '    canary:',
+      '      steps:',
+      '        - setWeight: 20',
+      '        - experiment:',
+      '            templates: [{name: c, specRef: canary}]',
+      '',
+    ].join('\n');
+    const problems = lint(rollout).filter((p) => p.severity === 'error');
+    expect(problems.map((p) => `${p.line} ${p.path}`)).toContain(
+      '13 spec.strategy.canary.steps[1].experiment',
+    );
+    expect(hasErrors(problems)).toBe(true);
+  });
+
   it('warns about an object defined twice, without failing', () => {
     const problems = lintPaths([`${GOOD}/template.yaml`, `${GOOD}/template.yaml`]);
     expect(problems.map((p) => `${where(p)} ${p.severity} ${p.message}`)).toEqual([
