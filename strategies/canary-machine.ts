@@ -481,7 +481,12 @@ export const canaryMachine = canarySetup.createMachine({
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'inconclusiveReleased', 'stepRunInconclusive']),
+              guard: and([
+                not('heldByUser'),
+                not('atStepLimit'),
+                'inconclusiveReleased',
+                'stepRunInconclusive',
+              ]),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), ...completeStep()],
             },

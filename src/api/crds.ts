@@ -172,7 +172,12 @@ const KINDS: readonly KindDefinition[] = [
         jsonPath: '.status.phase',
         description: 'Healthy, Progressing or Degraded',
       },
-      { name: 'Stages', type: 'string', jsonPath: '.status.currentStages', description: 'Stages in progress' },
+      {
+        name: 'Stages',
+        type: 'string',
+        jsonPath: '.status.currentStages',
+        description: 'Stages in progress',
+      },
       { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
       AGE,
     ],

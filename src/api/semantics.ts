@@ -54,7 +54,8 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
 /** Semantic errors of a RolloutGroup: its stages form a DAG over known names. Pure. */
 export function rolloutGroupSemanticErrors(group: RolloutGroup): ValidationError[] {
   const problems = new Problems(group);
-  for (const problem of stageGraphProblems(group.spec.stages ?? [])) problems.add(problem.path, problem.message);
+  for (const problem of stageGraphProblems(group.spec.stages ?? []))
+    problems.add(problem.path, problem.message);
   return problems.errors;
 }
 
