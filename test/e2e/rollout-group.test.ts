@@ -143,8 +143,10 @@ describe('RolloutGroup stages', () => {
       async () => ((await healthyOn('k-backend')) && (await healthyOn('k-frontend')) ? true : undefined),
       90_000,
     );
-    const after = await getRolloutGroup(env.c, ns(), 'killed');
-    expect(after.status?.phase).toBe('Healthy');
+    // the group's status follows its members' (one watch event later)
+    await eventually('the group Healthy', async () =>
+      (await getRolloutGroup(env.c, ns(), 'killed')).status?.phase === 'Healthy' ? true : undefined,
+    );
     // Every step of each Rollout started and completed exactly once over the whole release.
     for (const name of ['k-backend', 'k-frontend']) {
       const events = (await rolloutEvents(env.c, ns(), name)).filter((e) =>
