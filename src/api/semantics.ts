@@ -217,7 +217,8 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
   const routing = canary.trafficRouting;
   if (hasRouter(routing)) {
     for (const field of ['canaryService', 'stableService'] as const) {
-      if (canary[field] === undefined)
+      // pingPong stands in for the two Services (reported unsupported in src/traffic/capabilities.ts).
+      if (canary[field] === undefined && canary.pingPong === undefined)
         problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
     }
   } else {

@@ -65,6 +65,17 @@ describe('lint of inline documents', () => {
     ]);
   });
 
+  it('applies and reports the translation of an Argo expr condition, without failing', () => {
+    const problems = lint(
+      `${header}spec:\n  metrics:\n    - name: rate\n      successCondition: len(result) > 0 and all(result, {# >= 0.95})\n` +
+        `      failureCondition: "result[0] < 0.9"\n      provider:\n        prometheus:\n          address: http://p:9090\n          query: up\n`,
+    );
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.severity} ${p.path} ${p.message}`)).toEqual([
+      "8:7 warning spec.metrics[0].successCondition translated Argo expr condition 'len(result) > 0 and all(result, {# >= 0.95})' to CEL 'size(result) > 0 && result.all(x, x >= 0.95)'",
+    ]);
+    expect(hasErrors(problems)).toBe(false);
+  });
+
   it('refuses a step the controller cannot carry out, naming the step (a gate never silently passes)', () => {
     const rollout = [
       'apiVersion: bellwether.dev/v1alpha1',
