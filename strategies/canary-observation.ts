@@ -30,6 +30,7 @@ export function observeCanary(
       observeStep(input, settings, routed, stableRS, index, stepKind(step, index)),
     ),
     userPaused: input.spec.paused === true,
+    maxStepIndex: input.maxStepIndex ?? Infinity,
     inRollbackWindow: inRollbackWindow(
       input.replicaSets,
       input.currentPodHash,

@@ -348,7 +348,7 @@ describe('analysis templates and runs', () => {
     const result = validateResource(fixture('analysisrun.yaml'));
     const resource = result.ok ? result.value : undefined;
     expect(resource?.kind).toBe('AnalysisRun');
-    if (resource !== undefined && resource.kind !== 'Rollout') {
+    if (resource !== undefined && resource.kind !== 'Rollout' && resource.kind !== 'RolloutGroup') {
       expect(semanticErrors(resource)).toEqual(analysisSemanticErrors(resource));
     }
   });

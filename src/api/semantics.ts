@@ -18,6 +18,8 @@ import type {
   RolloutPause,
   TrafficRouting,
 } from './rollout.ts';
+import type { RolloutGroup } from './rollout-group.ts';
+import { stageGraphProblems } from '../../strategies/group/stage-graph.ts';
 import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
 
 /** Label the controller adds to pods and ReplicaSets; a template must not set it. */
@@ -44,7 +46,17 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
     case 'ClusterAnalysisTemplate':
     case 'AnalysisRun':
       return analysisSemanticErrors(resource);
+    case 'RolloutGroup':
+      return rolloutGroupSemanticErrors(resource);
   }
+}
+
+/** Semantic errors of a RolloutGroup: its stages form a DAG over known names. Pure. */
+export function rolloutGroupSemanticErrors(group: RolloutGroup): ValidationError[] {
+  const problems = new Problems(group);
+  for (const problem of stageGraphProblems(group.spec.stages ?? []))
+    problems.add(problem.path, problem.message);
+  return problems.errors;
 }
 
 // ---------------------------------------------------------------------------------------------

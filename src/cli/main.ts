@@ -26,6 +26,7 @@ Commands:
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
+  group get|promote|abort|retry NAME  a RolloutGroup: its stages and members; act on them together
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -51,6 +52,7 @@ const commands: Record<string, Command> = {
   restart: async (args) => (await rollout()).restartCommand(args),
   set: async (args) => (await rollout()).setCommand(args),
   status: async (args) => (await rollout()).statusCommand(args),
+  group: async (args) => (await import('./commands/group-commands.ts')).groupCommand(args),
   lint: async (args) => (await import('./commands/lint.ts')).lintCommand(args),
   install: async (args) => (await install()).installCommand(args),
   uninstall: async (args) => (await install()).uninstallCommand(args),

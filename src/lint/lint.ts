@@ -54,7 +54,8 @@ function problemAt(doc: SourceDocument, severity: Severity, object: string, path
 function conditionProblems(
   resource: BellwetherResource,
 ): { path: string; severity: Severity; message: string }[] {
-  if (resource.kind === 'Rollout' || !('metrics' in resource.spec)) return [];
+  if (resource.kind === 'Rollout' || resource.kind === 'RolloutGroup' || !('metrics' in resource.spec))
+    return [];
   const found: { path: string; severity: Severity; message: string }[] = [];
   resource.spec.metrics.forEach((metric, index) => {
     for (const field of ['successCondition', 'failureCondition'] as const) {
