@@ -1,0 +1,50 @@
+import type { RolloutObject } from '../../controller/rollout-object.ts';
+import { commitView } from './commit-view.ts';
+import type { Phase, RolloutRow } from './types.ts';
+
+export function strategyOf(rollout: RolloutObject): RolloutRow['strategy'] {
+  const s = rollout.spec.strategy;
+  if (s.canary) return 'Canary';
+  if (s.blueGreen) return 'BlueGreen';
+  if (s.abTest) return 'A/B test';
+  return 'Rolling';
+}
+
+/** The steps a strategy walks through, when it has any. */
+export function stepsOf(rollout: RolloutObject): readonly object[] {
+  const s = rollout.spec.strategy;
+  return s.canary?.steps ?? s.abTest?.steps ?? [];
+}
+
+/** One line of the list: what an operator scans for. Pure. */
+export function rolloutRow(rollout: RolloutObject): RolloutRow {
+  const status = rollout.status ?? {};
+  const steps = stepsOf(rollout);
+  const strategy = strategyOf(rollout);
+  const index = status.currentStepIndex ?? 0;
+  const weight =
+    strategy === 'Canary'
+      ? (status.canary?.weights?.canary ?? null)
+      : strategy === 'A/B test'
+        ? (status.abTest?.split?.b ?? null)
+        : null;
+  const commit = commitView(rollout.metadata);
+  const phase: Phase = status.phase ?? 'Unknown';
+  return {
+    key: `${rollout.metadata.namespace}/${rollout.metadata.name}`,
+    namespace: rollout.metadata.namespace,
+    name: rollout.metadata.name,
+    phase,
+    aborted: status.abort === true,
+    paused: rollout.spec.paused === true || (status.pauseConditions?.length ?? 0) > 0,
+    strategy,
+    step: steps.length ? { current: Math.min(index + 1, steps.length), total: steps.length } : null,
+    weight,
+    images: (rollout.spec.template?.spec?.containers ?? []).map((c) => c.image ?? '?'),
+    commit: commit ?? (status.source?.revision ? { sha: status.source.revision } : null),
+    message: status.message ?? '',
+    created: rollout.metadata.creationTimestamp
+      ? new Date(rollout.metadata.creationTimestamp).toISOString()
+      : '',
+  };
+}
