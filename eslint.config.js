@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', '.cluster/', 'coverage/', 'bench-results/', 'crds/', 'deploy/'] },
+  { ignores: ['node_modules/', 'dist/', '.cluster/', 'coverage/', 'bench-results/', 'crds/', 'deploy/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

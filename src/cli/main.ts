@@ -7,6 +7,7 @@ import { planCommand } from './commands/plan.ts';
 import { syncCommand, syncUsage } from './commands/sync.ts';
 import { historyCommand } from './commands/history.ts';
 import { diffCommand } from './commands/diff.ts';
+import { dashboardCommand, dashboardUsage } from './commands/dashboard.ts';
 import {
   abortCommand,
   getCommand,
@@ -45,6 +46,7 @@ Commands:
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
+  dashboard [--addr HOST:PORT]   the web dashboard, acting as the signed-in user (--auth kubeconfig|token)
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -72,6 +74,7 @@ const commands: Record<string, Command> = {
   sync: syncCommand,
   diff: diffCommand,
   history: historyCommand,
+  dashboard: dashboardCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);
@@ -90,9 +93,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(
-      name === 'controller' ? controllerUsage + '\n' : name === 'sync' ? syncUsage + '\n' : usage,
-    );
+    const usages: Record<string, string> = {
+      controller: controllerUsage,
+      sync: syncUsage,
+      dashboard: dashboardUsage,
+    };
+    process.stdout.write(usages[name] ? `${usages[name]}\n` : usage);
     return 0;
   }
   try {
