@@ -15,6 +15,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# --- the dashboard's page, bundled with the dev dependencies (esbuild, preact, uPlot) ----------
+FROM ${NODE_IMAGE} AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY src ./src
+RUN node --import tsx src/dashboard/bundle.ts
+
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
@@ -29,6 +37,8 @@ COPY strategies ./strategies
 COPY analysis ./analysis
 COPY crds ./crds
 COPY deploy ./deploy
+# `bellwether dashboard` serves this (deploy/dashboard/)
+COPY --from=web /app/dist/dashboard ./dist/dashboard
 # the uid/gid the Deployment's securityContext names (runAsNonRoot needs a numeric user)
 USER 65532:65532
 # 8080: /healthz and /readyz; 8090: /metrics

@@ -1,10 +1,10 @@
 /**
  * Builds the dashboard's page into dist/dashboard/ with esbuild: one minified script (preact,
  * uPlot, virtual-core and the app) and one stylesheet, named by content hash, and an index.html
- * naming them. `npm run build:web` runs this file; `ensureWebBundle()` builds on first use from a
- * fresh clone (esbuild is a dev dependency, so an image built without it must ship the bundle).
+ * naming them. `npm run build:web` runs this file, and so does ensure-bundle.ts (in a child
+ * process) when the bundle is missing or older than its sources.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleDir } from './static-files.ts';
@@ -56,12 +56,6 @@ export async function buildWeb(outDir: string = bundleDir): Promise<{ files: Rec
     ['index.html', Buffer.byteLength(html)] as const,
   ]);
   return { files };
-}
-
-/** Builds the bundle when it is missing (a fresh clone), so the command and e2e work without a build step. */
-export async function ensureWebBundle(outDir: string = bundleDir): Promise<void> {
-  if (existsSync(join(outDir, 'index.html'))) return;
-  await buildWeb(outDir);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { boundPort, parseAddr } from '../../controller/health-server.ts';
-import { ensureWebBundle } from '../../dashboard/bundle.ts';
+import { ensureWebBundle } from '../../dashboard/ensure-bundle.ts';
 import {
   KubeconfigAuthenticator,
   TokenAuthenticator,
@@ -58,7 +58,7 @@ export async function dashboardCommand(args: string[]): Promise<number> {
   const log = createLogger(level, { component: 'dashboard' });
   const kc = loadKubeConfig(values.kubeconfig, values.context);
   const auth: Authenticator = mode === 'token' ? new TokenAuthenticator(kc) : new KubeconfigAuthenticator(kc);
-  await ensureWebBundle();
+  ensureWebBundle();
   const server = createDashboardServer({
     auth,
     files: new StaticFiles(),
