@@ -22,12 +22,16 @@ export function rolloutRow(rollout: RolloutObject): RolloutRow {
   const steps = stepsOf(rollout);
   const strategy = strategyOf(rollout);
   const index = status.currentStepIndex ?? 0;
+  // a finished rollout's version is the stable one: all of the traffic, every step done
+  const settled = status.currentPodHash !== undefined && status.currentPodHash === status.stableRS;
   const weight =
-    strategy === 'Canary'
-      ? (status.canary?.weights?.canary ?? null)
-      : strategy === 'A/B test'
-        ? (status.abTest?.split?.b ?? null)
-        : null;
+    settled && (strategy === 'Canary' || strategy === 'A/B test')
+      ? 100
+      : strategy === 'Canary'
+        ? (status.canary?.weights?.canary ?? null)
+        : strategy === 'A/B test'
+          ? (status.abTest?.split?.b ?? null)
+          : null;
   const commit = commitView(rollout.metadata);
   const phase: Phase = status.phase ?? 'Unknown';
   return {
@@ -38,7 +42,9 @@ export function rolloutRow(rollout: RolloutObject): RolloutRow {
     aborted: status.abort === true,
     paused: rollout.spec.paused === true || (status.pauseConditions?.length ?? 0) > 0,
     strategy,
-    step: steps.length ? { current: Math.min(index + 1, steps.length), total: steps.length } : null,
+    step: steps.length
+      ? { current: Math.min(index + 1, steps.length), total: steps.length, done: settled }
+      : null,
     weight,
     images: (rollout.spec.template?.spec?.containers ?? []).map((c) => c.image ?? '?'),
     commit: commit ?? (status.source?.revision ? { sha: status.source.revision } : null),

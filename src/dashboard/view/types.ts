@@ -24,8 +24,8 @@ export interface RolloutRow {
   aborted: boolean;
   paused: boolean;
   strategy: 'Canary' | 'BlueGreen' | 'A/B test' | 'Rolling';
-  /** 1-based step shown as `current/total`; current = total + 1 never shown (clamped). */
-  step: { current: number; total: number } | null;
+  /** 1-based step shown as `current/total` (clamped to total); done once the version is stable. */
+  step: { current: number; total: number; done: boolean } | null;
   /** The new version's share of traffic in percent (canary weight, A/B split of B). */
   weight: number | null;
   images: string[];

@@ -128,7 +128,7 @@ describe('rolloutRow', () => {
       phase: 'Paused',
       paused: true,
       strategy: 'Canary',
-      step: { current: 2, total: 2 },
+      step: { current: 2, total: 2, done: false },
       weight: 20,
       images: ['registry/web:v2'],
       commit: {

@@ -20,8 +20,9 @@ export function eventTime(event: CoreV1Event): number {
 /**
  * The new version's traffic weight over time, rebuilt from what the cluster keeps: the Rollout's
  * Events (a new version starts at 0, each started step sets its weight, completion is 100, an
- * abort 0, a router's weight update names the new weight), then the samples this stream saw
- * itself. Points are in time order, one per change. Pure.
+ * abort 0, a router's weight update names the new weight) up to when this stream started, then
+ * the samples it saw itself (Event times have whole seconds only: an event in the second before
+ * the first sample is left to the sample). Points are in time order, one per change. Pure.
  */
 export function weightHistory(
   steps: readonly { setWeight?: number }[],
@@ -29,8 +30,10 @@ export function weightHistory(
   samples: readonly WeightPoint[],
 ): WeightPoint[] {
   const points: WeightPoint[] = [];
+  const streamStart = samples[0]?.t ?? Infinity;
   for (const event of events) {
     const t = eventTime(event);
+    if (t + 1000 > streamStart) continue;
     const message = event.message ?? '';
     let weight: number | undefined;
     if (event.reason === 'RolloutUpdated') weight = 0;

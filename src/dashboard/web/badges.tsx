@@ -31,16 +31,23 @@ export function WeightBar({ weight }: { weight: number | null }) {
   );
 }
 
-export function StepPips({ step }: { step: { current: number; total: number } | null }) {
+export function StepPips({ step }: { step: { current: number; total: number; done: boolean } | null }) {
   if (!step) return <span class="muted">–</span>;
   return (
-    <span class="pips" title={`step ${step.current} of ${step.total}`}>
+    <span
+      class="pips"
+      title={step.done ? `all ${step.total} steps done` : `step ${step.current} of ${step.total}`}
+    >
       <span class="num">
         {step.current}/{step.total}
       </span>
       <span class="track">
         {Array.from({ length: Math.min(step.total, 12) }, (_, i) => (
-          <span class={i < step.current - 1 ? 'pip done' : i === step.current - 1 ? 'pip current' : 'pip'} />
+          <span
+            class={
+              step.done || i < step.current - 1 ? 'pip done' : i === step.current - 1 ? 'pip current' : 'pip'
+            }
+          />
         ))}
       </span>
     </span>

@@ -17,6 +17,11 @@ const axis = {
   grid: { stroke: colors.grid, width: 1 },
   ticks: { stroke: colors.grid, width: 1 },
 };
+const clock = (_u: uPlot, ticks: number[]) =>
+  ticks.map((t) =>
+    new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  );
+const timeAxis = { ...axis, values: clock, space: 90 };
 
 /** A uPlot chart that follows its container's width and is rebuilt when its data change. */
 function UPlot({
@@ -64,7 +69,7 @@ export function WeightChart({ points, now }: { points: WeightPoint[]; now: numbe
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: [0, 100] } },
-        axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((t) => `${t}%`), size: 48 }],
+        axes: [timeAxis, { ...axis, values: (_u, ticks) => ticks.map((t) => `${t}%`), size: 48 }],
         series: [
           {},
           {
@@ -120,7 +125,7 @@ export function MetricChart({
           x: { range: (_u, lo, hi) => (lo === hi ? [lo - 5, hi + 5] : [lo, hi]) },
           y: { range: [min - pad, max + pad] },
         },
-        axes: [axis, { ...axis, size: 56 }],
+        axes: [timeAxis, { ...axis, size: 56 }],
         series: [
           {},
           {

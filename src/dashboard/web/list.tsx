@@ -156,7 +156,11 @@ export function RolloutList({ namespace, phase }: { namespace: string; phase: st
           <span>Commit</span>
           <span>Age</span>
         </div>
-        <div class="tbody" ref={scroller}>
+        <div
+          class="tbody"
+          ref={scroller}
+          style={{ height: `min(${Math.max(shown.length, 3) * rowHeight + 2}px, calc(100vh - 230px))` }}
+        >
           {rows === undefined && !error && <p class="empty">Loading…</p>}
           {rows !== undefined && shown.length === 0 && (
             <p class="empty">No Rollouts{phase ? ` in phase ${phase}` : ''}.</p>
