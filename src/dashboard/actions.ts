@@ -6,6 +6,7 @@ import {
   abortPatches,
   applyRolloutPatches,
   OperationRefused,
+  operationResource,
   pausePatches,
   promoteFullPatches,
   promotePatches,
@@ -39,7 +40,26 @@ export async function runAction(
   now: Date,
 ): Promise<ActionResult> {
   const custom = identity.kc.makeApiClient(CustomObjectsApi);
+  const mayPatch = async (subresource: string) => {
+    const allowed = await auth.can(identity, {
+      verb: 'patch',
+      group,
+      resource: rolloutPlural,
+      ...(subresource ? { subresource } : {}),
+      namespace: target.namespace,
+      name: target.name,
+    });
+    return allowed
+      ? undefined
+      : {
+          status: 403,
+          message: `${identity.username} may not patch rollouts${subresource ? '/status' : ''} in namespace "${target.namespace}"`,
+        };
+  };
   try {
+    // RBAC first: a user who may not act learns nothing about the Rollout's state from the answer
+    const denied = await mayPatch(operationResource(operation) === 'rollouts/status' ? 'status' : '');
+    if (denied) return denied;
     const rollout = (await custom.getNamespacedCustomObject({
       group,
       version,
@@ -48,21 +68,10 @@ export async function runAction(
       name: target.name,
     })) as RolloutObject;
     const patches = await patchesFor(identity, rollout, operation, options, now);
+    // promote also writes spec when the Rollout is paused: that needs its own permission
     for (const subresource of new Set(patches.map((p) => (p.target === 'status' ? 'status' : '')))) {
-      const allowed = await auth.can(identity, {
-        verb: 'patch',
-        group,
-        resource: rolloutPlural,
-        ...(subresource ? { subresource } : {}),
-        namespace: target.namespace,
-        name: target.name,
-      });
-      if (!allowed) {
-        return {
-          status: 403,
-          message: `${identity.username} may not patch rollouts${subresource ? '/status' : ''} in namespace "${target.namespace}"`,
-        };
-      }
+      const deniedPart = await mayPatch(subresource);
+      if (deniedPart) return deniedPart;
     }
     await applyRolloutPatches(custom, target, patches, 'bellwether-dashboard');
     return { status: 200, message: `rollout "${target.name}": ${operation} done` };

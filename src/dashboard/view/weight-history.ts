@@ -36,7 +36,8 @@ export function weightHistory(
     if (t + 1000 > streamStart) continue;
     const message = event.message ?? '';
     let weight: number | undefined;
-    if (event.reason === 'RolloutUpdated') weight = 0;
+    // the first version is stable at once; each later one starts at 0
+    if (event.reason === 'RolloutUpdated') weight = message.startsWith('Initial version') ? 100 : 0;
     else if (event.reason === 'RolloutStepStarted') {
       const index = /^Step (\d+)\//.exec(message)?.[1];
       if (index !== undefined) weight = weightAtStep(steps, Number(index) - 1);

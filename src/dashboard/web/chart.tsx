@@ -19,9 +19,16 @@ const axis = {
 };
 const clock = (_u: uPlot, ticks: number[]) =>
   ticks.map((t) =>
-    new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+    new Date(t * 1000).toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    }),
   );
-const timeAxis = { ...axis, values: clock, space: 90 };
+/** Time ticks at whole seconds or coarser (uPlot would otherwise go down to milliseconds). */
+const timeIncrements = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+const timeAxis = { ...axis, values: clock, space: 90, incrs: timeIncrements };
 
 /** A uPlot chart that follows its container's width and is rebuilt when its data change. */
 function UPlot({
@@ -156,11 +163,14 @@ export function MetricChart({
                 ctx.lineTo(u.bbox.left + u.bbox.width, y);
                 ctx.stroke();
                 ctx.fillStyle = ctx.strokeStyle;
-                ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+                ctx.font = `600 ${11 * devicePixelRatio}px system-ui, sans-serif`;
+                // uPlot leaves the axes' alignment set: label the line at its right end, above it
+                ctx.textAlign = 'right';
+                ctx.textBaseline = 'bottom';
                 ctx.fillText(
-                  `${t.kind} ${t.op} ${t.value}`,
-                  u.bbox.left + 6 * devicePixelRatio,
-                  y - 4 * devicePixelRatio,
+                  `${t.kind}: ${t.op} ${t.value}`,
+                  u.bbox.left + u.bbox.width - 6 * devicePixelRatio,
+                  y - 3 * devicePixelRatio,
                 );
                 ctx.restore();
               }

@@ -187,9 +187,8 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
         </div>
         <div>
           <dt>Replicas</dt>
-          <dd>
-            {detail.replicas.available}/{detail.replicas.desired} available · {detail.replicas.updated}{' '}
-            updated
+          <dd title={`${detail.replicas.updated} updated, ${detail.replicas.ready} ready`}>
+            {detail.replicas.available}/{detail.replicas.desired} available
           </dd>
         </div>
         <div>
