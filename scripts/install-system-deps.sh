@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need, installed only when missing (apt is slow; a warm machine skips it).
+# chromium: the dashboard e2e tests drive it headless through playwright-core (no browser download).
 set -euo pipefail
-packages=(git ca-certificates prometheus)
+packages=(git ca-certificates prometheus chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -65,6 +65,8 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     viewport: { width: 1440, height: 900 },
     deviceScaleFactor: 1,
+    // the page's CSP forbids eval; the tests' string predicates (waitForFunction) need it
+    bypassCSP: true,
   });
   return {
     context,
