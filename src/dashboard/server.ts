@@ -40,10 +40,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    if (options.allowedHosts && !options.allowedHosts.has(hostName)) {
-      throw new HttpError(421, `host "${hostName}" is not served here`);
-    }
+    requireAllowedHost(req, options.allowedHosts);
     if (path === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
       return;
@@ -68,45 +65,14 @@ export function createDashboardServer(options: DashboardOptions): Server {
       });
       return;
     }
-    if (method === 'GET') return get(identity, path, url, req, res);
+    if (method === 'GET') return get(identity, path, url, res);
     if (method !== 'POST') throw new HttpError(405, 'method not allowed');
     if (!csrf.valid(identity.key, header(req, 'x-csrf-token')))
       throw new HttpError(403, 'missing or wrong CSRF token');
-    const action = actionPath.exec(path);
-    const operation = action?.[5];
-    if (!action?.[1] || !action[3] || !operation) throw new HttpError(404, 'not found');
-    if (!isOperation(operation)) throw new HttpError(404, `unknown action "${operation}"`);
-    const body = await readJson(req);
-    const toRevision = body.toRevision;
-    if (
-      toRevision !== undefined &&
-      (typeof toRevision !== 'number' || !Number.isInteger(toRevision) || toRevision < 1)
-    )
-      throw new HttpError(400, 'toRevision: not a revision number');
-    const result = await runAction(
-      auth,
-      identity,
-      { namespace: action[1], name: action[3] },
-      operation,
-      toRevision === undefined ? {} : { toRevision },
-      new Date(),
-    );
-    log.info('action', {
-      user: identity.username,
-      action: operation,
-      rollout: `${action[1]}/${action[3]}`,
-      status: result.status,
-    });
-    sendJson(res, result.status, { message: result.message });
+    await postAction(auth, log, identity, path, req, res);
   };
 
-  const get = async (
-    identity: Identity,
-    path: string,
-    url: URL,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => {
+  const get = async (identity: Identity, path: string, url: URL, res: ServerResponse) => {
     if (path === '/api/whoami') {
       const body: WhoAmI = {
         username: identity.username,
@@ -130,7 +96,6 @@ export function createDashboardServer(options: DashboardOptions): Server {
       await streamRolloutDetail(openSse(res), identity, auth, detail[1], detail[3], log);
       return;
     }
-    void req;
     throw new HttpError(404, 'not found');
   };
 
@@ -166,6 +131,44 @@ export function createDashboardServer(options: DashboardOptions): Server {
       sendJson(res, status, { error: err instanceof HttpError ? err.message : describeError(err) });
     });
   });
+}
+
+/** POST /api/rollouts/NS/NAME/ACTION: one operator action, as the identity. */
+async function postAction(
+  auth: Authenticator,
+  log: Logger,
+  identity: Identity,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const action = actionPath.exec(path);
+  const operation = action?.[5];
+  if (!action?.[1] || !action[3] || !operation) throw new HttpError(404, 'not found');
+  if (!isOperation(operation)) throw new HttpError(404, `unknown action "${operation}"`);
+  const body = await readJson(req);
+  const toRevision = body.toRevision;
+  if (
+    toRevision !== undefined &&
+    (typeof toRevision !== 'number' || !Number.isInteger(toRevision) || toRevision < 1)
+  )
+    throw new HttpError(400, 'toRevision: not a revision number');
+  const target = { namespace: action[1], name: action[3] };
+  const options = toRevision === undefined ? {} : { toRevision };
+  const result = await runAction(auth, identity, target, operation, options, new Date());
+  log.info('action', {
+    user: identity.username,
+    action: operation,
+    rollout: `${target.namespace}/${target.name}`,
+    status: result.status,
+  });
+  sendJson(res, result.status, { message: result.message });
+}
+
+/** Refuses Host names not served here (DNS rebinding against a dashboard on 127.0.0.1). */
+function requireAllowedHost(req: IncomingMessage, allowed: ReadonlySet<string> | undefined): void {
+  const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (allowed && !allowed.has(hostName)) throw new HttpError(421, `host "${hostName}" is not served here`);
 }
 
 function header(req: IncomingMessage, key: string): string | undefined {

@@ -30,17 +30,15 @@ describe('dashboard with 1,000 Rollouts', () => {
     const steps = [{ setWeight: 10 }, { pause: { duration: '1m' } }, { setWeight: 50 }, { pause: {} }];
     for (let i = 0; i < names.length; i += 10) {
       await Promise.all(
-        names
-          .slice(i, i + 10)
-          .map((name) =>
-            createRollout(
-              c,
-              ns.name,
-              canaryRollout(name, `registry.example/team/${name}:1.0.${i % 7}`, {
-                strategy: { canary: { steps } },
-              }),
-            ),
+        names.slice(i, i + 10).map((name) =>
+          createRollout(
+            c,
+            ns.name,
+            canaryRollout(name, `registry.example/team/${name}:1.0.${i % 7}`, {
+              strategy: { canary: { steps } },
+            }),
           ),
+        ),
       );
     }
     dashboard = new DashboardProcess('dashboard-scale', ['--kubeconfig', inject('kubeconfig')]);
@@ -64,8 +62,8 @@ describe('dashboard with 1,000 Rollouts', () => {
       undefined,
       { timeout: 60_000 },
     );
-    const listed = (await page.evaluate('performance.now()')) as number;
-    const paint = (await page.evaluate(
+    const listed = await page.evaluate<number>('performance.now()');
+    const paint = await page.evaluate<string>(
       `JSON.stringify({ fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
         transfer: performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
           .filter((e) => !e.name.includes('/api/')).reduce((sum, e) => sum + e.transferSize, 0),
@@ -73,7 +71,7 @@ describe('dashboard with 1,000 Rollouts', () => {
           .filter((e) => !e.name.includes('/api/')).reduce((sum, e) => sum + e.decodedBodySize, 0),
         rowsInDom: document.querySelectorAll('.tr').length,
         heap: performance.memory ? performance.memory.usedJSHeapSize : null })`,
-    )) as string;
+    );
     const figures = JSON.parse(paint) as {
       fcp: number | null;
       transfer: number;

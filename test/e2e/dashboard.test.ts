@@ -146,7 +146,7 @@ describe('dashboard (local, kubeconfig credentials)', () => {
       `document.querySelector('.overview [data-testid="step"]')?.textContent === '4 of 4'`,
     );
     watch.abort();
-    const seen = (await page.evaluate('window.seen')) as [number, string, string][];
+    const seen = await page.evaluate<[number, string, string][]>('window.seen');
     const stepsSeen = seen.map(([, step]) => step).filter((step, i, all) => step !== all[i - 1]);
     // the canary went 1 -> 2 (analysis) -> 3 -> 4 (the pause) on screen, in order
     // (a Healthy canary shows its last step, 4 of 4, until the release starts it again at 1)

@@ -76,12 +76,9 @@ export async function streamRolloutDetail(
     channel.close();
     return;
   }
-  const custom = identity.kc.makeApiClient(CustomObjectsApi);
-  const apps = identity.kc.makeApiClient(AppsV1Api);
-  const core = identity.kc.makeApiClient(CoreV1Api);
   let first: RolloutObject;
   try {
-    first = (await custom.getNamespacedCustomObject({
+    first = (await identity.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
       group,
       version,
       namespace,
@@ -95,18 +92,11 @@ export async function streamRolloutDetail(
     return;
   }
   const permissions = await permissionsFor(auth, identity, namespace, name);
-  const selector = Object.entries(first.spec.selector.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const nsPath = (apiGroup: string, plural: string) =>
-    `${apiGroup ? `/apis/${apiGroup}` : '/api/v1'}/namespaces/${namespace}/${plural}`;
-  const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
-
   const samples: WeightPoint[] = [];
   let last = '';
   let started = false;
   const push = coalesce(() => {
-    const rollout = rollouts.list()[0];
+    const rollout = watches.rollouts.list()[0];
     if (!rollout) {
       send({ type: 'gone' });
       return;
@@ -114,10 +104,10 @@ export async function streamRolloutDetail(
     sample(rollout, samples);
     const detail = rolloutDetail({
       rollout,
-      replicaSets: ownedReplicaSets(rollout, replicaSets?.list() ?? []),
-      pods: pods?.list() ?? [],
-      analysisRuns: analysisRuns?.list() ?? [],
-      events: events?.list() ?? [],
+      replicaSets: ownedReplicaSets(rollout, watches.replicaSets?.list() ?? []),
+      pods: watches.pods?.list() ?? [],
+      analysisRuns: watches.analysisRuns?.list() ?? [],
+      events: watches.events?.list() ?? [],
       samples,
       permissions,
     });
@@ -127,13 +117,57 @@ export async function streamRolloutDetail(
       send({ type: 'detail', detail });
     }
   }, 30);
-  const changed = () => {
-    if (started) push.schedule();
-  };
-  const watch = async <T extends KubernetesObject>(
+  const watches = await watchesOf(
+    identity,
+    may,
+    { namespace, name },
+    first,
+    () => {
+      if (started) push.schedule();
+    },
+    log,
+  );
+  const informers = [
+    watches.rollouts,
+    watches.replicaSets,
+    watches.pods,
+    watches.analysisRuns,
+    watches.events,
+  ].filter((i) => i !== undefined);
+  channel.onClose(() => {
+    push.cancel();
+    for (const informer of informers) void informer.stop();
+  });
+  await Promise.all(informers.map((informer) => informer.start()));
+  started = true;
+  push.schedule();
+}
+
+/**
+ * The list+watches of one Rollout's page, made with the user's credentials; collections the user
+ * may not list and watch are not watched (undefined).
+ */
+async function watchesOf(
+  identity: Identity,
+  may: (attributes: Omit<ResourceAttributes, 'namespace'>) => Promise<boolean>,
+  { namespace, name }: { namespace: string; name: string },
+  first: RolloutObject,
+  changed: () => void,
+  log: Logger,
+) {
+  const custom = identity.kc.makeApiClient(CustomObjectsApi);
+  const apps = identity.kc.makeApiClient(AppsV1Api);
+  const core = identity.kc.makeApiClient(CoreV1Api);
+  const selector = Object.entries(first.spec.selector.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const nsPath = (apiGroup: string, plural: string) =>
+    `${apiGroup ? `/apis/${apiGroup}` : '/api/v1'}/namespaces/${namespace}/${plural}`;
+  const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
+  const watch = <T extends KubernetesObject>(
     allowed: boolean,
     source: Parameters<typeof watchCollection<T>>[1],
-  ): Promise<ResilientInformer<T> | undefined> =>
+  ): ResilientInformer<T> | undefined =>
     allowed ? watchCollection<T>(identity.kc, source, changed, log) : undefined;
 
   const canWatch = async (apiGroup: string, resource: string) =>
@@ -160,18 +194,18 @@ export async function streamRolloutDetail(
     changed,
     log,
   );
-  const replicaSets = await watch<V1ReplicaSet>(await canWatch('apps', 'replicasets'), {
+  const replicaSets = watch<V1ReplicaSet>(await canWatch('apps', 'replicasets'), {
     name: `dashboard replicasets ${namespace}`,
     path: nsPath('apps/v1', 'replicasets'),
     list: () => apps.listNamespacedReplicaSet({ namespace }),
   });
-  const pods = await watch<V1Pod>(await canWatch('', 'pods'), {
+  const pods = watch<V1Pod>(await canWatch('', 'pods'), {
     name: `dashboard pods ${namespace}/${name}`,
     path: nsPath('', 'pods'),
     labelSelector: selector,
     list: () => core.listNamespacedPod({ namespace, labelSelector: selector }),
   });
-  const analysisRuns = await watch<AnalysisRun & KubernetesObject>(await canWatch(group, 'analysisruns'), {
+  const analysisRuns = watch<AnalysisRun & KubernetesObject>(await canWatch(group, 'analysisruns'), {
     name: `dashboard analysisruns ${namespace}/${name}`,
     path: nsPath(`${group}/${version}`, 'analysisruns'),
     labelSelector: `${rolloutLabel}=${name}`,
@@ -187,20 +221,13 @@ export async function streamRolloutDetail(
       ),
   });
   const eventSelector = `involvedObject.kind=Rollout,involvedObject.name=${name}`;
-  const events = await watch<CoreV1Event>(await canWatch('', 'events'), {
+  const events = watch<CoreV1Event>(await canWatch('', 'events'), {
     name: `dashboard events ${namespace}/${name}`,
     path: nsPath('', 'events'),
     fieldSelector: eventSelector,
     list: () => core.listNamespacedEvent({ namespace, fieldSelector: eventSelector }),
   });
-  const informers = [rollouts, replicaSets, pods, analysisRuns, events].filter((i) => i !== undefined);
-  channel.onClose(() => {
-    push.cancel();
-    for (const informer of informers) void informer.stop();
-  });
-  await Promise.all(informers.map((informer) => informer.start()));
-  started = true;
-  push.schedule();
+  return { rollouts, replicaSets, pods, analysisRuns, events };
 }
 
 /**

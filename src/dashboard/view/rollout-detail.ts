@@ -64,25 +64,7 @@ export function rolloutDetail(input: DetailInput): RolloutDetail {
     analysisRuns: [...input.analysisRuns]
       .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
       .map(analysisRunView),
-    ...(rollout.spec.strategy.abTest
-      ? {
-          abTest: {
-            splitA: status.abTest?.split?.a ?? 100,
-            splitB: status.abTest?.split?.b ?? 0,
-            ...(status.abTest?.decision ? { decision: status.abTest.decision } : {}),
-            ...(status.abTest?.variantAHash ? { hashA: status.abTest.variantAHash } : {}),
-            ...(status.abTest?.variantBHash ? { hashB: status.abTest.variantBHash } : {}),
-          },
-        }
-      : {}),
-    ...(rollout.spec.strategy.blueGreen
-      ? {
-          blueGreen: {
-            ...(status.blueGreen?.activeSelector ? { active: status.blueGreen.activeSelector } : {}),
-            ...(status.blueGreen?.previewSelector ? { preview: status.blueGreen.previewSelector } : {}),
-          },
-        }
-      : {}),
+    ...strategyState(rollout),
     events: events.reverse().map(eventView),
     conditions: (status.conditions ?? []).map((c) => ({
       type: c.type,
@@ -92,6 +74,33 @@ export function rolloutDetail(input: DetailInput): RolloutDetail {
     })),
     permissions: input.permissions,
   };
+}
+
+/** What A/B and blue-green Rollouts add: the split and decision, the active and preview versions. */
+function strategyState(rollout: RolloutObject): Pick<RolloutDetail, 'abTest' | 'blueGreen'> {
+  const status = rollout.status ?? {};
+  const ab = status.abTest;
+  if (rollout.spec.strategy.abTest) {
+    return {
+      abTest: {
+        splitA: ab?.split?.a ?? 100,
+        splitB: ab?.split?.b ?? 0,
+        ...(ab?.decision ? { decision: ab.decision } : {}),
+        ...(ab?.variantAHash ? { hashA: ab.variantAHash } : {}),
+        ...(ab?.variantBHash ? { hashB: ab.variantBHash } : {}),
+      },
+    };
+  }
+  if (rollout.spec.strategy.blueGreen) {
+    const bg = status.blueGreen;
+    return {
+      blueGreen: {
+        ...(bg?.activeSelector ? { active: bg.activeSelector } : {}),
+        ...(bg?.previewSelector ? { preview: bg.previewSelector } : {}),
+      },
+    };
+  }
+  return {};
 }
 
 function stepViews(rollout: RolloutObject): StepView[] {

@@ -22,16 +22,8 @@ export function rolloutRow(rollout: RolloutObject): RolloutRow {
   const steps = stepsOf(rollout);
   const strategy = strategyOf(rollout);
   const index = status.currentStepIndex ?? 0;
-  // a finished rollout's version is the stable one: all of the traffic, every step done
-  const settled = status.currentPodHash !== undefined && status.currentPodHash === status.stableRS;
-  const weight =
-    settled && (strategy === 'Canary' || strategy === 'A/B test')
-      ? 100
-      : strategy === 'Canary'
-        ? (status.canary?.weights?.canary ?? null)
-        : strategy === 'A/B test'
-          ? (status.abTest?.split?.b ?? null)
-          : null;
+  const settled = isSettled(rollout);
+  const weight = weightOf(rollout, strategy, settled);
   const commit = commitView(rollout.metadata);
   const phase: Phase = status.phase ?? 'Unknown';
   return {
@@ -53,4 +45,18 @@ export function rolloutRow(rollout: RolloutObject): RolloutRow {
       ? new Date(rollout.metadata.creationTimestamp).toISOString()
       : '',
   };
+}
+
+/** The current version is the stable one: the rollout is finished. */
+export function isSettled(rollout: RolloutObject): boolean {
+  const status = rollout.status ?? {};
+  return status.currentPodHash !== undefined && status.currentPodHash === status.stableRS;
+}
+
+/** The new version's share of traffic: all of it once finished, else the canary weight or B's split. */
+function weightOf(rollout: RolloutObject, strategy: RolloutRow['strategy'], settled: boolean): number | null {
+  const status = rollout.status ?? {};
+  if (strategy === 'Canary') return settled ? 100 : (status.canary?.weights?.canary ?? null);
+  if (strategy === 'A/B test') return settled ? 100 : (status.abTest?.split?.b ?? null);
+  return null;
 }

@@ -42,15 +42,15 @@ export function runAction(who: WhoAmI, namespace: string, name: string, action: 
  * One server-sent event stream; EventSource reconnects by itself after a network error, and the
  * server sends a whole snapshot on every (re)connection.
  */
-export function subscribe<M>(
+function subscribe(
   url: string,
-  onMessage: (message: M) => void,
+  onMessage: (message: ListMessage | DetailMessage) => void,
   onDown: (down: boolean) => void,
 ): () => void {
   const source = new EventSource(url, { withCredentials: true });
   source.onmessage = (event: MessageEvent<string>) => {
     onDown(false);
-    const message = JSON.parse(event.data) as M & { type: string };
+    const message = JSON.parse(event.data) as ListMessage | DetailMessage;
     onMessage(message);
     // an error message ends the stream for good: do not let EventSource retry it
     if (message.type === 'error') source.close();
@@ -64,9 +64,11 @@ export function subscribe<M>(
 }
 
 export const listStream = (namespace: string, on: (m: ListMessage) => void, down: (d: boolean) => void) =>
-  subscribe<ListMessage>(
+  subscribe(
     `/api/stream/rollouts${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`,
-    on,
+    (m) => {
+      on(m as ListMessage);
+    },
     down,
   );
 
@@ -76,8 +78,10 @@ export const detailStream = (
   on: (m: DetailMessage) => void,
   down: (d: boolean) => void,
 ) =>
-  subscribe<DetailMessage>(
+  subscribe(
     `/api/stream/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
-    on,
+    (m) => {
+      on(m as DetailMessage);
+    },
     down,
   );

@@ -1,11 +1,9 @@
-import type { Phase } from '../view/types.ts';
-
 export function PhaseBadge({
   phase,
   aborted,
   paused,
 }: {
-  phase: Phase | string;
+  phase: string;
   aborted?: boolean;
   paused?: boolean;
 }) {
