@@ -213,6 +213,38 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
   );
 }
 
+function EventsTable({ events, now }: { events: RolloutDetail['events']; now: number }) {
+  return (
+    <Section title="Events" extra={<span class="muted small">{events.length}</span>}>
+      <table class="grid-table events">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Reason</th>
+            <th>Message</th>
+            <th>Commit</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.slice(0, 50).map((e) => (
+            <tr class={e.type === 'Warning' ? 'warning' : ''}>
+              <td class="muted nowrap" title={e.time}>
+                {ago(e.time, now)}
+              </td>
+              <td class="nowrap">{e.reason}</td>
+              <td>
+                {e.message}
+                {e.count > 1 ? <span class="muted"> ×{e.count}</span> : null}
+              </td>
+              <td class="small">{e.commit ? <code>{e.commit}</code> : <span class="muted">–</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
 /** One Rollout, live: every watched change is pushed by the server and re-rendered. */
 export function RolloutPage({ who, namespace, name }: { who: WhoAmI; namespace: string; name: string }) {
   const [detail, setDetail] = useState<RolloutDetail | undefined>();
@@ -317,33 +349,7 @@ export function RolloutPage({ who, namespace, name }: { who: WhoAmI; namespace: 
           </tbody>
         </table>
       </Section>
-      <Section title="Events" extra={<span class="muted small">{detail.events.length}</span>}>
-        <table class="grid-table events">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Reason</th>
-              <th>Message</th>
-              <th>Commit</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.events.slice(0, 50).map((e) => (
-              <tr class={e.type === 'Warning' ? 'warning' : ''}>
-                <td class="muted nowrap" title={e.time}>
-                  {ago(e.time, now)}
-                </td>
-                <td class="nowrap">{e.reason}</td>
-                <td>
-                  {e.message}
-                  {e.count > 1 ? <span class="muted"> ×{e.count}</span> : null}
-                </td>
-                <td class="small">{e.commit ? <code>{e.commit}</code> : <span class="muted">–</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <EventsTable events={detail.events} now={now} />
     </div>
   );
 }

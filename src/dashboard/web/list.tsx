@@ -17,6 +17,129 @@ function withParams(namespace: string, phase: string): string {
   return query ? `/?${query}` : '/';
 }
 
+/** One line of the list, placed by the virtualizer. */
+function Row({ r, start }: { r: RolloutRow; start: number }) {
+  const href = `/rollouts/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`;
+  return (
+    <a
+      class="tr"
+      href={href}
+      data-rollout={r.key}
+      style={{ transform: `translateY(${start}px)`, height: `${rowHeight}px` }}
+    >
+      <span class="name">
+        <strong>{r.name}</strong>
+        <small>{r.namespace}</small>
+      </span>
+      <span>
+        <PhaseBadge phase={r.phase} aborted={r.aborted} paused={r.paused} />
+      </span>
+      <span class="strategy">{r.strategy}</span>
+      <span>
+        <StepPips step={r.step} />
+      </span>
+      <span>
+        <WeightBar weight={r.weight} />
+      </span>
+      <span class="mono ellipsis" title={r.images.join(', ')}>
+        {r.images.map(shortImage).join(', ')}
+      </span>
+      <span class="ellipsis" title={r.commit?.subject ?? ''}>
+        {r.commit ? (
+          <>
+            <code>{shortSha(r.commit.sha)}</code> {r.commit.subject ?? ''}
+          </>
+        ) : (
+          <span class="muted">–</span>
+        )}
+      </span>
+      <span class="muted" title={r.created}>
+        {ago(r.created)}
+      </span>
+    </a>
+  );
+}
+
+interface ToolbarProps {
+  namespace: string;
+  phase: string;
+  nsInput: string;
+  setNsInput: (value: string) => void;
+  namespaces: string[];
+  counts: Record<string, number>;
+  total: number;
+  query: string;
+  setQuery: (value: string) => void;
+  down: boolean;
+}
+
+/** Namespace (a new watch), phase chips with counts, a text filter, and whether the stream is live. */
+function Toolbar(props: ToolbarProps) {
+  const { namespace, phase, nsInput, setNsInput, namespaces, counts, total, query, setQuery, down } = props;
+  return (
+    <div class="toolbar">
+      <form
+        class="ns-filter"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(withParams(nsInput.trim(), phase));
+        }}
+      >
+        <label>
+          Namespace
+          <input
+            name="namespace"
+            list="namespaces"
+            placeholder="all namespaces"
+            value={nsInput}
+            onInput={(e) => {
+              setNsInput(e.currentTarget.value);
+            }}
+            onChange={(e) => {
+              navigate(withParams(e.currentTarget.value.trim(), phase));
+            }}
+          />
+        </label>
+        <datalist id="namespaces">
+          {namespaces.map((n) => (
+            <option value={n} />
+          ))}
+        </datalist>
+      </form>
+      <div class="chips" role="group" aria-label="phase">
+        <a class={phase ? 'chip' : 'chip active'} href={withParams(namespace, '')}>
+          All <span class="count">{total}</span>
+        </a>
+        {phases.map((p) => (
+          <a
+            class={phase === p ? `chip active phase-${p.toLowerCase()}` : `chip phase-${p.toLowerCase()}`}
+            href={withParams(namespace, p)}
+          >
+            <span class="dot" />
+            {p} <span class="count">{counts[p] ?? 0}</span>
+          </a>
+        ))}
+      </div>
+      <input
+        class="search"
+        type="search"
+        placeholder="Filter by name, image or commit"
+        value={query}
+        onInput={(e) => {
+          setQuery(e.currentTarget.value);
+        }}
+      />
+      <span
+        class={down ? 'live down' : 'live'}
+        title={down ? 'reconnecting…' : 'live: updates pushed by watches'}
+      >
+        <span class="dot" />
+        {down ? 'Reconnecting' : 'Live'}
+      </span>
+    </div>
+  );
+}
+
 /** Every Rollout the user may list, live from a watch; filtered by namespace (server) and phase. */
 export function RolloutList({ namespace, phase }: { namespace: string; phase: string }) {
   const [rows, setRows] = useState<Map<string, RolloutRow> | undefined>();
@@ -80,66 +203,10 @@ export function RolloutList({ namespace, phase }: { namespace: string; phase: st
 
   return (
     <section class="list-page">
-      <div class="toolbar">
-        <form
-          class="ns-filter"
-          onSubmit={(e) => {
-            e.preventDefault();
-            navigate(withParams(nsInput.trim(), phase));
-          }}
-        >
-          <label>
-            Namespace
-            <input
-              name="namespace"
-              list="namespaces"
-              placeholder="all namespaces"
-              value={nsInput}
-              onInput={(e) => {
-                setNsInput(e.currentTarget.value);
-              }}
-              onChange={(e) => {
-                navigate(withParams(e.currentTarget.value.trim(), phase));
-              }}
-            />
-          </label>
-          <datalist id="namespaces">
-            {namespaces.map((n) => (
-              <option value={n} />
-            ))}
-          </datalist>
-        </form>
-        <div class="chips" role="group" aria-label="phase">
-          <a class={phase ? 'chip' : 'chip active'} href={withParams(namespace, '')}>
-            All <span class="count">{all.length}</span>
-          </a>
-          {phases.map((p) => (
-            <a
-              class={phase === p ? `chip active phase-${p.toLowerCase()}` : `chip phase-${p.toLowerCase()}`}
-              href={withParams(namespace, p)}
-            >
-              <span class="dot" />
-              {p} <span class="count">{counts[p] ?? 0}</span>
-            </a>
-          ))}
-        </div>
-        <input
-          class="search"
-          type="search"
-          placeholder="Filter by name, image or commit"
-          value={query}
-          onInput={(e) => {
-            setQuery(e.currentTarget.value);
-          }}
-        />
-        <span
-          class={down ? 'live down' : 'live'}
-          title={down ? 'reconnecting…' : 'live: updates pushed by watches'}
-        >
-          <span class="dot" />
-          {down ? 'Reconnecting' : 'Live'}
-        </span>
-      </div>
+      <Toolbar
+        {...{ namespace, phase, nsInput, setNsInput, namespaces, counts, query, setQuery, down }}
+        total={all.length}
+      />
       {error && (
         <div class="card notice">
           <strong>Not allowed.</strong> {error}. Choose a namespace you may read.
@@ -169,46 +236,7 @@ export function RolloutList({ namespace, phase }: { namespace: string; phase: st
             {virtualizer.getVirtualItems().map((item) => {
               const r = shown[item.index];
               if (!r) return null;
-              const href = `/rollouts/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`;
-              return (
-                <a
-                  key={r.key}
-                  class="tr"
-                  href={href}
-                  data-rollout={r.key}
-                  style={{ transform: `translateY(${item.start}px)`, height: `${rowHeight}px` }}
-                >
-                  <span class="name">
-                    <strong>{r.name}</strong>
-                    <small>{r.namespace}</small>
-                  </span>
-                  <span>
-                    <PhaseBadge phase={r.phase} aborted={r.aborted} paused={r.paused} />
-                  </span>
-                  <span class="strategy">{r.strategy}</span>
-                  <span>
-                    <StepPips step={r.step} />
-                  </span>
-                  <span>
-                    <WeightBar weight={r.weight} />
-                  </span>
-                  <span class="mono ellipsis" title={r.images.join(', ')}>
-                    {r.images.map(shortImage).join(', ')}
-                  </span>
-                  <span class="ellipsis" title={r.commit?.subject ?? ''}>
-                    {r.commit ? (
-                      <>
-                        <code>{shortSha(r.commit.sha)}</code> {r.commit.subject ?? ''}
-                      </>
-                    ) : (
-                      <span class="muted">–</span>
-                    )}
-                  </span>
-                  <span class="muted" title={r.created}>
-                    {ago(r.created)}
-                  </span>
-                </a>
-              );
+              return <Row key={r.key} r={r} start={item.start} />;
             })}
           </div>
         </div>
