@@ -65,7 +65,9 @@ function UPlot({
 /** The new version's weight over time, as a step line from the first point to now. */
 export function WeightChart({ points, now }: { points: WeightPoint[]; now: number }) {
   if (points.length === 0) return <p class="muted">No weight changes seen yet.</p>;
-  const xs = [...points.map((p) => p.t / 1000), now / 1000];
+  // the line runs on to now (the page's clock ticks every 5s: never before the last point)
+  const end = Math.max(now, points.at(-1)?.t ?? now);
+  const xs = [...points.map((p) => p.t / 1000), end / 1000];
   const ys = [...points.map((p) => p.weight), points.at(-1)?.weight ?? 0];
   return (
     <UPlot
