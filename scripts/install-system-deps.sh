@@ -4,7 +4,8 @@
 # package where installed and otherwise build it from Go modules themselves
 # (test/prometheus/build.sh), so they need nothing from here.
 set -euo pipefail
-packages=(git ca-certificates)
+# chromium: the dashboard e2e tests drive it headless through playwright-core (no browser download).
+packages=(git ca-certificates chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -10,6 +10,7 @@ import { defaultNamespace, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { describeError, statusCode } from '../log.ts';
 import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
 import { ownedReplicaSets } from '../controller/replica-sets.ts';
+import { applyRolloutPatches, type RolloutPatch } from '../operations/rollout-operations.ts';
 
 /** What every cluster-facing CLI command needs: clients, the namespace, and Rollout helpers. */
 export class ClusterContext {
@@ -58,6 +59,11 @@ export class ClusterContext {
   async replicaSetsOf(rollout: RolloutObject): Promise<V1ReplicaSet[]> {
     const list = await this.apps.listNamespacedReplicaSet({ namespace: this.namespace });
     return ownedReplicaSets(rollout, list.items);
+  }
+
+  /** The patches of an operation (src/operations/rollout-operations.ts), in order. */
+  async applyPatches(name: string, patches: readonly RolloutPatch[]): Promise<void> {
+    await applyRolloutPatches(this.custom, { namespace: this.namespace, name }, patches, 'bellwether-cli');
   }
 
   /** Merge patch of spec (or metadata). */

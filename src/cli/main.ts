@@ -26,6 +26,7 @@ Commands:
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
+  dashboard [--addr HOST:PORT]   the web dashboard, acting as the signed-in user (--auth kubeconfig|token)
   group get|promote|abort|retry NAME  a RolloutGroup: its stages and members; act on them together
   version                        print the version
 
@@ -61,6 +62,7 @@ const commands: Record<string, Command> = {
   sync: async (args) => (await import('./commands/sync.ts')).syncCommand(args),
   diff: async (args) => (await import('./commands/diff.ts')).diffCommand(args),
   history: async (args) => (await import('./commands/history.ts')).historyCommand(args),
+  dashboard: async (args) => (await import('./commands/dashboard.ts')).dashboardCommand(args),
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);
@@ -71,6 +73,7 @@ const commands: Record<string, Command> = {
 async function commandUsage(name: string): Promise<string> {
   if (name === 'controller') return (await import('./commands/controller.ts')).controllerUsage + '\n';
   if (name === 'sync') return (await import('./commands/sync.ts')).syncUsage + '\n';
+  if (name === 'dashboard') return (await import('./commands/dashboard.ts')).dashboardUsage + '\n';
   return usage;
 }
 

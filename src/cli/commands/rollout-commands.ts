@@ -1,5 +1,14 @@
-import { podTemplateHashLabel } from '../../controller/pod-template-hash.ts';
-import { hashOf, revisionOf } from '../../controller/replica-sets.ts';
+import {
+  abortPatches,
+  pausePatches,
+  promoteFullPatches,
+  promotePatches,
+  restartPatches,
+  resumePatches,
+  retryPatches,
+  undoPatches,
+  type RolloutPatch,
+} from '../../operations/rollout-operations.ts';
 import { ClusterContext } from '../cluster-context.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, requirePositional, UsageError } from '../flags.ts';
 import { renderRollout, renderRolloutList } from '../render-rollout.ts';
@@ -49,74 +58,34 @@ export async function listCommand(args: string[], out: Out = stdout): Promise<nu
   return 0;
 }
 
-/**
- * promote [--full]: the same patches `kubectl patch` could make. At a pause step, clearing
- * pauseConditions tells the controller the pause is over (it still holds controllerPause, so it
- * knows to advance); elsewhere the step index moves on, guarded by resourceVersion so a
- * concurrent controller write cannot make one promote skip two steps.
- */
+/** promote [--full]: the patches of src/operations/rollout-operations.ts (see there for why). */
 export async function promoteCommand(args: string[], out: Out = stdout): Promise<number> {
   const { values, positionals } = parseFlags(args, { ...clusterFlags, full: { type: 'boolean' } }, 'promote');
   const name = requirePositional(positionals, 0, 'rollout name', 'promote');
   const ctx = ClusterContext.fromFlags(values);
   const rollout = await ctx.getRollout(name);
-  if (values.full) {
-    await ctx.patchRolloutStatus(name, { promoteFull: true, pauseConditions: null });
-    if (rollout.spec.paused) await ctx.patchRollout(name, { spec: { paused: false } });
-    out(`rollout "${name}" fully promoted\n`);
-    return 0;
-  }
-  if (rollout.spec.paused) await ctx.patchRollout(name, { spec: { paused: false } });
-  const status = rollout.status ?? {};
-  const steps = rollout.spec.strategy.canary?.steps ?? [];
-  if (status.pauseConditions?.length) {
-    await ctx.patchRolloutStatus(name, { pauseConditions: null }, rollout.metadata.resourceVersion);
-  } else if ((status.currentStepIndex ?? 0) < steps.length && status.currentPodHash !== status.stableRS) {
-    await ctx.patchRolloutStatus(
-      name,
-      { currentStepIndex: (status.currentStepIndex ?? 0) + 1 },
-      rollout.metadata.resourceVersion,
-    );
-  } else if (!rollout.spec.paused) {
-    throw new Error(`rollout "${name}" has nothing to promote (phase ${status.phase ?? 'Unknown'})`);
-  }
-  out(`rollout "${name}" promoted\n`);
+  await ctx.applyPatches(name, values.full ? promoteFullPatches(rollout) : promotePatches(rollout));
+  out(`rollout "${name}" ${values.full ? 'fully promoted' : 'promoted'}\n`);
   return 0;
 }
 
-function simpleStatusCommand(command: string, status: object, done: string) {
+function simpleCommand(command: string, patches: () => RolloutPatch[], done: string) {
   return async (args: string[], out: Out = stdout): Promise<number> => {
     const { values, positionals } = parseFlags(args, clusterFlags, command);
     const name = requirePositional(positionals, 0, 'rollout name', command);
     const ctx = ClusterContext.fromFlags(values);
     await ctx.getRollout(name); // a clear "not found" before patching
-    await ctx.patchRolloutStatus(name, status);
+    await ctx.applyPatches(name, patches());
     out(`rollout "${name}" ${done}\n`);
     return 0;
   };
 }
 
-function simpleSpecCommand(command: string, spec: () => object, done: string) {
-  return async (args: string[], out: Out = stdout): Promise<number> => {
-    const { values, positionals } = parseFlags(args, clusterFlags, command);
-    const name = requirePositional(positionals, 0, 'rollout name', command);
-    const ctx = ClusterContext.fromFlags(values);
-    await ctx.getRollout(name);
-    await ctx.patchRollout(name, { spec: spec() });
-    out(`rollout "${name}" ${done}\n`);
-    return 0;
-  };
-}
-
-export const abortCommand = simpleStatusCommand('abort', { abort: true }, 'aborted');
-export const retryCommand = simpleStatusCommand('retry', { abort: false }, 'retried');
-export const pauseCommand = simpleSpecCommand('pause', () => ({ paused: true }), 'paused');
-export const resumeCommand = simpleSpecCommand('resume', () => ({ paused: false }), 'resumed');
-export const restartCommand = simpleSpecCommand(
-  'restart',
-  () => ({ restartAt: new Date().toISOString() }),
-  'restarted',
-);
+export const abortCommand = simpleCommand('abort', abortPatches, 'aborted');
+export const retryCommand = simpleCommand('retry', retryPatches, 'retried');
+export const pauseCommand = simpleCommand('pause', pausePatches, 'paused');
+export const resumeCommand = simpleCommand('resume', resumePatches, 'resumed');
+export const restartCommand = simpleCommand('restart', () => restartPatches(new Date()), 'restarted');
 
 /** undo [--to-revision N]: puts an earlier ReplicaSet's pod template back into spec.template. */
 export async function undoCommand(args: string[], out: Out = stdout): Promise<number> {
@@ -128,31 +97,16 @@ export async function undoCommand(args: string[], out: Out = stdout): Promise<nu
   const name = requirePositional(positionals, 0, 'rollout name', 'undo');
   const ctx = ClusterContext.fromFlags(values);
   const rollout = await ctx.getRollout(name);
-  const sets = (await ctx.replicaSetsOf(rollout)).sort((a, b) => revisionOf(b) - revisionOf(a));
   const wanted = values['to-revision'];
-  let target;
-  if (wanted === undefined) {
-    target = sets.find((rs) => hashOf(rs) !== rollout.status?.currentPodHash);
-  } else {
-    const revision = Number(wanted);
-    if (!Number.isInteger(revision) || revision < 1)
+  let toRevision: number | undefined;
+  if (wanted !== undefined) {
+    toRevision = Number(wanted);
+    if (!Number.isInteger(toRevision) || toRevision < 1)
       throw new UsageError(`--to-revision: "${wanted}" is not a revision`);
-    target = sets.find((rs) => revisionOf(rs) === revision);
   }
-  if (!target?.spec?.template) {
-    const known = sets.map(revisionOf).join(', ') || 'none';
-    throw new Error(
-      `rollout "${name}": no ${wanted ? `revision ${wanted}` : 'previous revision'} to undo to (known: ${known})`,
-    );
-  }
-  const template = structuredClone(target.spec.template);
-  if (template.metadata?.labels) {
-    // the hash label belongs to the ReplicaSet, not to the Rollout's template
-    const { [podTemplateHashLabel]: _hash, ...labels } = template.metadata.labels;
-    template.metadata.labels = labels;
-  }
-  await ctx.jsonPatchRollout(name, [{ op: 'replace', path: '/spec/template', value: template }]);
-  out(`rollout "${name}" rolled back to revision ${revisionOf(target)}\n`);
+  const { patches, revision } = undoPatches(rollout, await ctx.replicaSetsOf(rollout), toRevision);
+  await ctx.applyPatches(name, patches);
+  out(`rollout "${name}" rolled back to revision ${revision}\n`);
   return 0;
 }
 

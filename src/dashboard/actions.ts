@@ -1,0 +1,116 @@
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { ownedReplicaSets } from '../controller/replica-sets.ts';
+import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { describeError, statusCode } from '../log.ts';
+import {
+  abortPatches,
+  applyRolloutPatches,
+  OperationRefused,
+  operationResource,
+  pausePatches,
+  promoteFullPatches,
+  promotePatches,
+  restartPatches,
+  resumePatches,
+  retryPatches,
+  undoPatches,
+  type Operation,
+  type RolloutPatch,
+} from '../operations/rollout-operations.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import type { Identity } from './auth/identity.ts';
+
+export interface ActionResult {
+  status: number;
+  message: string;
+}
+
+/**
+ * Runs one operator action as the signed-in user: the same patches as the CLI (built by
+ * src/operations/rollout-operations.ts), each first checked with an access review for the
+ * subresource it writes (403 when RBAC says no), then sent with the user's own credentials so
+ * the API server checks again and audits the user.
+ */
+export async function runAction(
+  auth: Authenticator,
+  identity: Identity,
+  target: { namespace: string; name: string },
+  operation: Operation,
+  options: { toRevision?: number },
+  now: Date,
+): Promise<ActionResult> {
+  const custom = identity.kc.makeApiClient(CustomObjectsApi);
+  const mayPatch = async (subresource: string) => {
+    const allowed = await auth.can(identity, {
+      verb: 'patch',
+      group,
+      resource: rolloutPlural,
+      ...(subresource ? { subresource } : {}),
+      namespace: target.namespace,
+      name: target.name,
+    });
+    return allowed
+      ? undefined
+      : {
+          status: 403,
+          message: `${identity.username} may not patch rollouts${subresource ? '/status' : ''} in namespace "${target.namespace}"`,
+        };
+  };
+  try {
+    // RBAC first: a user who may not act learns nothing about the Rollout's state from the answer
+    const denied = await mayPatch(operationResource(operation) === 'rollouts/status' ? 'status' : '');
+    if (denied) return denied;
+    const rollout = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      namespace: target.namespace,
+      plural: rolloutPlural,
+      name: target.name,
+    })) as RolloutObject;
+    const patches = await patchesFor(identity, rollout, operation, options, now);
+    // promote also writes spec when the Rollout is paused: that needs its own permission
+    for (const subresource of new Set(patches.map((p) => (p.target === 'status' ? 'status' : '')))) {
+      const deniedPart = await mayPatch(subresource);
+      if (deniedPart) return deniedPart;
+    }
+    await applyRolloutPatches(custom, target, patches, 'bellwether-dashboard');
+    return { status: 200, message: `rollout "${target.name}": ${operation} done` };
+  } catch (err) {
+    if (err instanceof OperationRefused) return { status: 409, message: err.message };
+    const code = statusCode(err);
+    if (code === 404) return { status: 404, message: `rollout ${target.namespace}/${target.name} not found` };
+    if (code === 403 || code === 409 || code === 422) return { status: code, message: describeError(err) };
+    return { status: 502, message: `${operation}: ${describeError(err)}` };
+  }
+}
+
+async function patchesFor(
+  identity: Identity,
+  rollout: RolloutObject,
+  operation: Operation,
+  options: { toRevision?: number },
+  now: Date,
+): Promise<RolloutPatch[]> {
+  switch (operation) {
+    case 'promote':
+      return promotePatches(rollout);
+    case 'promote-full':
+      return promoteFullPatches(rollout);
+    case 'abort':
+      return abortPatches();
+    case 'retry':
+      return retryPatches();
+    case 'pause':
+      return pausePatches();
+    case 'resume':
+      return resumePatches();
+    case 'restart':
+      return restartPatches(now);
+    case 'undo': {
+      const list = await identity.kc
+        .makeApiClient(AppsV1Api)
+        .listNamespacedReplicaSet({ namespace: rollout.metadata.namespace });
+      return undoPatches(rollout, ownedReplicaSets(rollout, list.items), options.toRevision).patches;
+    }
+  }
+}

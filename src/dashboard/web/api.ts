@@ -1,0 +1,87 @@
+import type { DetailMessage, ListMessage, WhoAmI } from '../view/types.ts';
+
+export type Session = { state: 'signed-in'; who: WhoAmI } | { state: 'signed-out'; canLogin: boolean };
+
+export async function whoAmI(): Promise<Session> {
+  const res = await fetch('/api/whoami', { credentials: 'same-origin' });
+  if (res.status === 401) {
+    const body = (await res.json().catch(() => ({}))) as { login?: string };
+    return { state: 'signed-out', canLogin: body.login !== undefined };
+  }
+  if (!res.ok) throw new Error(`whoami: HTTP ${res.status}`);
+  return { state: 'signed-in', who: (await res.json()) as WhoAmI };
+}
+
+async function post(
+  path: string,
+  body: unknown,
+  csrf?: string,
+): Promise<{ ok: boolean; status: number; message: string }> {
+  const res = await fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', ...(csrf ? { 'X-CSRF-Token': csrf } : {}) },
+    body: JSON.stringify(body),
+  });
+  const data = (await res.json().catch(() => ({}))) as { message?: string; error?: string };
+  return { ok: res.ok, status: res.status, message: data.message ?? data.error ?? `HTTP ${res.status}` };
+}
+
+export const login = (token: string) => post('/api/login', { token });
+export const logout = () => post('/api/logout', {});
+
+export function runAction(who: WhoAmI, namespace: string, name: string, action: string) {
+  return post(
+    `/api/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${action}`,
+    {},
+    who.csrf,
+  );
+}
+
+/**
+ * One server-sent event stream; EventSource reconnects by itself after a network error, and the
+ * server sends a whole snapshot on every (re)connection.
+ */
+function subscribe(
+  url: string,
+  onMessage: (message: ListMessage | DetailMessage) => void,
+  onDown: (down: boolean) => void,
+): () => void {
+  const source = new EventSource(url, { withCredentials: true });
+  source.onmessage = (event: MessageEvent<string>) => {
+    onDown(false);
+    const message = JSON.parse(event.data) as ListMessage | DetailMessage;
+    onMessage(message);
+    // an error message ends the stream for good: do not let EventSource retry it
+    if (message.type === 'error') source.close();
+  };
+  source.onerror = () => {
+    onDown(true);
+  };
+  return () => {
+    source.close();
+  };
+}
+
+export const listStream = (namespace: string, on: (m: ListMessage) => void, down: (d: boolean) => void) =>
+  subscribe(
+    `/api/stream/rollouts${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`,
+    (m) => {
+      on(m as ListMessage);
+    },
+    down,
+  );
+
+export const detailStream = (
+  namespace: string,
+  name: string,
+  on: (m: DetailMessage) => void,
+  down: (d: boolean) => void,
+) =>
+  subscribe(
+    `/api/stream/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
+    (m) => {
+      on(m as DetailMessage);
+    },
+    down,
+  );
