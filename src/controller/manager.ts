@@ -9,7 +9,8 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type Logger } from '../log.ts';
-import { kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
+import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
+import { controllerUid, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
 import { ResilientInformer } from './informer.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
@@ -36,16 +37,22 @@ export interface ManagerOptions {
   log: Logger;
   /** Watch one namespace only; all namespaces when undefined. */
   namespace?: string;
+  /** Reconciles running at once (default defaultWorkers). */
   workers?: number;
   resyncMs?: number;
   writer?: ClusterWriter;
   now?: () => number;
-  /** Called after every reconcile (for metrics): kind, duration, the error if it failed, queue wait. */
+  /**
+   * Called after every reconcile (for metrics): kind, duration, the error if it failed, queue
+   * wait, and when it wrote anything, the time from the key being queued (a watch event, a due
+   * timer) to its first write.
+   */
   onReconcile?: (r: {
     kind: 'rollout' | 'analysisrun';
     seconds: number;
     error?: unknown;
     queueWaitMs: number;
+    eventToWriteMs?: number;
   }) => void;
   /**
    * Shard: handle only Rollouts annotated `bellwether.dev/instance-id: <instanceId>` (and their
@@ -57,6 +64,13 @@ export interface ManagerOptions {
 }
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
+
+/**
+ * Workers by default. A reconcile is mostly waiting on the API server, and the client-side rate
+ * limit (--qps) is what bounds the write rate, so workers only need to keep the limiter busy: 16
+ * are enough for 10,000 Rollouts (docs/performance.md) and cost nothing while idle.
+ */
+export const defaultWorkers = 16;
 
 /**
  * The controller process: informers on Rollouts, their ReplicaSets and Services feed one work
@@ -99,7 +113,7 @@ export class Manager {
     const customInformer = <T extends KubernetesObject>(
       plural: string,
       onChange: (obj: T) => void,
-      clusterScoped = false,
+      { clusterScoped = false, indexByOwner = false } = {},
     ) => {
       const ns = clusterScoped ? undefined : namespace;
       return new ResilientInformer<T>(
@@ -107,10 +121,25 @@ export class Manager {
         {
           name: plural,
           path: `/apis/${group}/${version}${ns ? `/namespaces/${ns}` : ''}/${plural}`,
-          list: async () =>
+          list: async ({ limit, continueToken }) =>
             (ns
-              ? await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
-              : await custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<T>,
+              ? await custom.listNamespacedCustomObject({
+                  group,
+                  version,
+                  namespace: ns,
+                  plural,
+                  limit,
+                  _continue: continueToken,
+                })
+              : await custom.listClusterCustomObject({
+                  group,
+                  version,
+                  plural,
+                  limit,
+                  _continue: continueToken,
+                })) as KubernetesListObject<T>,
+          transform: slimObject,
+          ...(indexByOwner ? { indexBy: controllerUid } : {}),
         },
         onChange,
         log,
@@ -119,12 +148,16 @@ export class Manager {
     this.rollouts = customInformer<RolloutObject & KubernetesObject>(rolloutPlural, (ro) => {
       this.enqueue(ro.metadata.namespace, ro.metadata.name);
     });
-    this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
-      const { namespace: ns, name } = run.metadata;
-      const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-      if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
-      if (owner) this.enqueue(ns, owner.name);
-    });
+    this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>(
+      'analysisruns',
+      (run) => {
+        const { namespace: ns, name } = run.metadata;
+        const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+        if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+        if (owner) this.enqueue(ns, owner.name);
+      },
+      { indexByOwner: true },
+    );
     // A template change matters to Rollouts that were waiting for it (InvalidSpec: not found).
     const templateChanged = (t: KubernetesObject) => {
       for (const ro of this.rollouts.list(t.metadata?.namespace))
@@ -137,7 +170,7 @@ export class Manager {
     this.clusterAnalysisTemplates = customInformer<ClusterAnalysisTemplate & KubernetesObject>(
       'clusteranalysistemplates',
       templateChanged,
-      true,
+      { clusterScoped: true },
     );
     this.analysisDeps = {
       run: (ns, name) => this.analysisRuns.get(name, ns),
@@ -164,10 +197,21 @@ export class Manager {
         name: 'replicasets',
         path: `/apis/apps/v1${scope}/replicasets`,
         labelSelector: podTemplateHashLabel,
-        list: () =>
+        list: ({ limit, continueToken }) =>
           namespace
-            ? apps.listNamespacedReplicaSet({ namespace, labelSelector: podTemplateHashLabel })
-            : apps.listReplicaSetForAllNamespaces({ labelSelector: podTemplateHashLabel }),
+            ? apps.listNamespacedReplicaSet({
+                namespace,
+                labelSelector: podTemplateHashLabel,
+                limit,
+                _continue: continueToken,
+              })
+            : apps.listReplicaSetForAllNamespaces({
+                labelSelector: podTemplateHashLabel,
+                limit,
+                _continue: continueToken,
+              }),
+        transform: slimReplicaSet,
+        indexBy: controllerUid,
       },
       (rs) => {
         const owner = rs.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
@@ -180,8 +224,11 @@ export class Manager {
       {
         name: 'services',
         path: `/api/v1${scope}/services`,
-        list: () =>
-          namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces(),
+        list: ({ limit, continueToken }) =>
+          namespace
+            ? core.listNamespacedService({ namespace, limit, _continue: continueToken })
+            : core.listServiceForAllNamespaces({ limit, _continue: continueToken }),
+        transform: slimService,
       },
       (svc) => {
         this.enqueueReferencing(svc);
@@ -225,11 +272,13 @@ export class Manager {
   get caches(): Caches {
     return {
       rollout: (namespace, name) => this.rollouts.get(name, namespace),
-      replicaSets: (namespace) => this.replicaSets.list(namespace),
+      replicaSets: (namespace, ownerUid) =>
+        this.replicaSets.byIndex(ownerUid).filter((rs) => rs.metadata?.namespace === namespace),
       service: (namespace, name) => this.services.get(name, namespace),
       pods: async (namespace, labelSelector) =>
         (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
-      analysisRuns: (namespace) => this.analysisRuns.list(namespace),
+      analysisRuns: (namespace, ownerUid) =>
+        this.analysisRuns.byIndex(ownerUid).filter((run) => run.metadata.namespace === namespace),
       analysisTemplate: (namespace, name, clusterScope) =>
         clusterScope
           ? this.clusterAnalysisTemplates.get(name)?.spec
@@ -282,7 +331,7 @@ export class Manager {
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
       if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
     }
-    const workers = this.options.workers ?? 4;
+    const workers = this.options.workers ?? defaultWorkers;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
@@ -299,11 +348,16 @@ export class Manager {
       const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
       const queueWaitMs = this.queue.lastWaitMs;
       const started = performance.now();
+      let firstWriteAt: number | undefined;
+      const writer = countingWriter(this.writer, () => {
+        firstWriteAt ??= performance.now();
+      });
       const observe = (error?: unknown) =>
         this.options.onReconcile?.({
           kind: isRun ? 'analysisrun' : 'rollout',
           seconds: (performance.now() - started) / 1000,
           queueWaitMs,
+          ...(firstWriteAt === undefined ? {} : { eventToWriteMs: queueWaitMs + firstWriteAt - started }),
           ...(error === undefined ? {} : { error }),
         });
       try {
@@ -311,7 +365,7 @@ export class Manager {
           ? await reconcileAnalysisRun(namespace, name, this.analysisDeps)
           : await reconcileRollout(namespace, name, {
               caches: this.caches,
-              writer: this.writer,
+              writer,
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,

@@ -28,11 +28,13 @@ import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
   rollout(namespace: string, name: string): RolloutObject | undefined;
-  replicaSets(namespace: string): readonly V1ReplicaSet[];
+  /** The ReplicaSets in the namespace whose controller owner has this UID (an index: no scan). */
+  replicaSets(namespace: string, ownerUid: string): readonly V1ReplicaSet[];
   service(namespace: string, name: string): V1Service | undefined;
   /** A direct read, made only while a restart (spec.restartAt) is in progress. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
-  analysisRuns(namespace: string): readonly AnalysisRun[];
+  /** The AnalysisRuns in the namespace whose controller owner has this UID. */
+  analysisRuns(namespace: string, ownerUid: string): readonly AnalysisRun[];
   /** An AnalysisTemplate's spec in the namespace, or a ClusterAnalysisTemplate's (clusterScope). */
   analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
   /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
@@ -69,8 +71,12 @@ export async function reconcileRollout(
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
   const rollout = deps.caches.rollout(namespace, name);
-  if (!rollout) return {};
   const key = `${namespace}/${name}`;
+  if (!rollout) {
+    // Deleted: nothing is kept per Rollout once it is gone.
+    deps.supersededVersions?.delete(key);
+    return {};
+  }
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
   if (rollout.metadata.deletionTimestamp) {
     await finalizeDeletedRollout(rollout, deps);
@@ -94,9 +100,10 @@ export async function reconcileRollout(
   if (await ensureRestoreFinalizer(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
-  const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
+  const uid = rollout.metadata.uid ?? '';
+  const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
-  const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace));
+  const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
 
   const input: StrategyInput = {
     generation: rollout.metadata.generation ?? 0,
