@@ -109,7 +109,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       first ??= page;
       for (const item of page.items) items.push(transform(item));
       // typed lists carry `_continue`; custom object lists are plain JSON with `continue`
-      const meta = page.metadata as { _continue?: string; continue?: string } | undefined;
+      const meta: { _continue?: string; continue?: string } | undefined = page.metadata;
       continueToken = meta?._continue || meta?.continue || undefined;
     } while (continueToken);
     // Every page of one list is the same snapshot: the first page's resourceVersion starts the watch.
@@ -130,7 +130,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.indexed.set(key, values);
     for (const value of values) {
       let entries = this.index.get(value);
-      if (!entries) this.index.set(value, (entries = new Map()));
+      if (!entries) this.index.set(value, (entries = new Map<string, T>()));
       entries.set(key, obj);
     }
   }
@@ -209,10 +209,9 @@ class TransformingWatch<T extends KubernetesObject> extends Watch {
     return super.watch(
       path,
       queryParams,
-      (phase, obj: unknown, watchObj) => {
+      // The watch event itself is not passed on: only the (transformed) object is.
+      (phase, obj: unknown) => {
         const object = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
-        // The watch event itself is dropped: only the transformed object is passed on.
-        void watchObj;
         callback(phase, object ? this.transform(obj as T) : obj);
       },
       done,

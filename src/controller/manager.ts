@@ -65,6 +65,11 @@ export interface ManagerOptions {
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
 
+/** An informer's list page as the generated clients' parameters. */
+function pageParams(page: { limit: number; continueToken?: string }) {
+  return { limit: page.limit, ...(page.continueToken ? { _continue: page.continueToken } : {}) };
+}
+
 /**
  * Workers by default. A reconcile is mostly waiting on the API server, and the client-side rate
  * limit (--qps) is what bounds the write rate, so workers only need to keep the limiter busy: 16
@@ -121,23 +126,14 @@ export class Manager {
         {
           name: plural,
           path: `/apis/${group}/${version}${ns ? `/namespaces/${ns}` : ''}/${plural}`,
-          list: async ({ limit, continueToken }) =>
-            (ns
-              ? await custom.listNamespacedCustomObject({
-                  group,
-                  version,
-                  namespace: ns,
-                  plural,
-                  limit,
-                  _continue: continueToken,
-                })
-              : await custom.listClusterCustomObject({
-                  group,
-                  version,
-                  plural,
-                  limit,
-                  _continue: continueToken,
-                })) as KubernetesListObject<T>,
+          list: async (page) => {
+            const params = { group, version, plural, ...pageParams(page) };
+            return (
+              ns
+                ? await custom.listNamespacedCustomObject({ ...params, namespace: ns })
+                : await custom.listClusterCustomObject(params)
+            ) as KubernetesListObject<T>;
+          },
           transform: slimObject,
           ...(indexByOwner ? { indexBy: controllerUid } : {}),
         },
@@ -197,19 +193,12 @@ export class Manager {
         name: 'replicasets',
         path: `/apis/apps/v1${scope}/replicasets`,
         labelSelector: podTemplateHashLabel,
-        list: ({ limit, continueToken }) =>
-          namespace
-            ? apps.listNamespacedReplicaSet({
-                namespace,
-                labelSelector: podTemplateHashLabel,
-                limit,
-                _continue: continueToken,
-              })
-            : apps.listReplicaSetForAllNamespaces({
-                labelSelector: podTemplateHashLabel,
-                limit,
-                _continue: continueToken,
-              }),
+        list: (page) => {
+          const params = { labelSelector: podTemplateHashLabel, ...pageParams(page) };
+          return namespace
+            ? apps.listNamespacedReplicaSet({ ...params, namespace })
+            : apps.listReplicaSetForAllNamespaces(params);
+        },
         transform: slimReplicaSet,
         indexBy: controllerUid,
       },
@@ -224,10 +213,10 @@ export class Manager {
       {
         name: 'services',
         path: `/api/v1${scope}/services`,
-        list: ({ limit, continueToken }) =>
+        list: (page) =>
           namespace
-            ? core.listNamespacedService({ namespace, limit, _continue: continueToken })
-            : core.listServiceForAllNamespaces({ limit, _continue: continueToken }),
+            ? core.listNamespacedService({ ...pageParams(page), namespace })
+            : core.listServiceForAllNamespaces(pageParams(page)),
         transform: slimService,
       },
       (svc) => {

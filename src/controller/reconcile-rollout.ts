@@ -100,7 +100,7 @@ export async function reconcileRollout(
   if (await ensureRestoreFinalizer(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
-  const uid = rollout.metadata.uid ?? '';
+  const uid = rollout.metadata.uid;
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
   const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));

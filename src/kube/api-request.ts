@@ -4,7 +4,8 @@
  * every request the controller sends by what it is.
  */
 export interface ApiRequestKind {
-  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | string;
+  /** get, list, watch, create, update, patch, delete or deletecollection */
+  verb: string;
   /** Plural resource, with the subresource after a slash (`rollouts/status`); '' when unknown. */
   resource: string;
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { kubeClusterWriter } from '../../controller/cluster-writer.ts';
 import { healthRoutes, parseAddr, serve } from '../../controller/health-server.ts';
@@ -62,20 +63,45 @@ function parseBool(value: string | undefined, flag: string, fallback: boolean): 
   throw new UsageError(`--${flag}: "${value}" is not true or false`);
 }
 
-/** Flags, checked: usage errors are thrown before anything starts. */
-function controllerOptions(args: string[]) {
-  const { values } = parseFlags(args, flags, 'controller');
-  const level = values['log-level'] ?? 'info';
-  if (!isLevel(level)) throw new UsageError(`--log-level: "${level}" is not one of debug, info, warn, error`);
+/** --workers, --qps, --burst: how much the controller does at once. */
+function throughputOptions(values: { workers?: string; qps?: string; burst?: string }) {
   const workers = Number(values.workers ?? defaultWorkers);
   if (!Number.isInteger(workers) || workers < 1)
     throw new UsageError(`--workers: must be a positive integer`);
   const qps = Number(values.qps ?? defaultQps);
   if (!Number.isFinite(qps) || qps <= 0)
-    throw new UsageError(`--qps: "${values.qps}" is not a positive number`);
+    throw new UsageError(`--qps: "${values.qps ?? ''}" is not a positive number`);
   const burst = Number(values.burst ?? defaultBurst);
   if (!Number.isInteger(burst) || burst < 1)
-    throw new UsageError(`--burst: "${values.burst}" is not a positive integer`);
+    throw new UsageError(`--burst: "${values.burst ?? ''}" is not a positive integer`);
+  return { workers, qps, burst };
+}
+
+/**
+ * The controller's API clients: every request passes the rate limit and is counted; the Lease
+ * has its own unlimited client (counted all the same), so a busy controller never loses
+ * leadership waiting for a token.
+ */
+function apiClients(
+  loaded: KubeConfig,
+  throughput: { qps: number; burst: number },
+  metrics: ControllerMetrics,
+) {
+  const onRequest = (r: { verb: string; resource: string }) => {
+    metrics.observeRequestSent(r);
+  };
+  return {
+    kc: new GatedKubeConfig(loaded, { limiter: new TokenBucket(throughput), onRequest }),
+    leaseKc: new GatedKubeConfig(loaded, { onRequest }),
+  };
+}
+
+/** Flags, checked: usage errors are thrown before anything starts. */
+function controllerOptions(args: string[]) {
+  const { values } = parseFlags(args, flags, 'controller');
+  const level = values['log-level'] ?? 'info';
+  if (!isLevel(level)) throw new UsageError(`--log-level: "${level}" is not one of debug, info, warn, error`);
+  const throughput = throughputOptions(values);
   const leaderElect = parseBool(values['leader-elect'], 'leader-elect', true);
   const timings = {
     leaseDurationMs: parseDurationFlag(values['lease-duration'] ?? '15s', 'lease-duration'),
@@ -97,9 +123,7 @@ function controllerOptions(args: string[]) {
     values,
     notifications,
     level,
-    workers,
-    qps,
-    burst,
+    throughput,
     leaderElect,
     timings,
     instanceId,
@@ -115,9 +139,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     values,
     notifications,
     level,
-    workers,
-    qps,
-    burst,
+    throughput,
     leaderElect,
     timings,
     instanceId,
@@ -140,13 +162,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     identity,
   );
-  const onRequest = (r: { verb: string; resource: string }) => {
-    metrics.observeRequestSent(r);
-  };
-  // Every request of the controller passes the rate limit; the Lease has its own unlimited client
-  // (counted all the same), so a busy controller never loses leadership waiting for a token.
-  const kc = new GatedKubeConfig(loaded, { limiter: new TokenBucket({ qps, burst }), onRequest });
-  const leaseKc = new GatedKubeConfig(loaded, { onRequest });
+  const { kc, leaseKc } = apiClients(loaded, throughput, metrics);
   const notifier = new Notifier({
     log,
     sources: {
@@ -161,7 +177,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const m: Manager = new Manager({
     kc,
     log,
-    workers,
+    workers: throughput.workers,
     notifier,
     writer: metrics.writer(kubeClusterWriter(kc)),
     onReconcile: (r) => {
@@ -200,9 +216,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     cluster: kc.getCurrentCluster()?.server,
     namespace: values.namespace ?? '(all)',
     leaderElect,
-    workers,
-    qps,
-    burst,
+    ...throughput,
     instanceId: instanceId ?? '(none)',
     healthAddr: addrText(servers[0]),
     metricsAddr: addrText(servers[1]),
