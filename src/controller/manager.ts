@@ -99,6 +99,7 @@ export class Manager {
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
+  private readonly progressPending = new Map<string, number>();
   private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
@@ -358,6 +359,7 @@ export class Manager {
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
+              progressPending: this.progressPending,
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
             });
         this.reconciles++;

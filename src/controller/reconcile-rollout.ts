@@ -21,6 +21,7 @@ import { rolloutEvent } from './rollout-events.ts';
 import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
+import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './traffic-routing.ts';
@@ -52,6 +53,11 @@ export interface ReconcileDeps {
    * acting on it would redo the previous step, so the reconcile waits for the watch instead.
    */
   supersededVersions?: Map<string, string>;
+  /**
+   * Per key, since when a progress-only status change (replica counts) waits to be written
+   * (progress-writes.ts). Without it every change is written at once.
+   */
+  progressPending?: Map<string, number>;
   /** Webhook notifications for the events of each accepted status write (src/notify). */
   notifier?: NotifySink;
 }
@@ -75,6 +81,7 @@ export async function reconcileRollout(
   if (!rollout) {
     // Deleted: nothing is kept per Rollout once it is gone.
     deps.supersededVersions?.delete(key);
+    deps.progressPending?.delete(key);
     return {};
   }
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
@@ -149,7 +156,8 @@ export async function reconcileRollout(
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
-  const written = await writeStatus(rollout, status, deps);
+  const heldMs = heldProgressMs(rollout, status, decision, deps);
+  const written = heldMs === undefined && (await writeStatus(rollout, status, deps));
   if (written) {
     const eventLog = log.with({ step: decision.status.currentStepIndex });
     for (const event of decision.events) {
@@ -164,7 +172,7 @@ export async function reconcileRollout(
     deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
   }
   await pruneHistory(rollout, replicaSets, decision, deps);
-  const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
+  const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
 }
 
@@ -279,6 +287,25 @@ async function applyServiceSelectors(
   }
 }
 
+/** When this status change only reports pods coming and going and may still wait: how long (progress-writes.ts). */
+function heldProgressMs(
+  rollout: RolloutObject,
+  status: object,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+): number | undefined {
+  if (!deps.progressPending || decision.events.length > 0) return undefined;
+  const before = rollout.status ?? {};
+  const patch = mergePatch(before, status);
+  if (!patch || !onlyProgress(before, patch, status)) return undefined;
+  const waitMs = progressWriteDelay(
+    deps.progressPending,
+    `${rollout.metadata.namespace}/${rollout.metadata.name}`,
+    deps.now(),
+  );
+  return waitMs > 0 ? waitMs : undefined;
+}
+
 /**
  * Writes status only when it differs from what was observed, as a merge patch carrying the
  * observed resourceVersion: if an operator patched the Rollout meanwhile (promote, abort), the
@@ -294,7 +321,9 @@ async function writeStatus(rollout: RolloutObject, status: object, deps: Reconci
     resourceVersion,
     patch,
   );
-  deps.supersededVersions?.set(`${rollout.metadata.namespace}/${rollout.metadata.name}`, resourceVersion);
+  const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
+  deps.supersededVersions?.set(key, resourceVersion);
+  deps.progressPending?.delete(key);
   return true;
 }
 

@@ -123,6 +123,7 @@ export async function up(options: PlaneOptions = {}): Promise<PlaneState> {
   ]);
   startDetached('kwok', bin(state, 'kwok'), [
     `--kubeconfig=${layout.kubeconfig}`,
+    ...(options.scale ? [`--config=${writeKwokScaleConfig()}`] : []),
     '--manage-all-nodes=true',
     '--node-lease-duration-seconds=40',
     options.scale ? '--cidr=10.0.0.0/12' : '--cidr=10.244.0.0/16',
@@ -228,6 +229,27 @@ export function kubectl(args: string[], input?: string): string {
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * kwok has no client rate limit, but moves pods through their stages with 4 workers: about 20
+ * pods a second on this machine, which would make kwok the bottleneck of any scale run. The
+ * config keeps the default stages (it declares none) and raises the parallelism.
+ */
+function writeKwokScaleConfig(): string {
+  const file = join(layout.dir, 'kwok-scale.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+      'kind: KwokConfiguration',
+      'options:',
+      '  podPlayStageParallelism: 64',
+      '  nodeLeaseParallelism: 8',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 function sameScale(a: ScaleProfile | undefined, b: ScaleProfile): boolean {
