@@ -2,7 +2,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import type { RequestInit } from 'node-fetch';
 import { describeApiRequest, type ApiRequestKind } from './api-request.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
@@ -47,7 +46,7 @@ export class GatedKubeConfig extends KubeConfig {
     if (agent) context.setAgent(agent);
   }
 
-  override async applyToFetchOptions(opts: RequestOptions): Promise<RequestInit> {
+  override async applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
     // Only watches come through here in the controller; the URL is not passed, so the resource is unknown.
     await this.gate.limiter?.take();
     this.gate.onRequest?.({ verb: 'watch', resource: '' });

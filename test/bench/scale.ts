@@ -404,8 +404,14 @@ function perRollout(counts: Record<string, number>): Record<string, number> {
   );
 }
 
-/** (1) N Rollouts created and brought to Healthy. Returns the metrics scrape after it, or undefined on timeout. */
-async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Promise<string | undefined> {
+/** What a phase ends with: the metrics scrape after it, and whether every Rollout got there. */
+interface PhaseEnd {
+  metrics: string;
+  finished: boolean;
+}
+
+/** (1) N Rollouts created and brought to Healthy. */
+async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Promise<PhaseEnd> {
   const { custom, namespace, observer, results, pid } = run;
   say(`creating ${rolloutCount} Rollouts...`);
   const createStart = Date.now();
@@ -446,11 +452,11 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
     `controller RSS after sync: ${text(results.controllerRssAfterSyncMiB)} MiB (${text(results.memoryPerRolloutKiB)} KiB per Rollout)`,
   );
   run.save();
-  return allHealthy ? metrics : undefined;
+  return { metrics, finished: allHealthy };
 }
 
-/** (2) Every image changed at once; waits until all N finished the canary. Returns the scrape after it. */
-async function updatePhase(run: Run, metricsBefore: string): Promise<string | undefined> {
+/** (2) Every image changed at once; waits until all N finished the canary. */
+async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const { custom, namespace, observer, results, pid } = run;
   say(`updating all ${rolloutCount} Rollouts...`);
   const cpuBefore = procStatus(pid).cpuSeconds;
@@ -501,7 +507,7 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<string | un
     `writes per Rollout update ${text(results.writesPerRolloutUpdate)}, per setWeight step ${text(results.writesPerSetWeightStep)} (with Events ${text(results.writesPerSetWeightStepWithEvents)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
   );
   run.save();
-  return allDone ? metrics : undefined;
+  return { metrics, finished: allDone };
 }
 
 /**
@@ -531,8 +537,12 @@ function canaryWallTime(observer: Observer, updateStart: number, updateEnd: numb
   };
 }
 
-/** (3) Nothing changes for soakMs: RSS every 10 s, its slope, and what the controller sent meanwhile. */
-async function soakPhase(run: Run, metricsBefore: string): Promise<void> {
+/**
+ * (3) Nothing changes for soakMs: RSS every 10 s, its slope, and what the controller sent
+ * meanwhile. Also run after a phase that timed out (then the Rollouts are not all idle, and the
+ * results say `complete: false`), so a large N still reports memory over time.
+ */
+async function soakPhase(run: Run, metricsBefore: string, previousFinished: boolean): Promise<void> {
   const { results, pid } = run;
   say(`idle soak for ${soakMs / 60_000} min...`);
   const cpuBefore = procStatus(pid).cpuSeconds;
@@ -554,7 +564,7 @@ async function soakPhase(run: Run, metricsBefore: string): Promise<void> {
   results.idleRequests = requests;
   results.idleCpuSeconds = round(end.cpuSeconds - cpuBefore);
   results.peakRssMiB = round(end.hwm / mib, 1);
-  results.complete = true;
+  results.complete = previousFinished;
   say(
     `idle: RSS ${text(results.idleRssStartMiB)} -> ${text(results.idleRssMiB)} MiB over ${results.soakMinutes} min (slope ${text(results.soakRssSlopeMiBPerMinute)} MiB/min); writes ${results.idleWrites} (+${results.idleLeaseWrites} Lease renewals)`,
   );
@@ -614,8 +624,8 @@ async function main(): Promise<void> {
       save,
     };
     const synced = await syncPhase(run, await controller.metrics(), empty.rss);
-    const updated = synced && (await updatePhase(run, synced));
-    if (updated) await soakPhase(run, updated);
+    const updated = synced.finished ? await updatePhase(run, synced.metrics) : synced;
+    await soakPhase(run, updated.metrics, synced.finished && updated.finished);
   } finally {
     save();
     await controller.stop();
