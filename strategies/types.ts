@@ -35,6 +35,7 @@ export interface TrafficRoutingView {
   gatewayAPI?: unknown;
   istio?: unknown;
   smi?: unknown;
+  alb?: unknown;
   /** Routes setHeaderRoute / setMirrorRoute may set, highest precedence first. */
   managedRoutes?: { name: string }[];
   /** The total setWeight is relative to (default 100). */

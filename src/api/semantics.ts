@@ -205,7 +205,8 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
   const routing = canary.trafficRouting;
   if (hasRouter(routing)) {
     for (const field of ['canaryService', 'stableService'] as const) {
-      if (canary[field] === undefined)
+      // pingPong stands in for the two Services (reported unsupported in src/traffic/capabilities.ts).
+      if (canary[field] === undefined && canary.pingPong === undefined)
         problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
     }
   } else {
@@ -269,6 +270,12 @@ function checkCanaryStep(
     }
   }
   if (step.experiment !== undefined) {
+    // A gate never silently does nothing: until Experiments run, the step is refused rather
+    // than passed without running its ReplicaSets and analyses.
+    problems.add(
+      `${path}.experiment`,
+      'experiment steps are not carried out by this controller yet (the step would pass without running its analyses); use an analysis step',
+    );
     const experiment = step.experiment;
     const templateNames = new Set<string>();
     experiment.templates.forEach((template, index) => {

@@ -1,6 +1,7 @@
 import { version } from '../version.ts';
 import { describeError } from '../log.ts';
 import { controllerCommand, controllerUsage } from './commands/controller.ts';
+import { convertCommand } from './commands/convert.ts';
 import { installCommand, uninstallCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { planCommand } from './commands/plan.ts';
@@ -42,6 +43,7 @@ Commands:
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
   plan FILE                      the step timeline of the Rollouts in FILE
+  convert [FILE|-] [-o FILE]     Argo Rollouts / Flagger manifests to Bellwether ones; reports what it drops (--allow-lossy)
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
@@ -69,6 +71,7 @@ const commands: Record<string, Command> = {
   install: installCommand,
   uninstall: uninstallCommand,
   plan: planCommand,
+  convert: convertCommand,
   sync: syncCommand,
   diff: diffCommand,
   history: historyCommand,
