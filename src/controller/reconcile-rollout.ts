@@ -157,23 +157,31 @@ export async function reconcileRollout(
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
-  const written = heldMs === undefined && (await writeStatus(rollout, status, deps));
-  if (written) {
-    const eventLog = log.with({ step: decision.status.currentStepIndex });
-    for (const event of decision.events) {
-      eventLog.info(event.message, { reason: event.reason });
-      await deps.writer
-        .createEvent(namespace, rolloutEvent(rollout, event, deps.now()))
-        .catch((err: unknown) => {
-          log.warn('could not record event', { reason: event.reason, error: describeError(err) });
-        });
-    }
-    // After the write, like the Events: a crash can lose a notification, never repeat one.
-    deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
-  }
+  if (heldMs === undefined && (await writeStatus(rollout, status, deps)))
+    await recordEvents(rollout, decision, deps, log);
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
+}
+
+/** The decision's Events and notifications, once its status write was accepted. */
+async function recordEvents(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+  log: Logger,
+): Promise<void> {
+  const eventLog = log.with({ step: decision.status.currentStepIndex });
+  for (const event of decision.events) {
+    eventLog.info(event.message, { reason: event.reason });
+    await deps.writer
+      .createEvent(rollout.metadata.namespace, rolloutEvent(rollout, event, deps.now()))
+      .catch((err: unknown) => {
+        log.warn('could not record event', { reason: event.reason, error: describeError(err) });
+      });
+  }
+  // After the write, like the Events: a crash can lose a notification, never repeat one.
+  deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
 }
 
 /**
