@@ -9,7 +9,8 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type Logger } from '../log.ts';
-import { kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
+import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
+import { controllerUid, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
 import { ResilientInformer } from './informer.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
@@ -37,16 +38,22 @@ export interface ManagerOptions {
   log: Logger;
   /** Watch one namespace only; all namespaces when undefined. */
   namespace?: string;
+  /** Reconciles running at once (default defaultWorkers). */
   workers?: number;
   resyncMs?: number;
   writer?: ClusterWriter;
   now?: () => number;
-  /** Called after every reconcile (for metrics): kind, duration, the error if it failed, queue wait. */
+  /**
+   * Called after every reconcile (for metrics): kind, duration, the error if it failed, queue
+   * wait, and when it wrote anything, the time from the key being queued (a watch event, a due
+   * timer) to its first write.
+   */
   onReconcile?: (r: {
     kind: 'rollout' | 'analysisrun';
     seconds: number;
     error?: unknown;
     queueWaitMs: number;
+    eventToWriteMs?: number;
   }) => void;
   /**
    * Shard: handle only Rollouts annotated `bellwether.dev/instance-id: <instanceId>` (and their
@@ -58,6 +65,18 @@ export interface ManagerOptions {
 }
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
+
+/** An informer's list page as the generated clients' parameters. */
+function pageParams(page: { limit: number; continueToken?: string }) {
+  return { limit: page.limit, ...(page.continueToken ? { _continue: page.continueToken } : {}) };
+}
+
+/**
+ * Workers by default. A reconcile is mostly waiting on the API server, and the client-side rate
+ * limit (--qps) is what bounds the write rate, so workers only need to keep the limiter busy: 16
+ * are enough for 10,000 Rollouts (docs/performance.md) and cost nothing while idle.
+ */
+export const defaultWorkers = 16;
 
 /**
  * The controller process: informers on Rollouts, their ReplicaSets and Services feed one work
@@ -83,6 +102,7 @@ export class Manager {
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
+  private readonly progressPending = new Map<string, number>();
   private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
@@ -102,7 +122,7 @@ export class Manager {
     const customInformer = <T extends KubernetesObject>(
       plural: string,
       onChange: (obj: T) => void,
-      clusterScoped = false,
+      { clusterScoped = false, indexByOwner = false } = {},
     ) => {
       const ns = clusterScoped ? undefined : namespace;
       return new ResilientInformer<T>(
@@ -110,10 +130,16 @@ export class Manager {
         {
           name: plural,
           path: `/apis/${group}/${version}${ns ? `/namespaces/${ns}` : ''}/${plural}`,
-          list: async () =>
-            (ns
-              ? await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
-              : await custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<T>,
+          list: async (page) => {
+            const params = { group, version, plural, ...pageParams(page) };
+            return (
+              ns
+                ? await custom.listNamespacedCustomObject({ ...params, namespace: ns })
+                : await custom.listClusterCustomObject(params)
+            ) as KubernetesListObject<T>;
+          },
+          transform: slimObject,
+          ...(indexByOwner ? { indexBy: controllerUid } : {}),
         },
         onChange,
         log,
@@ -137,12 +163,16 @@ export class Manager {
       mine: (objectAnnotations) => objectAnnotations?.[instanceIdAnnotation] === this.options.instanceId,
       now: this.now,
     });
-    this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
-      const { namespace: ns, name } = run.metadata;
-      const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-      if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
-      if (owner) this.enqueue(ns, owner.name);
-    });
+    this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>(
+      'analysisruns',
+      (run) => {
+        const { namespace: ns, name } = run.metadata;
+        const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+        if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+        if (owner) this.enqueue(ns, owner.name);
+      },
+      { indexByOwner: true },
+    );
     // A template change matters to Rollouts that were waiting for it (InvalidSpec: not found).
     const templateChanged = (t: KubernetesObject) => {
       for (const ro of this.rollouts.list(t.metadata?.namespace))
@@ -155,7 +185,7 @@ export class Manager {
     this.clusterAnalysisTemplates = customInformer<ClusterAnalysisTemplate & KubernetesObject>(
       'clusteranalysistemplates',
       templateChanged,
-      true,
+      { clusterScoped: true },
     );
     this.analysisDeps = {
       run: (ns, name) => this.analysisRuns.get(name, ns),
@@ -182,10 +212,14 @@ export class Manager {
         name: 'replicasets',
         path: `/apis/apps/v1${scope}/replicasets`,
         labelSelector: podTemplateHashLabel,
-        list: () =>
-          namespace
-            ? apps.listNamespacedReplicaSet({ namespace, labelSelector: podTemplateHashLabel })
-            : apps.listReplicaSetForAllNamespaces({ labelSelector: podTemplateHashLabel }),
+        list: (page) => {
+          const params = { labelSelector: podTemplateHashLabel, ...pageParams(page) };
+          return namespace
+            ? apps.listNamespacedReplicaSet({ ...params, namespace })
+            : apps.listReplicaSetForAllNamespaces(params);
+        },
+        transform: slimReplicaSet,
+        indexBy: controllerUid,
       },
       (rs) => {
         const owner = rs.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
@@ -198,8 +232,11 @@ export class Manager {
       {
         name: 'services',
         path: `/api/v1${scope}/services`,
-        list: () =>
-          namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces(),
+        list: (page) =>
+          namespace
+            ? core.listNamespacedService({ ...pageParams(page), namespace })
+            : core.listServiceForAllNamespaces(pageParams(page)),
+        transform: slimService,
       },
       (svc) => {
         this.enqueueReferencing(svc);
@@ -243,11 +280,13 @@ export class Manager {
   get caches(): Caches {
     return {
       rollout: (namespace, name) => this.rollouts.get(name, namespace),
-      replicaSets: (namespace) => this.replicaSets.list(namespace),
+      replicaSets: (namespace, ownerUid) =>
+        this.replicaSets.byIndex(ownerUid).filter((rs) => rs.metadata?.namespace === namespace),
       service: (namespace, name) => this.services.get(name, namespace),
       pods: async (namespace, labelSelector) =>
         (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
-      analysisRuns: (namespace) => this.analysisRuns.list(namespace),
+      analysisRuns: (namespace, ownerUid) =>
+        this.analysisRuns.byIndex(ownerUid).filter((run) => run.metadata.namespace === namespace),
       analysisTemplate: (namespace, name, clusterScope) =>
         clusterScope
           ? this.clusterAnalysisTemplates.get(name)?.spec
@@ -302,7 +341,7 @@ export class Manager {
       if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
     }
     this.groups.enqueueAll();
-    const workers = this.options.workers ?? 4;
+    const workers = this.options.workers ?? defaultWorkers;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
@@ -324,11 +363,16 @@ export class Manager {
       const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
       const queueWaitMs = this.queue.lastWaitMs;
       const started = performance.now();
+      let firstWriteAt: number | undefined;
+      const writer = countingWriter(this.writer, () => {
+        firstWriteAt ??= performance.now();
+      });
       const observe = (error?: unknown) =>
         this.options.onReconcile?.({
           kind: isRun ? 'analysisrun' : 'rollout',
           seconds: (performance.now() - started) / 1000,
           queueWaitMs,
+          ...(firstWriteAt === undefined ? {} : { eventToWriteMs: queueWaitMs + firstWriteAt - started }),
           ...(error === undefined ? {} : { error }),
         });
       try {
@@ -336,11 +380,12 @@ export class Manager {
           ? await reconcileAnalysisRun(namespace, name, this.analysisDeps)
           : await reconcileRollout(namespace, name, {
               caches: this.caches,
-              writer: this.writer,
+              writer,
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
               hold: (ro) => this.groups.holdFor(ro),
+              progressPending: this.progressPending,
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
             });
         this.reconciles++;

@@ -48,6 +48,18 @@ export class ControllerMetrics {
     labelNames: ['verb', 'code'],
     registers: [this.registry],
   });
+  private readonly requestsSent = new Counter({
+    name: 'bellwether_kubernetes_requests_sent_total',
+    help: 'Every request sent to the Kubernetes API (reads, watches and writes, after the --qps limit), by verb and resource; watches have resource "".',
+    labelNames: ['verb', 'resource'],
+    registers: [this.registry],
+  });
+  private readonly eventToWrite = new Histogram({
+    name: 'bellwether_event_to_write_seconds',
+    help: 'Time from a Rollout key being queued (a watch event or a due timer) to the first write of the reconcile it caused.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
 
   private readonly notifications = new Counter({
     name: 'bellwether_notifications_total',
@@ -156,10 +168,22 @@ export class ControllerMetrics {
     for (const kind of ['rollout', 'analysisrun']) this.reconcileErrors.inc({ kind }, 0);
   }
 
-  observeReconcile(r: { kind: ReconcileKind; seconds: number; error?: unknown; queueWaitMs: number }): void {
+  observeReconcile(r: {
+    kind: ReconcileKind;
+    seconds: number;
+    error?: unknown;
+    queueWaitMs: number;
+    eventToWriteMs?: number;
+  }): void {
     this.reconcileDuration.observe({ kind: r.kind }, r.seconds);
     this.queueWait.observe(r.queueWaitMs / 1000);
+    if (r.eventToWriteMs !== undefined) this.eventToWrite.observe(r.eventToWriteMs / 1000);
     if (r.error !== undefined) this.reconcileErrors.inc({ kind: r.kind });
+  }
+
+  /** One request sent to the API server (GatedKubeConfig's onRequest). */
+  observeRequestSent(r: { verb: string; resource: string }): void {
+    this.requestsSent.inc(r);
   }
 
   observeNotification(r: { trigger: string; service: string; result: string }): void {

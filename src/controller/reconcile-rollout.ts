@@ -21,6 +21,7 @@ import { rolloutEvent } from './rollout-events.ts';
 import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
+import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './traffic-routing.ts';
@@ -28,11 +29,13 @@ import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
   rollout(namespace: string, name: string): RolloutObject | undefined;
-  replicaSets(namespace: string): readonly V1ReplicaSet[];
+  /** The ReplicaSets in the namespace whose controller owner has this UID (an index: no scan). */
+  replicaSets(namespace: string, ownerUid: string): readonly V1ReplicaSet[];
   service(namespace: string, name: string): V1Service | undefined;
   /** A direct read, made only while a restart (spec.restartAt) is in progress. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
-  analysisRuns(namespace: string): readonly AnalysisRun[];
+  /** The AnalysisRuns in the namespace whose controller owner has this UID. */
+  analysisRuns(namespace: string, ownerUid: string): readonly AnalysisRun[];
   /** An AnalysisTemplate's spec in the namespace, or a ClusterAnalysisTemplate's (clusterScope). */
   analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
   /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
@@ -50,6 +53,11 @@ export interface ReconcileDeps {
    * acting on it would redo the previous step, so the reconcile waits for the watch instead.
    */
   supersededVersions?: Map<string, string>;
+  /**
+   * Per key, since when a progress-only status change (replica counts) waits to be written
+   * (progress-writes.ts). Without it every change is written at once.
+   */
+  progressPending?: Map<string, number>;
   /** Webhook notifications for the events of each accepted status write (src/notify). */
   notifier?: NotifySink;
   /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
@@ -71,8 +79,13 @@ export async function reconcileRollout(
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
   const rollout = deps.caches.rollout(namespace, name);
-  if (!rollout) return {};
   const key = `${namespace}/${name}`;
+  if (!rollout) {
+    // Deleted: nothing is kept per Rollout once it is gone.
+    deps.supersededVersions?.delete(key);
+    deps.progressPending?.delete(key);
+    return {};
+  }
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
   if (rollout.metadata.deletionTimestamp) {
     await finalizeDeletedRollout(rollout, deps);
@@ -96,9 +109,10 @@ export async function reconcileRollout(
   if (await ensureRestoreFinalizer(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
-  const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
+  const uid = rollout.metadata.uid;
+  const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
-  const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace));
+  const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
 
   const input: StrategyInput = {
     generation: rollout.metadata.generation ?? 0,
@@ -144,23 +158,32 @@ export async function reconcileRollout(
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
-  const written = await writeStatus(rollout, status, deps);
-  if (written) {
-    const eventLog = log.with({ step: decision.status.currentStepIndex });
-    for (const event of decision.events) {
-      eventLog.info(event.message, { reason: event.reason });
-      await deps.writer
-        .createEvent(namespace, rolloutEvent(rollout, event, deps.now()))
-        .catch((err: unknown) => {
-          log.warn('could not record event', { reason: event.reason, error: describeError(err) });
-        });
-    }
-    // After the write, like the Events: a crash can lose a notification, never repeat one.
-    deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
-  }
+  const heldMs = heldProgressMs(rollout, status, decision, deps);
+  if (heldMs === undefined && (await writeStatus(rollout, status, deps)))
+    await recordEvents(rollout, decision, deps, log);
   await pruneHistory(rollout, replicaSets, decision, deps);
-  const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
+  const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
+}
+
+/** The decision's Events and notifications, once its status write was accepted. */
+async function recordEvents(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+  log: Logger,
+): Promise<void> {
+  const eventLog = log.with({ step: decision.status.currentStepIndex });
+  for (const event of decision.events) {
+    eventLog.info(event.message, { reason: event.reason });
+    await deps.writer
+      .createEvent(rollout.metadata.namespace, rolloutEvent(rollout, event, deps.now()))
+      .catch((err: unknown) => {
+        log.warn('could not record event', { reason: event.reason, error: describeError(err) });
+      });
+  }
+  // After the write, like the Events: a crash can lose a notification, never repeat one.
+  deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
 }
 
 /**
@@ -274,6 +297,25 @@ async function applyServiceSelectors(
   }
 }
 
+/** When this status change only reports pods coming and going and may still wait: how long (progress-writes.ts). */
+function heldProgressMs(
+  rollout: RolloutObject,
+  status: object,
+  decision: StrategyDecision,
+  deps: ReconcileDeps,
+): number | undefined {
+  if (!deps.progressPending || decision.events.length > 0) return undefined;
+  const before = rollout.status ?? {};
+  const patch = mergePatch(before, status);
+  if (!patch || !onlyProgress(before, patch, status)) return undefined;
+  const waitMs = progressWriteDelay(
+    deps.progressPending,
+    `${rollout.metadata.namespace}/${rollout.metadata.name}`,
+    deps.now(),
+  );
+  return waitMs > 0 ? waitMs : undefined;
+}
+
 /**
  * Writes status only when it differs from what was observed, as a merge patch carrying the
  * observed resourceVersion: if an operator patched the Rollout meanwhile (promote, abort), the
@@ -289,7 +331,9 @@ async function writeStatus(rollout: RolloutObject, status: object, deps: Reconci
     resourceVersion,
     patch,
   );
-  deps.supersededVersions?.set(`${rollout.metadata.namespace}/${rollout.metadata.name}`, resourceVersion);
+  const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
+  deps.supersededVersions?.set(key, resourceVersion);
+  deps.progressPending?.delete(key);
   return true;
 }
 

@@ -31,6 +31,14 @@ export interface PlaneState {
   token: string;
   binDir: string;
   startedAt: string;
+  /** Set when the plane was started for scale benchmarks (see PlaneOptions.scale). */
+  scale?: ScaleProfile;
+}
+
+/** A plane sized for many pods: big fake nodes, controllers with raised client QPS. */
+export interface ScaleProfile {
+  nodes: number;
+  podsPerNode: number;
 }
 
 export function readState(): PlaneState | undefined {

@@ -2,12 +2,27 @@ import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { layout, readState, writeState, repoRoot, type PlaneState } from './layout.ts';
+import { layout, readState, writeState, repoRoot, type PlaneState, type ScaleProfile } from './layout.ts';
 import { freePort, isAlive, recordedPids, startDetached, stopAll, waitFor } from './processes.ts';
 import { apiGet } from './api-request.ts';
 
 const components = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
 const fakeNodes = ['kwok-node-0', 'kwok-node-1'];
+
+export interface PlaneOptions {
+  /**
+   * For scale benchmarks (`npm run bench:scale`): besides the two default nodes, `nodes` fake
+   * nodes of `podsPerNode` pods each (the default nodes hold 110), a pod CIDR with room for a
+   * million pods, and kube-controller-manager and kube-scheduler with client QPS raised from their
+   * defaults (20 and 50) so the plane, not the controller under test, is never the bottleneck it
+   * need not be. A running plane without this profile is restarted with it; without options any
+   * running plane is reused.
+   */
+  scale?: ScaleProfile;
+}
+
+/** Client QPS/burst and concurrency of the plane's own controllers in the scale profile. */
+const scaleClientFlags = ['--kube-api-qps=1000', '--kube-api-burst=2000'];
 
 function log(message: string): void {
   process.stderr.write(`[cluster] ${message}\n`);
@@ -46,10 +61,15 @@ export async function isRunning(): Promise<boolean> {
 }
 
 /** Starts the plane, or reuses the one already running. Idempotent. */
-export async function up(): Promise<PlaneState> {
+export async function up(options: PlaneOptions = {}): Promise<PlaneState> {
   if (await isRunning()) {
-    log('reusing the running control plane');
-    return readState() as PlaneState;
+    const running = readState() as PlaneState;
+    if (!options.scale || sameScale(running.scale, options.scale)) {
+      log('reusing the running control plane');
+      return running;
+    }
+    log('restarting the control plane with the scale profile');
+    await down();
   }
   await stopAll(); // leftovers of a half-dead plane
   const binDir = await buildBinaries();
@@ -69,6 +89,7 @@ export async function up(): Promise<PlaneState> {
     token: randomBytes(24).toString('hex'),
     binDir,
     startedAt: new Date().toISOString(),
+    ...(options.scale ? { scale: options.scale } : {}),
   };
   writeState(state);
   writeCredentials(state);
@@ -89,23 +110,35 @@ export async function up(): Promise<PlaneState> {
     `--service-account-private-key-file=${layout.saKey}`,
     '--leader-elect=false',
     '--node-monitor-grace-period=40s',
+    ...(options.scale
+      ? [...scaleClientFlags, '--concurrent-replicaset-syncs=50', '--concurrent-gc-syncs=50']
+      : []),
   ]);
   startDetached('kube-scheduler', bin(state, 'kube-scheduler'), [
     `--kubeconfig=${layout.kubeconfig}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${state.schedulerPort}`,
     '--leader-elect=false',
+    ...(options.scale ? scaleClientFlags : []),
   ]);
   startDetached('kwok', bin(state, 'kwok'), [
     `--kubeconfig=${layout.kubeconfig}`,
+    ...(options.scale ? [`--config=${writeKwokScaleConfig()}`] : []),
     '--manage-all-nodes=true',
     '--node-lease-duration-seconds=40',
-    '--cidr=10.244.0.0/16',
+    options.scale ? '--cidr=10.0.0.0/12' : '--cidr=10.244.0.0/16',
     '--node-ip=127.0.0.1',
     `--server-address=127.0.0.1:${state.kwokPort}`,
   ]);
-  createFakeNodes();
-  await waitFor('fake nodes to be Ready', () => Promise.resolve(nodesReady()), 120_000);
+  const nodes = [
+    ...fakeNodes.map((name) => ({ name, pods: 110 })),
+    ...Array.from({ length: options.scale?.nodes ?? 0 }, (_, i) => ({
+      name: `kwok-large-${i}`,
+      pods: options.scale?.podsPerNode ?? 0,
+    })),
+  ];
+  createFakeNodes(nodes);
+  await waitFor('fake nodes to be Ready', () => Promise.resolve(nodesReady(nodes.length)), 120_000);
   await waitFor(
     'the default ServiceAccount',
     async () => (await apiGet(state, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
@@ -198,8 +231,33 @@ export function kubectl(args: string[], input?: string): string {
   });
 }
 
-function createFakeNodes(): void {
-  const nodes = fakeNodes.map((name) => ({
+/**
+ * kwok has no client rate limit, but moves pods through their stages with 4 workers: about 20
+ * pods a second on this machine, which would make kwok the bottleneck of any scale run. The
+ * config keeps the default stages (it declares none) and raises the parallelism.
+ */
+function writeKwokScaleConfig(): string {
+  const file = join(layout.dir, 'kwok-scale.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+      'kind: KwokConfiguration',
+      'options:',
+      '  podPlayStageParallelism: 64',
+      '  nodeLeaseParallelism: 8',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function sameScale(a: ScaleProfile | undefined, b: ScaleProfile): boolean {
+  return a?.nodes === b.nodes && a.podsPerNode === b.podsPerNode;
+}
+
+function createFakeNodes(specs: { name: string; pods: number }[]): void {
+  const nodes = specs.map(({ name, pods }) => ({
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
@@ -208,14 +266,14 @@ function createFakeNodes(): void {
       labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' },
     },
     status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      allocatable: { cpu: '32', memory: '256Gi', pods: String(pods) },
+      capacity: { cpu: '32', memory: '256Gi', pods: String(pods) },
     },
   }));
   kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodes }));
 }
 
-function nodesReady(): boolean {
+function nodesReady(count: number): boolean {
   const out = kubectl(['get', 'nodes', '-o', 'json']);
   const list = JSON.parse(out) as {
     items: { status?: { conditions?: { type: string; status: string }[] } }[];
@@ -223,7 +281,7 @@ function nodesReady(): boolean {
   const ready = list.items.filter((n) =>
     n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   );
-  return ready.length >= fakeNodes.length;
+  return ready.length >= count;
 }
 
 export function planeExists(): boolean {

@@ -1,23 +1,33 @@
 import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { kubeClusterWriter } from '../../controller/cluster-writer.ts';
 import { healthRoutes, parseAddr, serve } from '../../controller/health-server.ts';
 import { kubeLeaseApi, LeaderElector, validateTimings } from '../../controller/leader-election.ts';
-import { Manager } from '../../controller/manager.ts';
+import { defaultWorkers, Manager } from '../../controller/manager.ts';
 import { ControllerMetrics } from '../../controller/metrics.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { GatedKubeConfig } from '../../kube/gated-kube-config.ts';
+import { TokenBucket } from '../../kube/token-bucket.ts';
 import { createLogger, isLevel, type Logger } from '../../log.ts';
 import { Notifier } from '../../notify/notifier.ts';
 import { NotificationConfigWatch, notificationObjects } from '../../notify/config-watch.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
+/** Client-side rate limit defaults: requests per second, and how many may go at once after a quiet time. */
+export const defaultQps = 50;
+export const defaultBurst = 100;
+
 export const controllerUsage = `bellwether controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--log-level debug|info|warn|error]
+    [--qps ${defaultQps}] [--burst ${defaultBurst}]
     [--leader-elect=true|false] [--leader-election-namespace NS] [--lease-duration 15s]
     [--renew-deadline 10s] [--retry-period 2s] [--instance-id ID]
     [--health-addr :8080] [--metrics-addr :8090] [--notifications-configmap NS/NAME]
 
 Runs the Rollout controller until SIGTERM or SIGINT. The cluster comes from --kubeconfig, else
 KUBECONFIG, else the in-cluster ServiceAccount. Watches all namespaces unless --namespace is set.
+--workers (default ${defaultWorkers}) reconciles run at once. Every API request waits for a token of a
+client-side rate limit: --qps per second on average, --burst at once; Lease renewals bypass it.
 
 With leader election (the default) several replicas may run: they all watch, only the holder of
 the Lease "bellwether-controller" (in --leader-election-namespace, default --namespace or
@@ -32,6 +42,8 @@ ConfigMap nothing is sent (docs/notifications.md).`;
 const flags = {
   ...clusterFlags,
   workers: { type: 'string' },
+  qps: { type: 'string' },
+  burst: { type: 'string' },
   'log-level': { type: 'string' },
   'leader-elect': { type: 'string' },
   'leader-election-namespace': { type: 'string' },
@@ -51,14 +63,45 @@ function parseBool(value: string | undefined, flag: string, fallback: boolean): 
   throw new UsageError(`--${flag}: "${value}" is not true or false`);
 }
 
+/** --workers, --qps, --burst: how much the controller does at once. */
+function throughputOptions(values: { workers?: string; qps?: string; burst?: string }) {
+  const workers = Number(values.workers ?? defaultWorkers);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UsageError(`--workers: must be a positive integer`);
+  const qps = Number(values.qps ?? defaultQps);
+  if (!Number.isFinite(qps) || qps <= 0)
+    throw new UsageError(`--qps: "${values.qps ?? ''}" is not a positive number`);
+  const burst = Number(values.burst ?? defaultBurst);
+  if (!Number.isInteger(burst) || burst < 1)
+    throw new UsageError(`--burst: "${values.burst ?? ''}" is not a positive integer`);
+  return { workers, qps, burst };
+}
+
+/**
+ * The controller's API clients: every request passes the rate limit and is counted; the Lease
+ * has its own unlimited client (counted all the same), so a busy controller never loses
+ * leadership waiting for a token.
+ */
+function apiClients(
+  loaded: KubeConfig,
+  throughput: { qps: number; burst: number },
+  metrics: ControllerMetrics,
+) {
+  const onRequest = (r: { verb: string; resource: string }) => {
+    metrics.observeRequestSent(r);
+  };
+  return {
+    kc: new GatedKubeConfig(loaded, { limiter: new TokenBucket(throughput), onRequest }),
+    leaseKc: new GatedKubeConfig(loaded, { onRequest }),
+  };
+}
+
 /** Flags, checked: usage errors are thrown before anything starts. */
 function controllerOptions(args: string[]) {
   const { values } = parseFlags(args, flags, 'controller');
   const level = values['log-level'] ?? 'info';
   if (!isLevel(level)) throw new UsageError(`--log-level: "${level}" is not one of debug, info, warn, error`);
-  const workers = Number(values.workers ?? 4);
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new UsageError(`--workers: must be a positive integer`);
+  const throughput = throughputOptions(values);
   const leaderElect = parseBool(values['leader-elect'], 'leader-elect', true);
   const timings = {
     leaseDurationMs: parseDurationFlag(values['lease-duration'] ?? '15s', 'lease-duration'),
@@ -80,7 +123,7 @@ function controllerOptions(args: string[]) {
     values,
     notifications,
     level,
-    workers,
+    throughput,
     leaderElect,
     timings,
     instanceId,
@@ -96,7 +139,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     values,
     notifications,
     level,
-    workers,
+    throughput,
     leaderElect,
     timings,
     instanceId,
@@ -108,7 +151,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const identity = `${hostname()}_${process.pid}`;
 
   const log = createLogger(level, { component: 'controller', identity });
-  const kc = loadKubeConfig(values.kubeconfig, values.context);
+  const loaded = loadKubeConfig(values.kubeconfig, values.context);
   let elector: LeaderElector | undefined;
   const metrics: ControllerMetrics = new ControllerMetrics(
     {
@@ -119,6 +162,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     identity,
   );
+  const { kc, leaseKc } = apiClients(loaded, throughput, metrics);
   const notifier = new Notifier({
     log,
     sources: {
@@ -133,7 +177,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const m: Manager = new Manager({
     kc,
     log,
-    workers,
+    workers: throughput.workers,
     notifier,
     writer: metrics.writer(kubeClusterWriter(kc)),
     onReconcile: (r) => {
@@ -172,6 +216,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     cluster: kc.getCurrentCluster()?.server,
     namespace: values.namespace ?? '(all)',
     leaderElect,
+    ...throughput,
     instanceId: instanceId ?? '(none)',
     healthAddr: addrText(servers[0]),
     metricsAddr: addrText(servers[1]),
@@ -184,7 +229,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     outcome = await signalled;
   } else {
     const el = new LeaderElector({
-      api: metrics.leaseApi(kubeLeaseApi(kc)),
+      api: metrics.leaseApi(kubeLeaseApi(leaseKc)),
       namespace: leaseNamespace,
       name: leaseName,
       identity,

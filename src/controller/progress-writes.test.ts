@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { onlyProgress, progressWriteDelay, progressWriteIntervalMs } from './progress-writes.ts';
+
+const progressing = (reason: string, lastUpdateTime: string) => ({
+  type: 'Progressing',
+  status: 'True',
+  reason,
+  message: `ReplicaSet x ${reason}`,
+  lastUpdateTime,
+});
+const available = { type: 'Available', status: 'True', reason: 'AvailableReason' };
+
+describe('progress-only status changes', () => {
+  it('counts, the message and a Progressing lastUpdateTime are progress', () => {
+    const before = { conditions: [progressing('ReplicaSetUpdated', 't1'), available] };
+    const after = { conditions: [progressing('ReplicaSetUpdated', 't2'), available] };
+    const patch = { availableReplicas: 4, message: '4/5 available', conditions: after.conditions };
+    expect(onlyProgress(before, patch, after)).toBe(true);
+  });
+
+  it('a condition changing status or reason, or any other field, is not', () => {
+    const before = { conditions: [progressing('ReplicaSetUpdated', 't1'), available] };
+    const done = { conditions: [progressing('NewReplicaSetAvailable', 't2'), available] };
+    expect(onlyProgress(before, { conditions: done.conditions }, done)).toBe(false);
+    const fewer = { conditions: [progressing('ReplicaSetUpdated', 't2')] };
+    expect(onlyProgress(before, { conditions: fewer.conditions }, fewer)).toBe(false);
+    for (const patch of [
+      { phase: 'Paused' },
+      { currentStepIndex: 2 },
+      { canary: { weights: { canary: 20 } } },
+    ])
+      expect(onlyProgress(before, { availableReplicas: 3, ...patch }, before)).toBe(false);
+  });
+
+  it('waits at most the interval from the first unwritten change', () => {
+    const pending = new Map<string, number>();
+    expect(progressWriteDelay(pending, 'a/r', 1000)).toBe(progressWriteIntervalMs);
+    expect(progressWriteDelay(pending, 'a/r', 4000)).toBe(progressWriteIntervalMs - 3000);
+    expect(progressWriteDelay(pending, 'a/r', 1000 + progressWriteIntervalMs)).toBe(0);
+    pending.delete('a/r'); // written
+    expect(progressWriteDelay(pending, 'a/r', 20_000)).toBe(progressWriteIntervalMs);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Status writes that only report pods coming and going (replica counts, the progress message,
+ * the Progressing condition's lastUpdateTime) are coalesced: such a change waits up to
+ * `progressWriteIntervalMs`, and whatever the Rollout does next (a step completing, a pause
+ * starting) writes it along. Without this a canary step writes status once per pod that becomes
+ * ready or goes away: two thirds of all writes of an update, measured by `npm run bench:scale`.
+ *
+ * Nothing that decides the rollout waits: phase, step, pause, weights, hashes, abort and every
+ * condition's status and reason are written at once. The progress deadline is unaffected: the
+ * strategy compares the observed counts with the counts in status, so while a count change waits
+ * it keeps seeing progress. Pending changes are in memory only; a restarted controller writes them
+ * on its first reconcile.
+ */
+export const progressWriteIntervalMs = 10_000;
+
+const progressFields = new Set([
+  'replicas',
+  'updatedReplicas',
+  'readyReplicas',
+  'availableReplicas',
+  'message',
+]);
+
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+}
+
+/** True when the merge patch from `before` to `after` changes only how far pods have come. */
+export function onlyProgress(
+  before: { conditions?: Condition[] },
+  patch: Record<string, unknown>,
+  after: { conditions?: Condition[] },
+): boolean {
+  for (const key of Object.keys(patch)) {
+    if (key === 'conditions') {
+      if (!sameConditionStates(before.conditions ?? [], after.conditions ?? [])) return false;
+    } else if (!progressFields.has(key)) return false;
+  }
+  return true;
+}
+
+function sameConditionStates(before: Condition[], after: Condition[]): boolean {
+  if (before.length !== after.length) return false;
+  return after.every((c) => {
+    const old = before.find((b) => b.type === c.type);
+    return old !== undefined && old.status === c.status && old.reason === c.reason;
+  });
+}
+
+/**
+ * How long a progress-only status change of `key` may still wait (0: write now). `pendingSince`
+ * remembers, per Rollout, when its first unwritten change was seen; the caller deletes the entry
+ * whenever it writes status.
+ */
+export function progressWriteDelay(pendingSince: Map<string, number>, key: string, now: number): number {
+  const since = pendingSince.get(key);
+  if (since === undefined) {
+    pendingSince.set(key, now);
+    return progressWriteIntervalMs;
+  }
+  return Math.max(0, since + progressWriteIntervalMs - now);
+}

@@ -1,0 +1,66 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { describeApiRequest, type ApiRequestKind } from './api-request.ts';
+import type { TokenBucket } from './token-bucket.ts';
+
+export interface RequestGate {
+  /** Every request waits for a token first (`--qps`/`--burst`); none when undefined. */
+  limiter?: TokenBucket;
+  /** Called once per request sent, with its verb and resource (the request metric). */
+  onRequest?: (request: ApiRequestKind) => void;
+}
+
+/**
+ * A KubeConfig whose every API request passes one gate: the client-side rate limit and the
+ * request counter. API clients made from it (`makeApiClient`) call `applySecurityAuthentication`
+ * before each request and watches call `applyToFetchOptions`, so overriding those two is the
+ * one place that sees every call the controller makes.
+ *
+ * It also keeps one keep-alive agent: the library builds a new https.Agent for every request, so
+ * each call would pay a fresh TCP and TLS handshake (on both ends) and leave a socket behind;
+ * with thousands of Rollouts that handshake is most of the controller's and the API server's CPU.
+ */
+export class GatedKubeConfig extends KubeConfig {
+  private sharedAgent: http.Agent | undefined;
+
+  constructor(
+    source: KubeConfig,
+    private readonly gate: RequestGate,
+  ) {
+    super();
+    this.loadFromOptions({
+      clusters: source.clusters,
+      contexts: source.contexts,
+      users: source.users,
+      currentContext: source.currentContext,
+    });
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await this.gate.limiter?.take();
+    this.gate.onRequest?.(describeApiRequest(context.getHttpMethod(), context.getUrl()));
+    await super.applySecurityAuthentication(context);
+    const agent = this.keepAlive(context.getAgent());
+    if (agent) context.setAgent(agent);
+  }
+
+  override async applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
+    // Only watches come through here in the controller; the URL is not passed, so the resource is unknown.
+    await this.gate.limiter?.take();
+    this.gate.onRequest?.({ verb: 'watch', resource: '' });
+    return super.applyToFetchOptions(opts);
+  }
+
+  /** The shared keep-alive agent with the TLS settings of the first per-request one (proxies left alone). */
+  private keepAlive(perRequest: unknown): http.Agent | undefined {
+    if (this.sharedAgent) return this.sharedAgent;
+    if (perRequest instanceof https.Agent) {
+      this.sharedAgent = new https.Agent({ ...perRequest.options, keepAlive: true });
+    } else if (perRequest instanceof http.Agent && perRequest.constructor === http.Agent) {
+      this.sharedAgent = new http.Agent({ keepAlive: true });
+    }
+    return this.sharedAgent;
+  }
+}

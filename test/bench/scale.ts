@@ -1,0 +1,648 @@
+/**
+ * `npm run bench:scale`: one controller process and N Rollouts on the local plane, measured from
+ * outside. Prints the figures and writes them to bench-results/scale-N.json (rewritten after every
+ * phase, so a run cut short still leaves what it measured).
+ *
+ *   BENCH_ROLLOUTS=1000      Rollouts of 5 replicas, canary setWeight 20, pause 2s, setWeight 60, pause 2s
+ *   BENCH_SOAK_MINUTES=10    idle soak after the update (RSS slope, writes while idle)
+ *   BENCH_PHASE_MINUTES=30   give up waiting for a phase after this long (figures so far are kept)
+ *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400"
+ *
+ * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
+ * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
+ * as its own process (`bin/bellwether.js controller`, leader election on, as deployed), so its
+ * RSS and CPU (/proc) are its own; API requests are the controller's own count
+ * (bellwether_kubernetes_requests_sent_total), event-to-write latency its histogram
+ * (bellwether_event_to_write_seconds). The plane is started with the scale profile
+ * (test/cluster/plane.ts): large kwok nodes, raised client QPS for controller-manager and scheduler.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
+import { ResilientInformer } from '../../src/controller/informer.ts';
+import { slimObject, slimReplicaSet, controllerUid } from '../../src/controller/cached-objects.ts';
+import type { RolloutObject } from '../../src/controller/rollout-object.ts';
+import { installCrds } from '../../src/install/apply.ts';
+import { GatedKubeConfig } from '../../src/kube/gated-kube-config.ts';
+import { createLogger } from '../../src/log.ts';
+import { layout, repoRoot } from '../cluster/layout.ts';
+import { up } from '../cluster/plane.ts';
+import { freePort, sleep } from '../cluster/processes.ts';
+import { answers } from '../support/kube.ts';
+import {
+  countDelta,
+  histogramBuckets,
+  histogramQuantile,
+  podWaitMs,
+  quantile,
+  requestCounts,
+  slopePerMinute,
+  writesIn,
+} from './scale-figures.ts';
+
+const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
+const soakMs = Number(process.env.BENCH_SOAK_MINUTES ?? 10) * 60_000;
+const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
+const controllerArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
+const replicas = 5;
+const pausesMs = 4000;
+const setWeightSteps = 2;
+const podsPerNode = 5000;
+const group = 'bellwether.dev';
+const version = 'v1alpha1';
+const mib = 1024 * 1024;
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms) / 1000);
+const round = (n: number | undefined, digits = 2) =>
+  n === undefined ? undefined : Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---- the controller process, from /proc ----
+
+const clockTicks = 100; // USER_HZ on Linux
+
+function procStatus(pid: number): { rss: number; hwm: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  // fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuSeconds };
+}
+
+class Controller {
+  private child: ChildProcess | undefined;
+  constructor(
+    private readonly kubeconfig: string,
+    private readonly namespace: string,
+    readonly healthPort: number,
+    readonly metricsPort: number,
+  ) {}
+
+  start(logFile: string): number {
+    const log = createWriteStream(logFile, { flags: 'w' });
+    this.child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin', 'bellwether.js'),
+        'controller',
+        '--kubeconfig',
+        this.kubeconfig,
+        '--namespace',
+        this.namespace,
+        '--leader-election-namespace',
+        this.namespace,
+        '--health-addr',
+        `127.0.0.1:${this.healthPort}`,
+        '--metrics-addr',
+        `127.0.0.1:${this.metricsPort}`,
+        ...controllerArgs,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child.stdout?.pipe(log);
+    this.child.stderr?.pipe(log);
+    if (this.child.pid === undefined) throw new Error('could not start the controller');
+    return this.child.pid;
+  }
+
+  get pid(): number {
+    if (this.child?.pid === undefined) throw new Error('controller not started');
+    return this.child.pid;
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
+        throw new Error(`controller exited with ${this.child.exitCode}`);
+      const ok = await fetch(`http://127.0.0.1:${this.healthPort}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(250);
+    }
+    throw new Error('controller not ready in time');
+  }
+
+  async metrics(): Promise<string> {
+    const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, {
+      signal: AbortSignal.timeout(60_000),
+    });
+    return response.text();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<boolean>((resolve) =>
+      child.once('exit', () => {
+        resolve(true);
+      }),
+    );
+    child.kill('SIGTERM');
+    if (!(await Promise.race([exited, sleep(20_000).then(() => false)]))) child.kill('SIGKILL');
+  }
+}
+
+// ---- what the bench observes: its own watches of the namespace ----
+
+interface RolloutTimes {
+  updatedAt?: number;
+  healthyAt?: number;
+  doneAt?: number;
+}
+
+class Observer {
+  readonly rollouts: ResilientInformer<RolloutObject & KubernetesObject>;
+  readonly replicaSets: ResilientInformer<V1ReplicaSet>;
+  readonly times = new Map<string, RolloutTimes>();
+  /** Per ReplicaSet name: its owner and when it changed between settled and not. */
+  readonly rsStates = new Map<string, { owner: string; states: { t: number; settled: boolean }[] }>();
+  lastEventAt = Date.now();
+  firstHealthyAt: number | undefined;
+  healthy = 0;
+  done = 0;
+
+  constructor(kc: KubeConfig, namespace: string) {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const log = createLogger('warn', { component: 'bench' });
+    this.rollouts = new ResilientInformer<RolloutObject & KubernetesObject>(
+      kc,
+      {
+        name: 'bench-rollouts',
+        path: `/apis/${group}/${version}/namespaces/${namespace}/rollouts`,
+        list: async ({ limit, continueToken }) =>
+          (await custom.listNamespacedCustomObject({
+            group,
+            version,
+            namespace,
+            plural: 'rollouts',
+            limit,
+            _continue: continueToken,
+          })) as KubernetesListObject<RolloutObject & KubernetesObject>,
+        transform: slimObject,
+      },
+      (ro) => {
+        this.onRollout(ro);
+      },
+      log,
+    );
+    this.replicaSets = new ResilientInformer<V1ReplicaSet>(
+      kc,
+      {
+        name: 'bench-replicasets',
+        path: `/apis/apps/v1/namespaces/${namespace}/replicasets`,
+        list: ({ limit, continueToken }) =>
+          apps.listNamespacedReplicaSet({ namespace, limit, _continue: continueToken }),
+        transform: slimReplicaSet,
+        indexBy: controllerUid,
+      },
+      (rs) => {
+        this.onReplicaSet(rs);
+      },
+      log,
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.rollouts.start(), this.replicaSets.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.rollouts.stop(), this.replicaSets.stop()]);
+  }
+
+  private entry(name: string): RolloutTimes {
+    let times = this.times.get(name);
+    if (!times) this.times.set(name, (times = {}));
+    return times;
+  }
+
+  private onRollout(ro: RolloutObject): void {
+    const now = Date.now();
+    this.lastEventAt = now;
+    const status = ro.status;
+    const current = status?.observedGeneration === ro.metadata.generation;
+    const healthy = status?.phase === 'Healthy' && current && status.stableRS === status.currentPodHash;
+    if (!healthy) return;
+    const times = this.entry(ro.metadata.name);
+    if (times.healthyAt === undefined) {
+      times.healthyAt = now;
+      this.healthy++;
+      this.firstHealthyAt ??= now;
+    }
+    if (times.updatedAt !== undefined && times.doneAt === undefined && (ro.metadata.generation ?? 0) > 1) {
+      times.doneAt = now;
+      this.done++;
+    }
+  }
+
+  private onReplicaSet(rs: V1ReplicaSet): void {
+    const now = Date.now();
+    this.lastEventAt = now;
+    const name = rs.metadata?.name ?? '';
+    const owner = rs.metadata?.ownerReferences?.find((r) => r.controller)?.name ?? '';
+    const want = rs.spec?.replicas ?? 0;
+    const settled = (rs.status?.replicas ?? 0) === want && (rs.status?.availableReplicas ?? 0) === want;
+    let entry = this.rsStates.get(name);
+    if (!entry) this.rsStates.set(name, (entry = { owner, states: [] }));
+    if (entry.states.at(-1)?.settled !== settled) entry.states.push({ t: now, settled });
+  }
+
+  /** Per Rollout, the settled/unsettled history of each of its ReplicaSets. */
+  statesByRollout(): Map<string, { t: number; settled: boolean }[][]> {
+    const byOwner = new Map<string, { t: number; settled: boolean }[][]>();
+    for (const { owner, states } of this.rsStates.values()) {
+      let list = byOwner.get(owner);
+      if (!list) byOwner.set(owner, (list = []));
+      list.push(states);
+    }
+    return byOwner;
+  }
+}
+
+// ---- the workload ----
+
+function rollout(i: number) {
+  const name = `r${i}`;
+  return {
+    apiVersion: `${group}/${version}`,
+    kind: 'Rollout',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'bench:1' }] },
+      },
+      strategy: {
+        canary: {
+          steps: [
+            { setWeight: 20 },
+            { pause: { duration: '2s' } },
+            { setWeight: 60 },
+            { pause: { duration: '2s' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
+async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        await task(i);
+      }
+    }),
+  );
+}
+
+async function waitUntil(what: string, check: () => boolean, timeoutMs: number, progress: () => string) {
+  const started = Date.now();
+  let lastReport = started;
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) {
+      say(`  gave up waiting for ${what} after ${Math.round(timeoutMs / 60_000)} min: ${progress()}`);
+      return false;
+    }
+    if (Date.now() - lastReport > 30_000) {
+      say(`  ... ${progress()} (${Math.round((Date.now() - started) / 1000)}s)`);
+      lastReport = Date.now();
+    }
+    await sleep(200);
+  }
+  return true;
+}
+
+/** Waits until the bench's watches have seen nothing for `quietMs` (the last writes have landed). */
+async function settle(observer: Observer, quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() - observer.lastEventAt < quietMs && Date.now() < deadline) await sleep(500);
+}
+
+/** What the bench writes; a field is missing when its phase did not get that far. */
+interface ScaleResults {
+  date: string;
+  node: string;
+  rollouts: number;
+  replicasPerRollout: number;
+  steps: string;
+  controllerArgs: string[];
+  plane: string;
+  complete: boolean;
+  controllerRssEmptyMiB?: number;
+  createSeconds?: number;
+  timeToFirstHealthySeconds?: number;
+  timeToAllHealthySeconds?: number;
+  healthyAfterCreate?: number;
+  cpuSecondsToSync?: number;
+  controllerRssAfterSyncMiB?: number;
+  memoryPerRolloutKiB?: number;
+  createPhaseRequestsPerRollout?: Record<string, number>;
+  updatePatchSeconds?: number;
+  doneAfterUpdate?: number;
+  timeForAllToFinishNewVersionSeconds?: number;
+  cpuSecondsDuringRollout?: number;
+  peakRssMiB?: number;
+  canaryWallTime?: Record<string, number | string | undefined>;
+  updatePhaseRequestsPerRollout?: Record<string, number>;
+  writesPerRolloutUpdate?: number;
+  writesPerSetWeightStep?: number;
+  writesPerSetWeightStepWithEvents?: number;
+  eventToWriteP50Ms?: number;
+  eventToWriteP99Ms?: number;
+  idleRssStartMiB?: number;
+  idleRssMiB?: number;
+  soakMinutes?: number;
+  soakRssSlopeMiBPerMinute?: number;
+  idleWrites?: number;
+  idleLeaseWrites?: number;
+  idleRequests?: Record<string, number>;
+  idleCpuSeconds?: number;
+}
+
+/** What every phase works with. */
+interface Run {
+  controller: Controller;
+  observer: Observer;
+  custom: CustomObjectsApi;
+  namespace: string;
+  pid: number;
+  results: ScaleResults;
+  save: () => void;
+}
+
+const text = (value: number | string | undefined) => (value === undefined ? '?' : String(value));
+
+function perRollout(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, n]) => [key, round(n / rolloutCount, 3) ?? 0]),
+  );
+}
+
+/** What a phase ends with: the metrics scrape after it, and whether every Rollout got there. */
+interface PhaseEnd {
+  metrics: string;
+  finished: boolean;
+}
+
+/** (1) N Rollouts created and brought to Healthy. */
+async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Promise<PhaseEnd> {
+  const { custom, namespace, observer, results, pid } = run;
+  say(`creating ${rolloutCount} Rollouts...`);
+  const createStart = Date.now();
+  const cpuCreate = procStatus(pid).cpuSeconds;
+  await pool(rolloutCount, 32, async (i) => {
+    await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: 'rollouts',
+      body: rollout(i),
+    });
+  });
+  results.createSeconds = seconds(Date.now() - createStart);
+  const allHealthy = await waitUntil(
+    'all Rollouts Healthy',
+    () => observer.healthy >= rolloutCount,
+    phaseTimeoutMs,
+    () => `${observer.healthy}/${rolloutCount} Healthy`,
+  );
+  const syncedAt = Date.now();
+  results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
+  results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
+  results.healthyAfterCreate = observer.healthy;
+  say(
+    `first Healthy after ${text(results.timeToFirstHealthySeconds)}s; ${observer.healthy}/${rolloutCount} Healthy after ${text(seconds(syncedAt - createStart))}s`,
+  );
+  await settle(observer, 10_000, 120_000);
+  const synced = procStatus(pid);
+  results.cpuSecondsToSync = round(synced.cpuSeconds - cpuCreate);
+  results.controllerRssAfterSyncMiB = round(synced.rss / mib, 1);
+  results.memoryPerRolloutKiB = round((synced.rss - emptyRss) / 1024 / rolloutCount, 1);
+  const metrics = await run.controller.metrics();
+  results.createPhaseRequestsPerRollout = perRollout(
+    countDelta(requestCounts(metricsBefore), requestCounts(metrics)),
+  );
+  say(
+    `controller RSS after sync: ${text(results.controllerRssAfterSyncMiB)} MiB (${text(results.memoryPerRolloutKiB)} KiB per Rollout)`,
+  );
+  run.save();
+  return { metrics, finished: allHealthy };
+}
+
+/** (2) Every image changed at once; waits until all N finished the canary. */
+async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
+  const { custom, namespace, observer, results, pid } = run;
+  say(`updating all ${rolloutCount} Rollouts...`);
+  const cpuBefore = procStatus(pid).cpuSeconds;
+  const updateStart = Date.now();
+  const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'bench:2' }] } } } };
+  await pool(rolloutCount, 32, async (i) => {
+    await custom.patchNamespacedCustomObject(
+      { group, version, namespace, plural: 'rollouts', name: `r${i}`, body: patch },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const times = observer.times.get(`r${i}`);
+    if (times) times.updatedAt = Date.now();
+  });
+  results.updatePatchSeconds = seconds(Date.now() - updateStart);
+  const allDone = await waitUntil(
+    'all Rollouts through the canary',
+    () => observer.done >= rolloutCount,
+    phaseTimeoutMs,
+    () => `${observer.done}/${rolloutCount} on the new version`,
+  );
+  const updateEnd = Date.now();
+  const afterUpdate = procStatus(pid);
+  results.doneAfterUpdate = observer.done;
+  results.timeForAllToFinishNewVersionSeconds = allDone ? seconds(updateEnd - updateStart) : undefined;
+  results.cpuSecondsDuringRollout = round(afterUpdate.cpuSeconds - cpuBefore);
+  results.peakRssMiB = round(afterUpdate.hwm / mib, 1);
+  results.canaryWallTime = canaryWallTime(observer, updateStart, updateEnd);
+  await settle(observer, 10_000, 120_000);
+  const metrics = await run.controller.metrics();
+  const requests = countDelta(requestCounts(metricsBefore), requestCounts(metrics));
+  const writes = writesIn(requests, ['leases']);
+  results.updatePhaseRequestsPerRollout = perRollout(requests);
+  results.writesPerRolloutUpdate = round(writes / rolloutCount);
+  results.writesPerSetWeightStep = round(
+    writesIn(requests, ['leases', 'events']) / rolloutCount / setWeightSteps,
+  );
+  results.writesPerSetWeightStepWithEvents = round(writes / rolloutCount / setWeightSteps);
+  const e2w = [
+    histogramBuckets(metricsBefore, 'bellwether_event_to_write_seconds'),
+    histogramBuckets(metrics, 'bellwether_event_to_write_seconds'),
+  ] as const;
+  results.eventToWriteP50Ms = round((histogramQuantile(0.5, ...e2w) ?? NaN) * 1000, 1);
+  results.eventToWriteP99Ms = round((histogramQuantile(0.99, ...e2w) ?? NaN) * 1000, 1);
+  say(
+    `${observer.done}/${rolloutCount} on the new version after ${text(seconds(updateEnd - updateStart))}s (required ${text(results.canaryWallTime.requiredSeconds)}s); CPU ${text(results.cpuSecondsDuringRollout)}s; peak RSS ${text(results.peakRssMiB)} MiB`,
+  );
+  say(
+    `writes per Rollout update ${text(results.writesPerRolloutUpdate)}, per setWeight step ${text(results.writesPerSetWeightStep)} (with Events ${text(results.writesPerSetWeightStepWithEvents)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
+  );
+  run.save();
+  return { metrics, finished: allDone };
+}
+
+/**
+ * The wall-time goal: every Rollout's own floor is the pauses plus the time its pods took (from the
+ * bench's watch of its ReplicaSets), counted from the moment its update was accepted.
+ */
+function canaryWallTime(observer: Observer, updateStart: number, updateEnd: number) {
+  const floors: number[] = [];
+  const overheads: number[] = [];
+  let required = 0;
+  const states = observer.statesByRollout();
+  for (const [name, t] of observer.times) {
+    if (t.updatedAt === undefined || t.doneAt === undefined) continue;
+    const floor = pausesMs + podWaitMs(states.get(name) ?? [], t.updatedAt, t.doneAt);
+    floors.push(floor);
+    overheads.push(t.doneAt - t.updatedAt - floor);
+    required = Math.max(required, t.updatedAt - updateStart + floor);
+  }
+  return {
+    allNSeconds: seconds(updateEnd - updateStart),
+    requiredSeconds: seconds(required),
+    ratio: round((updateEnd - updateStart) / required),
+    goal: 'ratio <= 1.2 (pauses + pod start-up + 20%)',
+    perRolloutFloorP50Seconds: seconds(quantile(floors, 0.5)),
+    perRolloutOverheadP50Seconds: seconds(quantile(overheads, 0.5)),
+    perRolloutOverheadP99Seconds: seconds(quantile(overheads, 0.99)),
+  };
+}
+
+/**
+ * (3) Nothing changes for soakMs: RSS every 10 s, its slope, and what the controller sent
+ * meanwhile. Also run after a phase that timed out (then the Rollouts are not all idle, and the
+ * results say `complete: false`), so a large N still reports memory over time.
+ */
+async function soakPhase(run: Run, metricsBefore: string, previousFinished: boolean): Promise<void> {
+  const { results, pid } = run;
+  say(`idle soak for ${soakMs / 60_000} min...`);
+  const cpuBefore = procStatus(pid).cpuSeconds;
+  const soakStart = Date.now();
+  const samples: { t: number; value: number }[] = [];
+  while (Date.now() - soakStart < soakMs) {
+    samples.push({ t: Date.now() - soakStart, value: procStatus(pid).rss / mib });
+    await sleep(Math.min(10_000, Math.max(0, soakMs - (Date.now() - soakStart))));
+  }
+  samples.push({ t: Date.now() - soakStart, value: procStatus(pid).rss / mib });
+  const end = procStatus(pid);
+  const requests = countDelta(requestCounts(metricsBefore), requestCounts(await run.controller.metrics()));
+  results.idleRssStartMiB = round(samples[0]?.value, 1);
+  results.idleRssMiB = round(end.rss / mib, 1);
+  results.soakMinutes = soakMs / 60_000;
+  results.soakRssSlopeMiBPerMinute = round(slopePerMinute(samples), 3);
+  results.idleWrites = writesIn(requests, ['leases']);
+  results.idleLeaseWrites = writesIn(requests) - writesIn(requests, ['leases']);
+  results.idleRequests = requests;
+  results.idleCpuSeconds = round(end.cpuSeconds - cpuBefore);
+  results.peakRssMiB = round(end.hwm / mib, 1);
+  results.complete = previousFinished;
+  say(
+    `idle: RSS ${text(results.idleRssStartMiB)} -> ${text(results.idleRssMiB)} MiB over ${results.soakMinutes} min (slope ${text(results.soakRssSlopeMiBPerMinute)} MiB/min); writes ${results.idleWrites} (+${results.idleLeaseWrites} Lease renewals)`,
+  );
+  run.save();
+}
+
+async function main(): Promise<void> {
+  const external = process.env.KUBECONFIG;
+  const useExternal = external !== undefined && (await answers(external));
+  const nodes = Math.ceil((rolloutCount * (replicas + 3)) / podsPerNode);
+  const kubeconfig = useExternal
+    ? external
+    : (await up({ scale: { nodes, podsPerNode } }), layout.kubeconfig);
+  const loaded = new KubeConfig();
+  loaded.loadFromFile(kubeconfig);
+  // keep-alive for the bench's own requests too; no rate limit
+  const kc = new GatedKubeConfig(loaded, {});
+  await installCrds(kc, join(repoRoot, 'crds'));
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = `bench-scale-${Math.random().toString(36).slice(2, 7)}`;
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
+  const resultFile = join(repoRoot, 'bench-results', `scale-${rolloutCount}.json`);
+  const results: ScaleResults = {
+    date: new Date().toISOString(),
+    node: process.version,
+    rollouts: rolloutCount,
+    replicasPerRollout: replicas,
+    steps: 'setWeight 20, pause 2s, setWeight 60, pause 2s',
+    controllerArgs,
+    plane: useExternal
+      ? 'external KUBECONFIG'
+      : `local plane, ${nodes} kwok nodes of ${podsPerNode} pods (+2 of 110)`,
+    complete: false,
+  };
+  const save = () => {
+    writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
+  };
+  say(`bench:scale: ${rolloutCount} Rollouts in namespace ${namespace}; results in ${resultFile}`);
+
+  const controller = new Controller(kubeconfig, namespace, await freePort(), await freePort());
+  const observer = new Observer(kc, namespace);
+  try {
+    const pid = controller.start(join(repoRoot, 'bench-results', `scale-${rolloutCount}-controller.log`));
+    await controller.ready(300_000);
+    await observer.start();
+    await sleep(5000);
+    const empty = procStatus(pid);
+    results.controllerRssEmptyMiB = round(empty.rss / mib, 1);
+    const run: Run = {
+      controller,
+      observer,
+      custom: kc.makeApiClient(CustomObjectsApi),
+      namespace,
+      pid,
+      results,
+      save,
+    };
+    const synced = await syncPhase(run, await controller.metrics(), empty.rss);
+    const updated = synced.finished ? await updatePhase(run, synced.metrics) : synced;
+    await soakPhase(run, updated.metrics, synced.finished && updated.finished);
+  } finally {
+    save();
+    await controller.stop();
+    await observer.stop();
+    // the namespace goes in the background: the garbage collector removes thousands of objects
+    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  }
+  say(JSON.stringify(results, null, 2));
+  say(`written to ${resultFile}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench:scale failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
