@@ -23,6 +23,7 @@ import { comparisonProvider } from '../../analysis/providers/comparison.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
+import { rolloutsNamedBy } from './restore-routing.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
@@ -220,6 +221,15 @@ export class Manager {
     for (const ro of this.rollouts.list(namespace)) {
       if (serviceRefs(ro.spec).some((ref) => ref.name === name)) this.enqueue(namespace, ro.metadata.name);
     }
+    this.enqueueDeletedOwners(svc);
+  }
+
+  /** A Service whose annotations name a Rollout that is gone: that key restores it (restore-routing.ts). */
+  private enqueueDeletedOwners(svc: V1Service): void {
+    const namespace = svc.metadata?.namespace;
+    if (!namespace) return;
+    for (const rollout of rolloutsNamedBy(svc))
+      if (!this.rollouts.get(rollout, namespace)) this.enqueue(namespace, rollout);
   }
 
   get caches(): Caches {
@@ -227,6 +237,7 @@ export class Manager {
       rollout: (namespace, name) => this.rollouts.get(name, namespace),
       replicaSets: (namespace) => this.replicaSets.list(namespace),
       service: (namespace, name) => this.services.get(name, namespace),
+      services: (namespace) => this.services.list(namespace),
       pods: async (namespace, labelSelector) =>
         (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
       analysisRuns: (namespace) => this.analysisRuns.list(namespace),
@@ -277,6 +288,7 @@ export class Manager {
     if (this.workers.length > 0 || this.stopping) return;
     // Everything cached may need work; events seen while standing by only reached the queue too.
     for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+    for (const svc of this.services.list()) this.enqueueDeletedOwners(svc);
     for (const run of this.analysisRuns.list()) {
       const { namespace: ns, name } = run.metadata;
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
@@ -287,6 +299,7 @@ export class Manager {
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
       for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      for (const svc of this.services.list()) this.enqueueDeletedOwners(svc);
     }, resyncMs);
     this.resyncTimer.unref();
   }

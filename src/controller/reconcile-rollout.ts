@@ -23,13 +23,16 @@ import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
-import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './traffic-routing.ts';
+import { applyTraffic } from './traffic-routing.ts';
+import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
   rollout(namespace: string, name: string): RolloutObject | undefined;
   replicaSets(namespace: string): readonly V1ReplicaSet[];
   service(namespace: string, name: string): V1Service | undefined;
+  /** Every cached Service of the namespace (restoring a deleted Rollout finds its own by annotation). */
+  services(namespace: string): readonly V1Service[];
   /** A direct read, made only while a restart (spec.restartAt) is in progress. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   analysisRuns(namespace: string): readonly AnalysisRun[];
@@ -69,7 +72,10 @@ export async function reconcileRollout(
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
   const rollout = deps.caches.rollout(namespace, name);
-  if (!rollout) return {};
+  if (!rollout) {
+    await restoreDeletedRollout(namespace, name, deps);
+    return {};
+  }
   const key = `${namespace}/${name}`;
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
   if (rollout.metadata.deletionTimestamp) {
@@ -91,7 +97,7 @@ export async function reconcileRollout(
     await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
     return {};
   }
-  if (await ensureRestoreFinalizer(rollout, deps)) return {};
+  if (await ensureRestoreRecord(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace));
