@@ -24,6 +24,8 @@ import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
 import { rolloutsNamedBy } from './restore-routing.ts';
+import { EventOutbox } from './event-outbox.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
@@ -55,6 +57,8 @@ export interface ManagerOptions {
   instanceId?: string;
   /** Webhook notifications after each accepted status write (src/notify); none when undefined. */
   notifier?: NotifySink;
+  /** Fault-injection tests only: called right after a status write that added outbox entries. */
+  afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
 }
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
@@ -81,6 +85,10 @@ export class Manager {
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
+  /** Delivers status.outbox; a settled notification brings its Rollout back to clear the entry. */
+  private readonly eventOutbox = new EventOutbox((key) => {
+    this.queue.add(key);
+  });
   private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
@@ -329,6 +337,8 @@ export class Manager {
               log: this.options.log,
               supersededVersions: this.supersededVersions,
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
+              outbox: this.eventOutbox,
+              ...(this.options.afterStatusWrite ? { afterStatusWrite: this.options.afterStatusWrite } : {}),
             });
         this.reconciles++;
         observe();

@@ -17,7 +17,8 @@ import {
   selectorString,
 } from './replica-sets.ts';
 import { annotations, type RolloutObject } from './rollout-object.ts';
-import { rolloutEvent } from './rollout-events.ts';
+import { EventOutbox, outboxEntries } from './event-outbox.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
@@ -55,6 +56,13 @@ export interface ReconcileDeps {
   supersededVersions?: Map<string, string>;
   /** Webhook notifications for the events of each accepted status write (src/notify). */
   notifier?: NotifySink;
+  /** Delivers status.outbox (Events, notifications); one per process. A fresh one when undefined. */
+  outbox?: EventOutbox;
+  /**
+   * Called right after a status write that added outbox entries was accepted, before they are
+   * delivered. Only fault-injection tests set it (to kill the process exactly there).
+   */
+  afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
 }
 
 export interface ReconcileResult {
@@ -82,6 +90,10 @@ export async function reconcileRollout(
     await finalizeDeletedRollout(rollout, deps);
     return {};
   }
+  // Entries of an earlier write still waiting (a crash, a failed Event create): deliver them first.
+  const outbox = deps.outbox ?? new EventOutbox();
+  const waiting = rollout.status?.outbox ?? [];
+  if (waiting.length > 0 && (await drainOutbox(rollout, waiting, outbox, deps))) return {};
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
@@ -148,19 +160,22 @@ export async function reconcileRollout(
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
-  const written = await writeStatus(rollout, status, deps);
-  if (written) {
-    const eventLog = log.with({ step: decision.status.currentStepIndex });
-    for (const event of decision.events) {
-      eventLog.info(event.message, { reason: event.reason });
-      await deps.writer
-        .createEvent(namespace, rolloutEvent(rollout, event, deps.now()))
-        .catch((err: unknown) => {
-          log.warn('could not record event', { reason: event.reason, error: describeError(err) });
-        });
-    }
-    // After the write, like the Events: a crash can lose a notification, never repeat one.
-    deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
+  // The decision's events go into status with it (event-outbox.ts): they exist iff the write was accepted.
+  const entries = outboxEntries(
+    decision.events,
+    decision.status,
+    rollout.metadata.resourceVersion ?? '',
+    deps.now(),
+  );
+  const pending = [...(rollout.status?.outbox ?? []), ...entries];
+  const written = await writeStatus(
+    rollout,
+    { ...status, outbox: pending.length > 0 ? pending : undefined },
+    deps,
+  );
+  if (written && entries.length > 0) {
+    deps.afterStatusWrite?.(entries);
+    await drainOutbox(written, written.status?.outbox ?? pending, outbox, { ...deps, log });
   }
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
@@ -283,18 +298,49 @@ async function applyServiceSelectors(
  * observed resourceVersion: if an operator patched the Rollout meanwhile (promote, abort), the
  * write fails with a conflict and the next reconcile sees their change instead of erasing it.
  */
-async function writeStatus(rollout: RolloutObject, status: object, deps: ReconcileDeps): Promise<boolean> {
-  const patch = mergePatch(rollout.status ?? {}, status);
-  if (!patch) return false;
+async function writeStatus(
+  rollout: RolloutObject,
+  status: object,
+  deps: ReconcileDeps,
+): Promise<RolloutObject | undefined> {
+  // a write that does not speak of the outbox keeps it as it is
+  const full = 'outbox' in status ? status : { ...status, outbox: rollout.status?.outbox };
+  const patch = mergePatch(rollout.status ?? {}, full);
+  if (!patch) return undefined;
   const resourceVersion = rollout.metadata.resourceVersion ?? '';
-  await deps.writer.patchRolloutStatus(
+  const written = await deps.writer.patchRolloutStatus(
     rollout.metadata.namespace,
     rollout.metadata.name,
     resourceVersion,
     patch,
   );
   deps.supersededVersions?.set(`${rollout.metadata.namespace}/${rollout.metadata.name}`, resourceVersion);
-  return true;
+  return written;
+}
+
+/**
+ * Delivers outbox entries and writes back the ones that remain (guarded by resourceVersion like
+ * every status write). Returns true when it wrote. An Event that could not be created fails the
+ * reconcile after that write, so the key is retried with backoff and the entry stays until done.
+ */
+async function drainOutbox(
+  rollout: RolloutObject,
+  entries: readonly OutboxEntry[],
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<boolean> {
+  const { remaining, failed } = await outbox.drain(rollout, entries, deps);
+  let wrote = false;
+  if (remaining.length !== entries.length) {
+    await writeStatus(
+      rollout,
+      { ...rollout.status, outbox: remaining.length > 0 ? remaining : undefined },
+      deps,
+    );
+    wrote = true;
+  }
+  if (failed > 0) throw new Error(`${failed} Event(s) of status.outbox not recorded yet; will retry`);
+  return wrote;
 }
 
 /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit (default 10). */
