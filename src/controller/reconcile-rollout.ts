@@ -92,8 +92,7 @@ export async function reconcileRollout(
   }
   // Entries of an earlier write still waiting (a crash, a failed Event create): deliver them first.
   const outbox = deps.outbox ?? new EventOutbox();
-  const waiting = rollout.status?.outbox ?? [];
-  if (waiting.length > 0 && (await drainOutbox(rollout, waiting, outbox, deps))) return {};
+  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
@@ -160,23 +159,7 @@ export async function reconcileRollout(
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
-  // The decision's events go into status with it (event-outbox.ts): they exist iff the write was accepted.
-  const entries = outboxEntries(
-    decision.events,
-    decision.status,
-    rollout.metadata.resourceVersion ?? '',
-    deps.now(),
-  );
-  const pending = [...(rollout.status?.outbox ?? []), ...entries];
-  const written = await writeStatus(
-    rollout,
-    { ...status, outbox: pending.length > 0 ? pending : undefined },
-    deps,
-  );
-  if (written && entries.length > 0) {
-    deps.afterStatusWrite?.(entries);
-    await drainOutbox(written, written.status?.outbox ?? pending, outbox, { ...deps, log });
-  }
+  await writeDecision(rollout, status, decision, outbox, { ...deps, log });
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
@@ -319,6 +302,34 @@ async function writeStatus(
 }
 
 /**
+ * The decision's status with its events as outbox entries (event-outbox.ts): they exist iff the
+ * write was accepted; then delivered at once.
+ */
+async function writeDecision(
+  rollout: RolloutObject,
+  status: object,
+  decision: StrategyDecision,
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const entries = outboxEntries(
+    decision.events,
+    decision.status,
+    rollout.metadata.resourceVersion ?? '',
+    deps.now(),
+  );
+  const pending = [...(rollout.status?.outbox ?? []), ...entries];
+  const written = await writeStatus(
+    rollout,
+    { ...status, outbox: pending.length > 0 ? pending : undefined },
+    deps,
+  );
+  if (!written || entries.length === 0) return;
+  deps.afterStatusWrite?.(entries);
+  await drainOutbox(written, written.status?.outbox ?? pending, outbox, deps);
+}
+
+/**
  * Delivers outbox entries and writes back the ones that remain (guarded by resourceVersion like
  * every status write). Returns true when it wrote. An Event that could not be created fails the
  * reconcile after that write, so the key is retried with backoff and the entry stays until done.
@@ -329,6 +340,7 @@ async function drainOutbox(
   outbox: EventOutbox,
   deps: ReconcileDeps,
 ): Promise<boolean> {
+  if (entries.length === 0) return false;
   const { remaining, failed } = await outbox.drain(rollout, entries, deps);
   let wrote = false;
   if (remaining.length !== entries.length) {

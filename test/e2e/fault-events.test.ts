@@ -110,16 +110,14 @@ describe('an Event and a notification survive a kill between the status write an
       Promise.resolve(receiver.deliveries.length > 0 ? true : undefined),
     );
     // a further reconcile (resync, an unrelated change) must not repeat either
-    await c.core
-      .patchNamespacedService(
-        {
-          namespace: ns.name,
-          name: 'web-canary',
-          body: { metadata: { labels: { touched: 'yes' } } },
-        },
-        { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
-      )
-      .catch(() => undefined);
+    await c.core.patchNamespacedService(
+      {
+        namespace: ns.name,
+        name: 'web-canary',
+        body: { metadata: { labels: { touched: 'yes' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     expect(await pausedEvents()).toHaveLength(1);
     const notes = receiver.deliveries.filter((d) => d.body.trigger === 'on-rollout-paused');

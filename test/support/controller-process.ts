@@ -52,7 +52,11 @@ export class ControllerProcess {
     if (!child) return Promise.resolve(null);
     if (child.exitCode !== null || child.signalCode !== null)
       return Promise.resolve(child.signalCode ?? child.exitCode);
-    return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    return new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve(signal ?? code);
+      });
+    });
   }
 
   /** Sends the signal and waits for the process to exit. */
