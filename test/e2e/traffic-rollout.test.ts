@@ -193,7 +193,10 @@ describe('canary Rollouts through the traffic routers', () => {
   const pausedAt = (name: string, index: number) =>
     eventually(`${name} paused at step ${index}`, async () => {
       const ro = await getRollout(c, ns.name, name);
-      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
+      // settled: the outbox of the pausing write delivered too (its Events created, entries cleared)
+      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index && !ro.status.outbox
+        ? ro
+        : undefined;
     });
   const selectorOf = async (service: string) =>
     (await c.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector;

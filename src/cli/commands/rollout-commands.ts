@@ -1,6 +1,8 @@
 import { podTemplateHashLabel } from '../../controller/pod-template-hash.ts';
 import { hashOf, revisionOf } from '../../controller/replica-sets.ts';
 import { ClusterContext } from '../cluster-context.ts';
+import type { RolloutObject } from '../../controller/rollout-object.ts';
+import { statusCode } from '../../log.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, requirePositional, UsageError } from '../flags.ts';
 import { renderRollout, renderRolloutList } from '../render-rollout.ts';
 
@@ -67,6 +69,31 @@ export async function promoteCommand(args: string[], out: Out = stdout): Promise
     return 0;
   }
   if (rollout.spec.paused) await ctx.patchRollout(name, { spec: { paused: false } });
+  // A conflict from a controller write that did not move the step (e.g. it cleared
+  // status.outbox after delivering the Events) is retried on the new resourceVersion; one that
+  // moved the step (or the pause, or the version) is reported: promoting again could skip two.
+  const position = (ro: RolloutObject) =>
+    JSON.stringify([
+      ro.status?.currentStepIndex,
+      ro.status?.pauseConditions?.length ?? 0,
+      ro.status?.currentPodHash,
+    ]);
+  for (let attempt = 0, current = rollout; ; attempt++) {
+    try {
+      await promoteStep(ctx, name, current);
+      break;
+    } catch (err) {
+      if (statusCode(err) !== 409 || attempt >= 4) throw err;
+      const fresh = await ctx.getRollout(name);
+      if (position(fresh) !== position(rollout)) throw err;
+      current = fresh;
+    }
+  }
+  out(`rollout "${name}" promoted\n`);
+  return 0;
+}
+
+async function promoteStep(ctx: ClusterContext, name: string, rollout: RolloutObject): Promise<void> {
   const status = rollout.status ?? {};
   const steps = rollout.spec.strategy.canary?.steps ?? [];
   if (status.pauseConditions?.length) {
@@ -80,8 +107,6 @@ export async function promoteCommand(args: string[], out: Out = stdout): Promise
   } else if (!rollout.spec.paused) {
     throw new Error(`rollout "${name}" has nothing to promote (phase ${status.phase ?? 'Unknown'})`);
   }
-  out(`rollout "${name}" promoted\n`);
-  return 0;
 }
 
 function simpleStatusCommand(command: string, status: object, done: string) {
