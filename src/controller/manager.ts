@@ -25,6 +25,7 @@ import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
 import { rolloutsNamedBy } from './restore-routing.ts';
 import { EventOutbox } from './event-outbox.ts';
+import { rolloutEvent } from './rollout-events.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
@@ -352,6 +353,9 @@ export class Manager {
         // Rollout since it was cached: the watch brings the new version, no need to shout.
         const level = statusCode(err) === 409 ? 'debug' : 'warn';
         const ro = isRun ? undefined : this.rollouts.get(name, namespace);
+        // The first failure of a streak is also a Warning Event on the Rollout (the metric counts
+        // every one): an operator sees it in `kubectl describe`, without one Event per retry.
+        if (ro && level === 'warn' && this.queue.failureCount(key) === 1) this.recordFailure(ro, err);
         this.options.log[level]('reconcile failed; will retry', {
           [isRun ? 'analysisRun' : 'rollout']: name,
           namespace,
@@ -364,6 +368,18 @@ export class Manager {
         this.queue.done(key);
       }
     }
+  }
+
+  /** A Warning Event ReconcileError; best effort (under overload the Event may fail too). */
+  private recordFailure(ro: RolloutObject, err: unknown): void {
+    const event = {
+      type: 'Warning' as const,
+      reason: 'ReconcileError',
+      message: `reconcile failed, retrying with backoff: ${describeError(err)}`,
+    };
+    void this.writer
+      .createEvent(ro.metadata.namespace, rolloutEvent(ro, event, this.now()))
+      .catch(() => undefined);
   }
 
   /** Stops taking work, lets in-flight reconciles finish, then stops the watches. */
