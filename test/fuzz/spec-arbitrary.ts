@@ -41,14 +41,21 @@ const stringArb = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
 );
 
-function fromSchema(schema: CrdSchema | undefined, depth: number, path: string): fc.Arbitrary<unknown> {
-  if (!schema) return fc.constant({});
+/** Fields drawn as a whole rather than from their schema: pod templates, enums, int-or-string. */
+function special(schema: CrdSchema, path: string): fc.Arbitrary<unknown> | undefined {
   if (path === 'spec.template' || path.endsWith('.provider.job.spec')) return fc.constant(podTemplate);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   if (schema['x-kubernetes-int-or-string'])
     return fc.oneof(fc.integer({ min: -2, max: 120 }), fc.constantFrom('25%', '1', 'x'));
   if (schema['x-kubernetes-preserve-unknown-fields'] && !schema.properties)
     return fc.constant({ any: 'value' });
+  return undefined;
+}
+
+function fromSchema(schema: CrdSchema | undefined, depth: number, path: string): fc.Arbitrary<unknown> {
+  if (!schema) return fc.constant({});
+  const whole = special(schema, path);
+  if (whole) return whole;
   switch (schema.type) {
     case 'object': {
       if (depth > 7) return fc.constant({});
@@ -130,7 +137,7 @@ function setAt(root: unknown, path: (string | number)[], replace: (old: unknown)
   const next = replace(node[last]);
   if (next === REMOVE) {
     if (Array.isArray(node)) node.splice(last as number, 1);
-    else delete node[last];
+    else Reflect.deleteProperty(node, last);
   } else node[last] = next;
   return copy;
 }

@@ -84,7 +84,7 @@ function world(rollout: RolloutObject, templateSpec: unknown) {
           status = args[3];
           return Promise.resolve({
             ...rollout,
-            metadata: { ...rollout.metadata, resourceVersion: '2' },
+            metadata: Object.assign({}, rollout.metadata, { resourceVersion: '2' }),
             status,
           });
         }
@@ -158,7 +158,7 @@ async function check(kind: Kind, obj: Record<string, unknown>) {
   }
   if (kind === 'Rollout')
     await reconcile(obj, { metrics: [{ name: 'm', provider: { web: { url: 'http://x' } } }] });
-  else await reconcile(analysisRollout, (obj.spec ?? {}) as object);
+  else await reconcile(analysisRollout, obj.spec ?? {});
 }
 
 describe('fuzzed Rollouts and AnalysisTemplates', () => {
