@@ -57,7 +57,7 @@ describe('an API server answering 429/5xx or slowly', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'proxy', cluster: { server } }],
+        clusters: [{ name: 'proxy', cluster: { server, 'insecure-skip-tls-verify': true } }],
         users: [{ name: 'admin', user: { token: config.users[0]?.user.token ?? '' } }],
         contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
         'current-context': 'proxy',
