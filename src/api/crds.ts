@@ -1,5 +1,5 @@
 /**
- * The four CustomResourceDefinitions of bellwether.dev/v1alpha1, built from the zod schemas.
+ * The CustomResourceDefinitions of bellwether.dev/v1alpha1, built from the zod schemas.
  * Pure: `generate-crds.ts` writes them to `crds/`, a test checks the files are current.
  */
 import { dirname, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { API_GROUP, API_VERSION_NAME } from './common.ts';
 import { Rollout } from './rollout.ts';
+import { RolloutGroup } from './rollout-group.ts';
 import { toCrdSchema, type CrdSchema } from './to-crd.ts';
 
 export interface PrinterColumn {
@@ -156,6 +157,31 @@ const KINDS: readonly KindDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'RolloutGroup',
+    plural: 'rolloutgroups',
+    shortName: 'rog',
+    scope: 'Namespaced',
+    schema: RolloutGroup,
+    description:
+      'A RolloutGroup releases several Rollouts together: in stages, in lockstep, or at most N at a time.',
+    columns: [
+      {
+        name: 'Phase',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Healthy, Progressing or Degraded',
+      },
+      {
+        name: 'Stages',
+        type: 'string',
+        jsonPath: '.status.currentStages',
+        description: 'Stages in progress',
+      },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
 ];
 
 function buildCrd(definition: KindDefinition): CustomResourceDefinition {
@@ -206,7 +232,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, RolloutGroup). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

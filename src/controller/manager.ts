@@ -30,6 +30,7 @@ import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
+import { GroupController } from './group/group-controller.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
 const analysisRunKeyPrefix = 'analysisrun:';
@@ -77,6 +78,8 @@ export class Manager {
   private readonly analysisRuns: ResilientInformer<AnalysisRun & KubernetesObject>;
   private readonly analysisTemplates: ResilientInformer<AnalysisTemplate & KubernetesObject>;
   private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
+  /** RolloutGroups: their informer, reconciler and the hold they put on member Rollouts. */
+  private readonly groups: GroupController;
   private readonly analysisDeps: AnalysisRunDeps;
   private readonly writer: ClusterWriter;
   private readonly core: CoreV1Api;
@@ -128,6 +131,21 @@ export class Manager {
     };
     this.rollouts = customInformer<RolloutObject & KubernetesObject>(rolloutPlural, (ro) => {
       this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      this.groups.rolloutChanged(ro);
+    });
+    this.groups = new GroupController({
+      kc,
+      log,
+      ...(namespace ? { namespace } : {}),
+      rollouts: (ns) => this.rollouts.list(ns),
+      enqueue: (key) => {
+        this.queue.add(key);
+      },
+      enqueueRollout: (ns, name) => {
+        this.enqueue(ns, name);
+      },
+      mine: (objectAnnotations) => objectAnnotations?.[instanceIdAnnotation] === this.options.instanceId,
+      now: this.now,
     });
     this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
       const { namespace: ns, name } = run.metadata;
@@ -266,6 +284,7 @@ export class Manager {
       this.analysisRuns,
       this.analysisTemplates,
       this.clusterAnalysisTemplates,
+      this.groups.informer,
     ];
   }
 
@@ -303,12 +322,14 @@ export class Manager {
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
       if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
     }
+    this.groups.enqueueAll();
     const workers = this.options.workers ?? 4;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
       for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
       for (const svc of this.services.list()) this.enqueueDeletedOwners(svc);
+      this.groups.enqueueAll();
     }, resyncMs);
     this.resyncTimer.unref();
   }
@@ -317,6 +338,10 @@ export class Manager {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (this.groups.owns(key)) {
+        await this.reconcileGroup(key);
+        continue;
+      }
       const isRun = key.startsWith(analysisRunKeyPrefix);
       const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
       const queueWaitMs = this.queue.lastWaitMs;
@@ -337,6 +362,7 @@ export class Manager {
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
+              hold: (ro) => this.groups.holdFor(ro),
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
               outbox: this.eventOutbox,
               ...(this.options.afterStatusWrite ? { afterStatusWrite: this.options.afterStatusWrite } : {}),
@@ -380,6 +406,24 @@ export class Manager {
     void this.writer
       .createEvent(ro.metadata.namespace, rolloutEvent(ro, event, this.now()))
       .catch(() => undefined);
+  }
+
+  /** One RolloutGroup key: the same retry-with-backoff and requeue rules as the other kinds. */
+  private async reconcileGroup(key: string): Promise<void> {
+    try {
+      const result = await this.groups.reconcile(key);
+      this.queue.forget(key);
+      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+    } catch (err) {
+      const delay = this.queue.addRateLimited(key);
+      this.options.log[statusCode(err) === 409 ? 'debug' : 'warn']('group reconcile failed; will retry', {
+        rolloutGroup: key,
+        error: describeError(err),
+        retryInMs: delay,
+      });
+    } finally {
+      this.queue.done(key);
+    }
   }
 
   /** Stops taking work, lets in-flight reconciles finish, then stops the watches. */
