@@ -780,6 +780,27 @@ export const PauseCondition = z.object({
 });
 export type PauseCondition = z.infer<typeof PauseCondition>;
 
+export const OutboxEntry = z
+  .object({
+    id: z
+      .string()
+      .describe(
+        'Unique per Rollout (resourceVersion the write was based on, then the event index): names the Event, identifies the notification.',
+      ),
+    type: z.enum(['Normal', 'Warning']).describe('Event type.'),
+    reason: z.string().describe('Event reason, e.g. RolloutPaused.'),
+    message: z.string().describe('Event message.'),
+    time: timestamp().describe('When the status write was decided.'),
+    step: z.int32().optional().describe('status.currentStepIndex as written with it.'),
+    phase: RolloutPhase.optional().describe('status.phase as written with it.'),
+    triggers: z
+      .array(z.string())
+      .optional()
+      .describe('Notification triggers it fired, as of its status write.'),
+  })
+  .describe('An Event (and its notifications) that belongs to an accepted status write.');
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
 export const RolloutStatus = z
   .object({
     phase: RolloutPhase.optional().describe('Healthy, Progressing, Paused or Degraded.'),
@@ -874,6 +895,12 @@ export const RolloutStatus = z
       })
       .optional()
       .describe('Bellwether: the Git commit that declared this Rollout.'),
+    outbox: z
+      .array(OutboxEntry)
+      .optional()
+      .describe(
+        'Bellwether: Events and notifications written with a status change and not yet delivered; the next reconcile delivers them (docs/notifications.md).',
+      ),
   })
   .describe('The observed state of a Rollout, written by the controller.');
 export type RolloutStatus = z.infer<typeof RolloutStatus>;

@@ -24,6 +24,10 @@ import { comparisonProvider } from '../../analysis/providers/comparison.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
+import { rolloutsNamedBy } from './restore-routing.ts';
+import { EventOutbox } from './event-outbox.ts';
+import { rolloutEvent } from './rollout-events.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
@@ -62,6 +66,8 @@ export interface ManagerOptions {
   instanceId?: string;
   /** Webhook notifications after each accepted status write (src/notify); none when undefined. */
   notifier?: NotifySink;
+  /** Fault-injection tests only: called right after a status write that added outbox entries. */
+  afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
 }
 
 export const instanceIdAnnotation = 'bellwether.dev/instance-id';
@@ -103,6 +109,10 @@ export class Manager {
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
   private readonly progressPending = new Map<string, number>();
+  /** Delivers status.outbox; a settled notification brings its Rollout back to clear the entry. */
+  private readonly eventOutbox = new EventOutbox((key) => {
+    this.queue.add(key);
+  });
   private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
@@ -275,6 +285,15 @@ export class Manager {
     for (const ro of this.rollouts.list(namespace)) {
       if (serviceRefs(ro.spec).some((ref) => ref.name === name)) this.enqueue(namespace, ro.metadata.name);
     }
+    this.enqueueDeletedOwners(svc);
+  }
+
+  /** A Service whose annotations name a Rollout that is gone: that key restores it (restore-routing.ts). */
+  private enqueueDeletedOwners(svc: V1Service): void {
+    const namespace = svc.metadata?.namespace;
+    if (!namespace) return;
+    for (const rollout of rolloutsNamedBy(svc))
+      if (!this.rollouts.get(rollout, namespace)) this.enqueue(namespace, rollout);
   }
 
   get caches(): Caches {
@@ -283,6 +302,7 @@ export class Manager {
       replicaSets: (namespace, ownerUid) =>
         this.replicaSets.byIndex(ownerUid).filter((rs) => rs.metadata?.namespace === namespace),
       service: (namespace, name) => this.services.get(name, namespace),
+      services: (namespace) => this.services.list(namespace),
       pods: async (namespace, labelSelector) =>
         (await this.core.listNamespacedPod({ namespace, labelSelector })).items,
       analysisRuns: (namespace, ownerUid) =>
@@ -335,6 +355,7 @@ export class Manager {
     if (this.workers.length > 0 || this.stopping) return;
     // Everything cached may need work; events seen while standing by only reached the queue too.
     for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+    for (const svc of this.services.list()) this.enqueueDeletedOwners(svc);
     for (const run of this.analysisRuns.list()) {
       const { namespace: ns, name } = run.metadata;
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
@@ -346,6 +367,7 @@ export class Manager {
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
       for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      for (const svc of this.services.list()) this.enqueueDeletedOwners(svc);
       this.groups.enqueueAll();
     }, resyncMs);
     this.resyncTimer.unref();
@@ -387,6 +409,8 @@ export class Manager {
               hold: (ro) => this.groups.holdFor(ro),
               progressPending: this.progressPending,
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
+              outbox: this.eventOutbox,
+              ...(this.options.afterStatusWrite ? { afterStatusWrite: this.options.afterStatusWrite } : {}),
             });
         this.reconciles++;
         observe();
@@ -400,6 +424,9 @@ export class Manager {
         // Rollout since it was cached: the watch brings the new version, no need to shout.
         const level = statusCode(err) === 409 ? 'debug' : 'warn';
         const ro = isRun ? undefined : this.rollouts.get(name, namespace);
+        // The first failure of a streak is also a Warning Event on the Rollout (the metric counts
+        // every one): an operator sees it in `kubectl describe`, without one Event per retry.
+        if (ro && level === 'warn' && this.queue.failureCount(key) === 1) this.recordFailure(ro, err);
         this.options.log[level]('reconcile failed; will retry', {
           [isRun ? 'analysisRun' : 'rollout']: name,
           namespace,
@@ -412,6 +439,18 @@ export class Manager {
         this.queue.done(key);
       }
     }
+  }
+
+  /** A Warning Event ReconcileError; best effort (under overload the Event may fail too). */
+  private recordFailure(ro: RolloutObject, err: unknown): void {
+    const event = {
+      type: 'Warning' as const,
+      reason: 'ReconcileError',
+      message: `reconcile failed, retrying with backoff: ${describeError(err)}`,
+    };
+    void this.writer
+      .createEvent(ro.metadata.namespace, rolloutEvent(ro, event, this.now()))
+      .catch(() => undefined);
   }
 
   /** One RolloutGroup key: the same retry-with-backoff and requeue rules as the other kinds. */

@@ -17,14 +17,16 @@ import {
   selectorString,
 } from './replica-sets.ts';
 import { annotations, type RolloutObject } from './rollout-object.ts';
-import { rolloutEvent } from './rollout-events.ts';
+import { EventOutbox, outboxEntries } from './event-outbox.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
-import { applyTraffic, ensureRestoreFinalizer, finalizeDeletedRollout } from './traffic-routing.ts';
+import { applyTraffic } from './traffic-routing.ts';
+import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
 export interface Caches {
@@ -32,6 +34,8 @@ export interface Caches {
   /** The ReplicaSets in the namespace whose controller owner has this UID (an index: no scan). */
   replicaSets(namespace: string, ownerUid: string): readonly V1ReplicaSet[];
   service(namespace: string, name: string): V1Service | undefined;
+  /** Every cached Service of the namespace (restoring a deleted Rollout finds its own by annotation). */
+  services(namespace: string): readonly V1Service[];
   /** A direct read, made only while a restart (spec.restartAt) is in progress. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   /** The AnalysisRuns in the namespace whose controller owner has this UID. */
@@ -60,6 +64,13 @@ export interface ReconcileDeps {
   progressPending?: Map<string, number>;
   /** Webhook notifications for the events of each accepted status write (src/notify). */
   notifier?: NotifySink;
+  /** Delivers status.outbox (Events, notifications); one per process. A fresh one when undefined. */
+  outbox?: EventOutbox;
+  /**
+   * Called right after a status write that added outbox entries was accepted, before they are
+   * delivered. Only fault-injection tests set it (to kill the process exactly there).
+   */
+  afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
   /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
   hold?: (rollout: RolloutObject) => MemberHold | undefined;
 }
@@ -81,9 +92,10 @@ export async function reconcileRollout(
   const rollout = deps.caches.rollout(namespace, name);
   const key = `${namespace}/${name}`;
   if (!rollout) {
-    // Deleted: nothing is kept per Rollout once it is gone.
+    // Deleted: nothing is kept per Rollout once it is gone, but what it changed is put back.
     deps.supersededVersions?.delete(key);
     deps.progressPending?.delete(key);
+    await restoreDeletedRollout(namespace, name, deps);
     return {};
   }
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
@@ -91,6 +103,9 @@ export async function reconcileRollout(
     await finalizeDeletedRollout(rollout, deps);
     return {};
   }
+  // Entries of an earlier write still waiting (a crash, a failed Event create): deliver them first.
+  const outbox = deps.outbox ?? new EventOutbox();
+  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
@@ -106,7 +121,7 @@ export async function reconcileRollout(
     await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
     return {};
   }
-  if (await ensureRestoreFinalizer(rollout, deps)) return {};
+  if (await ensureRestoreRecord(rollout, deps)) return {};
 
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const uid = rollout.metadata.uid;
@@ -159,31 +174,10 @@ export async function reconcileRollout(
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
-  if (heldMs === undefined && (await writeStatus(rollout, status, deps)))
-    await recordEvents(rollout, decision, deps, log);
+  if (heldMs === undefined) await writeDecision(rollout, status, decision, outbox, { ...deps, log });
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
-}
-
-/** The decision's Events and notifications, once its status write was accepted. */
-async function recordEvents(
-  rollout: RolloutObject,
-  decision: StrategyDecision,
-  deps: ReconcileDeps,
-  log: Logger,
-): Promise<void> {
-  const eventLog = log.with({ step: decision.status.currentStepIndex });
-  for (const event of decision.events) {
-    eventLog.info(event.message, { reason: event.reason });
-    await deps.writer
-      .createEvent(rollout.metadata.namespace, rolloutEvent(rollout, event, deps.now()))
-      .catch((err: unknown) => {
-        log.warn('could not record event', { reason: event.reason, error: describeError(err) });
-      });
-  }
-  // After the write, like the Events: a crash can lose a notification, never repeat one.
-  deps.notifier?.notify(rollout, decision.events, decision.status, deps.now());
 }
 
 /**
@@ -321,11 +315,17 @@ function heldProgressMs(
  * observed resourceVersion: if an operator patched the Rollout meanwhile (promote, abort), the
  * write fails with a conflict and the next reconcile sees their change instead of erasing it.
  */
-async function writeStatus(rollout: RolloutObject, status: object, deps: ReconcileDeps): Promise<boolean> {
-  const patch = mergePatch(rollout.status ?? {}, status);
-  if (!patch) return false;
+async function writeStatus(
+  rollout: RolloutObject,
+  status: object,
+  deps: ReconcileDeps,
+): Promise<RolloutObject | undefined> {
+  // a write that does not speak of the outbox keeps it as it is
+  const full = 'outbox' in status ? status : { ...status, outbox: rollout.status?.outbox };
+  const patch = mergePatch(rollout.status ?? {}, full);
+  if (!patch) return undefined;
   const resourceVersion = rollout.metadata.resourceVersion ?? '';
-  await deps.writer.patchRolloutStatus(
+  const written = await deps.writer.patchRolloutStatus(
     rollout.metadata.namespace,
     rollout.metadata.name,
     resourceVersion,
@@ -334,7 +334,61 @@ async function writeStatus(rollout: RolloutObject, status: object, deps: Reconci
   const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
   deps.supersededVersions?.set(key, resourceVersion);
   deps.progressPending?.delete(key);
-  return true;
+  return written;
+}
+
+/**
+ * The decision's status with its events as outbox entries (event-outbox.ts): they exist iff the
+ * write was accepted; then delivered at once.
+ */
+async function writeDecision(
+  rollout: RolloutObject,
+  status: object,
+  decision: StrategyDecision,
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const entries = outboxEntries(
+    decision.events,
+    decision.status,
+    rollout.metadata.resourceVersion ?? '',
+    deps.now(),
+  );
+  const pending = [...(rollout.status?.outbox ?? []), ...entries];
+  const written = await writeStatus(
+    rollout,
+    { ...status, outbox: pending.length > 0 ? pending : undefined },
+    deps,
+  );
+  if (!written || entries.length === 0) return;
+  deps.afterStatusWrite?.(entries);
+  await drainOutbox(written, written.status?.outbox ?? pending, outbox, deps);
+}
+
+/**
+ * Delivers outbox entries and writes back the ones that remain (guarded by resourceVersion like
+ * every status write). Returns true when it wrote. An Event that could not be created fails the
+ * reconcile after that write, so the key is retried with backoff and the entry stays until done.
+ */
+async function drainOutbox(
+  rollout: RolloutObject,
+  entries: readonly OutboxEntry[],
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<boolean> {
+  if (entries.length === 0) return false;
+  const { remaining, failed } = await outbox.drain(rollout, entries, deps);
+  let wrote = false;
+  if (remaining.length !== entries.length) {
+    await writeStatus(
+      rollout,
+      { ...rollout.status, outbox: remaining.length > 0 ? remaining : undefined },
+      deps,
+    );
+    wrote = true;
+  }
+  if (failed > 0) throw new Error(`${failed} Event(s) of status.outbox not recorded yet; will retry`);
+  return wrote;
 }
 
 /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit (default 10). */

@@ -8,13 +8,19 @@ import { commitOf, describeCommit } from './provenance.ts';
  * commit that declared it (`(commit abc1234 "subject" by author)`, from the provenance
  * annotations the sync writes), so every step can be traced to a reviewed change.
  */
-export function rolloutEvent(rollout: RolloutObject, event: RolloutEvent, now: number): CoreV1Event {
+export function rolloutEvent(
+  rollout: RolloutObject,
+  event: RolloutEvent,
+  now: number,
+  /** A deterministic name (the outbox entry's), so a second create is a 409, not a second Event. */
+  name = `${rollout.metadata.name}.${now.toString(16)}${Math.random().toString(16).slice(2, 6)}`,
+): CoreV1Event {
   const time = new Date(now);
   const commit = commitOf(rollout.metadata);
   const message = commit ? `${event.message} (commit ${describeCommit(commit)})` : event.message;
   return {
     metadata: {
-      name: `${rollout.metadata.name}.${now.toString(16)}${Math.random().toString(16).slice(2, 6)}`,
+      name,
       namespace: rollout.metadata.namespace,
     },
     involvedObject: {

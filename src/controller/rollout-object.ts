@@ -1,5 +1,6 @@
 import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { RolloutSpecView, RolloutStatusView } from '../../strategies/types.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 
 /** The shape of a Rollout as the shell handles it (validated by src/api before use). */
 export interface RolloutObject {
@@ -17,6 +18,8 @@ export interface RolloutObject {
     source?: { repository?: string; path?: string; revision?: string };
     restartedAt?: string;
     blueGreen?: { activeSelector?: string; previewSelector?: string };
+    /** Events and notifications of accepted status writes not yet delivered (event-outbox.ts). */
+    outbox?: OutboxEntry[];
   };
 }
 

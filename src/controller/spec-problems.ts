@@ -17,6 +17,8 @@ export function specProblems(
   template: (name: string, clusterScope: boolean) => unknown,
 ): string[] {
   const problems = [...schemaProblems(rollout)];
+  // The checks below read the spec as the schema describes it: not before it matches.
+  if (problems.length > 0) return problems;
   problems.push(...missingTemplates(rollout, template));
   problems.push(...abTestStickinessProblems(rollout.spec));
   if (problems.length === 0) problems.push(...trafficStepProblems(rollout.spec));

@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { statusCode } from '../log.ts';
 import { applyObjects, waitForCrdsEstablished } from './apply.ts';
+import { restoreAllRouting } from './restore-all.ts';
 import { deployDir, objectKey, renderKustomization } from './kustomization.ts';
 
 /** The field manager of `bellwether install`: apart from the controller's own (`bellwether`). */
@@ -140,7 +141,10 @@ export interface UninstallOptions extends Pick<
 
 /**
  * `bellwether uninstall`: deletes what `install` applied, in reverse order, keeping the CRDs
- * (and so every Rollout) unless `crds` is set. Objects already gone are skipped. The Rollouts'
+ * (and so every Rollout) unless `crds` is set. Objects already gone are skipped. The controller's
+ * Deployment goes first; then every Rollout's routing objects and Service selectors are restored
+ * and the controller's finalizers removed (restore-all.ts), so nothing is left routed by a
+ * controller that no longer runs and nothing can hang on a finalizer; then the rest. The Rollouts'
  * ReplicaSets and pods keep running: without the controller they are simply left as they are.
  */
 export async function uninstall(kc: KubeConfig, options: UninstallOptions = {}): Promise<KubernetesObject[]> {
@@ -151,7 +155,17 @@ export async function uninstall(kc: KubeConfig, options: UninstallOptions = {}):
   const client = KubernetesObjectApi.makeApiClient(kc);
   const suffix = options.dryRun ? ' (server dry run)' : '';
   const deleted: KubernetesObject[] = [];
-  for (const obj of objects) {
+  // the controller first, so it cannot route again what is restored next
+  const workloadsFirst = [
+    ...objects.filter((o) => o.kind === 'Deployment'),
+    ...objects.filter((o) => o.kind !== 'Deployment'),
+  ];
+  let restored = false;
+  for (const obj of workloadsFirst) {
+    if (!restored && obj.kind !== 'Deployment') {
+      restored = true;
+      if (!options.dryRun) await restoreAllRouting(kc, progress);
+    }
     try {
       await client.delete(
         obj,

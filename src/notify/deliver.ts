@@ -29,6 +29,8 @@ export interface DeliverOptions {
   /** Stops waiting between attempts (shutdown); the delivery ends as failed. */
   signal?: AbortSignal;
   random?: () => number;
+  /** More request headers, the same on every attempt (the notification id). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const USER_AGENT = 'bellwether-notifications';
@@ -37,6 +39,7 @@ export async function postOnce(
   service: WebhookService,
   body: object,
   timeoutMs: number,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<AttemptOutcome> {
   try {
     const response = await axios.post<string>(service.url, body, {
@@ -45,6 +48,7 @@ export async function postOnce(
       headers: {
         'Content-Type': 'application/json',
         'User-Agent': USER_AGENT,
+        ...headers,
         ...Object.fromEntries(service.headers.map((h) => [h.name, h.value])),
       },
       responseType: 'text',
@@ -90,7 +94,7 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   let last: AttemptOutcome = { ok: false, retryable: true, detail: 'not attempted' };
   for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-    last = await postOnce(service, body, settings.timeoutMs);
+    last = await postOnce(service, body, settings.timeoutMs, options.headers);
     if (last.ok) return { ok: true, attempts: attempt, detail: last.detail };
     if (!last.retryable || attempt === settings.maxAttempts) {
       return { ok: false, attempts: attempt, detail: options.redact(last.detail) };

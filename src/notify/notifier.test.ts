@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutObject } from '../controller/rollout-object.ts';
 import { createLogger } from '../log.ts';
 import { Notifier } from './notifier.ts';
+import { outboxEntries } from '../controller/event-outbox.ts';
 
 // The notifier wired as the controller wires it, against a real local receiver.
 let server: Server;
 let port = 0;
-const received: { path: string; body: Record<string, unknown> }[] = [];
+const received: { path: string; body: Record<string, unknown>; headers: Record<string, unknown> }[] = [];
 const failFirst = new Map<string, number>([['/flaky', 1]]);
 
 beforeAll(async () => {
@@ -23,7 +24,7 @@ beforeAll(async () => {
         res.writeHead(500).end();
         return;
       }
-      received.push({ path, body: JSON.parse(text) as Record<string, unknown> });
+      received.push({ path, body: JSON.parse(text) as Record<string, unknown>, headers: req.headers });
       res.writeHead(204).end();
     });
   });
@@ -63,16 +64,19 @@ describe('Notifier', () => {
       'bellwether.dev/source-revision': 'abcdef0123456789',
       'bellwether.dev/source-subject': 'Bump web',
     });
-    notifier.notify(
-      ro,
+    const entries = outboxEntries(
       [
         { type: 'Normal', reason: 'RolloutPromoted', message: 'promoted' },
         { type: 'Normal', reason: 'RolloutStepCompleted', message: 'Step 4/4 completed' },
         { type: 'Normal', reason: 'RolloutCompleted', message: 'done' },
       ],
       { phase: 'Healthy', currentStepIndex: 4 },
+      '41',
       Date.parse('2026-11-26T15:00:00Z'),
     );
+    // each entry's promise settles once all of its deliveries did
+    await Promise.all(entries.map((entry) => notifier.deliver(ro, entry)));
+    expect(notifier.pending).toBe(0);
     await notifier.stop();
 
     const team = received.filter((r) => r.path === '/flaky').map((r) => r.body);
@@ -84,7 +88,11 @@ describe('Notifier', () => {
       phase: 'Healthy',
       commit: { sha: 'abcdef0123456789', subject: 'Bump web' },
       time: '2026-11-26T15:00:00.000Z',
+      id: '41.1/on-rollout-step-completed',
     });
+    expect(received.find((r) => r.path === '/flaky')?.headers['x-bellwether-notification-id']).toBe(
+      '41.1/on-rollout-step-completed',
+    );
     const chat = received.filter((r) => r.path === '/chat').map((r) => r.body);
     expect(chat).toHaveLength(1);
     expect(chat[0]?.text).toBe('shop/web: done');
@@ -103,13 +111,15 @@ describe('Notifier', () => {
     expect(log).not.toContain(`:${String(port)}`);
   });
 
-  it('sends nothing without a ConfigMap', () => {
+  it('sends nothing without a ConfigMap', async () => {
     const notifier = new Notifier({
       log: createLogger('error'),
       sources: { configMap: 'a/b', secret: 'a/b-secret' },
     });
     notifier.configure(undefined, undefined);
-    notifier.notify(rollout({}), [{ type: 'Normal', reason: 'RolloutCompleted', message: 'x' }], {}, 0);
+    const [entry] = outboxEntries([{ type: 'Normal', reason: 'RolloutCompleted', message: 'x' }], {}, '1', 0);
+    if (!entry) throw new Error('no entry');
+    await notifier.deliver(rollout({}), entry);
     expect(notifier.pending).toBe(0);
   });
 });

@@ -1,14 +1,20 @@
 /**
- * Notifications: the reconciler calls `notify()` after a status write was accepted, with the
- * events of that write (the same place Kubernetes Events are created). Each fired trigger goes
- * to its subscribed webhooks through the in-memory outbox, retried with backoff.
+ * Notifications: each event of an accepted status write is an entry of the Rollout's
+ * `status.outbox`, written in that same status patch, with the triggers it fired
+ * (src/controller/event-outbox.ts). The reconciler hands each entry to `deliver()`, once per
+ * process; its notifications go to the subscribed webhooks through the in-memory lanes of
+ * outbox.ts, retried with backoff, and the entry leaves status only when every delivery has
+ * settled.
  *
- * Semantics: at most once per status write. A write that fails (conflict) notifies nothing, the
- * next reconcile decides again; a controller that dies with deliveries waiting loses them and
- * the new leader never repeats them (it does not know about them). The same rule as for Events:
- * a crash can lose a notification, never send one twice.
+ * Semantics: a notification that belongs to an accepted status write is not lost when the
+ * controller dies (the entry is still in status; the next reconcile, here or in the new leader,
+ * delivers it). A write that fails (conflict) writes no entry and notifies nothing. Every
+ * delivery carries the id `<entry id>/<trigger>` (JSON field `id`, header
+ * `X-Bellwether-Notification-Id`); a receiver that keeps the ids it has seen gets each exactly once
+ * even in the one window where a second delivery is possible: the controller dying after the
+ * receiver answered and before the entry left status.
  */
-import type { RolloutEvent, RolloutStatusView } from '../../strategies/types.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
 import { redactor } from '../../analysis/args.ts';
 import { commitOf } from '../controller/provenance.ts';
 import type { RolloutObject } from '../controller/rollout-object.ts';
@@ -24,7 +30,7 @@ import { deliver } from './deliver.ts';
 import { Outbox } from './outbox.ts';
 import { payloadOf, type Notification } from './payload.ts';
 import { subscribersOf } from './subscriptions.ts';
-import { firedTriggers, type Trigger } from './triggers.ts';
+import { isTrigger, type Trigger } from './triggers.ts';
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'dropped';
 
@@ -39,17 +45,15 @@ export interface NotifierOptions {
 
 /** The part of the notifier the reconciler sees. */
 export interface NotifySink {
-  notify(
-    rollout: RolloutObject,
-    events: readonly RolloutEvent[],
-    status: RolloutStatusView,
-    now: number,
-  ): void;
+  /** Sends the entry's notifications; resolves when every one has settled (sent, failed, dropped). */
+  deliver(rollout: RolloutObject, entry: OutboxEntry): Promise<void>;
 }
 
 interface Delivery {
   notification: Notification;
   service: WebhookService;
+  /** Called once when the delivery is settled, whatever the outcome. */
+  settled: () => void;
 }
 
 export class Notifier implements NotifySink {
@@ -95,40 +99,43 @@ export class Notifier implements NotifySink {
     return this.config;
   }
 
-  notify(
-    rollout: RolloutObject,
-    events: readonly RolloutEvent[],
-    status: RolloutStatusView,
-    now: number,
-  ): void {
-    if (this.config.services.size === 0 || events.length === 0) return;
+  deliver(rollout: RolloutObject, entry: OutboxEntry): Promise<void> {
+    const triggers = (entry.triggers ?? []).filter(isTrigger);
+    if (this.config.services.size === 0 || triggers.length === 0) return Promise.resolve();
     const { name, namespace } = rollout.metadata;
     const commit = commitOf(rollout.metadata);
-    for (const { trigger, event } of firedTriggers(events, status)) {
+    const settled: Promise<void>[] = [];
+    for (const trigger of triggers) {
       const { services, problems } = subscribersOf(this.config, rollout.metadata.annotations, trigger);
       this.reportOnce(rollout, problems);
       const notification: Notification = {
+        id: `${entry.id}/${trigger}`,
         trigger,
         rollout: name,
         namespace,
-        reason: event.reason,
-        type: event.type,
-        message: event.message,
-        ...(status.currentStepIndex === undefined ? {} : { step: status.currentStepIndex }),
-        ...(status.phase === undefined ? {} : { phase: status.phase }),
+        reason: entry.reason,
+        type: entry.type,
+        message: entry.message,
+        ...(entry.step === undefined ? {} : { step: entry.step }),
+        ...(entry.phase === undefined ? {} : { phase: entry.phase }),
         ...(commit ? { commit } : {}),
-        time: new Date(now).toISOString(),
+        time: entry.time,
       };
       for (const serviceName of services) {
         const service = this.config.services.get(serviceName);
         if (!service) continue;
-        const delivery = { notification, service };
-        this.outbox.push(`${serviceName}\n${namespace}/${name}`, {
-          item: delivery,
-          run: () => this.send(delivery),
-        });
+        settled.push(
+          new Promise<void>((resolve) => {
+            const delivery = { notification, service, settled: resolve };
+            this.outbox.push(`${serviceName}\n${namespace}/${name}`, {
+              item: delivery,
+              run: () => this.send(delivery),
+            });
+          }),
+        );
       }
     }
+    return Promise.all(settled).then(() => undefined);
   }
 
   /** Deliveries running or waiting. */
@@ -147,6 +154,7 @@ export class Notifier implements NotifySink {
     const { notification, service } = delivery;
     // Settings and the redaction set as of now: a Secret rotated meanwhile is masked too.
     const result = await deliver(service, payloadOf(notification, service.format), this.config.delivery, {
+      headers: { 'X-Bellwether-Notification-Id': notification.id },
       redact: (text) => this.redact(text),
       signal: this.shutdown.signal,
       onRetry: (r) => {
@@ -175,6 +183,7 @@ export class Notifier implements NotifySink {
       service: delivery.service.name,
       result,
     });
+    delivery.settled();
   }
 
   /** What a log line says about a delivery: never the URL or headers. */

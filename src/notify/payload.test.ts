@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonPayload, payloadOf, slackPayload, type Notification } from './payload.ts';
 
 const aborted: Notification = {
+  id: '812.0/on-rollout-aborted',
   trigger: 'on-rollout-aborted',
   rollout: 'web',
   namespace: 'shop',
@@ -17,6 +18,7 @@ const aborted: Notification = {
 describe('payloads', () => {
   it('generic JSON carries every field, null when unknown', () => {
     expect(jsonPayload(aborted)).toEqual({
+      id: '812.0/on-rollout-aborted',
       trigger: 'on-rollout-aborted',
       rollout: 'web',
       namespace: 'shop',

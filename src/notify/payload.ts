@@ -8,6 +8,8 @@ import type { Trigger } from './triggers.ts';
 
 /** One notification: a trigger fired by one event of one status write. */
 export interface Notification {
+  /** `<outbox entry id>/<trigger>`: the same on every attempt and after a restart (dedupe by it). */
+  id: string;
   trigger: Trigger;
   rollout: string;
   namespace: string;
@@ -30,6 +32,7 @@ export function payloadOf(notification: Notification, format: PayloadFormat): ob
 
 export function jsonPayload(n: Notification): object {
   return {
+    id: n.id,
     trigger: n.trigger,
     rollout: n.rollout,
     namespace: n.namespace,

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const manager = new Manager({ kc, log: createLogger('warn', { component: 'controller' }), namespace });
   await manager.start();
   say(`Controller running (watching namespace ${namespace}).`);
-  // After the start: the controller restores routing and Services, then releases the finalizer.
+  // After the start: the controller restores the routing and Services of a deleted earlier demo.
   await removeEarlierDemo(kc);
 
   const example = readManifests(join(repoRoot, 'deploy', 'examples')).filter((o) =>

@@ -8,7 +8,7 @@ import {
 } from '../../src/controller/cluster-writer.ts';
 import { Manager } from '../../src/controller/manager.ts';
 import { reconcileRollout } from '../../src/controller/reconcile-rollout.ts';
-import { restoreRoutingFinalizer } from '../../src/controller/traffic-routing.ts';
+import { restoreRecordAnnotation } from '../../src/controller/restore-routing.ts';
 import { createLogger } from '../../src/log.ts';
 import { kubeRoutingObjects } from '../../src/traffic/kube-routing-client.ts';
 import { abortCommand, promoteCommand, setCommand } from '../../src/cli/commands/rollout-commands.ts';
@@ -193,7 +193,10 @@ describe('canary Rollouts through the traffic routers', () => {
   const pausedAt = (name: string, index: number) =>
     eventually(`${name} paused at step ${index}`, async () => {
       const ro = await getRollout(c, ns.name, name);
-      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
+      // settled: the outbox of the pausing write delivered too (its Events created, entries cleared)
+      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index && !ro.status.outbox
+        ? ro
+        : undefined;
     });
   const selectorOf = async (service: string) =>
     (await c.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector;
@@ -235,7 +238,12 @@ describe('canary Rollouts through the traffic routers', () => {
     await eventually(`${name} Healthy`, async () =>
       (await getRollout(c, ns.name, name)).status?.phase === 'Healthy' ? true : undefined,
     );
-    expect((await getRollout(c, ns.name, name)).metadata.finalizers).toContain(restoreRoutingFinalizer);
+    // nothing holds a deletion: the restore record is on the stable Service
+    expect((await getRollout(c, ns.name, name)).metadata.finalizers ?? []).toEqual([]);
+    const stable = await c.core.readNamespacedService({ namespace: ns.name, name: `${name}-stable` });
+    expect(JSON.parse(stable.metadata?.annotations?.[restoreRecordAnnotation] ?? '{}')).toMatchObject({
+      rollout: name,
+    });
   }
 
   /** Reconciles the settled Rollout directly, five times, through a counting writer: no write at all. */
@@ -292,6 +300,12 @@ describe('canary Rollouts through the traffic routers', () => {
           ? true
           : undefined,
       );
+      // restored by the controller right after the delete event (nothing holds the deletion)
+      await eventually(`${name}-canary selector restored`, async () =>
+        JSON.stringify(await selectorOf(`${name}-canary`)) === JSON.stringify({ app: name })
+          ? true
+          : undefined,
+      );
       if (rc.name === 'nginx') expect(await rc.weights(read, name)).toBe('absent');
       else expect(await rc.weights(read, name)).toEqual({ canary: 0, stable: 100 });
       expect(await selectorOf(`${name}-stable`)).toEqual({ app: name });
@@ -319,13 +333,9 @@ describe('canary Rollouts through the traffic routers', () => {
       plural: 'rollouts',
       name,
     });
-    // the finalizer holds the Rollout while no controller runs: nothing restored yet
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await getRollout(c, ns.name, name)).metadata.deletionTimestamp).toBeDefined();
-    expect(await rc.weights(read, name)).toEqual({ canary: 50, stable: 50 });
-
-    await startController();
-    await eventually(`${name} deleted after the restart`, async () =>
+    // nothing holds the deletion while no controller runs: the Rollout goes at once, the routing
+    // stays as it was until a controller runs again
+    await eventually(`${name} deleted without a controller`, async () =>
       (await getRollout(c, ns.name, name).then(
         () => false,
         () => true,
@@ -333,8 +343,20 @@ describe('canary Rollouts through the traffic routers', () => {
         ? true
         : undefined,
     );
+    expect(await rc.weights(read, name)).toEqual({ canary: 50, stable: 50 });
+
+    await startController();
+    await eventually(`${name} routing restored after the restart`, async () =>
+      JSON.stringify(await rc.weights(read, name)) === JSON.stringify({ canary: 0, stable: 100 })
+        ? true
+        : undefined,
+    );
     expect(await rc.weights(read, name)).toEqual({ canary: 0, stable: 100 });
-    expect(await selectorOf(`${name}-stable`)).toEqual({ app: name });
+    await eventually(`${name}-stable selector restored`, async () =>
+      JSON.stringify(await selectorOf(`${name}-stable`)) === JSON.stringify({ app: name }) ? true : undefined,
+    );
+    const stable = await c.core.readNamespacedService({ namespace: ns.name, name: `${name}-stable` });
+    expect(stable.metadata?.annotations?.[restoreRecordAnnotation]).toBeUndefined();
   });
   it('a missing routing object and a step the router cannot carry are InvalidSpec naming the field', async () => {
     for (const service of ['bad-canary', 'bad-stable'])

@@ -15,6 +15,8 @@ export class ControllerProcess {
     private readonly kubeconfig: string,
     private readonly name: string,
     private readonly extraArgs: string[] = [],
+    /** More environment variables (fault injection, e.g. BELLWETHER_FAULT_KILL_AFTER_STATUS_WRITE). */
+    private readonly env: Record<string, string> = {},
   ) {
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     this.logFile = join(repoRoot, 'test-results', `${name}.log`);
@@ -34,7 +36,7 @@ export class ControllerProcess {
         ...(this.extraArgs.includes('--metrics-addr') ? [] : ['--metrics-addr', '127.0.0.1:0']),
         ...this.extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTNAME: this.name } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTNAME: this.name, ...this.env } },
     );
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
@@ -42,6 +44,19 @@ export class ControllerProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Resolves with the signal (or exit code) once the process has ended on its own. */
+  exited(): Promise<NodeJS.Signals | number | null> {
+    const child = this.child;
+    if (!child) return Promise.resolve(null);
+    if (child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve(child.signalCode ?? child.exitCode);
+    return new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve(signal ?? code);
+      });
+    });
   }
 
   /** Sends the signal and waits for the process to exit. */

@@ -185,6 +185,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(instanceId ? { instanceId } : {}),
+    ...killAfterStatusWrite(process.env.BELLWETHER_FAULT_KILL_AFTER_STATUS_WRITE, log),
   });
 
   const signalled = new Promise<string>((resolve) => {
@@ -286,4 +287,22 @@ async function closeAll(servers: Server[]): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * Fault injection for tests, off unless the variable is set: SIGKILL this process right after the
+ * status write that recorded an event with this reason (e.g. RolloutPaused), before its Event or
+ * notification is delivered. The code path is the production one; only the kill is added.
+ */
+function killAfterStatusWrite(
+  reason: string | undefined,
+  log: Logger,
+): { afterStatusWrite?: (entries: readonly { reason: string }[]) => void } {
+  if (!reason) return {};
+  log.warn('fault injection: SIGKILL after the status write of an event', { reason });
+  return {
+    afterStatusWrite: (entries) => {
+      if (entries.some((e) => e.reason === reason)) process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }

@@ -10,6 +10,8 @@ import {
   type RolloutPatch,
 } from '../../operations/rollout-operations.ts';
 import { ClusterContext } from '../cluster-context.ts';
+import type { RolloutObject } from '../../controller/rollout-object.ts';
+import { statusCode } from '../../log.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, requirePositional, UsageError } from '../flags.ts';
 import { renderRollout, renderRolloutList } from '../render-rollout.ts';
 
@@ -64,8 +66,28 @@ export async function promoteCommand(args: string[], out: Out = stdout): Promise
   const name = requirePositional(positionals, 0, 'rollout name', 'promote');
   const ctx = ClusterContext.fromFlags(values);
   const rollout = await ctx.getRollout(name);
-  await ctx.applyPatches(name, values.full ? promoteFullPatches(rollout) : promotePatches(rollout));
-  out(`rollout "${name}" ${values.full ? 'fully promoted' : 'promoted'}\n`);
+  if (values.full) {
+    await ctx.applyPatches(name, promoteFullPatches(rollout));
+    out(`rollout "${name}" fully promoted\n`);
+    return 0;
+  }
+  // A conflict from a controller write that did not move the step (e.g. it cleared
+  // status.outbox after delivering the Events) is retried on the new resourceVersion; one that
+  // moved the step (or the pause, or the version) is reported: promoting again could skip two.
+  const position = (ro: RolloutObject) =>
+    JSON.stringify([ro.status?.currentStepIndex, ro.status?.pauseConditions?.length ?? 0, ro.status?.currentPodHash]);
+  for (let attempt = 0, current = rollout; ; attempt++) {
+    try {
+      await ctx.applyPatches(name, promotePatches(current));
+      break;
+    } catch (err) {
+      if (statusCode(err) !== 409 || attempt >= 4) throw err;
+      const fresh = await ctx.getRollout(name);
+      if (position(fresh) !== position(rollout)) throw err;
+      current = fresh;
+    }
+  }
+  out(`rollout "${name}" promoted\n`);
   return 0;
 }
 

@@ -5,6 +5,8 @@ import { mergeArgs } from '../../../analysis/args.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
+import { API_VERSION } from '../../api/common.ts';
+import { validateKind } from '../../api/validate.ts';
 
 /** Labels that tie an AnalysisRun to the Rollout request it answers. */
 export const analysisLabels = {
@@ -35,9 +37,22 @@ export function analysisRunFromTemplates(
   const specs: AnalysisTemplateSpec[] = [];
   for (const ref of request.templates) {
     const spec = template(ref.templateName, ref.clusterScope === true);
-    if (!spec) {
-      const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
-      return { ok: false, error: `${kind} "${ref.templateName}" not found` };
+    const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+    if (!spec) return { ok: false, error: `${kind} "${ref.templateName}" not found` };
+    // A cached template the API server would not accept (e.g. written before a CRD update) is a
+    // problem to report, not a spec to read.
+    const checked = validateKind(kind, {
+      apiVersion: API_VERSION,
+      kind,
+      metadata: { name: ref.templateName },
+      spec,
+    });
+    if (!checked.ok) {
+      const [first] = checked.errors;
+      return {
+        ok: false,
+        error: `${kind} "${ref.templateName}" is invalid: ${first?.path ?? ''}: ${first?.detail ?? ''}`,
+      };
     }
     specs.push(spec);
   }

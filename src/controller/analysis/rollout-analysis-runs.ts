@@ -54,7 +54,7 @@ export async function syncAnalysisRuns(
     if (byId.has(request.id)) continue;
     const built = analysisRunFromTemplates(rollout, request, template, hashes);
     if (!built.ok) {
-      problems.push(`${requestLabel(request)}: ${built.error}`);
+      problems.push(`${requestField(rollout, request)}: ${built.error}`);
       continue;
     }
     await writer.createAnalysisRun(namespace, built.run).catch((err: unknown) => {
@@ -72,13 +72,14 @@ export async function syncAnalysisRuns(
   return problems;
 }
 
-/** How a problem message names the analysis a request is for. */
-function requestLabel(request: AnalysisRunRequest): string {
+/** The spec field of the analysis a request is for: problem messages start with it. */
+function requestField(rollout: RolloutObject, request: AnalysisRunRequest): string {
+  const strategy = rollout.spec.strategy.abTest ? 'abTest' : 'canary';
   switch (request.kind) {
     case 'step':
-      return `step ${request.stepIndex ?? 0} analysis`;
+      return `spec.strategy.${strategy}.steps[${request.stepIndex ?? 0}].analysis`;
     case 'background':
-      return 'background analysis';
+      return `spec.strategy.${strategy}.analysis`;
     case 'prePromotion':
       return 'spec.strategy.blueGreen.prePromotionAnalysis';
     case 'postPromotion':

@@ -1,0 +1,136 @@
+import type { RolloutEvent, RolloutStatusView } from '../../strategies/types.ts';
+import type { OutboxEntry } from '../api/rollout.ts';
+import { describeError, statusCode, type Logger } from '../log.ts';
+import { firedTriggers } from '../notify/triggers.ts';
+import type { NotifySink } from '../notify/notifier.ts';
+import type { ClusterWriter } from './cluster-writer.ts';
+import { rolloutEvent } from './rollout-events.ts';
+import { rolloutKey, type RolloutObject } from './rollout-object.ts';
+
+/**
+ * The durable outbox of Events and notifications.
+ *
+ * The events of a decision are written into `status.outbox` in the same status patch as the
+ * decision, so they exist exactly when the write was accepted. Delivering them comes after: each
+ * entry becomes one Kubernetes Event whose name is derived from the entry id (a second create
+ * of it is a 409, never a second Event) and the notifications of its triggers; an entry leaves
+ * status once both are done. A controller killed anywhere in between leaves the entry in status,
+ * and the next reconcile (of this process after a restart, or of the new leader) delivers the
+ * rest: nothing is lost, no Event is created twice.
+ *
+ * Entry ids are `<resourceVersion the write was based on>.<index>`: the patch carries that
+ * resourceVersion as a precondition, so at most one write per resourceVersion is accepted, and
+ * resourceVersions are never reused, so an id is unique for the Rollout's name in its namespace.
+ */
+export function outboxEntries(
+  events: readonly RolloutEvent[],
+  status: RolloutStatusView,
+  basedOn: string,
+  now: number,
+): OutboxEntry[] {
+  const time = new Date(now).toISOString();
+  return events.map((event, index) => {
+    const triggers = firedTriggers([event], status).map((f) => f.trigger);
+    return {
+      id: `${basedOn}.${index}`,
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      time,
+      ...(status.currentStepIndex === undefined ? {} : { step: status.currentStepIndex }),
+      ...(status.phase === undefined ? {} : { phase: status.phase }),
+      ...(triggers.length > 0 ? { triggers } : {}),
+    };
+  });
+}
+
+/** The Event's name for an entry: the Rollout's name (cut to fit) and the entry id. */
+export function outboxEventName(rollout: string, id: string): string {
+  return `${rollout.slice(0, 200)}.${id}`;
+}
+
+export interface DrainDeps {
+  writer: Pick<ClusterWriter, 'createEvent'>;
+  log: Logger;
+  notifier?: NotifySink;
+}
+
+/**
+ * Delivers outbox entries. Holds, per process, which entries already have their Event and which
+ * notifications are in flight or settled, so a reconcile while a webhook is being retried does
+ * not start a second delivery. After a restart that memory is empty: the Event create then gets
+ * a 409 (already there) and the notifications are sent again with the same ids.
+ */
+export class EventOutbox {
+  private readonly eventsCreated = new Set<string>();
+  private readonly notifications = new Map<string, 'sending' | 'settled'>();
+
+  /** `onSettled(key)`: a notification of the Rollout settled; reconcile it to clear the entry. */
+  constructor(private readonly onSettled: (key: string) => void = () => undefined) {}
+
+  /**
+   * Creates the Event of each entry and starts its notifications. Returns the entries that must
+   * stay (a notification still in flight, or an Event create that failed: `failed` counts those).
+   */
+  async drain(
+    rollout: RolloutObject,
+    entries: readonly OutboxEntry[],
+    deps: DrainDeps,
+  ): Promise<{ remaining: OutboxEntry[]; failed: number }> {
+    const { namespace, name, uid } = rollout.metadata;
+    const remaining: OutboxEntry[] = [];
+    let failed = 0;
+    for (const entry of entries) {
+      const key = `${uid}/${entry.id}`;
+      if (!this.eventsCreated.has(key)) {
+        const created = await this.createEvent(rollout, entry, deps);
+        if (!created) {
+          failed++;
+          remaining.push(entry);
+          continue;
+        }
+        this.eventsCreated.add(key);
+      }
+      const state = this.notifications.get(key);
+      if (state === 'settled' || !deps.notifier || !entry.triggers?.length) {
+        this.forget(key);
+        continue;
+      }
+      remaining.push(entry);
+      if (state === 'sending') continue;
+      this.notifications.set(key, 'sending');
+      void deps.notifier.deliver(rollout, entry).then(() => {
+        this.notifications.set(key, 'settled');
+        this.onSettled(rolloutKey(namespace, name));
+      });
+    }
+    return { remaining, failed };
+  }
+
+  private async createEvent(rollout: RolloutObject, entry: OutboxEntry, deps: DrainDeps): Promise<boolean> {
+    const event = { type: entry.type, reason: entry.reason, message: entry.message };
+    const body = rolloutEvent(
+      rollout,
+      event,
+      Date.parse(entry.time),
+      outboxEventName(rollout.metadata.name, entry.id),
+    );
+    try {
+      await deps.writer.createEvent(rollout.metadata.namespace, body);
+      deps.log.info(entry.message, { reason: entry.reason, step: entry.step, event: entry.id });
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 409) return true; // created before a restart: exactly once
+      deps.log.warn('could not record event; will retry', {
+        reason: entry.reason,
+        error: describeError(err),
+      });
+      return false;
+    }
+  }
+
+  private forget(key: string): void {
+    this.eventsCreated.delete(key);
+    this.notifications.delete(key);
+  }
+}
