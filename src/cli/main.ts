@@ -38,11 +38,12 @@ Commands:
   restart NAME                   restart the pods (spec.restartAt)
   set image NAME C=IMAGE         change a container's image
   status NAME [--timeout 5m]     wait for the outcome: exit 0 Healthy, 1 Degraded, 2 timeout
-  lint PATH... [--output text|json|github]  check manifests offline (schema, CEL, references, policies)
+  lint PATH... [--policies DIR]  check manifests offline (schema, CEL, references; policies when given)
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
-  plan FILE                      the step timeline of the Rollouts in FILE
+  plan FILE | --base REF --head REF PATH  what a change does to its Rollouts (text or Markdown)
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
+  sync-controller                reconcile every GitSource in the cluster (the in-cluster sync)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
   version                        print the version

@@ -1,13 +1,13 @@
 /**
  * Offline checks of Bellwether manifests: schema (strict: unknown fields are errors), semantics,
  * CEL conditions, AnalysisTemplate references across the linted files, and the admission
- * policies of deploy/policies/. Each problem points at the line of the field. Pure apart from
- * `lintPaths`, which reads the files.
+ * policies given (none by default: policies are opt-in, see `admission-policy.ts`). Each problem
+ * points at the line of the field. Pure apart from `lintPaths`, which reads the files.
  */
 import { compileCondition } from '../../analysis/conditions.ts';
 import { semanticErrors } from '../api/semantics.ts';
 import { describeObject, validateResource, type BellwetherResource } from '../api/validate.ts';
-import { policyViolations } from './policies.ts';
+import { emptyPolicySet, evaluatePolicies, type PolicySet, type Target } from './admission-policy.ts';
 import { trafficStepIssues } from '../traffic/capabilities.ts';
 import {
   readYamlFiles,
@@ -142,8 +142,78 @@ function duplicateProblems(checked: readonly Checked[]): Problem[] {
   return problems;
 }
 
-/** Lints parsed files. Documents of other groups and non-objects are skipped. */
-export function lintParsed(files: readonly ParsedFile[]): Problem[] {
+export interface LintOptions {
+  /** Admission policies to enforce (default: none). */
+  policies?: PolicySet;
+  /** The namespace of objects that name none (the sync's target namespace). */
+  namespace?: string;
+  /** Labels of a namespace, for policies' namespace selectors; undefined: unknown (matches). */
+  namespaceLabels?: (namespace: string) => Record<string, string> | undefined;
+}
+
+/** Policy outcomes as problems at the field each failed validation reads. */
+function policyProblems(
+  doc: SourceDocument,
+  value: Record<string, unknown>,
+  options: LintOptions,
+): Problem[] {
+  const policies = options.policies ?? emptyPolicySet;
+  if (policies.bindings.length === 0) return [];
+  const metadata = value.metadata as Record<string, unknown>;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : options.namespace;
+  const object = {
+    ...value,
+    metadata: { ...metadata, ...(namespace ? { namespace } : {}) },
+  } as Target['object'];
+  const labels = namespace ? options.namespaceLabels?.(namespace) : undefined;
+  const problems: Problem[] = [];
+  const name = describeObject(object);
+  for (const outcome of evaluatePolicies(policies, {
+    object,
+    ...(labels ? { namespaceLabels: labels } : {}),
+  })) {
+    for (const violation of outcome.violations) {
+      const deny = violation.actions.includes('Deny');
+      const audit = !deny && !violation.actions.includes('Warn') ? ' (audit only)' : '';
+      problems.push(
+        problemAt(
+          doc,
+          deny ? 'error' : 'warning',
+          name,
+          violation.paths[0] ?? '',
+          `policy: ${outcome.policy}: ${violation.message}${audit}`,
+        ),
+      );
+    }
+    for (const expression of outcome.unchecked) {
+      problems.push(
+        problemAt(
+          doc,
+          'warning',
+          name,
+          '',
+          `policy: ${outcome.policy}: not checked offline (the API server checks it): ${expression}`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function isObjectDocument(
+  value: unknown,
+): value is Record<string, unknown> & { metadata: Record<string, unknown> } {
+  return (
+    isRecord(value) &&
+    typeof value.apiVersion === 'string' &&
+    typeof value.kind === 'string' &&
+    isRecord(value.metadata) &&
+    typeof value.metadata.name === 'string'
+  );
+}
+
+/** Lints parsed files. Only policies look at documents of other groups; non-objects are skipped. */
+export function lintParsed(files: readonly ParsedFile[], options: LintOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const checked: Checked[] = [];
   for (const file of files) {
@@ -159,8 +229,11 @@ export function lintParsed(files: readonly ParsedFile[]): Problem[] {
     }
     for (const doc of file.documents) {
       const value = doc.value;
-      if (!isRecord(value) || typeof value.apiVersion !== 'string' || !value.apiVersion.startsWith(GROUP))
+      if (!isRecord(value) || typeof value.apiVersion !== 'string') continue;
+      if (!value.apiVersion.startsWith(GROUP)) {
+        if (isObjectDocument(value)) problems.push(...policyProblems(doc, value, options));
         continue;
+      }
       const object = describeObject(value);
       const result = validateResource(value);
       if (!result.ok) {
@@ -179,11 +252,8 @@ export function lintParsed(files: readonly ParsedFile[]): Problem[] {
       if (resource.kind === 'Rollout') {
         for (const { path, detail } of trafficStepIssues(resource.spec))
           problems.push(problemAt(doc, 'error', object, path, detail));
-        for (const violation of policyViolations(resource)) {
-          const message = `policy: ${violation.policy}: ${violation.message}`;
-          problems.push(problemAt(doc, 'error', object, violation.path, message));
-        }
       }
+      problems.push(...policyProblems(doc, value, options));
     }
   }
   problems.push(...referenceProblems(checked), ...duplicateProblems(checked));
@@ -197,8 +267,8 @@ export function sortProblems(problems: Problem[]): Problem[] {
 }
 
 /** Lints files and directories (recursively, *.yaml / *.yml). */
-export function lintPaths(paths: readonly string[]): Problem[] {
-  return lintParsed(readYamlFiles(yamlFilesUnder(paths)));
+export function lintPaths(paths: readonly string[], options: LintOptions = {}): Problem[] {
+  return lintParsed(readYamlFiles(yamlFilesUnder(paths)), options);
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {
