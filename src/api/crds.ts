@@ -1,5 +1,5 @@
 /**
- * The four CustomResourceDefinitions of bellwether.dev/v1alpha1, built from the zod schemas.
+ * The CustomResourceDefinitions of bellwether.dev/v1alpha1, built from the zod schemas.
  * Pure: `generate-crds.ts` writes them to `crds/`, a test checks the files are current.
  */
 import { dirname, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { dump } from 'js-yaml';
 import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { API_GROUP, API_VERSION_NAME } from './common.ts';
+import { GitSource } from './gitsource.ts';
 import { Rollout } from './rollout.ts';
 import { toCrdSchema, type CrdSchema } from './to-crd.ts';
 
@@ -156,6 +157,34 @@ const KINDS: readonly KindDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'GitSource',
+    plural: 'gitsources',
+    shortName: 'gs',
+    scope: 'Namespaced',
+    schema: GitSource,
+    description:
+      'A GitSource is one branch and path of a Git repository that the sync controller applies to the cluster, commit by commit.',
+    columns: [
+      { name: 'URL', type: 'string', jsonPath: '.spec.url', priority: 1 },
+      { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },
+      {
+        name: 'Commit',
+        type: 'string',
+        jsonPath: '.status.lastAppliedCommit.shortSha',
+        description: 'The commit in the cluster',
+      },
+      {
+        name: 'State',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Synced, Progressing, Aborted, Invalid, Failed or Suspended',
+      },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
 ];
 
 function buildCrd(definition: KindDefinition): CustomResourceDefinition {
@@ -206,7 +235,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

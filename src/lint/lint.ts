@@ -6,7 +6,13 @@
  */
 import { compileCondition } from '../../analysis/conditions.ts';
 import { semanticErrors } from '../api/semantics.ts';
-import { describeObject, validateResource, type BellwetherResource } from '../api/validate.ts';
+import { GitSource } from '../api/gitsource.ts';
+import {
+  describeObject,
+  issuesToErrors,
+  validateResource,
+  type BellwetherResource,
+} from '../api/validate.ts';
 import { emptyPolicySet, evaluatePolicies, type PolicySet, type Target } from './admission-policy.ts';
 import { trafficStepIssues } from '../traffic/capabilities.ts';
 import {
@@ -200,6 +206,15 @@ function policyProblems(
   return problems;
 }
 
+/** A GitSource is not a BellwetherResource (nothing reconciles it but the sync controller). */
+function gitSourceProblems(doc: SourceDocument, value: unknown, object: string): Problem[] {
+  const result = GitSource.safeParse(value);
+  if (result.success) return [];
+  return issuesToErrors(value, result.error.issues).map((e) =>
+    problemAt(doc, 'error', object, e.path, e.detail),
+  );
+}
+
 function isObjectDocument(
   value: unknown,
 ): value is Record<string, unknown> & { metadata: Record<string, unknown> } {
@@ -235,6 +250,10 @@ export function lintParsed(files: readonly ParsedFile[], options: LintOptions = 
         continue;
       }
       const object = describeObject(value);
+      if (value.kind === 'GitSource') {
+        problems.push(...gitSourceProblems(doc, value, object), ...policyProblems(doc, value, options));
+        continue;
+      }
       const result = validateResource(value);
       if (!result.ok) {
         for (const error of result.errors)
