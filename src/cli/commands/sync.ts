@@ -6,6 +6,7 @@ import { createLogger, describeError, isLevel } from '../../log.ts';
 import { displayUrl, GitSource, type GitCredentials } from '../../sync/git.ts';
 import { inventoryName, parseInventory, statusLine, type SyncStatus } from '../../sync/inventory.ts';
 import { KubeRest } from '../../sync/kube-rest.ts';
+import { ConfigMapStore } from '../../sync/store.ts';
 import { GitSync } from '../../sync/sync-loop.ts';
 import { startWebhook } from '../../sync/webhook.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
@@ -14,15 +15,19 @@ type Out = (text: string) => void;
 const stdout: Out = (text) => process.stdout.write(text);
 
 export const syncUsage = `bellwether sync --repo URL [--branch main] [--path .] [--name NAME] [--interval 30s] [--once]
-    [--self-heal] [--webhook-addr :9095] [--credentials-secret NAME] [--workdir DIR] [--depth 1]
-    [--git-timeout 60s] [--log-level info] [-n NS] [--kubeconfig PATH]
+    [--self-heal] [--no-prune] [--policies PATH] [--no-cluster-policies] [--webhook-addr :9095]
+    [--credentials-secret NAME] [--workdir DIR] [--depth 1] [--git-timeout 60s] [--log-level info]
+    [-n NS] [--kubeconfig PATH]
 bellwether sync --status [--name NAME | --repo URL [--path P]] [-n NS]
 
 Follows one branch and path of a Git repository (https, ssh or a local path) and applies each
 new commit with server-side apply (field manager bellwether-sync): everything is validated first
 (lint, then a server dry run), one invalid file and nothing of the commit is applied. Objects
-the previous commit applied and this one dropped are pruned. The inventory and the sync status
-are in the ConfigMap bellwether-sync-NAME in -n NS. Credentials: the Secret --credentials-secret
+the previous commit applied and this one dropped are pruned (unless --no-prune). Admission
+policies: those of --policies PATH (a directory of the repository) and those installed in the
+cluster (unless --no-cluster-policies). The inventory and the sync status are in the ConfigMap
+bellwether-sync-NAME in -n NS. The in-cluster form of the same sync is a GitSource
+(bellwether sync-controller). Credentials: the Secret --credentials-secret
 (keys username + password or token, or ssh-privatekey) or BELLWETHER_GIT_USERNAME,
 BELLWETHER_GIT_PASSWORD, BELLWETHER_GIT_SSH_KEY. See docs/gitops.md.`;
 
@@ -36,6 +41,9 @@ const flags = {
   once: { type: 'boolean' },
   status: { type: 'boolean' },
   'self-heal': { type: 'boolean' },
+  'no-prune': { type: 'boolean' },
+  policies: { type: 'string' },
+  'no-cluster-policies': { type: 'boolean' },
   'webhook-addr': { type: 'string' },
   'credentials-secret': { type: 'string' },
   workdir: { type: 'string' },
@@ -57,7 +65,7 @@ export function defaultSyncName(repo: string, path: string): string {
   return name === '' ? 'default' : name;
 }
 
-async function credentialsFrom(
+export async function credentialsFrom(
   kc: KubeConfig,
   namespace: string,
   secret: string | undefined,
@@ -169,7 +177,8 @@ export async function syncCommand(args: string[], out: Out = stdout): Promise<nu
     timeoutMs: options.gitTimeoutMs,
     credentials: await credentialsFrom(kc, namespace, values['credentials-secret']),
   });
-  const sync = new GitSync(rest, git, {
+  const store = new ConfigMapStore(rest, { namespace, name, repository: displayUrl(repo), path });
+  const sync = new GitSync(rest, git, store, {
     name,
     namespace,
     repository: displayUrl(repo),
@@ -177,6 +186,11 @@ export async function syncCommand(args: string[], out: Out = stdout): Promise<nu
     path,
     intervalMs: options.intervalMs,
     selfHeal: values['self-heal'] ?? false,
+    prune: values['no-prune'] !== true,
+    policies: {
+      ...(values.policies ? { path: values.policies } : {}),
+      fromCluster: values['no-cluster-policies'] !== true,
+    },
     log,
   });
   if (values.once) {
