@@ -178,7 +178,7 @@ const KINDS: readonly KindDefinition[] = [
         name: 'State',
         type: 'string',
         jsonPath: '.status.phase',
-        description: 'Synced, Progressing, Aborted, Invalid, Failed or Suspended',
+        description: 'Synced, Progressing, Aborted, Invalid or Failed',
       },
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
       { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },

@@ -88,7 +88,6 @@ export const GitSourceSpec = z.strictObject({
     .default(true)
     .describe('Delete what an earlier commit applied and the current one no longer declares.'),
   selfHeal: z.boolean().default(false).describe('Apply Git again over changes made in the cluster (drift).'),
-  suspend: z.boolean().default(false).describe('Stop fetching and applying; the objects stay.'),
   policies: z
     .strictObject({
       path: z
@@ -123,8 +122,8 @@ const CommitInfo = z.object({
 const ProblemStatus = z.object({
   file: z.string(),
   line: z.int32(),
-  col: z.int32().optional(),
-  severity: z.string().optional(),
+  col: z.int32(),
+  severity: z.enum(['error', 'warning']),
   object: z.string(),
   path: z.string(),
   message: z.string(),
@@ -133,10 +132,10 @@ const ProblemStatus = z.object({
 export const GitSourceStatus = z.object({
   observedGeneration: z.number().int().optional(),
   phase: z
-    .enum(['Synced', 'Progressing', 'Aborted', 'Invalid', 'Failed', 'Suspended'])
+    .enum(['Synced', 'Progressing', 'Aborted', 'Invalid', 'Failed'])
     .optional()
     .describe(
-      'Synced, Progressing (a Rollout still moving), Aborted (the andon cord), Invalid (the tip was refused), Failed (retried with backoff) or Suspended.',
+      'Synced, Progressing (a Rollout still moving), Aborted (the andon cord), Invalid (the tip was refused) or Failed (retried with backoff).',
     ),
   message: z.string().optional(),
   conditions: z.array(Condition).optional().describe('Ready and Stalled.'),

@@ -4,6 +4,7 @@ import { controllerCommand, controllerUsage } from './commands/controller.ts';
 import { installCommand, uninstallCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { planCommand } from './commands/plan.ts';
+import { syncControllerCommand, syncControllerUsage } from './commands/sync-controller.ts';
 import { syncCommand, syncUsage } from './commands/sync.ts';
 import { historyCommand } from './commands/history.ts';
 import { diffCommand } from './commands/diff.ts';
@@ -71,6 +72,7 @@ const commands: Record<string, Command> = {
   uninstall: uninstallCommand,
   plan: planCommand,
   sync: syncCommand,
+  'sync-controller': syncControllerCommand,
   diff: diffCommand,
   history: historyCommand,
   version: () => {
@@ -92,7 +94,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(
-      name === 'controller' ? controllerUsage + '\n' : name === 'sync' ? syncUsage + '\n' : usage,
+      name === 'controller'
+        ? controllerUsage + '\n'
+        : name === 'sync'
+          ? syncUsage + '\n'
+          : name === 'sync-controller'
+            ? syncControllerUsage + '\n'
+            : usage,
     );
     return 0;
   }

@@ -45,7 +45,7 @@ export async function clusterPolicies(rest: KubeRest): Promise<PolicySet> {
         ...(ref.namespace ? { namespace: ref.namespace } : {}),
       })
       .catch(() => undefined);
-    if (found) params.push(found as ParamObject);
+    if (found) params.push(found);
   }
   return { policies, bindings, params };
 }

@@ -11,6 +11,11 @@ import type { KubeRest } from './kube-rest.ts';
 export interface SyncStore {
   /** What was recorded; undefined when nothing was yet. */
   read(): Promise<Inventory | undefined>;
+  /**
+   * Set by read(): the record answers an older spec (a GitSource's generation moved). The tip is
+   * then applied again under the new spec and the status written even if it looks the same.
+   */
+  readonly outdated?: boolean;
   write(next: Inventory): Promise<void>;
 }
 

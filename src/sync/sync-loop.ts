@@ -10,15 +10,7 @@
  */
 import { join } from 'node:path';
 import { describeError, type Logger } from '../log.ts';
-import {
-  applyAll,
-  applyObject,
-  dryRunAll,
-  fieldManager,
-  prepare,
-  type Prepared,
-  type Source,
-} from './apply.ts';
+import { applyAll, applyObject, dryRunAll, prepare, type Prepared, type Source } from './apply.ts';
 import { detectDrift } from './drift.ts';
 import type { Commit, GitSource } from './git.ts';
 import type { Problem } from '../lint/lint.ts';
@@ -95,10 +87,11 @@ export class GitSync {
     const applied = inventory.status?.applied;
     if (commit.sha === this.rejected)
       return inventory.status ?? this.record(inventory, { phase: 'Invalid', message: '' });
-    if (applied && commit.sha === applied.sha) return this.observe(inventory, applied, commit);
+    const current = this.store.outdated !== true;
+    if (applied && current && commit.sha === applied.sha) return this.observe(inventory, applied, commit);
     // A commit that changed nothing under the path (another app of a monorepo) is seen, not applied.
     const tree = await this.git.treeOf(commit.sha, this.options.path);
-    if (applied && tree !== undefined && tree === inventory.status?.appliedTree) {
+    if (applied && current && tree !== undefined && tree === inventory.status?.appliedTree) {
       return this.observe(inventory, applied, commit);
     }
     if (this.options.signature) {
@@ -311,6 +304,7 @@ export class GitSync {
     const previous = this.stored;
     const unchanged =
       this.recorded &&
+      this.store.outdated !== true &&
       previous !== undefined &&
       formatObjects(previous.objects) === formatObjects(inventory.objects) &&
       sameStatus(previous.status, status);

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { defaultNamespace, loadKubeConfig } from '../../kube/kubeconfig.ts';
-import { createLogger, describeError, isLevel } from '../../log.ts';
+import { createLogger, isLevel } from '../../log.ts';
+import { secretCredentials } from '../../sync/credentials.ts';
 import { displayUrl, GitSource, type GitCredentials } from '../../sync/git.ts';
 import { inventoryName, parseInventory, statusLine, type SyncStatus } from '../../sync/inventory.ts';
 import { KubeRest } from '../../sync/kube-rest.ts';
@@ -65,36 +65,17 @@ export function defaultSyncName(repo: string, path: string): string {
   return name === '' ? 'default' : name;
 }
 
-export async function credentialsFrom(
-  kc: KubeConfig,
+async function credentialsFrom(
+  rest: KubeRest,
   namespace: string,
   secret: string | undefined,
 ): Promise<GitCredentials> {
   const env = process.env;
-  if (!secret) {
-    return {
-      ...(env.BELLWETHER_GIT_USERNAME ? { username: env.BELLWETHER_GIT_USERNAME } : {}),
-      ...(env.BELLWETHER_GIT_PASSWORD ? { password: env.BELLWETHER_GIT_PASSWORD } : {}),
-      ...(env.BELLWETHER_GIT_SSH_KEY ? { sshPrivateKey: env.BELLWETHER_GIT_SSH_KEY } : {}),
-    };
-  }
-  let data: Record<string, string>;
-  try {
-    data = (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: secret, namespace })).data ?? {};
-  } catch (err) {
-    throw new Error(`--credentials-secret ${namespace}/${secret}: ${describeError(err)}`, { cause: err });
-  }
-  const value = (key: string) => (data[key] ? Buffer.from(data[key], 'base64').toString('utf8') : undefined);
-  const password = value('password') ?? value('token');
-  const username = value('username');
-  const sshPrivateKey = value('ssh-privatekey');
-  if (!password && !sshPrivateKey) {
-    throw new Error(`--credentials-secret ${namespace}/${secret}: no key password, token or ssh-privatekey`);
-  }
+  if (secret) return secretCredentials(rest, namespace, secret, '--credentials-secret');
   return {
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    ...(sshPrivateKey ? { sshPrivateKey } : {}),
+    ...(env.BELLWETHER_GIT_USERNAME ? { username: env.BELLWETHER_GIT_USERNAME } : {}),
+    ...(env.BELLWETHER_GIT_PASSWORD ? { password: env.BELLWETHER_GIT_PASSWORD } : {}),
+    ...(env.BELLWETHER_GIT_SSH_KEY ? { sshPrivateKey: env.BELLWETHER_GIT_SSH_KEY } : {}),
   };
 }
 
@@ -175,7 +156,7 @@ export async function syncCommand(args: string[], out: Out = stdout): Promise<nu
     workdir: values.workdir ?? join(tmpdir(), `bellwether-sync-${namespace}-${name}`),
     depth: options.depth,
     timeoutMs: options.gitTimeoutMs,
-    credentials: await credentialsFrom(kc, namespace, values['credentials-secret']),
+    credentials: await credentialsFrom(rest, namespace, values['credentials-secret']),
   });
   const store = new ConfigMapStore(rest, { namespace, name, repository: displayUrl(repo), path });
   const sync = new GitSync(rest, git, store, {
