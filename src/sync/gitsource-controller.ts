@@ -126,6 +126,20 @@ export class GitSourceController {
       // The CRD's schema makes this rare (a GitSource written before an upgrade).
       const errors = issuesToErrors(obj.spec, parsed.error.issues).map((e) => `spec.${e.path}: ${e.detail}`);
       log.error('invalid GitSource spec', { errors });
+      await this.rest
+        .request('PATCH', `/apis/bellwether.dev/v1alpha1/namespaces/${namespace}/gitsources/${name}/status`, {
+          body: {
+            status: {
+              phase: 'Failed',
+              message: `invalid spec: ${errors.join('; ')}`,
+              observedGeneration: obj.metadata?.generation,
+            },
+          },
+          contentType: 'application/merge-patch+json',
+        })
+        .catch((err: unknown) => {
+          log.warn('status not written', { error: describeError(err) });
+        });
       return;
     }
     const spec = parsed.data;
