@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need, installed only when missing (apt is slow; a warm machine skips it).
 set -euo pipefail
-packages=(git ca-certificates prometheus)
+# openssh-client and gnupg: ssh-keygen / gpg behind `git verify-commit` (signed commits)
+packages=(git ca-certificates prometheus openssh-client gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
