@@ -152,7 +152,7 @@ describe('GitSource refusals: repository policies and signed commits', () => {
     expect(s.andon).toMatchObject({ reason: 'Invalid', commit: { sha: commits.plain } });
     expect(s.lastAppliedCommit).toBeUndefined();
     expect((await events('guarded')).map((e) => e.reason)).toContain('Invalid');
-    const rollouts = await env.c.custom.listNamespacedCustomObject({
+    const rollouts: unknown = await env.c.custom.listNamespacedCustomObject({
       group: 'bellwether.dev',
       version: 'v1alpha1',
       plural: 'rollouts',
@@ -223,7 +223,7 @@ describe('GitSource refusals: repository policies and signed commits', () => {
     });
     const unsigned = await until('signed', 'the unsigned commit refused', (x) => x.phase === 'Invalid');
     expect(unsigned.problems?.[0]).toMatchObject({ path: 'signature', message: 'the commit is not signed' });
-    expect(unsigned.message).toContain(`commit ${(commits.unsigned ?? '').slice(0, 7)} not applied`);
+    expect(unsigned.message).toContain(`commit ${commits.unsigned.slice(0, 7)} not applied`);
     expect(unsigned.andon).toMatchObject({ reason: 'SignatureRefused', commit: { sha: commits.unsigned } });
     expect(unsigned.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('SignatureRefused');
 
@@ -248,7 +248,7 @@ describe('GitSource refusals: repository policies and signed commits', () => {
       );
     expect(missing).toBe('absent');
     const refusals = (await events('signed')).filter((e) => e.reason === 'SignatureRefused');
-    expect(refusals.map((e) => e.message ?? '').join('\n')).toContain((commits.stranger ?? '').slice(0, 7));
+    expect(refusals.map((e) => e.message ?? '').join('\n')).toContain(commits.stranger.slice(0, 7));
 
     commits.allowed = repo.commit(
       { 'apps/signed/config.yaml': configMap('allowed') },

@@ -203,7 +203,7 @@ describe('GitSource and the sync controller', () => {
     expect(settings.data).toEqual({ value: 'b' });
     const after = await getRollout(env.c, env.namespace, 'web');
     // The Rollout was applied again (a new provenance) but its spec is what it was: same generation.
-    expect(after.metadata?.generation).toBe(before.metadata?.generation);
+    expect(after.metadata.generation).toBe(before.metadata.generation);
     const applied = (await sourceEvents('web'))
       .filter((e) => e.reason === 'Applied')
       .map((e) => e.message ?? '');
