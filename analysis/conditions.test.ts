@@ -103,12 +103,16 @@ describe('Argo idioms in CEL', () => {
 
 describe('compileCondition', () => {
   it('reports syntax errors with the column', () => {
-    expect(compileError('result >= ')).toBe("Unexpected token: EOF at column 11 in 'result >= '");
+    expect(compileError('result >= ')).toBe(
+      "Unexpected token: EOF at column 11 in 'result >= '; as Argo expr: unexpected end of the expression",
+    );
     expect(compileError('result >= 0.95 ||| x')).toMatch(/Unexpected character: \| at column 18/);
   });
 
   it('rejects unknown variables: only result exists', () => {
-    expect(compileError('foo > 1')).toBe("Unknown variable: foo at column 1 in 'foo > 1'");
+    expect(compileError('foo > 1')).toBe(
+      "Unknown variable: foo at column 1 in 'foo > 1'; as Argo expr: unknown name 'foo' at column 1 (only result exists)",
+    );
   });
 
   it('rejects type errors before any measurement', () => {
@@ -125,14 +129,23 @@ describe('compileCondition', () => {
     expect(compileError('   ')).toBe('condition is empty');
   });
 
-  it('hints at the CEL form of Argo expr syntax', () => {
-    expect(compileError('result > 0.9 and result < 1')).toMatch(
-      /hint: CEL writes and\/or\/not as &&, \|\|, !/,
+  it('hints at the CEL form of Argo expr syntax it cannot translate', () => {
+    expect(compileError('result > 0.9 and sum(result) < 1')).toMatch(
+      /hint: CEL writes and\/or\/not as &&, \|\|, !\); as Argo expr: the function sum\(\) at column 18 has no CEL translation$/,
     );
-    expect(compileError('not (result > 1)')).toMatch(/hint: CEL writes and\/or\/not/);
-    expect(compileError('len(result) > 0')).toMatch(/hint: CEL writes len\(x\) as size\(x\)/);
-    expect(compileError('all(result, {# < 0.05})')).toMatch(/hint: CEL macros are methods/);
-    expect(compileError('default(result, 0) > 1')).toMatch(/hint: CEL has no default\(\)/);
+    expect(compileError('len(result[0:2]) > 0')).toMatch(/hint: CEL writes len\(x\) as size\(x\)/);
+  });
+
+  it('translates Argo expr conditions and says so', () => {
+    const compiled = compileCondition('len(result) > 0 and all(result, {# < 0.05})');
+    expect(compiled).toMatchObject({
+      ok: true,
+      condition: {
+        expression: 'size(result) > 0 && result.all(x, x < 0.05)',
+        translatedFrom: 'len(result) > 0 and all(result, {# < 0.05})',
+      },
+    });
+    expect(compileCondition('result[0] >= 0.95')).not.toHaveProperty(['condition', 'translatedFrom']);
   });
 
   it('bounds the size of an expression', () => {
@@ -155,11 +168,12 @@ describe('evaluateCondition', () => {
     expect(evaluationError('result', null)).toMatch(/returned null/);
   });
 
-  it('hints when integer literals meet measured doubles', () => {
-    expect(evaluationError('result * 100 > 95', 0.97)).toMatch(
+  it('takes integer literals beside measured doubles with expr number rules, and hints otherwise', () => {
+    expect(evaluate('result * 100 > 95', 0.97)).toBe(true);
+    expect(evaluate('result * 100.0 > 95.0', 0.97)).toBe(true);
+    expect(evaluationError('result[0] * size(result) > 1.0', [0.97])).toMatch(
       /hint: measured numbers are doubles: write 100.0/,
     );
-    expect(evaluate('result * 100.0 > 95.0', 0.97)).toBe(true);
   });
 
   it('hints to index a vector before arithmetic', () => {

@@ -17,9 +17,10 @@
  * - Logic is `&&`, `||`, `!` (not `and`, `or`, `not`).
  * - `len(result)` is `size(result)`; `all(result, {# < 0.05})` is `result.all(x, x < 0.05)`;
  *   `any(...)` is `result.exists(x, ...)`; `filter`/`map` are methods: `result.filter(x, x > 1.0)`.
- * - Numbers from providers are doubles. Comparisons mix freely (`result > 1`), but arithmetic
- *   needs double literals: `result * 100.0 > 95.0`, not `result * 100 > 95`. Arithmetic on a
- *   one-sample vector needs the index: `result[0] * 100.0`.
+ * - Numbers from providers are doubles. Comparisons mix freely (`result > 1`); CEL arithmetic
+ *   needs double literals (`result * 100.0`), but `result * 100 > 95` is taken with expr's number
+ *   rules (see below), so both work. Arithmetic on a one-sample vector needs the index:
+ *   `result[0] * 100.0`.
  * - `asFloat(x)` / `asInt(x)` exist for compatibility; the CEL forms are `double(x)` / `int(x)`.
  *   Argo handed web values to conditions as text; here a JSON `true` is the bool `true`, so
  *   `result == 'true'` only matches the string "true" (write `result == true`).
@@ -29,14 +30,23 @@
  * - Strings take single or double quotes; `in` works for lists and maps (`'ok' in result`).
  * - A condition must be a boolean expression. Syntax errors, unknown variables (only `result`
  *   exists) and type errors are reported before the run starts, with the column.
+ *
+ * An Argo condition need not be rewritten by hand, though: a condition that does not compile as
+ * CEL is translated from `expr` (analysis/expr-to-cel.ts, which lists what maps to what) and the
+ * translation is compiled instead; `bellwether lint` reports each translation. An expression
+ * that is valid CEL is always taken as CEL.
  */
 import { EvaluationError, Environment, ParseError, TypeError as CelTypeError } from '@marcbachmann/cel-js';
 import type { ParseResult } from '@marcbachmann/cel-js';
+import { translateExprToCel } from './expr-to-cel.ts';
 
 /** A condition that compiled; evaluate it with `evaluateCondition`. */
 export interface CompiledCondition {
+  /** The CEL text evaluated (the translation, for an Argo `expr` condition). */
   readonly expression: string;
   readonly program: ParseResult;
+  /** The Argo `expr` condition as written, when `expression` is its translation. */
+  readonly translatedFrom?: string;
 }
 
 export type CompileOutcome =
@@ -163,11 +173,36 @@ function describeCelError(error: unknown, expression: string): string {
 }
 
 /**
- * Compile a condition, checking syntax, names and types before any measurement. Errors say what
- * is wrong and at which column, e.g. `Unexpected token: EOF at column 11 in 'result >= '`.
+ * Compile a condition, checking syntax, names and types before any measurement: as CEL, else as
+ * an Argo `expr` condition translated to CEL (`translatedFrom` says so). Errors say what is wrong
+ * and at which column, e.g. `Unexpected token: EOF at column 11 in 'result >= '`.
  */
 export function compileCondition(expression: string): CompileOutcome {
   if (expression.trim() === '') return { ok: false, error: 'condition is empty' };
+  const cel = compileCel(expression);
+  const translated = translateExprToCel(expression);
+  // Valid CEL stays CEL, unless expr's number rules give it its meaning (`result * 100 > 95`
+  // compiles as CEL but fails at run time on double * int).
+  if (cel.ok) {
+    if (!translated.ok || !translated.numbersRewritten) return cel;
+    const rewritten = compileCel(translated.cel);
+    return rewritten.ok
+      ? { ok: true, condition: { ...rewritten.condition, translatedFrom: expression } }
+      : cel;
+  }
+  if (!translated.ok) return { ok: false, error: `${cel.error}; as Argo expr: ${translated.error}` };
+  // Valid expr that is also the same text in CEL: the CEL error is the whole story.
+  if (translated.cel === expression) return cel;
+  const again = compileCel(translated.cel);
+  if (!again.ok)
+    return {
+      ok: false,
+      error: `${cel.error}; translated from Argo expr to '${translated.cel}', which does not compile: ${again.error}`,
+    };
+  return { ok: true, condition: { ...again.condition, translatedFrom: expression } };
+}
+
+function compileCel(expression: string): CompileOutcome {
   let program: ParseResult;
   try {
     program = environment.parse(expression);

@@ -29,7 +29,8 @@ describe('compileMetricConditions', () => {
     const compiled = compileMetricConditions({ name: 'rate', failureCondition: 'result >' });
     expect(compiled).toEqual({
       ok: false,
-      error: "metrics[rate].failureCondition: Unexpected token: EOF at column 9 in 'result >'",
+      error:
+        "metrics[rate].failureCondition: Unexpected token: EOF at column 9 in 'result >'; as Argo expr: unexpected end of the expression",
     });
   });
 });

@@ -18,7 +18,7 @@ describe('validateMetrics', () => {
 
   it('names the metric and field of a bad condition', () => {
     expect(validateMetrics({ metrics: [metric({ successCondition: 'result >= ' })] })).toEqual([
-      "metrics[success-rate].successCondition: Unexpected token: EOF at column 11 in 'result >= '",
+      "metrics[success-rate].successCondition: Unexpected token: EOF at column 11 in 'result >= '; as Argo expr: unexpected end of the expression",
     ]);
     expect(validateMetrics({ metrics: [metric({ failureCondition: 'foo' })] })[0]).toMatch(
       /^metrics\[success-rate\]\.failureCondition: Unknown variable: foo/,

@@ -78,6 +78,7 @@ function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
     stepsHash: snapshot.context.stepsHash ?? STEP_HASHES[0],
     steps: steps(false),
     userPaused: snapshot.value.hold === Hold.heldByUser,
+    maxStepIndex: Infinity,
     inRollbackWindow: false,
     canaryFullyAvailable: false,
     routerAtFull: true,

@@ -17,6 +17,9 @@
  *   Inconclusive AnalysisRun pauses in `inconclusive` until promoted, a Failed one aborts;
  * - `hold`: running / heldByUser (`spec.paused`), which blocks every forward move of the lifecycle
  *   (but not bookkeeping such as noticing a new version, and not an abort).
+ *
+ * `event.maxStepIndex` (a RolloutGroup in lockstep) blocks only the moves that complete a step
+ * at that index, and the progress deadline while it does: waiting for the other members is no stall.
  */
 import { and, assign, not, setup } from 'xstate';
 import type { AbortCause } from './abort-cause.ts';
@@ -104,6 +107,12 @@ export interface CanaryObservation {
   steps: readonly StepObservation[];
   /** spec.paused */
   userPaused: boolean;
+  /**
+   * The highest step index the Rollout may reach now (a RolloutGroup in lockstep,
+   * StrategyInput.maxStepIndex); Infinity when nothing limits it. A step whose completion would
+   * pass it is not completed, as if held by the user.
+   */
+  maxStepIndex: number;
   /** The current version is a recent stable one (spec.rollbackWindow): skip the steps. */
   inRollbackWindow: boolean;
   /** The current version's RS is at spec.replicas, all available. */
@@ -204,6 +213,7 @@ const canarySetup = setup({
     retryRequested: ({ context }) => !context.abort,
     promoteFullRequested: ({ context }) => context.promoteFull,
     heldByUser: ({ event }) => event.userPaused,
+    atStepLimit: ({ context, event }) => context.stepIndex >= event.maxStepIndex,
     stepsDone: ({ context, event }) => context.stepIndex >= event.steps.length,
     atPauseStep: (args) => currentStep(args)?.kind === 'pause',
     stepDone: (args) => currentStep(args)?.done === true,
@@ -404,13 +414,13 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), 'stepRunSucceeded']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'stepRunSucceeded']),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
             },
             {
-              guard: and([not('heldByUser'), 'stepDone']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'stepDone']),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
@@ -431,7 +441,7 @@ export const canaryMachine = canarySetup.createMachine({
             // bumps currentStepIndex while controllerPause is still set. Carry on from there.
             { guard: 'notAtPauseStep', target: Lifecycle.progressing },
             {
-              guard: and([not('heldByUser'), 'pauseReleased']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseReleased']),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pausePromoted', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -439,7 +449,7 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), 'pauseElapsed']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseElapsed']),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pauseElapsed', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -462,6 +472,7 @@ export const canaryMachine = canarySetup.createMachine({
             {
               guard: and([
                 not('heldByUser'),
+                not('atStepLimit'),
                 'inconclusiveReleased',
                 'stepRunInconclusive',
                 'backgroundRunInconclusive',
@@ -470,13 +481,19 @@ export const canaryMachine = canarySetup.createMachine({
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([not('heldByUser'), 'inconclusiveReleased', 'stepRunInconclusive']),
+              guard: and([
+                not('heldByUser'),
+                not('atStepLimit'),
+                'inconclusiveReleased',
+                'stepRunInconclusive',
+              ]),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), ...completeStep()],
             },
             {
               guard: and([
                 not('heldByUser'),
+                not('atStepLimit'),
                 'inconclusiveReleased',
                 'backgroundRunInconclusive',
                 'atPauseStep',
@@ -485,13 +502,19 @@ export const canaryMachine = canarySetup.createMachine({
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([not('heldByUser'), 'inconclusiveReleased', 'backgroundRunInconclusive']),
+              guard: and([
+                not('heldByUser'),
+                not('atStepLimit'),
+                'inconclusiveReleased',
+                'backgroundRunInconclusive',
+              ]),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground'],
             },
             // Promoted, but the run is gone: look again (a recreated run decides afresh).
+            // At a lockstep limit the promote waits whole: none of these moves until it lifts.
             {
-              guard: and([not('heldByUser'), 'inconclusiveReleased']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'inconclusiveReleased']),
               target: Lifecycle.progressing,
               actions: 'noteResume',
             },
@@ -663,7 +686,7 @@ function onProgressDeadlineAbort(): Transition[] {
   return [
     {
       // Waiting for an analysis verdict is not a stall.
-      guard: and([not('heldByUser'), not('atAnalysisStep'), 'progressDeadlineAbort']),
+      guard: and([not('heldByUser'), not('atStepLimit'), not('atAnalysisStep'), 'progressDeadlineAbort']),
       target: `#canary.lifecycle.${Lifecycle.aborted}`,
       actions: [
         {

@@ -4,6 +4,7 @@
  * the machine compares it with what status records. Pure.
  */
 import { observeRuns } from './analysis-runs.ts';
+import { InvalidSpecError } from './invalid-spec.ts';
 import type { CanaryObservation, StepObservation } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './canary-steps.ts';
@@ -29,6 +30,7 @@ export function observeCanary(
       observeStep(input, settings, routed, stableRS, index, stepKind(step, index)),
     ),
     userPaused: input.spec.paused === true,
+    maxStepIndex: input.maxStepIndex ?? Infinity,
     inRollbackWindow: inRollbackWindow(
       input.replicaSets,
       input.currentPodHash,
@@ -76,10 +78,17 @@ function observeStep(
       // Decided by the step's AnalysisRun, whose id depends on the attempt, which can change
       // within one reconcile (a retry): the machine's guards look the run up in `analysisRuns`.
       return { kind, done: false };
+    case StepKind.experiment:
+      // A gate never silently does nothing: an experiment step the controller cannot run is an
+      // invalid spec, not a step that passes at once (the API semantics check says so first).
+      throw new InvalidSpecError(
+        `spec.strategy.canary.steps[${index}].experiment`,
+        'experiment steps are not carried out by this controller yet',
+      );
     default:
       // setHeaderRoute / setMirrorRoute complete at once: the routes in effect are derived from
-      // the executed steps (canary-traffic.ts). EXTENSION POINT: experiment completes at once
-      // until Experiments are wired in (then `done` is their acknowledgement).
+      // the executed steps (canary-traffic.ts), and the shell refuses a router that cannot
+      // carry them (src/traffic/capabilities.ts).
       return { kind, done: true };
   }
 }

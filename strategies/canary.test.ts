@@ -201,17 +201,23 @@ describe('the canary steps (5 replicas: setWeight 20, pause 5s, setWeight 60, pa
     expect(settled.decision.status).toMatchObject({ phase: 'Paused', currentStepIndex: 2 });
   });
 
-  it('completes experiment and route steps at once (until Experiments and routers are wired in)', () => {
+  it('completes route steps at once (the routes in effect derive from the executed steps)', () => {
+    const steps: CanaryStep[] = [{ setWeight: 40 }, { setHeaderRoute: { name: 'h' } }, { pause: {} }];
+    const settled = settleCanary(deployVersion(stableWorld(canarySpec({ steps })), 'v2'));
+    expect(settled.decision.status.currentStepIndex).toBe(2);
+    expect(settled.events.map((e) => e.message)).toContain('Step 2/3 setHeaderRoute completed');
+    expect(settled.decision.analysisRuns).toEqual([]);
+  });
+
+  it('never passes an experiment step it cannot run: InvalidSpec naming the step', () => {
     const steps: CanaryStep[] = [
       { setWeight: 40 },
-      { experiment: { templates: [] } },
-      { setHeaderRoute: { name: 'h' } },
+      { experiment: { templates: [{ name: 'c', specRef: 'canary' }] } },
       { pause: {} },
     ];
-    const settled = settleCanary(deployVersion(stableWorld(canarySpec({ steps })), 'v2'));
-    expect(settled.decision.status.currentStepIndex).toBe(3);
-    expect(settled.events.map((e) => e.message)).toContain('Step 3/4 setHeaderRoute completed');
-    expect(settled.decision.analysisRuns).toEqual([]);
+    const world = deployVersion(withSpec(stableWorld(), canarySpec({ steps })), 'v2');
+    expect(() => reconcileCanary(world)).toThrow(InvalidSpecError);
+    expect(() => reconcileCanary(world)).toThrow(/^spec\.strategy\.canary\.steps\[1\]\.experiment: /);
   });
 
   it('restarts at step 0 when the steps change mid-rollout', () => {

@@ -35,6 +35,7 @@ export interface TrafficRoutingView {
   gatewayAPI?: unknown;
   istio?: unknown;
   smi?: unknown;
+  alb?: unknown;
   /** Routes setHeaderRoute / setMirrorRoute may set, highest precedence first. */
   managedRoutes?: { name: string }[];
   /** The total setWeight is relative to (default 100). */
@@ -236,6 +237,12 @@ export interface StrategyInput {
    * shell writes only after the router accepted the weight). Ignored without a router.
    */
   observedTraffic?: ObservedTraffic;
+  /**
+   * Canary only: the highest currentStepIndex the Rollout may reach now, set while a RolloutGroup
+   * in lockstep holds it (strategies/group/). A step that would take the index past it is not
+   * completed; absent = no limit.
+   */
+  maxStepIndex?: number;
   now: number; // epoch ms
 }
 

@@ -75,6 +75,7 @@ describe('checked-in CRDs', () => {
       'analysistemplates.bellwether.dev.yaml',
       'clusteranalysistemplates.bellwether.dev.yaml',
       'gitsources.bellwether.dev.yaml',
+      'rolloutgroups.bellwether.dev.yaml',
       'rollouts.bellwether.dev.yaml',
     ]);
   });

@@ -10,6 +10,7 @@ import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analys
 import { API_GROUP, API_VERSION_NAME } from './common.ts';
 import { GitSource } from './gitsource.ts';
 import { Rollout } from './rollout.ts';
+import { RolloutGroup } from './rollout-group.ts';
 import { toCrdSchema, type CrdSchema } from './to-crd.ts';
 
 export interface PrinterColumn {
@@ -185,6 +186,31 @@ const KINDS: readonly KindDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'RolloutGroup',
+    plural: 'rolloutgroups',
+    shortName: 'rog',
+    scope: 'Namespaced',
+    schema: RolloutGroup,
+    description:
+      'A RolloutGroup releases several Rollouts together: in stages, in lockstep, or at most N at a time.',
+    columns: [
+      {
+        name: 'Phase',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Healthy, Progressing or Degraded',
+      },
+      {
+        name: 'Stages',
+        type: 'string',
+        jsonPath: '.status.currentStages',
+        description: 'Stages in progress',
+      },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
 ];
 
 function buildCrd(definition: KindDefinition): CustomResourceDefinition {
@@ -235,7 +261,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

@@ -167,6 +167,62 @@ export const SmiTrafficRouting = z
   .describe('Service Mesh Interface TrafficSplit.');
 export type SmiTrafficRouting = z.infer<typeof SmiTrafficRouting>;
 
+export const AlbStickinessConfig = withCel(
+  z
+    .strictObject({
+      enabled: z.boolean().describe('Keep a client on the target group it was first sent to.'),
+      durationSeconds: z
+        .int()
+        .min(0)
+        .max(604800)
+        .describe('How long a client stays on its target group (1 to 604800 seconds when enabled).'),
+    })
+    .describe('Target group stickiness of the forward action (TargetGroupStickinessConfig).'),
+  [
+    {
+      rule: '!self.enabled || self.durationSeconds >= 1',
+      message: 'durationSeconds must be between 1 and 604800 when stickiness is enabled',
+      fieldPath: '.durationSeconds',
+      holds: (self) => !self.enabled || self.durationSeconds >= 1,
+    },
+  ],
+);
+
+export const AlbTrafficRouting = withCel(
+  z
+    .strictObject({
+      ingress: objectName()
+        .optional()
+        .describe('Ingress (class alb) whose action annotation the controller sets.'),
+      ingresses: listOf(objectName(), LIMITS.routes)
+        .optional()
+        .describe('Several Ingresses to set the same action annotation on (instead of ingress).'),
+      servicePort: z
+        .int32()
+        .min(1)
+        .max(65535)
+        .describe('Service port the target groups of the forward action use.'),
+      rootService: serviceName()
+        .optional()
+        .describe(
+          'Service the Ingress rule routes to with port name use-annotation; names the action (default: stableService).',
+        ),
+      annotationPrefix: z
+        .string()
+        .max(LIMITS.name)
+        .optional()
+        .describe(
+          'Annotation prefix of the AWS Load Balancer Controller (default alb.ingress.kubernetes.io).',
+        ),
+      stickinessConfig: AlbStickinessConfig.optional(),
+    })
+    .describe(
+      'AWS Load Balancer Controller: target group weights in the alb.ingress.kubernetes.io/actions.<service> annotation.',
+    ),
+  [exactlyOneOf(['ingress', 'ingresses'])],
+);
+export type AlbTrafficRouting = z.infer<typeof AlbTrafficRouting>;
+
 export const ManagedRoute = z
   .strictObject({
     name: shortString().describe('Route name, as used by setHeaderRoute / setMirrorRoute steps.'),
@@ -181,6 +237,7 @@ export const TrafficRouting = withCel(
       gatewayAPI: GatewayAPITrafficRouting.optional(),
       istio: IstioTrafficRouting.optional(),
       smi: SmiTrafficRouting.optional(),
+      alb: AlbTrafficRouting.optional(),
       managedRoutes: uniqueListOf(ManagedRoute, 'name', LIMITS.routes, 'managed route names')
         .optional()
         .describe('Header and mirror routes the steps may set, highest precedence first.'),
@@ -193,7 +250,7 @@ export const TrafficRouting = withCel(
     .describe(
       'How traffic is split. Without it, weights are approximated by replica counts behind one Service.',
     ),
-  [atLeastOneOf(['nginx', 'gatewayAPI', 'istio', 'smi'])],
+  [atLeastOneOf(['nginx', 'gatewayAPI', 'istio', 'smi', 'alb'])],
 );
 export type TrafficRouting = z.infer<typeof TrafficRouting>;
 
@@ -383,6 +440,15 @@ export const CanaryStrategy = withCel(
         .optional()
         .describe('The steps, in order. No steps: a rolling update to 100%.'),
       trafficRouting: TrafficRouting.optional(),
+      pingPong: z
+        .strictObject({
+          pingService: serviceName().describe('One of the two Services that take turns being stable.'),
+          pongService: serviceName().describe('The other one.'),
+        })
+        .optional()
+        .describe(
+          'Ping-pong Services (instead of canaryService/stableService): not supported yet, reported as InvalidSpec.',
+        ),
       maxSurge: maxSurge(),
       maxUnavailable: maxUnavailable(),
       analysis: RolloutAnalysisBackground.optional(),

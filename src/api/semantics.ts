@@ -18,6 +18,8 @@ import type {
   RolloutPause,
   TrafficRouting,
 } from './rollout.ts';
+import type { RolloutGroup } from './rollout-group.ts';
+import { stageGraphProblems } from '../../strategies/group/stage-graph.ts';
 import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
 
 /** Label the controller adds to pods and ReplicaSets; a template must not set it. */
@@ -44,7 +46,17 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
     case 'ClusterAnalysisTemplate':
     case 'AnalysisRun':
       return analysisSemanticErrors(resource);
+    case 'RolloutGroup':
+      return rolloutGroupSemanticErrors(resource);
   }
+}
+
+/** Semantic errors of a RolloutGroup: its stages form a DAG over known names. Pure. */
+export function rolloutGroupSemanticErrors(group: RolloutGroup): ValidationError[] {
+  const problems = new Problems(group);
+  for (const problem of stageGraphProblems(group.spec.stages ?? []))
+    problems.add(problem.path, problem.message);
+  return problems.errors;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +217,8 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
   const routing = canary.trafficRouting;
   if (hasRouter(routing)) {
     for (const field of ['canaryService', 'stableService'] as const) {
-      if (canary[field] === undefined)
+      // pingPong stands in for the two Services (reported unsupported in src/traffic/capabilities.ts).
+      if (canary[field] === undefined && canary.pingPong === undefined)
         problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
     }
   } else {
@@ -269,6 +282,12 @@ function checkCanaryStep(
     }
   }
   if (step.experiment !== undefined) {
+    // A gate never silently does nothing: until Experiments run, the step is refused rather
+    // than passed without running its ReplicaSets and analyses.
+    problems.add(
+      `${path}.experiment`,
+      'experiment steps are not carried out by this controller yet (the step would pass without running its analyses); use an analysis step',
+    );
     const experiment = step.experiment;
     const templateNames = new Set<string>();
     experiment.templates.forEach((template, index) => {

@@ -36,7 +36,10 @@ describe('validateResource accepts', () => {
     });
     const template = validateResource(fixture('clusteranalysistemplate-web.yaml'));
     expect(
-      template.ok && template.value.kind !== 'Rollout' && template.value.spec.metrics[1]?.provider.job?.spec,
+      template.ok &&
+        template.value.kind !== 'Rollout' &&
+        template.value.kind !== 'RolloutGroup' &&
+        template.value.spec.metrics[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });
   });
 

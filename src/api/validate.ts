@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { API_VERSION } from './common.ts';
 import { Rollout } from './rollout.ts';
+import { RolloutGroup } from './rollout-group.ts';
 
 export interface ValidationError {
   /** Field path, e.g. `spec.strategy.canary.steps[2].setWeight` (empty for the whole object). */
@@ -22,7 +23,8 @@ export interface ValidationError {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
 
-export type BellwetherResource = Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun;
+export type BellwetherResource =
+  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | RolloutGroup;
 export type BellwetherKind = BellwetherResource['kind'];
 
 /** The zod schema of every kind, by `kind`. */
@@ -33,6 +35,7 @@ export const SCHEMAS: {
   AnalysisTemplate,
   ClusterAnalysisTemplate,
   AnalysisRun,
+  RolloutGroup,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

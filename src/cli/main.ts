@@ -1,6 +1,7 @@
 import { version } from '../version.ts';
 import { describeError } from '../log.ts';
 import { controllerCommand, controllerUsage } from './commands/controller.ts';
+import { convertCommand } from './commands/convert.ts';
 import { installCommand, uninstallCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { planCommand } from './commands/plan.ts';
@@ -8,6 +9,7 @@ import { syncControllerCommand, syncControllerUsage } from './commands/sync-cont
 import { syncCommand, syncUsage } from './commands/sync.ts';
 import { historyCommand } from './commands/history.ts';
 import { diffCommand } from './commands/diff.ts';
+import { groupCommand } from './commands/group-commands.ts';
 import {
   abortCommand,
   getCommand,
@@ -43,10 +45,12 @@ Commands:
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
   plan FILE | --base REF --head REF PATH  what a change does to its Rollouts (text or Markdown)
+  convert [FILE|-] [-o FILE]     Argo Rollouts / Flagger manifests to Bellwether ones; reports what it drops (--allow-lossy)
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
   sync-controller                reconcile every GitSource in the cluster (the in-cluster sync)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
+  group get|promote|abort|retry NAME  a RolloutGroup: its stages and members; act on them together
   version                        print the version
 
 Cluster flags (as kubectl): --kubeconfig PATH, --context NAME, -n/--namespace NS
@@ -71,10 +75,12 @@ const commands: Record<string, Command> = {
   install: installCommand,
   uninstall: uninstallCommand,
   plan: planCommand,
+  convert: convertCommand,
   sync: syncCommand,
   'sync-controller': syncControllerCommand,
   diff: diffCommand,
   history: historyCommand,
+  group: groupCommand,
   version: () => {
     process.stdout.write(`bellwether ${version}\n`);
     return Promise.resolve(0);

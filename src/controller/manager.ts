@@ -26,6 +26,7 @@ import { serviceRefs } from './service-roles.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
+import { GroupController } from './group/group-controller.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
 const analysisRunKeyPrefix = 'analysisrun:';
@@ -71,6 +72,8 @@ export class Manager {
   private readonly analysisRuns: ResilientInformer<AnalysisRun & KubernetesObject>;
   private readonly analysisTemplates: ResilientInformer<AnalysisTemplate & KubernetesObject>;
   private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
+  /** RolloutGroups: their informer, reconciler and the hold they put on member Rollouts. */
+  private readonly groups: GroupController;
   private readonly analysisDeps: AnalysisRunDeps;
   private readonly writer: ClusterWriter;
   private readonly core: CoreV1Api;
@@ -118,6 +121,21 @@ export class Manager {
     };
     this.rollouts = customInformer<RolloutObject & KubernetesObject>(rolloutPlural, (ro) => {
       this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      this.groups.rolloutChanged(ro);
+    });
+    this.groups = new GroupController({
+      kc,
+      log,
+      ...(namespace ? { namespace } : {}),
+      rollouts: (ns) => this.rollouts.list(ns),
+      enqueue: (key) => {
+        this.queue.add(key);
+      },
+      enqueueRollout: (ns, name) => {
+        this.enqueue(ns, name);
+      },
+      mine: (objectAnnotations) => objectAnnotations?.[instanceIdAnnotation] === this.options.instanceId,
+      now: this.now,
     });
     this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>('analysisruns', (run) => {
       const { namespace: ns, name } = run.metadata;
@@ -246,6 +264,7 @@ export class Manager {
       this.analysisRuns,
       this.analysisTemplates,
       this.clusterAnalysisTemplates,
+      this.groups.informer,
     ];
   }
 
@@ -282,11 +301,13 @@ export class Manager {
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
       if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
     }
+    this.groups.enqueueAll();
     const workers = this.options.workers ?? 4;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
     const resyncMs = this.options.resyncMs ?? 300_000;
     this.resyncTimer = setInterval(() => {
       for (const ro of this.rollouts.list()) this.enqueue(ro.metadata.namespace, ro.metadata.name);
+      this.groups.enqueueAll();
     }, resyncMs);
     this.resyncTimer.unref();
   }
@@ -295,6 +316,10 @@ export class Manager {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (this.groups.owns(key)) {
+        await this.reconcileGroup(key);
+        continue;
+      }
       const isRun = key.startsWith(analysisRunKeyPrefix);
       const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
       const queueWaitMs = this.queue.lastWaitMs;
@@ -315,6 +340,7 @@ export class Manager {
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
+              hold: (ro) => this.groups.holdFor(ro),
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
             });
         this.reconciles++;
@@ -340,6 +366,24 @@ export class Manager {
       } finally {
         this.queue.done(key);
       }
+    }
+  }
+
+  /** One RolloutGroup key: the same retry-with-backoff and requeue rules as the other kinds. */
+  private async reconcileGroup(key: string): Promise<void> {
+    try {
+      const result = await this.groups.reconcile(key);
+      this.queue.forget(key);
+      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+    } catch (err) {
+      const delay = this.queue.addRateLimited(key);
+      this.options.log[statusCode(err) === 409 ? 'debug' : 'warn']('group reconcile failed; will retry', {
+        rolloutGroup: key,
+        error: describeError(err),
+        retryInMs: delay,
+      });
+    } finally {
+      this.queue.done(key);
     }
   }
 

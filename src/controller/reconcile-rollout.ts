@@ -3,7 +3,7 @@ import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
-import { reconcileStrategy } from '../../strategies/index.ts';
+import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
 import { describeError, statusCode, type Logger } from '../log.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
@@ -52,6 +52,8 @@ export interface ReconcileDeps {
   supersededVersions?: Map<string, string>;
   /** Webhook notifications for the events of each accepted status write (src/notify). */
   notifier?: NotifySink;
+  /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
+  hold?: (rollout: RolloutObject) => MemberHold | undefined;
 }
 
 export interface ReconcileResult {
@@ -109,7 +111,7 @@ export async function reconcileRollout(
   };
   let decision: StrategyDecision;
   try {
-    decision = reconcileStrategy(input);
+    decision = reconcileUnderHold(input, deps.hold?.(rollout));
   } catch (err) {
     // A strategy that cannot handle this spec is a spec problem, not a reason to crash or retry hot.
     await writeStatus(rollout, invalidSpecStatus(rollout, [describeError(err)], deps.now()), deps);

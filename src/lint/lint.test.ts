@@ -72,6 +72,42 @@ describe('lint of inline documents', () => {
     ]);
   });
 
+  it('applies and reports the translation of an Argo expr condition, without failing', () => {
+    const problems = lint(
+      `${header}spec:\n  metrics:\n    - name: rate\n      successCondition: len(result) > 0 and all(result, {# >= 0.95})\n` +
+        `      failureCondition: "result[0] < 0.9"\n      provider:\n        prometheus:\n          address: http://p:9090\n          query: up\n`,
+    );
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.severity} ${p.path} ${p.message}`)).toEqual([
+      "8:7 warning spec.metrics[0].successCondition translated Argo expr condition 'len(result) > 0 and all(result, {# >= 0.95})' to CEL 'size(result) > 0 && result.all(x, x >= 0.95)'",
+    ]);
+    expect(hasErrors(problems)).toBe(false);
+  });
+
+  it('refuses a step the controller cannot carry out, naming the step (a gate never silently passes)', () => {
+    const rollout = [
+      'apiVersion: bellwether.dev/v1alpha1',
+      'kind: Rollout',
+      'metadata: {name: r}',
+      'spec:',
+      '  selector: {matchLabels: {app: r}}',
+      '  template:',
+      '    metadata: {labels: {app: r}}',
+      '    spec: {containers: [{name: app, image: r:1}]}',
+      '  strategy:',
+      '    canary:',
+      '      steps:',
+      '        - setWeight: 20',
+      '        - experiment:',
+      '            templates: [{name: c, specRef: canary}]',
+      '',
+    ].join('\n');
+    const problems = lint(rollout).filter((p) => p.severity === 'error');
+    expect(problems.map((p) => `${p.line} ${p.path}`)).toContain(
+      '13 spec.strategy.canary.steps[1].experiment',
+    );
+    expect(hasErrors(problems)).toBe(true);
+  });
+
   it('warns about an object defined twice, without failing', () => {
     const problems = lintPaths([`${GOOD}/template.yaml`, `${GOOD}/template.yaml`]);
     expect(problems.map((p) => `${where(p)} ${p.severity} ${p.message}`)).toEqual([

@@ -53,16 +53,30 @@ function problemAt(doc: SourceDocument, severity: Severity, object: string, path
   return { file: doc.file, line, col, severity, object, path, message };
 }
 
-/** Conditions that do not compile (placeholders are left to run time). */
-function conditionProblems(resource: BellwetherResource): { path: string; message: string }[] {
-  if (resource.kind === 'Rollout') return [];
-  const found: { path: string; message: string }[] = [];
+/**
+ * Conditions that do not compile (placeholders are left to run time), and Argo `expr` conditions
+ * translated to CEL (a warning that says what runs).
+ */
+function conditionProblems(
+  resource: BellwetherResource,
+): { path: string; severity: Severity; message: string }[] {
+  if (resource.kind === 'Rollout' || resource.kind === 'RolloutGroup' || !('metrics' in resource.spec))
+    return [];
+  const found: { path: string; severity: Severity; message: string }[] = [];
   resource.spec.metrics.forEach((metric, index) => {
     for (const field of ['successCondition', 'failureCondition'] as const) {
       const expression = metric[field];
       if (expression === undefined || expression.includes('{{')) continue;
+      const path = `spec.metrics[${index}].${field}`;
       const outcome = compileCondition(expression);
-      if (!outcome.ok) found.push({ path: `spec.metrics[${index}].${field}`, message: outcome.error });
+      if (!outcome.ok)
+        found.push({ path, severity: 'error', message: `condition does not compile: ${outcome.error}` });
+      else if (outcome.condition.translatedFrom !== undefined)
+        found.push({
+          path,
+          severity: 'warning',
+          message: `translated Argo expr condition '${expression}' to CEL '${outcome.condition.expression}'`,
+        });
     }
   });
   return found;
@@ -265,8 +279,8 @@ export function lintParsed(files: readonly ParsedFile[], options: LintOptions = 
       for (const error of semanticErrors(resource)) {
         problems.push(problemAt(doc, 'error', object, error.path, error.detail));
       }
-      for (const { path, message } of conditionProblems(resource)) {
-        problems.push(problemAt(doc, 'error', object, path, `condition does not compile: ${message}`));
+      for (const { path, severity, message } of conditionProblems(resource)) {
+        problems.push(problemAt(doc, severity, object, path, message));
       }
       if (resource.kind === 'Rollout') {
         for (const { path, detail } of trafficStepIssues(resource.spec))

@@ -16,9 +16,15 @@ export function trafficStepProblems(spec: RolloutSpecView): string[] {
 export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail: string }[] {
   const canary = spec.strategy.canary;
   const routing = canary?.trafficRouting as TrafficRouting | undefined;
-  if (!canary || !routing) return [];
-  const kinds = routerKinds(routing);
+  if (!canary) return [];
   const problems: { path: string; detail: string }[] = [];
+  if ((canary as { pingPong?: unknown }).pingPong !== undefined)
+    problems.push({
+      path: 'spec.strategy.canary.pingPong',
+      detail: 'ping-pong Services are not supported yet; use canaryService and stableService',
+    });
+  if (!routing) return problems;
+  const kinds = routerKinds(routing);
   const headerRouteNames = new Set<string>();
   (canary.steps ?? []).forEach((step, i) => {
     const path = `spec.strategy.canary.steps[${i}]`;

@@ -4,7 +4,14 @@ import { gatewayApiRouter } from './gateway-api.ts';
 import { istioRouter } from './istio.ts';
 import { nginxRouter } from './nginx.ts';
 import { smiRouter } from './smi.ts';
-import type { RouterKind, RoutingObjectClient, RoutingTarget, TrafficRouter } from './types.ts';
+import { albRouter } from './alb.ts';
+import {
+  ROUTER_KINDS,
+  type RouterKind,
+  type RoutingObjectClient,
+  type RoutingTarget,
+  type TrafficRouter,
+} from './types.ts';
 
 /** The trafficRouting block of a strategy, its field path and the Services it splits between. */
 export interface RoutingSpec {
@@ -38,7 +45,7 @@ export function routingSpec(spec: RolloutSpecView): RoutingSpec | undefined {
 
 /** The router kinds a trafficRouting block names, in a fixed order. */
 export function routerKinds(routing: TrafficRouting): RouterKind[] {
-  return (['nginx', 'gatewayAPI', 'istio', 'smi'] as const).filter((kind) => routing[kind] !== undefined);
+  return ROUTER_KINDS.filter((kind) => routing[kind] !== undefined);
 }
 
 /** One router per kind the block names; a Rollout may use several (e.g. NGINX in front of a mesh). */
@@ -61,5 +68,6 @@ export function routersFor(
   if (routing.gatewayAPI) routers.push(gatewayApiRouter(target, routing.gatewayAPI, client));
   if (routing.istio) routers.push(istioRouter(target, routing.istio, client));
   if (routing.smi) routers.push(smiRouter(target, routing.smi, client));
+  if (routing.alb) routers.push(albRouter(target, routing.alb, client));
   return routers;
 }

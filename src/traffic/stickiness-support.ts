@@ -8,15 +8,17 @@
  * smi do not implement either yet.
  */
 import type { RolloutSpecView } from '../../strategies/types.ts';
+import { ROUTER_KINDS, type RouterKind } from './types.ts';
 
-type Kind = 'nginx' | 'gatewayAPI' | 'istio' | 'smi';
-const KINDS: readonly Kind[] = ['nginx', 'gatewayAPI', 'istio', 'smi'];
+type Kind = RouterKind;
+const KINDS = ROUTER_KINDS;
 
 export const STICKINESS_SUPPORT: Record<Kind, { cookie: boolean; header: boolean }> = {
   nginx: { cookie: false, header: false },
   gatewayAPI: { cookie: true, header: false },
   istio: { cookie: false, header: false },
   smi: { cookie: false, header: false },
+  alb: { cookie: false, header: false },
 };
 
 export function abTestStickinessProblems(spec: RolloutSpecView): string[] {

@@ -1,8 +1,9 @@
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { HeaderRouteDecision, MirrorRouteDecision, TrafficDecision } from '../../strategies/types.ts';
 
-/** The routers a `trafficRouting` block can name (one Rollout may use several at once). */
-export type RouterKind = 'nginx' | 'gatewayAPI' | 'istio' | 'smi';
+/** The routers a `trafficRouting` block can name (one Rollout may use several at once), in a fixed order. */
+export const ROUTER_KINDS = ['nginx', 'gatewayAPI', 'istio', 'smi', 'alb'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 /** What a router can do; a step needing a missing capability is an InvalidSpec (capabilities.ts). */
 export interface RouterCapabilities {

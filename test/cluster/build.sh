@@ -12,6 +12,11 @@ cache_root=${BELLWETHER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bellwether}
 bin="$cache_root/plane-$k8s_version-$key/bin"
 mkdir -p "$bin"
 
+# Two test runs on one machine (or CI beside a developer) must not build the same binaries at
+# once: the second waits for the first and then finds them cached.
+exec 9>"$cache_root/.build.lock"
+flock 9
+
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 log() { printf '[cluster:build] %s\n' "$*" >&2; }

@@ -110,6 +110,24 @@ describe('rolling update and invalid input', () => {
     );
   });
 
+  it('refuses a step it cannot carry out (InvalidSpec naming the step) and keeps the stable version', async () => {
+    const steps = [{ setWeight: 50 }, { experiment: { templates: [{ name: 'c', specRef: 'canary' }] } }];
+    await createRollout(
+      env.c,
+      env.namespace,
+      canaryRollout('gate', 'g:1', { replicas: 2, strategy: { canary: { steps } } }),
+    );
+    const invalid = await eventually('InvalidSpec', async () => {
+      const got = await getRollout(env.c, env.namespace, 'gate');
+      return got.status?.phase === 'Degraded' ? got : undefined;
+    });
+    expect(invalid.status?.message).toMatch(/spec\.strategy\.canary\.steps\[1\]\.experiment: /);
+    const condition = invalid.status?.conditions?.find((c) => c.type === 'InvalidSpec');
+    expect(condition?.status).toBe('True');
+    // nothing was rolled out past the gate: no ReplicaSet was created for a step it cannot run
+    expect(await replicaSetsOf(env.c, invalid)).toEqual([]);
+  });
+
   it('flags a selector that does not match the template labels', async () => {
     const ro = canaryRollout('mismatch', 'm:1', { replicas: 1, strategy: { rolling: {} } }) as {
       spec: { selector: { matchLabels: Record<string, string> } };

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { V1Ingress } from '@kubernetes/client-node';
+import { NetworkingV1Api } from '@kubernetes/client-node';
+import {
+  countingWriter,
+  kubeClusterWriter,
+  type ClusterWriter,
+} from '../../src/controller/cluster-writer.ts';
+import { Manager } from '../../src/controller/manager.ts';
+import { reconcileRollout } from '../../src/controller/reconcile-rollout.ts';
+import { createLogger } from '../../src/log.ts';
+import { abortCommand, promoteCommand, setCommand } from '../../src/cli/commands/rollout-commands.ts';
+import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
+
+// An ALB canary on the real API server: the Ingresses (class alb, the root Service's path on
+// port name use-annotation, as the AWS Load Balancer Controller wants them) get the forward action
+// annotation with the target group weights at each setWeight; nothing is written while settled;
+// abort puts all traffic back on stable; deleting the Rollout leaves the action on stable and
+// drops the marker. No AWS controller runs: the test reads the annotations it would read.
+
+const action = 'alb.ingress.kubernetes.io/actions.web-alb';
+const scheme = 'alb.ingress.kubernetes.io/scheme';
+
+describe('ALB canary through Ingress annotations', () => {
+  const kubeconfig = inject('kubeconfig');
+  let c: Clients;
+  let net: NetworkingV1Api;
+  let ns: { name: string; cleanup: () => Promise<void> };
+  let manager: Manager | undefined;
+
+  beforeAll(async () => {
+    c = clients();
+    net = c.kc.makeApiClient(NetworkingV1Api);
+    ns = await testNamespace(c, 'alb-rollout');
+    manager = new Manager({
+      kc: c.kc,
+      log: createLogger('warn', { component: 'controller' }),
+      namespace: ns.name,
+    });
+    await manager.start();
+  });
+  afterAll(async () => {
+    await manager?.stop();
+    await ns.cleanup();
+  });
+
+  const commands = { set: setCommand, promote: promoteCommand, abort: abortCommand };
+  const run = async (command: keyof typeof commands, ...args: string[]) =>
+    commands[command]([...args, '-n', ns.name, '--kubeconfig', kubeconfig], () => undefined);
+  const ingress = (name: string) => net.readNamespacedIngress({ name, namespace: ns.name });
+  /** The target group weights the action annotation says, by Service. */
+  const weights = async (name: string) => {
+    const annotations = (await ingress(name)).metadata?.annotations ?? {};
+    const value = annotations[action];
+    if (value === undefined) return 'absent';
+    const parsed = JSON.parse(value) as {
+      Type: string;
+      ForwardConfig: { TargetGroups: { ServiceName: string; ServicePort: string; Weight: number }[] };
+    };
+    expect(parsed.Type).toBe('forward');
+    return Object.fromEntries(
+      parsed.ForwardConfig.TargetGroups.map((g) => [`${g.ServiceName}:${g.ServicePort}`, g.Weight]),
+    );
+  };
+  const split = (canary: number) => ({ 'web-alb-canary:80': canary, 'web-alb-stable:80': 100 - canary });
+  const pausedAt = (index: number) =>
+    eventually(`paused at step ${index}`, async () => {
+      const ro = await getRollout(c, ns.name, 'web-alb');
+      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
+    });
+
+  it('writes the weights at each setWeight, nothing when settled, all to stable on abort and on deletion', async () => {
+    for (const service of ['web-alb', 'web-alb-canary', 'web-alb-stable'])
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: service }, spec: { selector: { app: 'web-alb' }, ports: [{ port: 80 }] } },
+      });
+    const body = (name: string): V1Ingress => ({
+      metadata: { name, annotations: { [scheme]: 'internet-facing' } },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [
+          {
+            http: {
+              paths: [
+                {
+                  path: '/*',
+                  pathType: 'ImplementationSpecific',
+                  backend: { service: { name: 'web-alb', port: { name: 'use-annotation' } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    for (const name of ['web-alb-public', 'web-alb-internal'])
+      await net.createNamespacedIngress({ namespace: ns.name, body: body(name) });
+
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('web-alb', 'web:1', {
+        replicas: 2,
+        strategy: {
+          canary: {
+            canaryService: 'web-alb-canary',
+            stableService: 'web-alb-stable',
+            abortScaleDownDelaySeconds: 0,
+            trafficRouting: {
+              alb: {
+                ingresses: ['web-alb-public', 'web-alb-internal'],
+                rootService: 'web-alb',
+                servicePort: 80,
+              },
+            },
+            steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { pause: {} }],
+          },
+        },
+      }),
+    );
+    await eventually('Healthy', async () =>
+      (await getRollout(c, ns.name, 'web-alb')).status?.phase === 'Healthy' ? true : undefined,
+    );
+
+    expect(await run('set', 'image', 'web-alb', 'app=web:2')).toBe(0);
+    for (const [index, weight] of [
+      [1, 10],
+      [3, 50],
+    ] as const) {
+      const ro = await pausedAt(index);
+      expect(ro.status?.canary?.weights).toEqual({ canary: weight, stable: 100 - weight });
+      for (const name of ['web-alb-public', 'web-alb-internal'])
+        expect(await weights(name)).toEqual(split(weight));
+      if (index === 1) expect(await run('promote', 'web-alb')).toBe(0);
+    }
+    // The user's own annotations and spec are untouched; ours are marked.
+    const settled = await ingress('web-alb-public');
+    expect(settled.metadata?.annotations?.[scheme]).toBe('internet-facing');
+    expect(settled.metadata?.annotations?.['bellwether.dev/managed-by']).toBe('web-alb');
+    expect(settled.spec?.rules?.[0]?.http?.paths).toHaveLength(1);
+    const managers = (settled.metadata?.managedFields ?? []).filter((f) => f.manager === 'bellwether');
+    expect(JSON.stringify(managers.map((f): unknown => f.fieldsV1))).not.toContain('f:spec');
+
+    // A reconcile of the settled Rollout writes nothing (counted through the writer).
+    if (!manager) throw new Error('no controller');
+    const counted: Record<string, number> = {};
+    const writer: ClusterWriter = countingWriter(kubeClusterWriter(c.kc), (method) => {
+      counted[method] = (counted[method] ?? 0) + 1;
+    });
+    for (let i = 0; i < 5; i++)
+      await reconcileRollout(ns.name, 'web-alb', {
+        caches: manager.caches,
+        writer,
+        now: () => Date.now(),
+        log: createLogger('warn'),
+      });
+    expect(counted).toEqual({});
+
+    expect(await run('abort', 'web-alb')).toBe(0);
+    const aborted = await eventually('aborted', async () => {
+      const ro = await getRollout(c, ns.name, 'web-alb');
+      return ro.status?.phase === 'Degraded' ? ro : undefined;
+    });
+    expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
+    for (const name of ['web-alb-public', 'web-alb-internal']) expect(await weights(name)).toEqual(split(0));
+
+    await c.custom.deleteNamespacedCustomObject({
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace: ns.name,
+      plural: 'rollouts',
+      name: 'web-alb',
+    });
+    await eventually('deleted', async () =>
+      (await getRollout(c, ns.name, 'web-alb').then(
+        () => false,
+        () => true,
+      ))
+        ? true
+        : undefined,
+    );
+    for (const name of ['web-alb-public', 'web-alb-internal']) {
+      expect(await weights(name)).toEqual(split(0));
+      expect((await ingress(name)).metadata?.annotations).not.toHaveProperty(['bellwether.dev/managed-by']);
+    }
+  });
+
+  it('an Ingress without the root Service and an ALB header route are InvalidSpec naming the field', async () => {
+    await net.createNamespacedIngress({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'other' },
+        spec: {
+          ingressClassName: 'alb',
+          rules: [
+            {
+              http: {
+                paths: [
+                  {
+                    path: '/*',
+                    pathType: 'ImplementationSpecific',
+                    backend: { service: { name: 'elsewhere', port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const invalid = (name: string) =>
+      eventually(`${name} InvalidSpec`, async () =>
+        (await getRollout(c, ns.name, name)).status?.conditions?.find((cond) => cond.type === 'InvalidSpec'),
+      );
+    const rollout = (name: string, steps: object[]) =>
+      canaryRollout(name, 'web:1', {
+        replicas: 1,
+        strategy: {
+          canary: {
+            canaryService: 'web-alb-canary',
+            stableService: 'web-alb-stable',
+            trafficRouting: { alb: { ingress: 'other', servicePort: 80 }, managedRoutes: [{ name: 'beta' }] },
+            steps,
+          },
+        },
+      });
+    await createRollout(c, ns.name, rollout('alb-no-rule', [{ setWeight: 10 }, { pause: {} }]));
+    await run('set', 'image', 'alb-no-rule', 'app=web:2');
+    expect((await invalid('alb-no-rule')).message).toContain(
+      'spec.strategy.canary.trafficRouting.alb.ingress: Ingress "other" has no rule with the Service "web-alb-stable"',
+    );
+    await createRollout(
+      c,
+      ns.name,
+      rollout('alb-header', [
+        { setHeaderRoute: { name: 'beta', match: [{ headerName: 'X-Beta', headerValue: { exact: '1' } }] } },
+        { setWeight: 10 },
+      ]),
+    );
+    expect((await invalid('alb-header')).message).toBe(
+      'InvalidSpec: spec.strategy.canary.steps[0].setHeaderRoute: the alb router does not support header routes',
+    );
+  });
+});
