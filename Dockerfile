@@ -29,6 +29,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 # --- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# the sync controller (deploy/sync/) runs the real git, ssh and gpg (fetch, verify-commit)
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends git openssh-client gnupg ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # what bin/bellwether.js reaches (test/unit/image-contents.test.ts checks the list), plus crds/

@@ -5,7 +5,8 @@
 # (test/prometheus/build.sh), so they need nothing from here.
 set -euo pipefail
 # chromium: the dashboard e2e tests drive it headless through playwright-core (no browser download).
-packages=(git ca-certificates chromium)
+# openssh-client and gnupg: ssh-keygen / gpg behind `git verify-commit` (signed commits)
+packages=(git ca-certificates chromium openssh-client gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -74,6 +74,7 @@ describe('checked-in CRDs', () => {
       'analysisruns.bellwether.dev.yaml',
       'analysistemplates.bellwether.dev.yaml',
       'clusteranalysistemplates.bellwether.dev.yaml',
+      'gitsources.bellwether.dev.yaml',
       'rolloutgroups.bellwether.dev.yaml',
       'rollouts.bellwether.dev.yaml',
     ]);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { packageRoot } from '../package-root.ts';
 import { API_GROUP, API_VERSION_NAME } from './common.ts';
+import { GitSource } from './gitsource.ts';
 import { Rollout } from './rollout.ts';
 import { RolloutGroup } from './rollout-group.ts';
 import { toCrdSchema, type CrdSchema } from './to-crd.ts';
@@ -158,6 +159,34 @@ const KINDS: readonly KindDefinition[] = [
     ],
   },
   {
+    kind: 'GitSource',
+    plural: 'gitsources',
+    shortName: 'gs',
+    scope: 'Namespaced',
+    schema: GitSource,
+    description:
+      'A GitSource is one branch and path of a Git repository that the sync controller applies to the cluster, commit by commit.',
+    columns: [
+      { name: 'URL', type: 'string', jsonPath: '.spec.url', priority: 1 },
+      { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },
+      {
+        name: 'Commit',
+        type: 'string',
+        jsonPath: '.status.lastAppliedCommit.shortSha',
+        description: 'The commit in the cluster',
+      },
+      {
+        name: 'State',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Synced, Progressing, Aborted, Invalid or Failed',
+      },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
+  {
     kind: 'RolloutGroup',
     plural: 'rolloutgroups',
     shortName: 'rog',
@@ -232,7 +261,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, RolloutGroup). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

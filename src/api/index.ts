@@ -17,3 +17,4 @@ export {
   type CustomResourceDefinition,
 } from './crds.ts';
 export { toCrdSchema, zodToCrdSchema, toStructuralSchema, CrdSchemaError, type CrdSchema } from './to-crd.ts';
+export * from './gitsource.ts';

@@ -18,12 +18,13 @@ Commands:
   restart NAME                   restart the pods (spec.restartAt)
   set image NAME C=IMAGE         change a container's image
   status NAME [--timeout 5m]     wait for the outcome: exit 0 Healthy, 1 Degraded, 2 timeout
-  lint PATH... [--output text|json|github]  check manifests offline (schema, CEL, references, policies)
+  lint PATH... [--policies DIR]  check manifests offline (schema, CEL, references; policies when given)
   install [--image IMAGE] [--wait]  install the controller (deploy/: CRDs, RBAC, Deployment) by server-side apply
   uninstall [--crds] [--wait]    remove it; CRDs (and so every Rollout) stay unless --crds
-  plan FILE                      the step timeline of the Rollouts in FILE
+  plan FILE | --base REF --head REF PATH  what a change does to its Rollouts (text or Markdown)
   convert [FILE|-] [-o FILE]     Argo Rollouts / Flagger manifests to Bellwether ones; reports what it drops (--allow-lossy)
   sync --repo URL [--path P]     apply a Git branch to the cluster on every commit (--once, --status)
+  sync-controller                reconcile every GitSource in the cluster (the in-cluster sync)
   diff DIR | --repo URL          what applying would change in the cluster (exit 1 on differences)
   history NAME                   revisions of a Rollout: image, commit, outcome
   dashboard [--addr HOST:PORT]   the web dashboard, acting as the signed-in user (--auth kubeconfig|token)
@@ -60,6 +61,8 @@ const commands: Record<string, Command> = {
   plan: async (args) => (await import('./commands/plan.ts')).planCommand(args),
   convert: async (args) => (await import('./commands/convert.ts')).convertCommand(args),
   sync: async (args) => (await import('./commands/sync.ts')).syncCommand(args),
+  'sync-controller': async (args) =>
+    (await import('./commands/sync-controller.ts')).syncControllerCommand(args),
   diff: async (args) => (await import('./commands/diff.ts')).diffCommand(args),
   history: async (args) => (await import('./commands/history.ts')).historyCommand(args),
   dashboard: async (args) => (await import('./commands/dashboard.ts')).dashboardCommand(args),
@@ -73,6 +76,8 @@ const commands: Record<string, Command> = {
 async function commandUsage(name: string): Promise<string> {
   if (name === 'controller') return (await import('./commands/controller.ts')).controllerUsage + '\n';
   if (name === 'sync') return (await import('./commands/sync.ts')).syncUsage + '\n';
+  if (name === 'sync-controller')
+    return (await import('./commands/sync-controller.ts')).syncControllerUsage + '\n';
   if (name === 'dashboard') return (await import('./commands/dashboard.ts')).dashboardUsage + '\n';
   return usage;
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { formatGithub, formatText, hasErrors, lintParsed, lintPaths, type Problem } from './lint.ts';
+import { readPolicyPaths } from './policy-sources.ts';
 import { parsePath, parseYaml } from './source.ts';
 
 const BAD = 'test/fixtures/lint/bad';
@@ -14,12 +15,12 @@ describe('lint on the fixtures', () => {
   });
 
   it('reports every problem of the bad fixtures at the line of its field', () => {
-    const problems = lintPaths([BAD]);
+    const problems = lintPaths([BAD], { policies: readPolicyPaths(['deploy/policies']).set });
     expect(problems.map((p) => `${where(p)} ${p.severity} ${p.path}`)).toEqual([
       `${BAD}/rollout.yaml:7:3 error spec.replicaz`,
       `${BAD}/rollout.yaml:22:11 error spec.strategy.canary.steps[0].setWeight`,
-      `${BAD}/rollout.yaml:47:11 error spec.strategy.canary.steps[2].setWeight`,
-      `${BAD}/rollout.yaml:47:11 error spec.strategy.canary.steps[2].setWeight`,
+      `${BAD}/rollout.yaml:44:7 error spec.strategy.canary.steps`,
+      `${BAD}/rollout.yaml:44:7 error spec.strategy.canary.steps`,
       `${BAD}/rollout.yaml:72:17 error spec.strategy.canary.steps[1].analysis.templates[0].templateName`,
       `${BAD}/syntax.yml:6:1 error `,
       `${BAD}/template.yaml:8:7 error spec.metrics[0].successCondition`,
@@ -30,7 +31,7 @@ describe('lint on the fixtures', () => {
     );
     expect(text).toContain('steps[0].setWeight: must be at most 100');
     expect(text).toContain(
-      'Rollout shop/policies: spec.strategy.canary.steps[2].setWeight: policy: bellwether-canary-analysis-before-full: canary must have an analysis before 100%',
+      'Rollout shop/policies: spec.strategy.canary.steps: policy: bellwether-canary-analysis-before-full: canary must have an analysis before 100%',
     );
     expect(text).toContain('policy: bellwether-canary-max-step-weight: ');
     expect(text).toContain('AnalysisTemplate "error-rate" not found in the linted files');
@@ -38,6 +39,12 @@ describe('lint on the fixtures', () => {
     expect(text).toContain(`${BAD}/syntax.yml:6:1: error: YAML syntax: `);
     expect(text).toContain('successCondition: condition does not compile: ');
     expect(hasErrors(problems)).toBe(true);
+  });
+
+  it('enforces no policy unless policies are given: a plain canary is fine', () => {
+    const problems = lintPaths([`${BAD}/rollout.yaml`]);
+    expect(problems.filter((p) => p.message.startsWith('policy:'))).toEqual([]);
+    expect(lintPaths(['deploy/examples/canary.yaml'])).toEqual([]);
   });
 
   it('resolves references across files and directories', () => {
@@ -140,7 +147,7 @@ describe('bellwether lint (CLI)', { timeout: 60_000 }, () => {
     spawnSync(process.execPath, ['bin/bellwether.js', 'lint', ...args], { encoding: 'utf8' });
 
   it('lists every problem with file and line, exit 1', () => {
-    const result = run('test/fixtures/lint');
+    const result = run('test/fixtures/lint', '--policies', 'deploy/policies');
     expect(result.status).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(7);
@@ -160,6 +167,7 @@ describe('bellwether lint (CLI)', { timeout: 60_000 }, () => {
 
   it('exits 0 on good files and 2 on usage errors', () => {
     expect(run(GOOD).status).toBe(0);
+    expect(run(GOOD, '--policies', 'deploy/policies').status).toBe(0);
     expect(run().status).toBe(2);
     expect(run('--output', 'xml', GOOD).status).toBe(2);
   });

@@ -1,13 +1,19 @@
 /**
  * Offline checks of Bellwether manifests: schema (strict: unknown fields are errors), semantics,
  * CEL conditions, AnalysisTemplate references across the linted files, and the admission
- * policies of deploy/policies/. Each problem points at the line of the field. Pure apart from
- * `lintPaths`, which reads the files.
+ * policies given (none by default: policies are opt-in, see `admission-policy.ts`). Each problem
+ * points at the line of the field. Pure apart from `lintPaths`, which reads the files.
  */
 import { compileCondition } from '../../analysis/conditions.ts';
 import { semanticErrors } from '../api/semantics.ts';
-import { describeObject, validateResource, type BellwetherResource } from '../api/validate.ts';
-import { policyViolations } from './policies.ts';
+import { GitSource } from '../api/gitsource.ts';
+import {
+  describeObject,
+  issuesToErrors,
+  validateResource,
+  type BellwetherResource,
+} from '../api/validate.ts';
+import { emptyPolicySet, evaluatePolicies, type PolicySet, type Target } from './admission-policy.ts';
 import { trafficStepIssues } from '../traffic/capabilities.ts';
 import {
   readYamlFiles,
@@ -156,8 +162,87 @@ function duplicateProblems(checked: readonly Checked[]): Problem[] {
   return problems;
 }
 
-/** Lints parsed files. Documents of other groups and non-objects are skipped. */
-export function lintParsed(files: readonly ParsedFile[]): Problem[] {
+export interface LintOptions {
+  /** Admission policies to enforce (default: none). */
+  policies?: PolicySet;
+  /** The namespace of objects that name none (the sync's target namespace). */
+  namespace?: string;
+  /** Labels of a namespace, for policies' namespace selectors; undefined: unknown (matches). */
+  namespaceLabels?: (namespace: string) => Record<string, string> | undefined;
+}
+
+/** Policy outcomes as problems at the field each failed validation reads. */
+function policyProblems(
+  doc: SourceDocument,
+  value: Record<string, unknown>,
+  options: LintOptions,
+): Problem[] {
+  const policies = options.policies ?? emptyPolicySet;
+  if (policies.bindings.length === 0) return [];
+  const metadata = value.metadata as Record<string, unknown>;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : options.namespace;
+  const object = {
+    ...value,
+    metadata: { ...metadata, ...(namespace ? { namespace } : {}) },
+  } as Target['object'];
+  const labels = namespace ? options.namespaceLabels?.(namespace) : undefined;
+  const problems: Problem[] = [];
+  const name = describeObject(object);
+  for (const outcome of evaluatePolicies(policies, {
+    object,
+    ...(labels ? { namespaceLabels: labels } : {}),
+  })) {
+    for (const violation of outcome.violations) {
+      const deny = violation.actions.includes('Deny');
+      const audit = !deny && !violation.actions.includes('Warn') ? ' (audit only)' : '';
+      problems.push(
+        problemAt(
+          doc,
+          deny ? 'error' : 'warning',
+          name,
+          violation.paths[0] ?? '',
+          `policy: ${outcome.policy}: ${violation.message}${audit}`,
+        ),
+      );
+    }
+    for (const expression of outcome.unchecked) {
+      problems.push(
+        problemAt(
+          doc,
+          'warning',
+          name,
+          '',
+          `policy: ${outcome.policy}: not checked offline (the API server checks it): ${expression}`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** A GitSource is not a BellwetherResource (nothing reconciles it but the sync controller). */
+function gitSourceProblems(doc: SourceDocument, value: unknown, object: string): Problem[] {
+  const result = GitSource.safeParse(value);
+  if (result.success) return [];
+  return issuesToErrors(value, result.error.issues).map((e) =>
+    problemAt(doc, 'error', object, e.path, e.detail),
+  );
+}
+
+function isObjectDocument(
+  value: unknown,
+): value is Record<string, unknown> & { metadata: Record<string, unknown> } {
+  return (
+    isRecord(value) &&
+    typeof value.apiVersion === 'string' &&
+    typeof value.kind === 'string' &&
+    isRecord(value.metadata) &&
+    typeof value.metadata.name === 'string'
+  );
+}
+
+/** Lints parsed files. Only policies look at documents of other groups; non-objects are skipped. */
+export function lintParsed(files: readonly ParsedFile[], options: LintOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const checked: Checked[] = [];
   for (const file of files) {
@@ -173,9 +258,16 @@ export function lintParsed(files: readonly ParsedFile[]): Problem[] {
     }
     for (const doc of file.documents) {
       const value = doc.value;
-      if (!isRecord(value) || typeof value.apiVersion !== 'string' || !value.apiVersion.startsWith(GROUP))
+      if (!isRecord(value) || typeof value.apiVersion !== 'string') continue;
+      if (!value.apiVersion.startsWith(GROUP)) {
+        if (isObjectDocument(value)) problems.push(...policyProblems(doc, value, options));
         continue;
+      }
       const object = describeObject(value);
+      if (value.kind === 'GitSource') {
+        problems.push(...gitSourceProblems(doc, value, object), ...policyProblems(doc, value, options));
+        continue;
+      }
       const result = validateResource(value);
       if (!result.ok) {
         for (const error of result.errors)
@@ -193,11 +285,8 @@ export function lintParsed(files: readonly ParsedFile[]): Problem[] {
       if (resource.kind === 'Rollout') {
         for (const { path, detail } of trafficStepIssues(resource.spec))
           problems.push(problemAt(doc, 'error', object, path, detail));
-        for (const violation of policyViolations(resource)) {
-          const message = `policy: ${violation.policy}: ${violation.message}`;
-          problems.push(problemAt(doc, 'error', object, violation.path, message));
-        }
       }
+      problems.push(...policyProblems(doc, value, options));
     }
   }
   problems.push(...referenceProblems(checked), ...duplicateProblems(checked));
@@ -211,8 +300,8 @@ export function sortProblems(problems: Problem[]): Problem[] {
 }
 
 /** Lints files and directories (recursively, *.yaml / *.yml). */
-export function lintPaths(paths: readonly string[]): Problem[] {
-  return lintParsed(readYamlFiles(yamlFilesUnder(paths)));
+export function lintPaths(paths: readonly string[], options: LintOptions = {}): Problem[] {
+  return lintParsed(readYamlFiles(yamlFilesUnder(paths)), options);
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {

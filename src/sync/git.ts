@@ -167,6 +167,24 @@ export class GitSource {
     return env;
   }
 
+  /** Runs git in the work tree with extra environment (signature checks); never rejects on exit codes. */
+  exec(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolvePromise) => {
+      execFile(
+        'git',
+        args,
+        { cwd: this.dir, env: { ...this.env, ...env }, timeout: this.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolvePromise({ code, stdout, stderr: maskSecrets(stderr, this.secrets) });
+        },
+      );
+    });
+  }
+
   private git(args: string[], cwd: string | undefined): Promise<string> {
     return new Promise((resolvePromise, reject) => {
       execFile(

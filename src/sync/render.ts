@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { lintParsed, sortProblems, type Problem } from '../lint/lint.ts';
+import { lintParsed, sortProblems, type LintOptions, type Problem } from '../lint/lint.ts';
 import { parseYaml, readYamlFiles, yamlFilesUnder, type ParsedFile } from '../lint/source.ts';
 import type { KubeObject } from './kube-rest.ts';
 
@@ -27,7 +27,12 @@ export interface Rendered {
 const KUSTOMIZATIONS = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** Renders `path` of the work tree `root`; file names in the result are relative to `root`. */
-export async function renderPath(root: string, path: string, timeoutMs = 60_000): Promise<Rendered> {
+export async function renderPath(
+  root: string,
+  path: string,
+  lint: LintOptions = {},
+  timeoutMs = 60_000,
+): Promise<Rendered> {
   const dir = resolve(root, path);
   if (dir !== resolve(root) && !dir.startsWith(resolve(root) + sep)) {
     throw new Error(`--path ${path} leaves the repository`);
@@ -44,7 +49,7 @@ export async function renderPath(root: string, path: string, timeoutMs = 60_000)
     const files = yamlFilesUnder([dir]);
     parsed = readYamlFiles(files).map((file, index) => renamed(file, relative(root, files[index] ?? '')));
   }
-  return checkRendered(parsed);
+  return checkRendered(parsed, lint);
 }
 
 function renamed(file: ParsedFile, name: string): ParsedFile {
@@ -73,9 +78,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Lint (schema, CEL, references, policies) plus apiVersion/kind/metadata.name on every object. Pure. */
-export function checkRendered(files: readonly ParsedFile[]): Rendered {
-  const problems = lintParsed(files);
+/** Lint (schema, CEL, references, the policies given) plus apiVersion/kind/metadata.name on every object. Pure. */
+export function checkRendered(files: readonly ParsedFile[], lint: LintOptions = {}): Rendered {
+  const problems = lintParsed(files, lint);
   const manifests: Manifest[] = [];
   for (const file of files) {
     for (const doc of file.documents) {

@@ -1,40 +1,35 @@
 /**
- * One Git source followed into one cluster. Each poll: fetch the branch tip; when it is a new
- * commit, render and validate all of it (one invalid file and nothing is applied), apply with
- * server-side apply, prune what the previous commit had and this one dropped, and record the
- * inventory. When the tip is unchanged: report the Rollouts (the andon cord) and drift, heal drift
- * when asked, and write nothing if nothing changed.
+ * One Git source followed into one cluster: the same code for `bellwether sync` (state in a
+ * ConfigMap) and for each GitSource of the sync controller (state in its status). Each poll:
+ * fetch the branch tip; when it is a new commit, check its signature (when required), render and
+ * validate all of it (schema, the policies given, allowed namespaces, ownership, a server dry
+ * run; one problem and nothing is applied), apply with server-side apply, prune what the
+ * previous commit had and this one dropped, and record the inventory. When the tip is unchanged:
+ * report the Rollouts (the andon cord) and drift, heal drift when asked, and write nothing if
+ * nothing changed.
  */
+import { join } from 'node:path';
 import { describeError, type Logger } from '../log.ts';
-import {
-  applyAll,
-  applyObject,
-  dryRunAll,
-  fieldManager,
-  prepare,
-  type Prepared,
-  type Source,
-} from './apply.ts';
+import { applyAll, applyObject, dryRunAll, prepare, type Prepared, type Source } from './apply.ts';
 import { detectDrift } from './drift.ts';
 import type { Commit, GitSource } from './git.ts';
-import {
-  inventoryData,
-  inventoryName,
-  parseInventory,
-  pruneSet,
-  statusLine,
-  type Inventory,
-  type SyncStatus,
-} from './inventory.ts';
+import type { Problem } from '../lint/lint.ts';
+import { emptyPolicySet, type PolicySet } from '../lint/admission-policy.ts';
+import { mergePolicySets, readPolicyPaths } from '../lint/policy-sources.ts';
+import { clusterPolicies, namespaceLabels } from './cluster-policies.ts';
+import { formatObjects, pruneSet, statusLine, type Inventory, type SyncStatus } from './inventory.ts';
 import { describeRef, refOf, type KubeObject, type KubeRest } from './kube-rest.ts';
+import { ownershipProblems, scopeProblems } from './admission-scope.ts';
 import { pruneObjects } from './prune.ts';
 import { renderPath } from './render.ts';
+import { verifyCommit, type SignatureTrust } from './signature.ts';
 import { appliedPhase, rolloutReport, sameStatus, withSince } from './status.ts';
+import type { SyncStore } from './store.ts';
 
 export interface SyncOptions {
-  /** Names the inventory ConfigMap `bellwether-sync-<name>`. */
+  /** Owner of the applied objects (`bellwether.dev/synced-by`); pruning deletes only its own. */
   name: string;
-  /** Where the inventory lives, and the namespace of objects that name none. */
+  /** The namespace of objects that name none. */
   namespace: string;
   /** The repository as recorded in provenance (no credentials). */
   repository: string;
@@ -42,6 +37,16 @@ export interface SyncOptions {
   path: string;
   intervalMs: number;
   selfHeal: boolean;
+  /** Delete what the previous commit applied and this one dropped (default true). */
+  prune?: boolean;
+  /** Namespaces objects may be applied into; undefined: any (the CLI under the user's rights). */
+  allowedNamespaces?: readonly string[];
+  /** Admission policies: a directory of the repository, and/or those installed in the cluster. */
+  policies?: { path?: string; fromCluster: boolean };
+  /** Required signature: read per new commit (the allowed signers may change). */
+  signature?: () => Promise<SignatureTrust>;
+  /** Called after a status write, with the status before it (events, logs). */
+  onRecorded?: (previous: SyncStatus | undefined, next: SyncStatus) => Promise<void> | void;
   log: Logger;
   now?: () => number;
 }
@@ -52,14 +57,17 @@ export class GitSync {
   /** A tip that failed validation: not validated again until the branch moves. */
   private rejected: string | undefined;
   private wake: (() => void) | undefined;
-  /** The inventory ConfigMap's data as read at the start of this poll (undefined: none yet). */
-  private stored: Record<string, string> | undefined;
+  /** Whether the store held anything at the start of this poll (nothing: the first write is due). */
+  private recorded = false;
+  /** What the store held at the start of this poll. */
+  private stored: Inventory | undefined;
   private loggedDrift = '[]';
   private triggered = false;
 
   constructor(
     private readonly rest: KubeRest,
     private readonly git: GitSource,
+    private readonly store: SyncStore,
     private readonly options: SyncOptions,
   ) {}
 
@@ -79,13 +87,72 @@ export class GitSync {
     const applied = inventory.status?.applied;
     if (commit.sha === this.rejected)
       return inventory.status ?? this.record(inventory, { phase: 'Invalid', message: '' });
-    if (applied && commit.sha === applied.sha) return this.observe(inventory, applied, commit);
+    const current = this.store.outdated !== true;
+    if (applied && current && commit.sha === applied.sha) return this.observe(inventory, applied, commit);
     // A commit that changed nothing under the path (another app of a monorepo) is seen, not applied.
     const tree = await this.git.treeOf(commit.sha, this.options.path);
-    if (applied && tree !== undefined && tree === inventory.status?.appliedTree) {
+    if (applied && current && tree !== undefined && tree === inventory.status?.appliedTree) {
       return this.observe(inventory, applied, commit);
     }
+    if (this.options.signature) {
+      const refused = await this.signatureProblem(commit);
+      if (refused) return this.reject(inventory, commit, [refused]);
+    }
     return this.applyCommit(inventory, commit, tree);
+  }
+
+  /** The signature as a problem (`signature: the commit is not signed`), or undefined when allowed. */
+  private async signatureProblem(commit: Commit): Promise<Problem | undefined> {
+    const problem = (message: string): Problem => ({
+      file: '',
+      line: 0,
+      col: 0,
+      severity: 'error',
+      object: `commit ${commit.sha.slice(0, 7)}`,
+      path: 'signature',
+      message,
+    });
+    try {
+      const trust = await this.options.signature?.();
+      if (!trust) return undefined;
+      const verified = await verifyCommit(this.git, commit.sha, trust);
+      if (verified.ok) {
+        this.options.log.info('signature verified', {
+          commit: commit.sha.slice(0, 7),
+          signer: verified.signer,
+        });
+        return undefined;
+      }
+      return problem(verified.reason);
+    } catch (err) {
+      return problem(`cannot be verified: ${describeError(err)}`);
+    }
+  }
+
+  /** Refuses the tip: nothing of it is applied, and it is not validated again until the branch moves. */
+  private reject(inventory: Inventory, commit: Commit, problems: Problem[]): Promise<SyncStatus> {
+    this.rejected = commit.sha;
+    const first = problems[0];
+    const at = first && first.file !== '' ? `${first.file}:${String(first.line)}: ` : '';
+    const where = first ? `${at}${[first.object, first.path, first.message].filter(Boolean).join(': ')}` : '';
+    const message = `commit ${commit.sha.slice(0, 7)} not applied: ${String(problems.length)} problem(s); ${where}`;
+    return this.record(inventory, { ...this.base(inventory, commit), phase: 'Invalid', message, problems });
+  }
+
+  /** The policies a commit must pass: from the checked-out commit itself, and from the cluster. */
+  private async policySet(): Promise<{ set: PolicySet; problems: Problem[] }> {
+    const wanted = this.options.policies;
+    if (!wanted) return { set: emptyPolicySet, problems: [] };
+    const fromRepo = wanted.path
+      ? readPolicyPaths([join(this.git.dir, wanted.path)])
+      : { set: emptyPolicySet, problems: [] };
+    const relative = (problems: Problem[]) =>
+      problems.map((p) => ({
+        ...p,
+        file: p.file.startsWith(this.git.dir) ? p.file.slice(this.git.dir.length + 1) : p.file,
+      }));
+    const fromCluster = wanted.fromCluster ? await clusterPolicies(this.rest) : emptyPolicySet;
+    return { set: mergePolicySets(fromRepo.set, fromCluster), problems: relative(fromRepo.problems) };
   }
 
   private base(inventory: Inventory, commit: Commit | undefined) {
@@ -107,26 +174,24 @@ export class GitSync {
     const source: Source = { repository: this.options.repository, path: this.options.path, commit };
     let prepared: Prepared[];
     try {
-      const rendered = await renderPath(this.git.dir, this.options.path);
-      let problems = rendered.problems.filter((p) => p.severity === 'error');
+      const policies = await this.policySet();
+      const namespaces = [this.options.namespace, ...(this.options.allowedNamespaces ?? [])];
+      const labels = await namespaceLabels(this.rest, namespaces);
+      const rendered = await renderPath(this.git.dir, this.options.path, {
+        policies: policies.set,
+        namespace: this.options.namespace,
+        namespaceLabels: (ns) => labels.get(ns),
+      });
+      let problems = [...policies.problems, ...rendered.problems.filter((p) => p.severity === 'error')];
       const options = { namespace: this.options.namespace, syncName: this.options.name, source };
       const ready = problems.length === 0 ? await prepare(this.rest, rendered.manifests, options) : undefined;
       problems = ready ? ready.problems : problems;
+      if (ready && problems.length === 0)
+        problems = scopeProblems(ready.prepared, this.options.allowedNamespaces);
+      if (ready && problems.length === 0)
+        problems = await ownershipProblems(this.rest, ready.prepared, this.options.name);
       if (ready && problems.length === 0) problems = await dryRunAll(this.rest, ready.prepared);
-      if (!ready || problems.length > 0) {
-        this.rejected = commit.sha;
-        const first = problems[0];
-        const where = first
-          ? `${first.file}:${String(first.line)}: ${[first.object, first.path, first.message].filter(Boolean).join(': ')}`
-          : '';
-        const message = `commit ${short} not applied: ${String(problems.length)} problem(s); ${where}`;
-        return await this.record(inventory, {
-          ...this.base(inventory, commit),
-          phase: 'Invalid',
-          message,
-          problems,
-        });
-      }
+      if (!ready || problems.length > 0) return await this.reject(inventory, commit, problems);
       prepared = ready.prepared;
       await applyAll(this.rest, prepared);
     } catch (err) {
@@ -139,7 +204,10 @@ export class GitSync {
     this.rejected = undefined;
     const objects = prepared.map((p) => p.object);
     const refs = objects.map(refOf);
-    const pruned = await pruneObjects(this.rest, pruneSet(inventory.objects, refs), this.options.name);
+    const pruned =
+      this.options.prune === false
+        ? { deleted: [], skipped: [] }
+        : await pruneObjects(this.rest, pruneSet(inventory.objects, refs), this.options.name);
     this.applied = { sha: commit.sha, objects };
     this.options.log.info('applied commit', {
       commit: short,
@@ -220,18 +288,10 @@ export class GitSync {
   }
 
   private async readInventory(): Promise<Inventory> {
-    const configMap = await this.rest.get(this.inventoryRef());
-    this.stored = configMap ? ((configMap.data ?? {}) as Record<string, string>) : undefined;
-    return parseInventory(this.stored);
-  }
-
-  private inventoryRef() {
-    return {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      namespace: this.options.namespace,
-      name: inventoryName(this.options.name),
-    };
+    const stored = await this.store.read();
+    this.recorded = stored !== undefined;
+    this.stored = stored;
+    return stored ?? { objects: [] };
   }
 
   /** Writes the inventory and status when either changed; logs the status line when it changed. */
@@ -241,40 +301,17 @@ export class GitSync {
   ): Promise<SyncStatus> {
     const full: Omit<SyncStatus, 'since'> = { ...this.base(inventory, undefined), ...next };
     const status = withSince(inventory.status, full, this.now);
-    const data = inventoryData({ objects: inventory.objects, status });
-    if (this.stored?.objects === data.objects && sameStatus(inventory.status, status)) {
-      return inventory.status ?? status;
-    }
-    const applied = status.applied;
-    await this.rest.request(
-      'PATCH',
-      `/api/v1/namespaces/${this.options.namespace}/configmaps/${inventoryName(this.options.name)}`,
-      {
-        query: { fieldManager, force: 'true' },
-        contentType: 'application/apply-patch+yaml',
-        body: {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: {
-            name: inventoryName(this.options.name),
-            namespace: this.options.namespace,
-            labels: { 'app.kubernetes.io/managed-by': 'bellwether-sync' },
-            ...(applied
-              ? {
-                  annotations: {
-                    'bellwether.dev/source-repository': this.options.repository,
-                    'bellwether.dev/source-path': this.options.path,
-                    'bellwether.dev/source-revision': applied.sha,
-                    'bellwether.dev/sync-phase': status.phase,
-                  },
-                }
-              : {}),
-          },
-          data,
-        },
-      },
-    );
+    const previous = this.stored;
+    const unchanged =
+      this.recorded &&
+      this.store.outdated !== true &&
+      previous !== undefined &&
+      formatObjects(previous.objects) === formatObjects(inventory.objects) &&
+      sameStatus(previous.status, status);
+    if (unchanged) return inventory.status ?? status;
+    await this.store.write({ objects: inventory.objects, status });
     this.options.log.info(statusLine(status), { phase: status.phase });
+    await this.options.onRecorded?.(previous?.status, status);
     return status;
   }
 

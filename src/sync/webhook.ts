@@ -1,6 +1,7 @@
 /**
- * `--webhook-addr`: a small HTTP endpoint that makes the sync poll at once. Any POST triggers,
- * except a GitHub push payload for another branch. With a secret (BELLWETHER_WEBHOOK_SECRET),
+ * `--webhook-addr`: a small HTTP endpoint that makes the sync poll at once. For `bellwether sync`
+ * any POST triggers; the sync controller routes `POST /gitsources/<namespace>/<name>` to that one
+ * GitSource (404 for any other path). A GitHub push payload for another branch is ignored. With a secret (BELLWETHER_WEBHOOK_SECRET),
  * the request must carry GitHub's `X-Hub-Signature-256` HMAC of the body. The poll itself still
  * fetches from Git: the payload is a hint, never trusted content.
  */
@@ -38,10 +39,13 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host, port };
 }
 
+/** The branch a request path stands for; undefined: no such target (404). */
+export type WebhookRoute = (path: string) => string | undefined;
+
 export function startWebhook(
   addr: string,
-  branch: string,
-  trigger: (reason: string) => void,
+  branch: string | WebhookRoute,
+  trigger: (reason: string, path: string) => void,
   secret: string | undefined = process.env.BELLWETHER_WEBHOOK_SECRET,
 ): Promise<Server> {
   const { host, port } = parseAddr(addr);
@@ -55,17 +59,23 @@ export function startWebhook(
       body += chunk.toString('utf8');
       if (body.length > MAX_BODY) req.destroy();
     });
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const target = typeof branch === 'string' ? branch : branch(path);
     req.on('end', () => {
+      if (target === undefined) {
+        res.writeHead(404).end('no such source\n');
+        return;
+      }
       const signature = req.headers['x-hub-signature-256'];
       if (secret && !validSignature(body, secret, Array.isArray(signature) ? signature[0] : signature)) {
         res.writeHead(401).end('bad signature\n');
         return;
       }
-      if (!concernsBranch(body, branch)) {
+      if (!concernsBranch(body, target)) {
         res.writeHead(202).end('ignored: another branch\n');
         return;
       }
-      trigger(String(req.headers['x-github-event'] ?? 'webhook'));
+      trigger(String(req.headers['x-github-event'] ?? 'webhook'), path);
       res.writeHead(202).end('poll triggered\n');
     });
   });

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.ts';
 import { GitSource } from '../../src/sync/git.ts';
 import { inventoryName, parseInventory, type SyncStatus } from '../../src/sync/inventory.ts';
 import { KubeRest } from '../../src/sync/kube-rest.ts';
+import { ConfigMapStore } from '../../src/sync/store.ts';
 import { GitSync } from '../../src/sync/sync-loop.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { layout } from '../cluster/layout.ts';
@@ -94,7 +95,7 @@ describe('git sync', () => {
 
   beforeAll(() => {
     rest = new KubeRest(env.c.kc);
-    sync = new GitSync(rest, new GitSource({ url: repo.dir, branch: 'main', workdir }), {
+    sync = new GitSync(rest, new GitSource({ url: repo.dir, branch: 'main', workdir }), store('shop'), {
       name: 'shop',
       namespace: env.namespace,
       repository: 'https://git.example/shop.git',
@@ -110,6 +111,13 @@ describe('git sync', () => {
     rmSync(workdir, { recursive: true, force: true });
   });
 
+  const store = (name: string, path = 'apps/web') =>
+    new ConfigMapStore(rest, {
+      namespace: env.namespace,
+      name,
+      repository: 'https://git.example/shop.git',
+      path,
+    });
   const rollout = () => getRollout(env.c, env.namespace, 'web');
   /** Polls the sync until its status satisfies `check`. */
   const syncUntil = (what: string, check: (s: SyncStatus) => boolean, ms = 90_000) =>
@@ -351,16 +359,21 @@ describe('git sync', () => {
     expect(diff.stdout).toMatch(/^-\s+replicas: 2$/m);
     expect(diff.stdout).toMatch(/^\+\s+replicas: 5$/m);
 
-    const healer = new GitSync(rest, new GitSource({ url: repo.dir, branch: 'main', workdir }), {
-      name: 'shop',
-      namespace: env.namespace,
-      repository: 'https://git.example/shop.git',
-      branch: 'main',
-      path: 'apps/web',
-      intervalMs: 1000,
-      selfHeal: true,
-      log: createLogger('warn'),
-    });
+    const healer = new GitSync(
+      rest,
+      new GitSource({ url: repo.dir, branch: 'main', workdir }),
+      store('shop'),
+      {
+        name: 'shop',
+        namespace: env.namespace,
+        repository: 'https://git.example/shop.git',
+        branch: 'main',
+        path: 'apps/web',
+        intervalMs: 1000,
+        selfHeal: true,
+        log: createLogger('warn'),
+      },
+    );
     const healed = await healer.poll();
     expect(healed.drift?.[0]).toMatchObject({ paths: ['spec.replicas'], healed: true });
     expect((await rollout()).spec.replicas).toBe(5);
@@ -380,6 +393,7 @@ describe('git sync', () => {
     const overlay = new GitSync(
       rest,
       new GitSource({ url: repo.dir, branch: 'main', workdir: `${workdir}-k` }),
+      store('overlay', 'overlays/prod'),
       {
         name: 'overlay',
         namespace: env.namespace,

@@ -1,11 +1,22 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects, readManifests } from '../../src/install/apply.ts';
-import { ANALYSIS_BEFORE_FULL_MESSAGE, MAX_STEP_WEIGHT_MESSAGE } from '../../src/lint/policies.ts';
+import { readPolicyPaths } from '../../src/lint/policy-sources.ts';
 import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 
 const analysis = { analysis: { templates: [{ templateName: 'success-rate' }] } };
+
+/** The message a policy of deploy/policies/ declares: what both the API server and lint print. */
+function messageOf(policy: string): string {
+  const found = readPolicyPaths(['deploy/policies']).set.policies.find((p) => p.name === policy);
+  const validations = found?.spec.validations as { message: string }[] | undefined;
+  const message = validations?.[0]?.message;
+  if (message === undefined) throw new Error(`no message in policy ${policy}`);
+  return message;
+}
+const ANALYSIS_BEFORE_FULL_MESSAGE = messageOf('bellwether-canary-analysis-before-full');
+const MAX_STEP_WEIGHT_MESSAGE = messageOf('bellwether-canary-max-step-weight');
 
 /** The reason the API server gave for rejecting `body`, or undefined when it was accepted. */
 async function rejection(c: Clients, namespace: string, body: object): Promise<string | undefined> {

@@ -19,8 +19,16 @@ export class LocalRepo {
     }).trim();
   }
 
-  /** Writes (string) or deletes (null) files, commits them as `author`, returns the SHA. */
-  commit(files: Record<string, string | null>, subject: string, author = 'Jane Doe'): string {
+  /**
+   * Writes (string) or deletes (null) files, commits them as `author`, returns the SHA. With
+   * `signingKey` (an ssh private key file) the commit is signed (gpg.format=ssh).
+   */
+  commit(
+    files: Record<string, string | null>,
+    subject: string,
+    author = 'Jane Doe',
+    signingKey?: string,
+  ): string {
     for (const [path, content] of Object.entries(files)) {
       const full = join(this.dir, path);
       if (content === null) {
@@ -31,7 +39,19 @@ export class LocalRepo {
       }
     }
     this.git('add', '-A');
-    this.git('-c', `user.name=${author}`, '-c', 'user.email=dev@example.com', 'commit', '-q', '-m', subject);
+    const sign = signingKey ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${signingKey}`] : [];
+    this.git(
+      '-c',
+      `user.name=${author}`,
+      '-c',
+      'user.email=dev@example.com',
+      ...sign,
+      'commit',
+      '-q',
+      ...(signingKey ? ['-S'] : []),
+      '-m',
+      subject,
+    );
     return this.head();
   }
 

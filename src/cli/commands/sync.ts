@@ -1,11 +1,12 @@
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { defaultNamespace, loadKubeConfig } from '../../kube/kubeconfig.ts';
-import { createLogger, describeError, isLevel } from '../../log.ts';
+import { createLogger, isLevel } from '../../log.ts';
+import { secretCredentials } from '../../sync/credentials.ts';
 import { displayUrl, GitSource, type GitCredentials } from '../../sync/git.ts';
 import { inventoryName, parseInventory, statusLine, type SyncStatus } from '../../sync/inventory.ts';
 import { KubeRest } from '../../sync/kube-rest.ts';
+import { ConfigMapStore } from '../../sync/store.ts';
 import { GitSync } from '../../sync/sync-loop.ts';
 import { startWebhook } from '../../sync/webhook.ts';
 import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
@@ -14,15 +15,19 @@ type Out = (text: string) => void;
 const stdout: Out = (text) => process.stdout.write(text);
 
 export const syncUsage = `bellwether sync --repo URL [--branch main] [--path .] [--name NAME] [--interval 30s] [--once]
-    [--self-heal] [--webhook-addr :9095] [--credentials-secret NAME] [--workdir DIR] [--depth 1]
-    [--git-timeout 60s] [--log-level info] [-n NS] [--kubeconfig PATH]
+    [--self-heal] [--no-prune] [--policies PATH] [--no-cluster-policies] [--webhook-addr :9095]
+    [--credentials-secret NAME] [--workdir DIR] [--depth 1] [--git-timeout 60s] [--log-level info]
+    [-n NS] [--kubeconfig PATH]
 bellwether sync --status [--name NAME | --repo URL [--path P]] [-n NS]
 
 Follows one branch and path of a Git repository (https, ssh or a local path) and applies each
 new commit with server-side apply (field manager bellwether-sync): everything is validated first
 (lint, then a server dry run), one invalid file and nothing of the commit is applied. Objects
-the previous commit applied and this one dropped are pruned. The inventory and the sync status
-are in the ConfigMap bellwether-sync-NAME in -n NS. Credentials: the Secret --credentials-secret
+the previous commit applied and this one dropped are pruned (unless --no-prune). Admission
+policies: those of --policies PATH (a directory of the repository) and those installed in the
+cluster (unless --no-cluster-policies). The inventory and the sync status are in the ConfigMap
+bellwether-sync-NAME in -n NS. The in-cluster form of the same sync is a GitSource
+(bellwether sync-controller). Credentials: the Secret --credentials-secret
 (keys username + password or token, or ssh-privatekey) or BELLWETHER_GIT_USERNAME,
 BELLWETHER_GIT_PASSWORD, BELLWETHER_GIT_SSH_KEY. See docs/gitops.md.`;
 
@@ -36,6 +41,9 @@ const flags = {
   once: { type: 'boolean' },
   status: { type: 'boolean' },
   'self-heal': { type: 'boolean' },
+  'no-prune': { type: 'boolean' },
+  policies: { type: 'string' },
+  'no-cluster-policies': { type: 'boolean' },
   'webhook-addr': { type: 'string' },
   'credentials-secret': { type: 'string' },
   workdir: { type: 'string' },
@@ -58,35 +66,16 @@ export function defaultSyncName(repo: string, path: string): string {
 }
 
 async function credentialsFrom(
-  kc: KubeConfig,
+  rest: KubeRest,
   namespace: string,
   secret: string | undefined,
 ): Promise<GitCredentials> {
   const env = process.env;
-  if (!secret) {
-    return {
-      ...(env.BELLWETHER_GIT_USERNAME ? { username: env.BELLWETHER_GIT_USERNAME } : {}),
-      ...(env.BELLWETHER_GIT_PASSWORD ? { password: env.BELLWETHER_GIT_PASSWORD } : {}),
-      ...(env.BELLWETHER_GIT_SSH_KEY ? { sshPrivateKey: env.BELLWETHER_GIT_SSH_KEY } : {}),
-    };
-  }
-  let data: Record<string, string>;
-  try {
-    data = (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: secret, namespace })).data ?? {};
-  } catch (err) {
-    throw new Error(`--credentials-secret ${namespace}/${secret}: ${describeError(err)}`, { cause: err });
-  }
-  const value = (key: string) => (data[key] ? Buffer.from(data[key], 'base64').toString('utf8') : undefined);
-  const password = value('password') ?? value('token');
-  const username = value('username');
-  const sshPrivateKey = value('ssh-privatekey');
-  if (!password && !sshPrivateKey) {
-    throw new Error(`--credentials-secret ${namespace}/${secret}: no key password, token or ssh-privatekey`);
-  }
+  if (secret) return secretCredentials(rest, namespace, secret, '--credentials-secret');
   return {
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    ...(sshPrivateKey ? { sshPrivateKey } : {}),
+    ...(env.BELLWETHER_GIT_USERNAME ? { username: env.BELLWETHER_GIT_USERNAME } : {}),
+    ...(env.BELLWETHER_GIT_PASSWORD ? { password: env.BELLWETHER_GIT_PASSWORD } : {}),
+    ...(env.BELLWETHER_GIT_SSH_KEY ? { sshPrivateKey: env.BELLWETHER_GIT_SSH_KEY } : {}),
   };
 }
 
@@ -167,9 +156,10 @@ export async function syncCommand(args: string[], out: Out = stdout): Promise<nu
     workdir: values.workdir ?? join(tmpdir(), `bellwether-sync-${namespace}-${name}`),
     depth: options.depth,
     timeoutMs: options.gitTimeoutMs,
-    credentials: await credentialsFrom(kc, namespace, values['credentials-secret']),
+    credentials: await credentialsFrom(rest, namespace, values['credentials-secret']),
   });
-  const sync = new GitSync(rest, git, {
+  const store = new ConfigMapStore(rest, { namespace, name, repository: displayUrl(repo), path });
+  const sync = new GitSync(rest, git, store, {
     name,
     namespace,
     repository: displayUrl(repo),
@@ -177,6 +167,11 @@ export async function syncCommand(args: string[], out: Out = stdout): Promise<nu
     path,
     intervalMs: options.intervalMs,
     selfHeal: values['self-heal'] ?? false,
+    prune: values['no-prune'] !== true,
+    policies: {
+      ...(values.policies ? { path: values.policies } : {}),
+      fromCluster: values['no-cluster-policies'] !== true,
+    },
     log,
   });
   if (values.once) {
