@@ -75,7 +75,11 @@ export async function promoteCommand(args: string[], out: Out = stdout): Promise
   // status.outbox after delivering the Events) is retried on the new resourceVersion; one that
   // moved the step (or the pause, or the version) is reported: promoting again could skip two.
   const position = (ro: RolloutObject) =>
-    JSON.stringify([ro.status?.currentStepIndex, ro.status?.pauseConditions?.length ?? 0, ro.status?.currentPodHash]);
+    JSON.stringify([
+      ro.status?.currentStepIndex,
+      ro.status?.pauseConditions?.length ?? 0,
+      ro.status?.currentPodHash,
+    ]);
   for (let attempt = 0, current = rollout; ; attempt++) {
     try {
       await ctx.applyPatches(name, promotePatches(current));
