@@ -241,21 +241,24 @@ function isObjectDocument(
   );
 }
 
+/** A file's YAML syntax errors as lint problems (they belong to no object). */
+export function syntaxProblems(file: ParsedFile): Problem[] {
+  return file.syntaxErrors.map((syntax) => ({
+    file: syntax.file,
+    ...syntax.position,
+    severity: 'error',
+    object: '',
+    path: '',
+    message: `YAML syntax: ${syntax.message}`,
+  }));
+}
+
 /** Lints parsed files. Only policies look at documents of other groups; non-objects are skipped. */
 export function lintParsed(files: readonly ParsedFile[], options: LintOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const checked: Checked[] = [];
   for (const file of files) {
-    for (const syntax of file.syntaxErrors) {
-      problems.push({
-        file: syntax.file,
-        ...syntax.position,
-        severity: 'error',
-        object: '',
-        path: '',
-        message: `YAML syntax: ${syntax.message}`,
-      });
-    }
+    problems.push(...syntaxProblems(file));
     for (const doc of file.documents) {
       const value = doc.value;
       if (!isRecord(value) || typeof value.apiVersion !== 'string') continue;

@@ -7,7 +7,7 @@
  */
 import { compile } from './cel-admission.ts';
 import type { PolicySet, ParamObject } from './admission-policy.ts';
-import type { Problem } from './lint.ts';
+import { syntaxProblems, type Problem } from './lint.ts';
 import { readYamlFiles, yamlFilesUnder, type ParsedFile, type SourceDocument } from './source.ts';
 
 const GROUP = 'admissionregistration.k8s.io/';
@@ -42,16 +42,7 @@ export function policiesFromParsed(files: readonly ParsedFile[]): { set: PolicyS
   const set: PolicySet = { policies: [], bindings: [], params: [] };
   const problems: Problem[] = [];
   for (const file of files) {
-    for (const syntax of file.syntaxErrors) {
-      problems.push({
-        file: syntax.file,
-        ...syntax.position,
-        severity: 'error',
-        object: '',
-        path: '',
-        message: `YAML syntax: ${syntax.message}`,
-      });
-    }
+    problems.push(...syntaxProblems(file));
     for (const doc of file.documents) {
       const value = doc.value;
       if (!isRecord(value) || typeof value.kind !== 'string' || typeof value.apiVersion !== 'string')
