@@ -197,25 +197,9 @@ export class Manager {
       templateChanged,
       { clusterScoped: true },
     );
-    this.analysisDeps = {
-      run: (ns, name) => this.analysisRuns.get(name, ns),
-      readSecret: async (ns, name) => {
-        try {
-          const secret = await core.readNamespacedSecret({ namespace: ns, name });
-          return Object.fromEntries(
-            Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-          );
-        } catch (err) {
-          if (statusCode(err) === 404) return undefined;
-          throw err;
-        }
-      },
-      patchRunStatus: (ns, name, rv, status) => this.writer.patchAnalysisRunStatus(ns, name, rv, status),
-      providers: { prometheus: prometheusProvider(), web: webProvider(), comparison: comparisonProvider() },
-      jobs: jobRunner(kubeJobApi(kc)),
-      now: this.now,
-      log,
-    };
+    this.analysisDeps = analysisRunDependencies(kc, core, this.writer, this.now, log, (ns, name) =>
+      this.analysisRuns.get(name, ns),
+    );
     this.replicaSets = new ResilientInformer<V1ReplicaSet>(
       kc,
       {
@@ -479,4 +463,34 @@ export class Manager {
     await Promise.all(this.workers);
     await Promise.all(this.informers.map((informer) => informer.stop()));
   }
+}
+
+/** What the AnalysisRun reconciler reads and writes through: Secrets read per reconcile, never cached. */
+function analysisRunDependencies(
+  kc: KubeConfig,
+  core: CoreV1Api,
+  writer: ClusterWriter,
+  now: () => number,
+  log: Logger,
+  run: AnalysisRunDeps['run'],
+): AnalysisRunDeps {
+  return {
+    run,
+    readSecret: async (ns, name) => {
+      try {
+        const secret = await core.readNamespacedSecret({ namespace: ns, name });
+        return Object.fromEntries(
+          Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        );
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    patchRunStatus: (ns, name, rv, status) => writer.patchAnalysisRunStatus(ns, name, rv, status),
+    providers: { prometheus: prometheusProvider(), web: webProvider(), comparison: comparisonProvider() },
+    jobs: jobRunner(kubeJobApi(kc)),
+    now,
+    log,
+  };
 }

@@ -90,22 +90,10 @@ export async function reconcileRollout(
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
   const rollout = deps.caches.rollout(namespace, name);
-  const key = `${namespace}/${name}`;
-  if (!rollout) {
-    // Deleted: nothing is kept per Rollout once it is gone, but what it changed is put back.
-    deps.supersededVersions?.delete(key);
-    deps.progressPending?.delete(key);
-    await restoreDeletedRollout(namespace, name, deps);
-    return {};
-  }
-  if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
-  if (rollout.metadata.deletionTimestamp) {
-    await finalizeDeletedRollout(rollout, deps);
-    return {};
-  }
-  // Entries of an earlier write still waiting (a crash, a failed Event create): deliver them first.
+  if (!rollout) return forgetDeletedRollout(namespace, name, deps);
   const outbox = deps.outbox ?? new EventOutbox();
-  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
+  const notNow = await notDecidingNow(rollout, outbox, deps);
+  if (notNow) return notNow;
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
@@ -178,6 +166,39 @@ export async function reconcileRollout(
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
+}
+
+/** Deleted: nothing is kept per Rollout once it is gone, but what it changed is put back. */
+async function forgetDeletedRollout(
+  namespace: string,
+  name: string,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
+  const key = `${namespace}/${name}`;
+  deps.supersededVersions?.delete(key);
+  deps.progressPending?.delete(key);
+  await restoreDeletedRollout(namespace, name, deps);
+  return {};
+}
+
+/**
+ * The reconcile does not decide now when the cached copy is one it already moved past, when the
+ * Rollout is being deleted, or when entries of an earlier write still wait in its outbox (a
+ * crash, a failed Event create): those are delivered first.
+ */
+async function notDecidingNow(
+  rollout: RolloutObject,
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult | undefined> {
+  const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
+  if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
+  if (rollout.metadata.deletionTimestamp) {
+    await finalizeDeletedRollout(rollout, deps);
+    return {};
+  }
+  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
+  return undefined;
 }
 
 /**
