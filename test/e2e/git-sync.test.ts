@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CoreV1Event } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { GitSource } from '../../src/sync/git.ts';
@@ -145,6 +145,13 @@ describe('git sync', () => {
     );
   const eventsSince = async (count: number) =>
     (await rolloutEvents(env.c, env.namespace, 'web')).slice(count);
+  // Events are delivered from status.outbox right after the status write the sync reads, so the
+  // sync can see the new phase a moment before the Event exists: wait for the one awaited.
+  const eventsUntil = (count: number, what: string, found: (events: CoreV1Event[]) => boolean) =>
+    eventually(what, async () => {
+      const events = await eventsSince(count);
+      return found(events) ? events : undefined;
+    });
 
   it('applies a commit that adds a Rollout; its status names the commit', async () => {
     commits.add = repo.commit(
@@ -186,7 +193,12 @@ describe('git sync', () => {
       'the canary paused',
       (s) => s.applied?.sha === commits.bump && /web Paused/.test(s.message),
     );
-    const events = await eventsSince(seen);
+    const events = await eventsUntil(
+      seen,
+      'the RolloutStepStarted and RolloutUpdated Events',
+      (es) =>
+        es.some((e) => e.reason === 'RolloutStepStarted') && es.some((e) => e.reason === 'RolloutUpdated'),
+    );
     const started = events.find((e) => e.reason === 'RolloutStepStarted');
     expect(started?.message).toContain(`(commit ${short('bump')} "Bump web to 2" by Ann Lee)`);
     expect(events.find((e) => e.reason === 'RolloutUpdated')?.message).toContain(`commit ${short('bump')}`);
@@ -240,7 +252,9 @@ describe('git sync', () => {
     const seen = (await rolloutEvents(env.c, env.namespace, 'web')).length;
     commits.undo3 = repo.revert(commits.v3);
     await syncUntil('web:1 stable again', (s) => s.phase === 'Synced' && s.applied?.sha === commits.undo3);
-    const events = await eventsSince(seen);
+    const events = await eventsUntil(seen, 'the rollback-window Event', (es) =>
+      es.some((e) => /within the rollback window/.test(e.message ?? '')),
+    );
     const window = events.find((e) => /within the rollback window/.test(e.message ?? ''));
     expect(window?.message).toContain(`(commit ${short('undo3')} "Revert "Ship web 3"" by Jane Doe)`);
     expect(events.map((e) => e.reason)).not.toContain('RolloutStepStarted');
