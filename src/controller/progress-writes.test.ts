@@ -11,9 +11,15 @@ const progressing = (reason: string, lastUpdateTime: string) => ({
 const available = { type: 'Available', status: 'True', reason: 'AvailableReason' };
 
 describe('progress-only status changes', () => {
-  it('counts, the message and a Progressing lastUpdateTime are progress', () => {
-    const before = { conditions: [progressing('ReplicaSetUpdated', 't1'), available] };
-    const after = { conditions: [progressing('ReplicaSetUpdated', 't2'), available] };
+  it('counts, the counts in the message and a Progressing lastUpdateTime are progress', () => {
+    const before = {
+      message: '3/5 available',
+      conditions: [progressing('ReplicaSetUpdated', 't1'), available],
+    };
+    const after = {
+      message: '4/5 available',
+      conditions: [progressing('ReplicaSetUpdated', 't2'), available],
+    };
     const patch = { availableReplicas: 4, message: '4/5 available', conditions: after.conditions };
     expect(onlyProgress(before, patch, after)).toBe(true);
   });
@@ -30,6 +36,14 @@ describe('progress-only status changes', () => {
       { canary: { weights: { canary: 20 } } },
     ])
       expect(onlyProgress(before, { availableReplicas: 3, ...patch }, before)).toBe(false);
+  });
+
+  it('a message that says something new (why a Rollout waits) is not', () => {
+    const before = { message: 'Waiting: RolloutGroup release: Healthy' };
+    const after = {
+      message: 'Waiting: RolloutGroup release: stage backend aborted (backend): the stages after it wait',
+    };
+    expect(onlyProgress(before, { message: after.message }, after)).toBe(false);
   });
 
   it('waits at most the interval from the first unwritten change', () => {

@@ -1,5 +1,5 @@
 /**
- * Status writes that only report pods coming and going (replica counts, the progress message,
+ * Status writes that only report pods coming and going (replica counts, the counts in the message,
  * the Progressing condition's lastUpdateTime) are coalesced: such a change waits up to
  * `progressWriteIntervalMs`, and whatever the Rollout does next (a step completing, a pause
  * starting) writes it along. Without this a canary step writes status once per pod that becomes
@@ -13,13 +13,7 @@
  */
 export const progressWriteIntervalMs = 10_000;
 
-const progressFields = new Set([
-  'replicas',
-  'updatedReplicas',
-  'readyReplicas',
-  'availableReplicas',
-  'message',
-]);
+const progressFields = new Set(['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas']);
 
 interface Condition {
   type?: string;
@@ -29,16 +23,27 @@ interface Condition {
 
 /** True when the merge patch from `before` to `after` changes only how far pods have come. */
 export function onlyProgress(
-  before: { conditions?: Condition[] },
+  before: { conditions?: Condition[]; message?: string },
   patch: Record<string, unknown>,
-  after: { conditions?: Condition[] },
+  after: { conditions?: Condition[]; message?: string },
 ): boolean {
   for (const key of Object.keys(patch)) {
-    if (key === 'conditions') {
+    if (key === 'message') {
+      if (!sameMessageButCounts(before.message, after.message)) return false;
+    } else if (key === 'conditions') {
       if (!sameConditionStates(before.conditions ?? [], after.conditions ?? [])) return false;
     } else if (!progressFields.has(key)) return false;
   }
   return true;
+}
+
+/**
+ * A message that only counts pods ("3/5 replicas updated" -> "4/5 ...") is progress; any other
+ * change (why a Rollout waits, what it is doing) is written at once, since operators read it.
+ */
+function sameMessageButCounts(before: string | undefined, after: string | undefined): boolean {
+  const shape = (message: string | undefined) => message?.replace(/\d+/g, '#');
+  return shape(before) === shape(after);
 }
 
 function sameConditionStates(before: Condition[], after: Condition[]): boolean {
