@@ -187,21 +187,24 @@ describe('git sync', () => {
   });
 
   it('a second commit changing the image starts a canary whose Events name that commit', async () => {
-    const seen = (await rolloutEvents(env.c, env.namespace, 'web')).length;
     commits.bump = repo.commit({ 'apps/web/rollout.yaml': rolloutYaml('web:2') }, 'Bump web to 2', 'Ann Lee');
     await syncUntil(
       'the canary paused',
       (s) => s.applied?.sha === commits.bump && /web Paused/.test(s.message),
     );
+    // Events arrive from status.outbox, a moment after the status the sync reads, and not in list
+    // order: wait for the ones that name this commit.
+    const ofBump = (e: CoreV1Event) => (e.message ?? '').includes(`commit ${short('bump')}`);
     const events = await eventsUntil(
-      seen,
-      'the RolloutStepStarted and RolloutUpdated Events',
+      0,
+      'the RolloutStepStarted and RolloutUpdated Events of the bump',
       (es) =>
-        es.some((e) => e.reason === 'RolloutStepStarted') && es.some((e) => e.reason === 'RolloutUpdated'),
+        ['RolloutStepStarted', 'RolloutUpdated'].every((reason) =>
+          es.some((e) => e.reason === reason && ofBump(e)),
+        ),
     );
-    const started = events.find((e) => e.reason === 'RolloutStepStarted');
+    const started = events.find((e) => e.reason === 'RolloutStepStarted' && ofBump(e));
     expect(started?.message).toContain(`(commit ${short('bump')} "Bump web to 2" by Ann Lee)`);
-    expect(events.find((e) => e.reason === 'RolloutUpdated')?.message).toContain(`commit ${short('bump')}`);
     const live = await rollout();
     const canaryRs = (await replicaSetsOf(env.c, live)).find(
       (rs) => rs.metadata?.name === `web-${live.status?.currentPodHash ?? ''}`,
@@ -249,15 +252,15 @@ describe('git sync', () => {
     );
     await patchStatus({ promoteFull: true, pauseConditions: null });
     await syncUntil('web:3 stable', (s) => s.phase === 'Synced' && s.applied?.sha === commits.v3);
-    const seen = (await rolloutEvents(env.c, env.namespace, 'web')).length;
     commits.undo3 = repo.revert(commits.v3);
     await syncUntil('web:1 stable again', (s) => s.phase === 'Synced' && s.applied?.sha === commits.undo3);
-    const events = await eventsUntil(seen, 'the rollback-window Event', (es) =>
-      es.some((e) => /within the rollback window/.test(e.message ?? '')),
+    const ofUndo = (e: CoreV1Event) => (e.message ?? '').includes(`commit ${short('undo3')}`);
+    const events = await eventsUntil(0, 'the rollback-window Event', (es) =>
+      es.some((e) => /within the rollback window/.test(e.message ?? '') && ofUndo(e)),
     );
-    const window = events.find((e) => /within the rollback window/.test(e.message ?? ''));
+    const window = events.find((e) => /within the rollback window/.test(e.message ?? '') && ofUndo(e));
     expect(window?.message).toContain(`(commit ${short('undo3')} "Revert "Ship web 3"" by Jane Doe)`);
-    expect(events.map((e) => e.reason)).not.toContain('RolloutStepStarted');
+    expect(events.filter((e) => e.reason === 'RolloutStepStarted' && ofUndo(e))).toEqual([]);
 
     const history = await env.run('history', 'web');
     expect(history.code).toBe(0);
