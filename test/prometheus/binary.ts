@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { repoRoot } from '../cluster/layout.ts';
 
 /** Where Debian's prometheus package puts the server. */
@@ -29,6 +29,27 @@ export function prometheusBinary(): Promise<string> {
 }
 
 let built: Promise<string> | undefined;
+
+/** Where Debian's prometheus package puts promtool. */
+export const debianPromtool = '/usr/bin/promtool';
+
+/**
+ * promtool, found like the server: `BELLWETHER_PROMTOOL_BIN`, else Debian's package, else the one
+ * test/prometheus/build.sh builds beside the server it builds.
+ */
+export async function promtoolBinary(): Promise<string> {
+  const chosen = process.env.BELLWETHER_PROMTOOL_BIN;
+  if (chosen) {
+    if (existsSync(chosen)) return chosen;
+    throw new Error(`BELLWETHER_PROMTOOL_BIN=${chosen} does not exist; unset it to use or build one`);
+  }
+  if (existsSync(debianPromtool)) return debianPromtool;
+  built ??= buildPrometheus().catch((err: unknown) => {
+    built = undefined;
+    throw err;
+  });
+  return join(dirname(await built), 'promtool');
+}
 
 function buildPrometheus(): Promise<string> {
   const script = join(repoRoot, 'test', 'prometheus', 'build.sh');

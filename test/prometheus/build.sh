@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Prometheus server from Go modules (test/prometheus/go pins the version) into a cache
+# Builds the Prometheus server and promtool (the alert-rule tests run it) from Go modules (test/prometheus/go pins the version) into a cache
 # directory outside the work tree, keyed by the version, the wrapper module's go.sum and the
 # build flags, so a second run is a no-op. Used where Debian's prometheus package is not
 # installed (test/prometheus/binary.ts decides).
@@ -21,10 +21,11 @@ key=$( (cat "$here/go/go.mod" "$here/go/go.sum"; echo "$tags $ldflags") | sha256
 cache_root=${BELLWETHER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bellwether}
 dir="$cache_root/prometheus-$release-$key"
 binary="$dir/prometheus"
+promtool="$dir/promtool"
 
 log() { printf '[prometheus:build] %s\n' "$*" >&2; }
 
-if [[ -x "$binary" ]]; then
+if [[ -x "$binary" && -x "$promtool" ]]; then
   echo "$binary"
   exit 0
 fi
@@ -40,13 +41,14 @@ if ! flock -n 9; then
   log "another build of Prometheus $release is running; waiting for it"
   flock 9
 fi
-if [[ -x "$binary" ]]; then
+if [[ -x "$binary" && -x "$promtool" ]]; then
   echo "$binary"
   exit 0
 fi
 
 start=$SECONDS
 cd "$here/go"
+build_server() {
 log "building Prometheus $release (module $version; first time only; cached in $dir)"
 # Resolving the package graph downloads the modules it needs (go prints each), then counts the
 # packages not yet in Go's build cache: the total for the progress lines.
@@ -74,4 +76,21 @@ fi
 chmod +x "$tmp"
 mv "$tmp" "$binary"
 log "Prometheus $release built in $((SECONDS - start))s: $binary"
+}
+[[ -x "$binary" ]] || build_server
+
+# promtool shares nearly every package with the server, so from Go's build cache it takes seconds.
+if [[ ! -x "$promtool" ]]; then
+  log "building promtool $release"
+  tmp=$(mktemp "$dir/.promtool.XXXXXX")
+  go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$tmp" "$module/cmd/promtool"
+  if [[ ! -s "$tmp" ]] || ! "$tmp" --version >/dev/null 2>&1; then
+    rm -f "$tmp"
+    log "build of promtool $release failed"
+    exit 1
+  fi
+  chmod +x "$tmp"
+  mv "$tmp" "$promtool"
+  log "promtool $release built in $((SECONDS - start))s: $promtool"
+fi
 echo "$binary"

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/layout.ts';
+import { promtoolBinary } from '../prometheus/binary.ts';
 import { exposedSeries, promqlProblems } from './promql-references.ts';
 
 interface Rule {
@@ -36,10 +37,11 @@ afterAll(() => {
 const rulesFile = join(work, 'rules.yaml');
 writeFileSync(rulesFile, dump({ groups: prometheusRule.spec.groups }));
 
-/** promtool from the prometheus Debian package (scripts/install-system-deps.sh). */
-function promtool(args: string[]): Promise<{ code: number; output: string }> {
+/** promtool: Debian's, or the one built from Go modules beside Prometheus (test/prometheus). */
+async function promtool(args: string[]): Promise<{ code: number; output: string }> {
+  const bin = await promtoolBinary();
   return new Promise((resolve) => {
-    execFile('promtool', args, { cwd: work, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(bin, args, { cwd: work, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: stdout + stderr });
     });
   });
