@@ -20,8 +20,8 @@ function problems(file: FixtureFile, mutate: (manifest: Manifest) => void = () =
     .filter((problem) => !problem.includes(NOT_CARRIED_OUT));
 }
 
-/** The fixture's experiment step is refused until Experiments run; other checks are tested apart. */
-const NOT_CARRIED_OUT = 'experiment steps are not carried out';
+/** The fixture's experiment template weight is refused until it is routed; tested apart. */
+const NOT_CARRIED_OUT = 'is not carried out yet';
 
 const paths = (file: FixtureFile, mutate: (manifest: Manifest) => void) =>
   problems(file, mutate).map((problem) => problem.slice(0, problem.indexOf(': ')));
@@ -48,12 +48,12 @@ describe('semanticErrors', () => {
 });
 
 describe('a gate never silently does nothing', () => {
-  it('refuses an experiment step, naming the step', () => {
+  it('refuses an experiment template weight (not routed yet), naming the field', () => {
     const result = validateResource(fixture('rollout-canary.yaml'));
     const errors = result.ok ? semanticErrors(result.value) : [];
     expect(
       errors.filter((error) => error.detail.includes(NOT_CARRIED_OUT)).map((error) => error.path),
-    ).toEqual(['spec.strategy.canary.steps[8].experiment']);
+    ).toEqual(['spec.strategy.canary.steps[8].experiment.templates[1].weight']);
   });
 });
 
@@ -348,7 +348,12 @@ describe('analysis templates and runs', () => {
     const result = validateResource(fixture('analysisrun.yaml'));
     const resource = result.ok ? result.value : undefined;
     expect(resource?.kind).toBe('AnalysisRun');
-    if (resource !== undefined && resource.kind !== 'Rollout' && resource.kind !== 'RolloutGroup') {
+    if (
+      resource !== undefined &&
+      resource.kind !== 'Rollout' &&
+      resource.kind !== 'Experiment' &&
+      resource.kind !== 'RolloutGroup'
+    ) {
       expect(semanticErrors(resource)).toEqual(analysisSemanticErrors(resource));
     }
   });

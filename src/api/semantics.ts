@@ -6,6 +6,7 @@
  */
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
+import type { Experiment } from './experiment.ts';
 import { durationMs } from './duration.ts';
 import type {
   AbTestStrategy,
@@ -46,6 +47,8 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
     case 'ClusterAnalysisTemplate':
     case 'AnalysisRun':
       return analysisSemanticErrors(resource);
+    case 'Experiment':
+      return experimentSemanticErrors(resource);
     case 'RolloutGroup':
       return rolloutGroupSemanticErrors(resource);
   }
@@ -282,12 +285,6 @@ function checkCanaryStep(
     }
   }
   if (step.experiment !== undefined) {
-    // A gate never silently does nothing: until Experiments run, the step is refused rather
-    // than passed without running its ReplicaSets and analyses.
-    problems.add(
-      `${path}.experiment`,
-      'experiment steps are not carried out by this controller yet (the step would pass without running its analyses); use an analysis step',
-    );
     const experiment = step.experiment;
     const templateNames = new Set<string>();
     experiment.templates.forEach((template, index) => {
@@ -295,8 +292,12 @@ function checkCanaryStep(
       if (templateNames.has(template.name))
         problems.add(`${templatePath}.name`, `duplicate name "${template.name}"`);
       templateNames.add(template.name);
-      if (template.weight !== undefined && !hasRouter(routing)) {
-        problems.add(`${templatePath}.weight`, 'requires trafficRouting');
+      // A weight the router would not carry is refused, never ignored.
+      if (template.weight !== undefined) {
+        problems.add(
+          `${templatePath}.weight`,
+          'is not carried out yet: traffic is not routed to experiment templates (remove weight; the templates get no traffic from the router)',
+        );
       }
     });
     const analysisNames = new Set<string>();
@@ -360,6 +361,32 @@ function checkAbTest(abTest: AbTestStrategy, path: string, problems: Problems): 
       );
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Experiment
+// ---------------------------------------------------------------------------------------------
+
+/** Semantic errors of an Experiment that passed `validateResource`. Pure. */
+export function experimentSemanticErrors(experiment: Experiment): ValidationError[] {
+  const problems = new Problems(experiment);
+  experiment.spec.templates.forEach((template, index) => {
+    const path = `spec.templates[${index}]`;
+    const labels = template.template.metadata?.labels ?? {};
+    if (!selectorMatches(template.selector, labels)) {
+      problems.add(`${path}.selector`, 'does not match the template labels');
+    }
+    if (
+      Object.keys(template.selector.matchLabels ?? {}).length === 0 &&
+      (template.selector.matchExpressions ?? []).length === 0
+    ) {
+      problems.add(`${path}.selector`, 'must not be empty (it would select every pod in the namespace)');
+    }
+  });
+  (experiment.spec.analyses ?? []).forEach((analysis, index) => {
+    checkArgs(analysis.args, `spec.analyses[${index}].args`, problems);
+  });
+  return problems.errors;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
-import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
+import type { ExperimentObject } from './experiment/experiment-objects.ts';
+import type { ExperimentWriter } from './experiment/experiment-writer.ts';
+import { experimentViews, ownedExperiments, syncExperiments } from './experiment/rollout-experiments.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
@@ -44,6 +47,10 @@ export interface Caches {
   analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
   /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
   routingObject(ref: ObjectRef): Promise<RoutingObject | undefined>;
+  /** The Experiments in the namespace whose controller owner has this UID (canary experiment steps). */
+  experiments?(namespace: string, ownerUid: string): readonly ExperimentObject[];
+  /** A direct read of a ReplicaSet's pod template (the cache keeps none), when an Experiment needs it. */
+  replicaSetTemplate?(namespace: string, name: string): Promise<V1PodTemplateSpec | undefined>;
 }
 
 export interface ReconcileDeps {
@@ -71,6 +78,8 @@ export interface ReconcileDeps {
    * delivered. Only fault-injection tests set it (to kill the process exactly there).
    */
   afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
+  /** Creates and terminates the Experiments of canary experiment steps. */
+  experiments?: ExperimentWriter;
   /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
   hold?: (rollout: RolloutObject) => MemberHold | undefined;
 }
@@ -116,6 +125,7 @@ export async function reconcileRollout(
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
   const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
+  const experiments = ownedExperiments(deps.caches.experiments?.(namespace, uid) ?? []);
 
   const input: StrategyInput = {
     generation: rollout.metadata.generation ?? 0,
@@ -123,7 +133,8 @@ export async function reconcileRollout(
     status: withoutInvalidSpec(rollout.status ?? {}),
     currentPodHash,
     replicaSets: replicaSets.map(replicaSetView),
-    analysisRuns: analysisRunViews(runs),
+    // an experiment step's Experiment reports its phase under its request id, as a run does
+    analysisRuns: [...analysisRunViews(runs), ...experimentViews(experiments)],
     now: deps.now(),
   };
   let decision: StrategyDecision;
@@ -150,6 +161,7 @@ export async function reconcileRollout(
     { ...(rollout.status?.stableRS ? { stable: rollout.status.stableRS } : {}), latest: currentPodHash },
     deps.writer,
   );
+  analysisProblems.push(...(await syncStepExperiments(rollout, decision, experiments, replicaSets, deps)));
   if (analysisProblems.length > 0) {
     await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
     return {};
@@ -199,6 +211,27 @@ async function notDecidingNow(
   }
   if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
   return undefined;
+}
+
+/** A gate is never skipped: a controller without an Experiment writer refuses the step. */
+async function syncStepExperiments(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  experiments: readonly ExperimentObject[],
+  replicaSets: readonly V1ReplicaSet[],
+  deps: ReconcileDeps,
+): Promise<string[]> {
+  const requests = decision.experiments ?? [];
+  if (deps.experiments === undefined) {
+    return requests.map(
+      (r) =>
+        `spec.strategy.canary.steps[${r.stepIndex}].experiment: this controller does not run Experiments`,
+    );
+  }
+  const stable = replicaSets.find((rs) => hashOf(rs) === rollout.status?.stableRS)?.metadata?.name;
+  const stableTemplate = async () =>
+    stable === undefined ? undefined : deps.caches.replicaSetTemplate?.(rollout.metadata.namespace, stable);
+  return syncExperiments(rollout, requests, experiments, stableTemplate, deps.experiments);
 }
 
 /**
