@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideExperiment, type ExperimentInput } from './decide.ts';
+import { decideExperiment, phaseEvents, type ExperimentInput } from './decide.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const spec = {
@@ -92,5 +92,20 @@ describe('decideExperiment', () => {
       input({ spec: { ...spec, progressDeadlineSeconds: 5 }, now: T0 + 6000 }),
     );
     expect(decision.status).toMatchObject({ phase: 'Failed', message: 'templates not available within 5s' });
+  });
+
+  it('makes one event per change of phase, a Warning for Failed and Error, none without a change', () => {
+    expect(phaseEvents({}, { phase: 'Pending', message: 'waiting' })).toEqual([
+      { type: 'Normal', reason: 'ExperimentPending', message: 'Experiment Pending: waiting' },
+    ]);
+    expect(phaseEvents({ phase: 'Running' }, { phase: 'Failed', message: 'analysis judge Failed' })).toEqual([
+      {
+        type: 'Warning',
+        reason: 'ExperimentFailed',
+        message: 'Experiment Running -> Failed: analysis judge Failed',
+      },
+    ]);
+    expect(phaseEvents({ phase: 'Running' }, { phase: 'Error' })[0]?.type).toBe('Warning');
+    expect(phaseEvents({ phase: 'Running' }, { phase: 'Running', message: 'later' })).toEqual([]);
   });
 });
