@@ -105,6 +105,8 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
 
 function checkSelector(rollout: Rollout, problems: Problems): void {
   const { selector, template } = rollout.spec;
+  // without one, the referenced Deployment's selector is used; the controller checks it there
+  if (selector === undefined) return;
   const matchLabels = selector.matchLabels ?? {};
   const expressions = selector.matchExpressions ?? [];
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) {

@@ -5,12 +5,14 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Deployment,
   type V1ReplicaSet,
   type V1Service,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type Logger } from '../log.ts';
 import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
-import { controllerUid, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
+import { controllerUid, slimDeployment, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
+import { workloadRefLabel } from './workload-ref.ts';
 import { ResilientInformer } from './informer.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
@@ -96,6 +98,8 @@ export class Manager {
   private readonly rollouts: ResilientInformer<RolloutObject & KubernetesObject>;
   private readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   private readonly services: ResilientInformer<V1Service>;
+  /** Only the Deployments a Rollout's workloadRef names (labelled by the controller: workload-ref.ts). */
+  private readonly deployments: ResilientInformer<V1Deployment>;
   private readonly analysisRuns: ResilientInformer<AnalysisRun & KubernetesObject>;
   private readonly analysisTemplates: ResilientInformer<AnalysisTemplate & KubernetesObject>;
   private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
@@ -242,6 +246,35 @@ export class Manager {
       },
       log,
     );
+    this.deployments = this.deploymentInformer();
+  }
+
+  /** Deployments labelled as a workloadRef's: a change (a new template) reconciles the Rollouts naming it. */
+  private deploymentInformer(): ResilientInformer<V1Deployment> {
+    const { kc, log, namespace } = this.options;
+    const params = (page: { limit: number; continueToken?: string }) => ({
+      labelSelector: workloadRefLabel,
+      ...pageParams(page),
+    });
+    return new ResilientInformer<V1Deployment>(
+      kc,
+      {
+        name: 'deployments',
+        path: `/apis/apps/v1${namespace ? `/namespaces/${namespace}` : ''}/deployments`,
+        labelSelector: workloadRefLabel,
+        list: (page) =>
+          namespace
+            ? this.apps.listNamespacedDeployment({ ...params(page), namespace })
+            : this.apps.listDeploymentForAllNamespaces(params(page)),
+        transform: slimDeployment,
+      },
+      (deployment) => {
+        const ns = deployment.metadata?.namespace;
+        for (const ro of this.rollouts.list(ns))
+          if (ro.spec.workloadRef?.name === deployment.metadata?.name) this.enqueue(ns, ro.metadata.name);
+      },
+      log,
+    );
   }
 
   /** An AnalysisRun changed: reconcile it (when this instance handles it) and its owner. */
@@ -338,6 +371,15 @@ export class Manager {
           : this.analysisTemplates.get(name, namespace)?.spec,
       routingObject: (ref) => this.routingObjects.read(ref),
       experiments: (namespace, ownerUid) => this.experiments.ownedBy(namespace, ownerUid),
+      deployment: (namespace, name) => this.deployments.get(name, namespace),
+      readDeployment: async (namespace, name) => {
+        try {
+          return await this.apps.readNamespacedDeployment({ namespace, name });
+        } catch (err) {
+          if (statusCode(err) === 404) return undefined;
+          throw err;
+        }
+      },
       replicaSetTemplate: async (namespace, name) =>
         (await this.apps.readNamespacedReplicaSet({ namespace, name })).spec?.template,
     };
@@ -348,6 +390,7 @@ export class Manager {
       this.rollouts,
       this.replicaSets,
       this.services,
+      this.deployments,
       this.analysisRuns,
       this.analysisTemplates,
       this.clusterAnalysisTemplates,

@@ -25,9 +25,6 @@ export function specProblems(
   for (const { field, name } of serviceRefs(rollout.spec)) {
     if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
   }
-  if (rollout.spec.workloadRef && !rollout.spec.template) {
-    problems.push('spec.workloadRef: referencing a Deployment is not supported yet; use spec.template');
-  }
   return problems;
 }
 
