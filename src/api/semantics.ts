@@ -308,9 +308,36 @@ function checkCanaryStep(
       if (analysisNames.has(analysis.name))
         problems.add(`${analysisPath}.name`, `duplicate name "${analysis.name}"`);
       analysisNames.add(analysis.name);
-      checkArgs(analysis.args, `${analysisPath}.args`, problems);
+      checkExperimentArgs(analysis.args, `${analysisPath}.args`, templateNames, problems);
     });
   }
+}
+
+const TEMPLATE_HASH_REF = /\{\{\s*templates\.([A-Za-z0-9_.-]+)\.podTemplateHash\s*\}\}/g;
+
+/**
+ * An experiment analysis' args (a step's or an Experiment's): literal values only, where
+ * `{{templates.<name>.podTemplateHash}}` must name one of the experiment's templates.
+ */
+function checkExperimentArgs(
+  args: readonly { name: string; value?: string | undefined; valueFrom?: unknown }[] | undefined,
+  path: string,
+  templateNames: ReadonlySet<string>,
+  problems: Problems,
+): void {
+  checkArgs(args, path, problems);
+  (args ?? []).forEach((arg, index) => {
+    if (arg.valueFrom !== undefined) {
+      problems.add(
+        `${path}[${index}].valueFrom`,
+        'is not carried out in experiment analyses: use value ({{templates.<name>.podTemplateHash}} gives a template’s pod hash)',
+      );
+    }
+    for (const [, name] of (arg.value ?? '').matchAll(TEMPLATE_HASH_REF)) {
+      if (name !== undefined && !templateNames.has(name))
+        problems.add(`${path}[${index}].value`, `names no template of the experiment ("${name}")`);
+    }
+  });
 }
 
 function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Problems): void {
@@ -385,8 +412,9 @@ export function experimentSemanticErrors(experiment: Experiment): ValidationErro
       problems.add(`${path}.selector`, 'must not be empty (it would select every pod in the namespace)');
     }
   });
+  const templateNames = new Set(experiment.spec.templates.map((t) => t.name));
   (experiment.spec.analyses ?? []).forEach((analysis, index) => {
-    checkArgs(analysis.args, `spec.analyses[${index}].args`, problems);
+    checkExperimentArgs(analysis.args, `spec.analyses[${index}].args`, templateNames, problems);
   });
   return problems.errors;
 }

@@ -88,6 +88,13 @@ describe('a Rollout with workloadRef', () => {
     expect(done.status?.selector).toBe('app=legacy');
     // the Deployment fell while the Rollout rose: never below the desired 4 together, never back
     // up, and through the values in between
+    const changes = samples.filter(
+      (s, i) =>
+        i === 0 || s.deployment !== samples[i - 1]?.deployment || s.available !== samples[i - 1]?.available,
+    );
+    console.log(
+      `Deployment/Rollout available: ${changes.map((s) => `${s.deployment}/${s.available}`).join(' -> ')}`,
+    );
     const replicas = samples.map((s) => s.deployment);
     expect(samples.every((s) => s.deployment + s.available >= 4)).toBe(true);
     expect(replicas.every((r, i) => i === 0 || r <= (replicas[i - 1] ?? r))).toBe(true);
