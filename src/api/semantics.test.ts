@@ -225,6 +225,48 @@ describe('Rollout: canary', () => {
     ]);
   });
 
+  it('refuses an experiment arg naming no template of the experiment', () => {
+    expect(
+      paths('rollout-canary.yaml', (m) => {
+        canary(m).steps[8].experiment.analyses[0].args.push(
+          { name: 'x', value: '{{templates.nope.podTemplateHash}}' },
+          { name: 'y', value: '{{ templates.candidate.podTemplateHash }}' },
+        );
+      }),
+    ).toEqual(['spec.strategy.canary.steps[8].experiment.analyses[0].args[1].value']);
+  });
+
+  it("refuses valueFrom in an Experiment's own analyses (there is no Rollout to take it from)", () => {
+    const experiment = {
+      apiVersion: 'bellwether.dev/v1alpha1',
+      kind: 'Experiment',
+      metadata: { name: 'e' },
+      spec: {
+        templates: [
+          {
+            name: 'a',
+            selector: { matchLabels: { app: 'a' } },
+            template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c' }] } },
+          },
+        ],
+        analyses: [
+          {
+            name: 'j',
+            templateName: 't',
+            args: [
+              { name: 'h', valueFrom: { podTemplateHashValue: 'Stable' } },
+              { name: 'k', value: '{{templates.a.podTemplateHash}}' },
+            ],
+          },
+        ],
+      },
+    };
+    const validated = validateResource(experiment);
+    expect(validated.ok && semanticErrors(validated.value).map((e) => e.path)).toEqual([
+      'spec.analyses[0].args[0].valueFrom',
+    ]);
+  });
+
   it('checks maxSurge and maxUnavailable', () => {
     expect(paths('rollout-canary.yaml', (m) => (canary(m).maxSurge = '25'))).toEqual([
       'spec.strategy.canary.maxSurge',

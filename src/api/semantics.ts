@@ -308,7 +308,8 @@ function checkCanaryStep(
       if (analysisNames.has(analysis.name))
         problems.add(`${analysisPath}.name`, `duplicate name "${analysis.name}"`);
       analysisNames.add(analysis.name);
-      checkExperimentArgs(analysis.args, `${analysisPath}.args`, templateNames, problems);
+      // valueFrom is resolved against the Rollout when the step creates its Experiment
+      checkExperimentArgs(analysis.args, `${analysisPath}.args`, templateNames, problems, true);
     });
   }
 }
@@ -316,21 +317,23 @@ function checkCanaryStep(
 const TEMPLATE_HASH_REF = /\{\{\s*templates\.([A-Za-z0-9_.-]+)\.podTemplateHash\s*\}\}/g;
 
 /**
- * An experiment analysis' args (a step's or an Experiment's): literal values only, where
- * `{{templates.<name>.podTemplateHash}}` must name one of the experiment's templates.
+ * An experiment analysis' args (a step's or an Experiment's): `{{templates.<name>.podTemplateHash}}`
+ * must name one of the experiment's templates; an Experiment's own args are literal values only
+ * (it has no Rollout to take a valueFrom from).
  */
 function checkExperimentArgs(
   args: readonly { name: string; value?: string | undefined; valueFrom?: unknown }[] | undefined,
   path: string,
   templateNames: ReadonlySet<string>,
   problems: Problems,
+  valueFromAllowed = false,
 ): void {
   checkArgs(args, path, problems);
   (args ?? []).forEach((arg, index) => {
-    if (arg.valueFrom !== undefined) {
+    if (arg.valueFrom !== undefined && !valueFromAllowed) {
       problems.add(
         `${path}[${index}].valueFrom`,
-        'is not carried out in experiment analyses: use value ({{templates.<name>.podTemplateHash}} gives a template’s pod hash)',
+        'is not carried out in an Experiment’s analyses: use value ({{templates.<name>.podTemplateHash}} gives a template’s pod hash)',
       );
     }
     for (const [, name] of (arg.value ?? '').matchAll(TEMPLATE_HASH_REF)) {

@@ -261,7 +261,11 @@ async function syncStepExperiments(
   const stable = replicaSets.find((rs) => hashOf(rs) === rollout.status?.stableRS)?.metadata?.name;
   const stableTemplate = async () =>
     stable === undefined ? undefined : deps.caches.replicaSetTemplate?.(rollout.metadata.namespace, stable);
-  return syncExperiments(rollout, requests, experiments, stableTemplate, deps.experiments);
+  const hashes = {
+    ...(rollout.status?.stableRS ? { stable: rollout.status.stableRS } : {}),
+    latest: podTemplateHash(rollout.spec.template),
+  };
+  return syncExperiments(rollout, requests, experiments, stableTemplate, hashes, deps.experiments);
 }
 
 /**

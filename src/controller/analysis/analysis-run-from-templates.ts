@@ -127,7 +127,8 @@ function uniqueByName(args: Argument[]): Argument[] {
   return [...seen.values()];
 }
 
-function resolveRolloutArgs(
+/** Rollout-side `valueFrom` (podTemplateHashValue, fieldRef) as literal values; errors name the arg. */
+export function resolveRolloutArgs(
   rollout: RolloutObject,
   args: AnalysisRunArgument[],
   hashes: { stable?: string; latest: string },

@@ -8,7 +8,7 @@ import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { RolloutExperimentStep } from '../../api/rollout.ts';
 import type { AnalysisRunView, ExperimentRequest } from '../../../strategies/types.ts';
 import { isFinishedPhase } from '../../../strategies/experiment/decide.ts';
-import { analysisLabels } from '../analysis/analysis-run-from-templates.ts';
+import { analysisLabels, resolveRolloutArgs } from '../analysis/analysis-run-from-templates.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import type { ExperimentObject } from './experiment-objects.ts';
@@ -36,11 +36,14 @@ export function experimentForStep(
   rollout: RolloutObject,
   request: ExperimentRequest,
   stable: V1PodTemplateSpec | undefined,
+  hashes: { stable?: string; latest: string },
 ): { ok: true; body: object } | { ok: false; error: string } {
   const path = `spec.strategy.canary.steps[${request.stepIndex}].experiment`;
   const step = rollout.spec.strategy.canary?.steps?.[request.stepIndex]?.experiment as
     RolloutExperimentStep | undefined;
   if (step === undefined) return { ok: false, error: `${path}: missing` };
+  const analyses = resolvedAnalyses(rollout, step, hashes, path);
+  if (!analyses.ok) return analyses;
   const templates = [];
   for (const [index, t] of step.templates.entries()) {
     const source = t.specRef === 'stable' ? stable : rollout.spec.template;
@@ -82,11 +85,27 @@ export function experimentForStep(
       spec: {
         ...(step.duration === undefined ? {} : { duration: step.duration }),
         templates,
-        ...(step.analyses === undefined ? {} : { analyses: step.analyses }),
+        ...(step.analyses === undefined ? {} : { analyses: analyses.analyses }),
         ...(step.dryRun === undefined ? {} : { dryRun: step.dryRun }),
       },
     },
   };
+}
+
+/** The step's analyses with Rollout-side valueFrom (podTemplateHashValue, fieldRef) made literal. */
+function resolvedAnalyses(
+  rollout: RolloutObject,
+  step: RolloutExperimentStep,
+  hashes: { stable?: string; latest: string },
+  path: string,
+): { ok: true; analyses: RolloutExperimentStep['analyses'] } | { ok: false; error: string } {
+  const analyses = [];
+  for (const [index, analysis] of (step.analyses ?? []).entries()) {
+    const args = resolveRolloutArgs(rollout, analysis.args ?? [], hashes);
+    if (!args.ok) return { ok: false, error: `${path}.analyses[${index}].${args.error}` };
+    analyses.push({ ...analysis, ...(analysis.args === undefined ? {} : { args: args.args }) });
+  }
+  return { ok: true, analyses };
 }
 
 /** Creates the requested Experiments that are missing; terminates running ones not requested. */
@@ -95,6 +114,7 @@ export async function syncExperiments(
   requests: readonly ExperimentRequest[],
   experiments: readonly ExperimentObject[],
   stableTemplate: () => Promise<V1PodTemplateSpec | undefined>,
+  hashes: { stable?: string; latest: string },
   writer: ExperimentWriter,
 ): Promise<string[]> {
   const namespace = rollout.metadata.namespace;
@@ -102,7 +122,7 @@ export async function syncExperiments(
   const problems: string[] = [];
   for (const request of requests) {
     if (byId.has(request.id)) continue;
-    const built = experimentForStep(rollout, request, await stableTemplate());
+    const built = experimentForStep(rollout, request, await stableTemplate(), hashes);
     if (!built.ok) problems.push(built.error);
     else await writer.createExperiment(namespace, built.body);
   }
