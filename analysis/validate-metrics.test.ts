@@ -89,7 +89,7 @@ describe('validateMetrics', () => {
 
   it('requires exactly one provider', () => {
     expect(validateMetrics({ metrics: [metric({ provider: {} })] })).toEqual([
-      'metrics[success-rate].provider: set exactly one of prometheus, web, job, comparison (found 0)',
+      'metrics[success-rate].provider: set exactly one of prometheus, web, job, comparison, judge (found 0)',
     ]);
   });
 

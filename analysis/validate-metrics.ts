@@ -15,7 +15,7 @@ import { evaluateTimeExpression } from './time-expression.ts';
 import { parseDurationMs } from '../strategies/duration.ts';
 import { ALL_METRICS, effectiveCount, initialDelayMs, intervalMs, metricLimits } from './metric-spec.ts';
 
-const PROVIDER_KINDS = ['prometheus', 'web', 'job', 'comparison'] as const;
+const PROVIDER_KINDS = ['prometheus', 'web', 'job', 'comparison', 'judge'] as const;
 
 export interface MetricsSpec {
   readonly metrics: readonly MetricInput[];

@@ -16,7 +16,7 @@ import {
 import { Lifecycle } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import type { CanaryOutcome } from './canary-status.ts';
-import type { AnalysisRunRequest, RolloutStatusView, StrategyInput } from './types.ts';
+import type { AnalysisRunRequest, ExperimentRequest, RolloutStatusView, StrategyInput } from './types.ts';
 
 type RunStatus = NonNullable<NonNullable<RolloutStatusView['canary']>['currentStepAnalysisRunStatus']>;
 
@@ -27,6 +27,10 @@ export interface CanaryAnalysis {
   stepRun?: RunVerdict;
   /** status.canary.currentBackgroundAnalysisRunStatus: the background run, once it exists. */
   backgroundRun?: RunVerdict;
+  /** `decision.experiments`: the current experiment step's Experiment, while the step runs. */
+  experiments: ExperimentRequest[];
+  /** status.canary.currentExperiment: the current step's Experiment, once it exists. */
+  experimentRun?: RunVerdict;
 }
 
 /** Lifecycle states in which the current step's run (at an analysis step) should exist. */
@@ -44,9 +48,9 @@ export function canaryAnalysis(
   { value, context }: CanaryOutcome,
 ): CanaryAnalysis {
   const podHash = context.currentPodHash;
-  if (podHash === undefined) return { requests: [] };
+  if (podHash === undefined) return { requests: [], experiments: [] };
   const runs = observeRuns(input.analysisRuns);
-  const result: CanaryAnalysis = { requests: [] };
+  const result: CanaryAnalysis = { requests: [], experiments: [] };
   const { stepIndex, attempt } = context;
   const step = settings.steps[stepIndex]?.analysis;
   if (step !== undefined && STEP_RUN_STATES.includes(value.lifecycle)) {
@@ -54,6 +58,12 @@ export function canaryAnalysis(
     result.requests.push(request({ id, kind: 'step', stepIndex }, step));
     const run = runs[id];
     if (run) result.stepRun = { kind: 'step', ...run };
+  }
+  if (settings.steps[stepIndex]?.experiment !== undefined && STEP_RUN_STATES.includes(value.lifecycle)) {
+    const id = stepRunId(podHash, attempt, stepIndex);
+    result.experiments.push({ id, stepIndex });
+    const run = runs[id];
+    if (run) result.experimentRun = { kind: 'step', ...run };
   }
   const { background } = settings;
   if (

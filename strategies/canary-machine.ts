@@ -165,10 +165,15 @@ type GuardArgs = { context: CanaryContext; event: CanaryObservation };
 
 const currentStep = ({ context, event }: GuardArgs): StepObservation | undefined =>
   event.steps[context.stepIndex];
-/** The current step's AnalysisRun of this attempt, if the step is an analysis and the run exists. */
+/** Steps whose verdict is a run: an analysis step's AnalysisRun, an experiment step's Experiment. */
+const atGatedStep = (args: GuardArgs): boolean => {
+  const kind = currentStep(args)?.kind;
+  return kind === 'analysis' || kind === 'experiment';
+};
+/** The current step's AnalysisRun (or Experiment) of this attempt, if the step has one and it exists. */
 const stepRun = (args: GuardArgs): RunVerdict | undefined => {
   const { context, event } = args;
-  if (currentStep(args)?.kind !== 'analysis' || context.currentPodHash === undefined) return undefined;
+  if (!atGatedStep(args) || context.currentPodHash === undefined) return undefined;
   const run = event.analysisRuns[stepRunId(context.currentPodHash, context.attempt, context.stepIndex)];
   return run && { kind: 'step', ...run };
 };
@@ -225,7 +230,7 @@ const canarySetup = setup({
     },
     canaryFullyAvailable: ({ event }) => event.canaryFullyAvailable,
     routerAtFull: ({ event }) => event.routerAtFull,
-    atAnalysisStep: (args) => currentStep(args)?.kind === 'analysis',
+    atAnalysisStep: atGatedStep,
     stepRunSucceeded: (args) => verdictOf(stepRun(args)) === 'successful',
     stepRunFailed: (args) => verdictOf(stepRun(args)) === 'failed',
     stepRunInconclusive: (args) => verdictOf(stepRun(args)) === 'inconclusive',

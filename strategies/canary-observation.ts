@@ -4,7 +4,6 @@
  * the machine compares it with what status records. Pure.
  */
 import { observeRuns } from './analysis-runs.ts';
-import { InvalidSpecError } from './invalid-spec.ts';
 import type { CanaryObservation, StepObservation } from './canary-machine.ts';
 import type { CanarySettings } from './canary-settings.ts';
 import { StepKind, pauseDurationMs, replicaTargetsAtStep, stepKind } from './canary-steps.ts';
@@ -75,16 +74,10 @@ function observeStep(
       return { kind, done: targetsReached(input.replicaSets, wanted) };
     }
     case StepKind.analysis:
-      // Decided by the step's AnalysisRun, whose id depends on the attempt, which can change
+    case StepKind.experiment:
+      // Decided by the step's AnalysisRun (or Experiment), whose id depends on the attempt, which can change
       // within one reconcile (a retry): the machine's guards look the run up in `analysisRuns`.
       return { kind, done: false };
-    case StepKind.experiment:
-      // A gate never silently does nothing: an experiment step the controller cannot run is an
-      // invalid spec, not a step that passes at once (the API semantics check says so first).
-      throw new InvalidSpecError(
-        `spec.strategy.canary.steps[${index}].experiment`,
-        'experiment steps are not carried out by this controller yet',
-      );
     default:
       // setHeaderRoute / setMirrorRoute complete at once: the routes in effect are derived from
       // the executed steps (canary-traffic.ts), and the shell refuses a router that cannot

@@ -90,6 +90,7 @@ export function canaryStatus(
         : reportedWeights(settings, outcome),
       currentStepAnalysisRunStatus: runStatus(analysis.stepRun),
       currentBackgroundAnalysisRunStatus: runStatus(analysis.backgroundRun),
+      currentExperiment: analysis.experimentRun?.name,
       attempt: context.attempt > 0 ? context.attempt : undefined,
     }),
     conditions,
@@ -174,7 +175,9 @@ function lifecycleMessage(
         : `RolloutAborted: ${describeRun(run)}. Update to ${canary} aborted; ${stableState}`;
     }
     case Lifecycle.inconclusive: {
-      const runs = [analysis.stepRun, analysis.backgroundRun].filter((run) => run?.phase === 'Inconclusive');
+      const runs = [analysis.stepRun, analysis.experimentRun, analysis.backgroundRun].filter(
+        (run) => run?.phase === 'Inconclusive',
+      );
       const why =
         runs.map((run) => (run ? describeRun(run) : '')).join('; ') || 'an Inconclusive analysis run';
       return `Paused at ${at}: ${why}. Promote to continue or abort`;
@@ -195,6 +198,12 @@ function lifecycleMessage(
         return run === undefined
           ? `${at}: waiting for its analysis run to be created`
           : `${at}: waiting for analysis run ${run.name} (${run.phase})`;
+      }
+      if (steps[context.stepIndex]?.experiment !== undefined) {
+        const run = analysis.experimentRun;
+        return run === undefined
+          ? `${at}: waiting for its experiment to be created`
+          : `${at}: waiting for experiment ${run.name} (${run.phase})`;
       }
       if (routed !== undefined) return `${at}: ${routedProgress(input, routed, canary, stable)}`;
       const targets = replicaTargetsAtStep(steps, context.stepIndex, replicas);

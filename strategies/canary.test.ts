@@ -3,6 +3,7 @@ import { reconcileCanary } from './canary.ts';
 import { InvalidSpecError } from './invalid-spec.ts';
 import { reasons, reconcileOnce, settle } from './test-support/reconcile-driver.ts';
 import {
+  finishRuns,
   advanceClock,
   deployVersion,
   makeAvailable,
@@ -209,15 +210,35 @@ describe('the canary steps (5 replicas: setWeight 20, pause 5s, setWeight 60, pa
     expect(settled.decision.analysisRuns).toEqual([]);
   });
 
-  it('never passes an experiment step it cannot run: InvalidSpec naming the step', () => {
+  describe('an experiment step', () => {
     const steps: CanaryStep[] = [
       { setWeight: 40 },
       { experiment: { templates: [{ name: 'c', specRef: 'canary' }] } },
       { pause: {} },
     ];
-    const world = deployVersion(withSpec(stableWorld(), canarySpec({ steps })), 'v2');
-    expect(() => reconcileCanary(world)).toThrow(InvalidSpecError);
-    expect(() => reconcileCanary(world)).toThrow(/^spec\.strategy\.canary\.steps\[1\]\.experiment: /);
+    const atExperiment = () => settleCanary(deployVersion(stableWorld(canarySpec({ steps })), 'v2'));
+
+    it('waits at the step for its Experiment, asking for it by the step run id', () => {
+      const settled = atExperiment();
+      expect(settled.decision.status.currentStepIndex).toBe(1);
+      expect(settled.decision.experiments).toEqual([{ id: 'v2-1-s1', stepIndex: 1 }]);
+      expect(settled.decision.analysisRuns).toEqual([]);
+      expect(settled.decision.status.message).toMatch(/waiting for experiment web-v2-1-s1 \(Running\)/);
+      expect(settled.decision.status.canary?.currentExperiment).toBe('web-v2-1-s1');
+    });
+
+    it('passes only when the Experiment succeeds', () => {
+      const passed = settleCanary(finishRuns(atExperiment().world, 'step', 'Successful'));
+      expect(passed.decision.status).toMatchObject({ phase: 'Paused', currentStepIndex: 2 });
+      expect(passed.decision.experiments).toEqual([]);
+    });
+
+    it('aborts the Rollout when the Experiment fails', () => {
+      const failed = settleCanary(finishRuns(atExperiment().world, 'step', 'Failed', 'judge failed'));
+      expect(failed.decision.status.abort).toBe(true);
+      expect(failed.decision.status.message).toMatch(/^RolloutAborted: .*web-v2-1-s1/);
+      expect(specCounts(failed.world, 'v2', 'v1')).toEqual([0, 5]);
+    });
   });
 
   it('restarts at step 0 when the steps change mid-rollout', () => {

@@ -63,6 +63,7 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
       ...(routed ? weightUpdatedEvents(input, routed.view, routed.weight) : []),
     ],
     analysisRuns: analysis.requests,
+    experiments: analysis.experiments,
   };
   const requeueAfterMs = nextTimer(input, outcome, settings, scaling.nextDeadline);
   return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };

@@ -14,11 +14,23 @@
 
 export type IntOrPercent = number | string;
 
+/**
+ * An analysis the Rollout asks for (a step, the background, a promotion analysis). The core
+ * reads the templates and passes the rest through; the shell merges `dryRun` and
+ * `measurementRetention` into the AnalysisRun with the templates' own.
+ */
+export interface AnalysisSpecView {
+  templates: { templateName: string; clusterScope?: boolean }[];
+  args?: unknown[];
+  dryRun?: { metricName: string }[];
+  measurementRetention?: { metricName: string; limit: number }[];
+}
+
 export interface CanaryStep {
   setWeight?: number;
   pause?: { duration?: string | number };
   setCanaryScale?: { weight?: number; replicas?: number; matchTrafficWeight?: boolean };
-  analysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+  analysis?: AnalysisSpecView;
   /** A header route to the canary (`match` empty or absent = remove the route). Needs a router. */
   setHeaderRoute?: { name: string; match?: HeaderRouteDecision['match'] };
   /** A mirror route to the canary (`match` empty or absent = remove the route). Needs a router. */
@@ -53,11 +65,7 @@ export interface CanaryStrategySpec {
   dynamicStableScale?: boolean;
   trafficRouting?: TrafficRoutingView;
   /** Background analysis: runs from startingStep (default 0) until the rollout completes. */
-  analysis?: {
-    templates: { templateName: string; clusterScope?: boolean }[];
-    args?: unknown[];
-    startingStep?: number;
-  };
+  analysis?: AnalysisSpecView & { startingStep?: number };
 }
 
 /** Blue-green (Argo Rollouts fields). The shell maps previewService -> selectors.canary, activeService -> selectors.stable. */
@@ -69,8 +77,8 @@ export interface BlueGreenStrategySpec {
   previewReplicaCount?: number;
   scaleDownDelaySeconds?: number;
   abortScaleDownDelaySeconds?: number;
-  prePromotionAnalysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
-  postPromotionAnalysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+  prePromotionAnalysis?: AnalysisSpecView;
+  postPromotionAnalysis?: AnalysisSpecView;
 }
 
 /** A/B test (Bellwether addition). The shell maps variants.b.service -> selectors.canary, variants.a.service -> selectors.stable. */
@@ -81,13 +89,9 @@ export interface AbTestStrategySpec {
   steps?: {
     setSplit?: { a: number; b: number };
     pause?: { duration?: string | number };
-    analysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
+    analysis?: AnalysisSpecView;
   }[];
-  analysis?: {
-    templates: { templateName: string; clusterScope?: boolean }[];
-    args?: unknown[];
-    startingStep?: number;
-  };
+  analysis?: AnalysisSpecView & { startingStep?: number };
   decision?: {
     onSuccess?: 'PromoteB' | 'Wait';
     onFailure?: 'KeepA' | 'Wait';
@@ -155,6 +159,8 @@ export interface RolloutStatusView {
     weights?: { canary: number; stable: number };
     currentStepAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
     currentBackgroundAnalysisRunStatus?: { name: string; status: AnalysisPhase; message?: string };
+    /** The current experiment step's Experiment. */
+    currentExperiment?: string;
     /** Bumped on every retry so each attempt gets new AnalysisRuns (see AnalysisRunRequest.id). */
     attempt?: number;
   };
@@ -230,6 +236,10 @@ export interface StrategyInput {
   currentPodHash: string;
   replicaSets: ReplicaSetView[];
   /** Every AnalysisRun of this Rollout that carries a request id. */
+  /**
+   * The verdicts by request id: the AnalysisRuns, and the Experiments of experiment steps (the
+   * shell reports an Experiment's phase under its request id, as a run's).
+   */
   analysisRuns?: AnalysisRunView[];
   /**
    * The canary weight the traffic router carries now, as the shell read it back from the
@@ -316,4 +326,16 @@ export interface StrategyDecision {
    * (spec.terminate) every running run of this Rollout whose id is not listed.
    */
   analysisRuns?: AnalysisRunRequest[];
+  /**
+   * The Experiments that should exist now (canary experiment steps). The shell creates the
+   * missing ones from the step, owned by the Rollout, and terminates running ones not listed.
+   */
+  experiments?: ExperimentRequest[];
+}
+
+/** An Experiment a canary `experiment` step runs; its verdict comes back under the same id. */
+export interface ExperimentRequest {
+  /** Same id scheme as a step's AnalysisRun (`stepRunId`). */
+  id: string;
+  stepIndex: number;
 }

@@ -74,6 +74,7 @@ export const ProviderKind = {
   web: 'web',
   job: 'job',
   comparison: 'comparison',
+  judge: 'judge',
 } as const;
 export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
 
@@ -83,5 +84,6 @@ export function providerKind(metric: Pick<MetricInput, 'provider'>): ProviderKin
   if (metric.provider.web !== undefined) return ProviderKind.web;
   if (metric.provider.job !== undefined) return ProviderKind.job;
   if (metric.provider.comparison !== undefined) return ProviderKind.comparison;
+  if (metric.provider.judge !== undefined) return ProviderKind.judge;
   return undefined;
 }

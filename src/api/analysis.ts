@@ -193,6 +193,83 @@ export const ComparisonMetric = z
   );
 export type ComparisonMetric = z.infer<typeof ComparisonMetric>;
 
+export const JudgeMetricQueries = z
+  .strictObject({
+    name: shortString().describe('Name of the compared metric, e.g. latency.'),
+    baseline: z
+      .string()
+      .min(1)
+      .describe(
+        'PromQL giving the baseline samples: a vector (one value per series) or a range vector or ' +
+          'subquery such as `(...)[2m:5s]` (every value of every series).',
+      ),
+    canary: z.string().min(1).describe('PromQL giving the canary samples, in the same shape.'),
+    failOn: z
+      .enum(['increase', 'decrease', 'either'])
+      .optional()
+      .describe('Which change fails the metric: increase (default, e.g. latency), decrease, or either.'),
+  })
+  .describe('One metric the judge compares; queries may use {{args.<name>}}, e.g. a pod template hash.');
+export type JudgeMetricQueries = z.infer<typeof JudgeMetricQueries>;
+
+export const JudgeMetric = withCel(
+  z
+    .strictObject({
+      address: z.string().min(1).describe('Base URL of the Prometheus server the queries run against.'),
+      timeout: nonNegativeInt().optional().describe('Timeout of each query in seconds (default 30).'),
+      headers: listOf(Header, LIMITS.headers).optional().describe('Extra HTTP headers.'),
+      insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+      metrics: listOf(JudgeMetricQueries, LIMITS.metrics).min(1).describe('The metrics compared.'),
+      alpha: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .optional()
+        .describe('Significance level of the Mann-Whitney U test (default 0.05).'),
+      tolerance: z
+        .number()
+        .min(0)
+        .optional()
+        .describe(
+          'Relative effect size below which a significant shift still passes, as a fraction of the ' +
+            'baseline median (default 0.25, as Kayenta).',
+        ),
+      minSamples: nonNegativeInt()
+        .optional()
+        .describe('Values each sample needs; fewer is NoData, which never passes (default 10).'),
+      scoreThresholds: z
+        .strictObject({
+          pass: z
+            .number()
+            .min(0)
+            .max(100)
+            .describe('Score at or above which the canary passes (default 95).'),
+          marginal: z
+            .number()
+            .min(0)
+            .max(100)
+            .describe('Score below which the canary fails; in between is marginal (default 75).'),
+        })
+        .optional()
+        .describe('Verdict thresholds on the 0-100 score.'),
+    })
+    .describe(
+      'Bellwether addition: the canary-vs-baseline judge (Kayenta-style). Each metric is compared by a ' +
+        'Mann-Whitney U test (Pass, High, Low, NoData); the score is the share of passing metrics; result ' +
+        'has score, verdict (pass, marginal, fail) and metrics (docs/experiments.md).',
+    ),
+  [
+    {
+      rule: '!has(self.scoreThresholds) || self.scoreThresholds.marginal <= self.scoreThresholds.pass',
+      message: 'scoreThresholds.marginal must not exceed scoreThresholds.pass',
+      fieldPath: '.scoreThresholds.marginal',
+      holds: (self) =>
+        self.scoreThresholds === undefined || self.scoreThresholds.marginal <= self.scoreThresholds.pass,
+    },
+  ],
+);
+export type JudgeMetric = z.infer<typeof JudgeMetric>;
+
 export const MetricProvider = withCel(
   z
     .strictObject({
@@ -200,9 +277,10 @@ export const MetricProvider = withCel(
       web: WebMetric.optional(),
       job: JobMetric.optional(),
       comparison: ComparisonMetric.optional(),
+      judge: JudgeMetric.optional(),
     })
     .describe('Where measurements come from. Set exactly one provider.'),
-  [exactlyOneOf(['prometheus', 'web', 'job', 'comparison'], 'one provider per metric')],
+  [exactlyOneOf(['prometheus', 'web', 'job', 'comparison', 'judge'], 'one provider per metric')],
 );
 export type MetricProvider = z.infer<typeof MetricProvider>;
 

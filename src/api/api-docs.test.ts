@@ -119,7 +119,9 @@ describe('docs/api.md', () => {
       'minimum 0',
     ]);
     expect(rowOf(doc, 'spec.strategy.rolling.maxSurge')?.[1]).toBe('int-or-string');
-    expect(rowOf(doc, 'spec.selector')?.[2]).toBe('yes');
+    // optional with workloadRef (a CEL rule requires it otherwise)
+    expect(rowOf(doc, 'spec.selector')?.[2]).toBe('');
+    expect(doc).toContain('reported on `spec.selector`');
     expect(doc).toContain('Field names and meanings follow Argo Rollouts');
   });
 });

@@ -74,6 +74,7 @@ describe('checked-in CRDs', () => {
       'analysisruns.bellwether.dev.yaml',
       'analysistemplates.bellwether.dev.yaml',
       'clusteranalysistemplates.bellwether.dev.yaml',
+      'experiments.bellwether.dev.yaml',
       'gitsources.bellwether.dev.yaml',
       'rolloutgroups.bellwether.dev.yaml',
       'rollouts.bellwether.dev.yaml',
@@ -218,7 +219,7 @@ describe('analysis CRDs', () => {
       expect(rules).toEqual(
         expect.arrayContaining([
           'spec.metrics: self.all(x, self.exists_one(y, y.name == x.name))',
-          'spec.metrics[].provider: (has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) + (has(self.job) ? 1 : 0) + (has(self.comparison) ? 1 : 0) == 1',
+          'spec.metrics[].provider: (has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) + (has(self.job) ? 1 : 0) + (has(self.comparison) ? 1 : 0) + (has(self.judge) ? 1 : 0) == 1',
         ]),
       );
       const metric = spec.properties?.metrics?.items;

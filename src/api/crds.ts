@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { packageRoot } from '../package-root.ts';
 import { API_GROUP, API_VERSION_NAME } from './common.ts';
+import { Experiment } from './experiment.ts';
 import { GitSource } from './gitsource.ts';
 import { Rollout } from './rollout.ts';
 import { RolloutGroup } from './rollout-group.ts';
@@ -211,6 +212,25 @@ const KINDS: readonly KindDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'Experiment',
+    plural: 'experiments',
+    shortName: 'exp',
+    scope: 'Namespaced',
+    schema: Experiment,
+    description:
+      'An Experiment runs ReplicaSets side by side for a duration while AnalysisRuns judge them (canary experiment steps create one).',
+    columns: [
+      {
+        name: 'Phase',
+        type: 'string',
+        jsonPath: '.status.phase',
+        description: 'Pending, Running, Successful, Failed, Error or Inconclusive',
+      },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      AGE,
+    ],
+  },
 ];
 
 function buildCrd(definition: KindDefinition): CustomResourceDefinition {
@@ -261,7 +281,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup, Experiment). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

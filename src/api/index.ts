@@ -5,6 +5,7 @@
 export * from './common.ts';
 export * from './rollout.ts';
 export * from './analysis.ts';
+export * from './experiment.ts';
 export * from './rollout-group.ts';
 export * from './validate.ts';
 export * from './semantics.ts';

@@ -692,7 +692,7 @@ export const WorkloadRef = z
       .enum(['never', 'onsuccess', 'progressively'])
       .optional()
       .describe(
-        'What to do with the Deployment: never scale it down, scale it to 0 once the Rollout is healthy, or progressively.',
+        'What to do with the Deployment: never scale it down (default), scale it to 0 once the Rollout is Healthy, or progressively (by the Rollout pods that are available).',
       ),
   })
   .describe('Take the pod template from an existing Deployment instead of spec.template.');
@@ -704,7 +704,9 @@ export const RolloutSpec = withCel(
       replicas: nonNegativeInt()
         .optional()
         .describe('Desired pods (default 1). The scale subresource sets it.'),
-      selector: LabelSelector.describe('Selects the pods of this Rollout; must match the template labels.'),
+      selector: LabelSelector.optional().describe(
+        "Selects the pods of this Rollout; must match the template labels. Optional with workloadRef: the Deployment's selector then.",
+      ),
       template: PodTemplate.optional().describe(
         'The pod template. Set exactly one of template, workloadRef.',
       ),
@@ -742,6 +744,12 @@ export const RolloutSpec = withCel(
       rule: 'has(self.template) != has(self.workloadRef)',
       message: 'exactly one of template, workloadRef must be set',
       holds: (self) => (self.template === undefined) !== (self.workloadRef === undefined),
+    },
+    {
+      rule: 'has(self.selector) || has(self.workloadRef)',
+      message: 'required field is missing (it may be left out only with workloadRef)',
+      fieldPath: '.selector',
+      holds: (self) => self.selector !== undefined || self.workloadRef !== undefined,
     },
     {
       rule: '!has(self.minReadySeconds) || !has(self.progressDeadlineSeconds) || self.progressDeadlineSeconds > self.minReadySeconds',

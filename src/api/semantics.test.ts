@@ -20,8 +20,8 @@ function problems(file: FixtureFile, mutate: (manifest: Manifest) => void = () =
     .filter((problem) => !problem.includes(NOT_CARRIED_OUT));
 }
 
-/** The fixture's experiment step is refused until Experiments run; other checks are tested apart. */
-const NOT_CARRIED_OUT = 'experiment steps are not carried out';
+/** The fixture's experiment template weight is refused until it is routed; tested apart. */
+const NOT_CARRIED_OUT = 'is not carried out yet';
 
 const paths = (file: FixtureFile, mutate: (manifest: Manifest) => void) =>
   problems(file, mutate).map((problem) => problem.slice(0, problem.indexOf(': ')));
@@ -48,12 +48,12 @@ describe('semanticErrors', () => {
 });
 
 describe('a gate never silently does nothing', () => {
-  it('refuses an experiment step, naming the step', () => {
+  it('refuses an experiment template weight (not routed yet), naming the field', () => {
     const result = validateResource(fixture('rollout-canary.yaml'));
     const errors = result.ok ? semanticErrors(result.value) : [];
     expect(
       errors.filter((error) => error.detail.includes(NOT_CARRIED_OUT)).map((error) => error.path),
-    ).toEqual(['spec.strategy.canary.steps[8].experiment']);
+    ).toEqual(['spec.strategy.canary.steps[8].experiment.templates[1].weight']);
   });
 });
 
@@ -225,6 +225,48 @@ describe('Rollout: canary', () => {
     ]);
   });
 
+  it('refuses an experiment arg naming no template of the experiment', () => {
+    expect(
+      paths('rollout-canary.yaml', (m) => {
+        canary(m).steps[8].experiment.analyses[0].args.push(
+          { name: 'x', value: '{{templates.nope.podTemplateHash}}' },
+          { name: 'y', value: '{{ templates.candidate.podTemplateHash }}' },
+        );
+      }),
+    ).toEqual(['spec.strategy.canary.steps[8].experiment.analyses[0].args[1].value']);
+  });
+
+  it("refuses valueFrom in an Experiment's own analyses (there is no Rollout to take it from)", () => {
+    const experiment = {
+      apiVersion: 'bellwether.dev/v1alpha1',
+      kind: 'Experiment',
+      metadata: { name: 'e' },
+      spec: {
+        templates: [
+          {
+            name: 'a',
+            selector: { matchLabels: { app: 'a' } },
+            template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c' }] } },
+          },
+        ],
+        analyses: [
+          {
+            name: 'j',
+            templateName: 't',
+            args: [
+              { name: 'h', valueFrom: { podTemplateHashValue: 'Stable' } },
+              { name: 'k', value: '{{templates.a.podTemplateHash}}' },
+            ],
+          },
+        ],
+      },
+    };
+    const validated = validateResource(experiment);
+    expect(validated.ok && semanticErrors(validated.value).map((e) => e.path)).toEqual([
+      'spec.analyses[0].args[0].valueFrom',
+    ]);
+  });
+
   it('checks maxSurge and maxUnavailable', () => {
     expect(paths('rollout-canary.yaml', (m) => (canary(m).maxSurge = '25'))).toEqual([
       'spec.strategy.canary.maxSurge',
@@ -348,7 +390,12 @@ describe('analysis templates and runs', () => {
     const result = validateResource(fixture('analysisrun.yaml'));
     const resource = result.ok ? result.value : undefined;
     expect(resource?.kind).toBe('AnalysisRun');
-    if (resource !== undefined && resource.kind !== 'Rollout' && resource.kind !== 'RolloutGroup') {
+    if (
+      resource !== undefined &&
+      resource.kind !== 'Rollout' &&
+      resource.kind !== 'Experiment' &&
+      resource.kind !== 'RolloutGroup'
+    ) {
       expect(semanticErrors(resource)).toEqual(analysisSemanticErrors(resource));
     }
   });

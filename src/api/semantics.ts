@@ -6,6 +6,7 @@
  */
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
+import type { Experiment } from './experiment.ts';
 import { durationMs } from '../../strategies/duration.ts';
 import type {
   AbTestStrategy,
@@ -46,6 +47,8 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
     case 'ClusterAnalysisTemplate':
     case 'AnalysisRun':
       return analysisSemanticErrors(resource);
+    case 'Experiment':
+      return experimentSemanticErrors(resource);
     case 'RolloutGroup':
       return rolloutGroupSemanticErrors(resource);
   }
@@ -102,6 +105,8 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
 
 function checkSelector(rollout: Rollout, problems: Problems): void {
   const { selector, template } = rollout.spec;
+  // without one, the referenced Deployment's selector is used; the controller checks it there
+  if (selector === undefined) return;
   const matchLabels = selector.matchLabels ?? {};
   const expressions = selector.matchExpressions ?? [];
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) {
@@ -282,12 +287,6 @@ function checkCanaryStep(
     }
   }
   if (step.experiment !== undefined) {
-    // A gate never silently does nothing: until Experiments run, the step is refused rather
-    // than passed without running its ReplicaSets and analyses.
-    problems.add(
-      `${path}.experiment`,
-      'experiment steps are not carried out by this controller yet (the step would pass without running its analyses); use an analysis step',
-    );
     const experiment = step.experiment;
     const templateNames = new Set<string>();
     experiment.templates.forEach((template, index) => {
@@ -295,8 +294,12 @@ function checkCanaryStep(
       if (templateNames.has(template.name))
         problems.add(`${templatePath}.name`, `duplicate name "${template.name}"`);
       templateNames.add(template.name);
-      if (template.weight !== undefined && !hasRouter(routing)) {
-        problems.add(`${templatePath}.weight`, 'requires trafficRouting');
+      // A weight the router would not carry is refused, never ignored.
+      if (template.weight !== undefined) {
+        problems.add(
+          `${templatePath}.weight`,
+          'is not carried out yet: traffic is not routed to experiment templates (remove weight; the templates get no traffic from the router)',
+        );
       }
     });
     const analysisNames = new Set<string>();
@@ -305,9 +308,39 @@ function checkCanaryStep(
       if (analysisNames.has(analysis.name))
         problems.add(`${analysisPath}.name`, `duplicate name "${analysis.name}"`);
       analysisNames.add(analysis.name);
-      checkArgs(analysis.args, `${analysisPath}.args`, problems);
+      // valueFrom is resolved against the Rollout when the step creates its Experiment
+      checkExperimentArgs(analysis.args, `${analysisPath}.args`, templateNames, problems, true);
     });
   }
+}
+
+const TEMPLATE_HASH_REF = /\{\{\s*templates\.([A-Za-z0-9_.-]+)\.podTemplateHash\s*\}\}/g;
+
+/**
+ * An experiment analysis' args (a step's or an Experiment's): `{{templates.<name>.podTemplateHash}}`
+ * must name one of the experiment's templates; an Experiment's own args are literal values only
+ * (it has no Rollout to take a valueFrom from).
+ */
+function checkExperimentArgs(
+  args: readonly { name: string; value?: string | undefined; valueFrom?: unknown }[] | undefined,
+  path: string,
+  templateNames: ReadonlySet<string>,
+  problems: Problems,
+  valueFromAllowed = false,
+): void {
+  checkArgs(args, path, problems);
+  (args ?? []).forEach((arg, index) => {
+    if (arg.valueFrom !== undefined && !valueFromAllowed) {
+      problems.add(
+        `${path}[${index}].valueFrom`,
+        'is not carried out in an Experiment’s analyses: use value ({{templates.<name>.podTemplateHash}} gives a template’s pod hash)',
+      );
+    }
+    for (const [, name] of (arg.value ?? '').matchAll(TEMPLATE_HASH_REF)) {
+      if (name !== undefined && !templateNames.has(name))
+        problems.add(`${path}[${index}].value`, `names no template of the experiment ("${name}")`);
+    }
+  });
 }
 
 function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Problems): void {
@@ -360,6 +393,33 @@ function checkAbTest(abTest: AbTestStrategy, path: string, problems: Problems): 
       );
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Experiment
+// ---------------------------------------------------------------------------------------------
+
+/** Semantic errors of an Experiment that passed `validateResource`. Pure. */
+export function experimentSemanticErrors(experiment: Experiment): ValidationError[] {
+  const problems = new Problems(experiment);
+  experiment.spec.templates.forEach((template, index) => {
+    const path = `spec.templates[${index}]`;
+    const labels = template.template.metadata?.labels ?? {};
+    if (!selectorMatches(template.selector, labels)) {
+      problems.add(`${path}.selector`, 'does not match the template labels');
+    }
+    if (
+      Object.keys(template.selector.matchLabels ?? {}).length === 0 &&
+      (template.selector.matchExpressions ?? []).length === 0
+    ) {
+      problems.add(`${path}.selector`, 'must not be empty (it would select every pod in the namespace)');
+    }
+  });
+  const templateNames = new Set(experiment.spec.templates.map((t) => t.name));
+  (experiment.spec.analyses ?? []).forEach((analysis, index) => {
+    checkExperimentArgs(analysis.args, `spec.analyses[${index}].args`, templateNames, problems);
+  });
+  return problems.errors;
 }
 
 // ---------------------------------------------------------------------------------------------

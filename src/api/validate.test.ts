@@ -38,6 +38,7 @@ describe('validateResource accepts', () => {
     expect(
       template.ok &&
         template.value.kind !== 'Rollout' &&
+        template.value.kind !== 'Experiment' &&
         template.value.kind !== 'RolloutGroup' &&
         template.value.spec.metrics[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });

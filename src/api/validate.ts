@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
+import { Experiment } from './experiment.ts';
 import { API_VERSION } from './common.ts';
 import { Rollout } from './rollout.ts';
 import { RolloutGroup } from './rollout-group.ts';
@@ -24,7 +25,7 @@ export interface ValidationError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
 
 export type BellwetherResource =
-  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | RolloutGroup;
+  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | Experiment | RolloutGroup;
 export type BellwetherKind = BellwetherResource['kind'];
 
 /** The zod schema of every kind, by `kind`. */
@@ -35,6 +36,7 @@ export const SCHEMAS: {
   AnalysisTemplate,
   ClusterAnalysisTemplate,
   AnalysisRun,
+  Experiment,
   RolloutGroup,
 };
 

@@ -1,4 +1,10 @@
-import type { KubernetesObject, V1ObjectMeta, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1ObjectMeta,
+  V1ReplicaSet,
+  V1Service,
+} from '@kubernetes/client-node';
 
 /**
  * What the informer caches keep of each object: only the fields a reconcile reads. The API server
@@ -62,6 +68,34 @@ export function slimService(svc: V1Service): V1Service {
     ...(svc.kind ? { kind: svc.kind } : {}),
     metadata: slimMetadata(svc.metadata ?? {}),
     ...(svc.spec?.selector ? { spec: { selector: svc.spec.selector } } : { spec: {} }),
+  };
+}
+
+/**
+ * A Deployment a Rollout's workloadRef names (only those are watched: workload-ref.ts): its pod
+ * template and selector (the Rollout's), spec.replicas (scaled down) and the status counts.
+ */
+export function slimDeployment(deployment: V1Deployment): V1Deployment {
+  const { spec, status } = deployment;
+  return {
+    ...(deployment.apiVersion ? { apiVersion: deployment.apiVersion } : {}),
+    ...(deployment.kind ? { kind: deployment.kind } : {}),
+    metadata: slimMetadata(deployment.metadata ?? {}),
+    spec: {
+      selector: spec?.selector ?? {},
+      template: spec?.template ?? {},
+      ...(spec?.replicas === undefined ? {} : { replicas: spec.replicas }),
+    },
+    ...(status
+      ? {
+          status: {
+            ...(status.replicas === undefined ? {} : { replicas: status.replicas }),
+            ...(status.availableReplicas === undefined
+              ? {}
+              : { availableReplicas: status.availableReplicas }),
+          },
+        }
+      : {}),
   };
 }
 

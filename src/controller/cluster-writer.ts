@@ -47,6 +47,8 @@ export interface ClusterWriter {
   applyRoutingObject(obj: KubernetesObject): Promise<void>;
   /** Deletes a routing object the router generated (a missing one is fine). */
   deleteRoutingObject(ref: ObjectRef): Promise<void>;
+  /** Merge patch of a Deployment a Rollout's workloadRef names (its label, spec.replicas). */
+  patchDeployment(namespace: string, name: string, patch: object): Promise<void>;
   /** Merge patch of a Rollout's metadata (finalizers), guarded by resourceVersion. */
   patchRolloutMetadata(
     namespace: string,
@@ -125,6 +127,9 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
         },
         mergePatch,
       );
+    },
+    patchDeployment: async (namespace, name, body) => {
+      await apps.patchNamespacedDeployment({ namespace, name, body, fieldManager: 'bellwether' }, mergePatch);
     },
     applyRoutingObject: (obj) => routing.apply(obj),
     deleteRoutingObject: (ref) => routing.remove(ref),

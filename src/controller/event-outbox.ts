@@ -2,10 +2,9 @@ import type { RolloutEvent, RolloutStatusView } from '../../strategies/types.ts'
 import type { OutboxEntry } from '../api/rollout.ts';
 import { describeError, statusCode, type Logger } from '../log.ts';
 import { firedTriggers } from '../notify/triggers.ts';
-import type { NotifySink } from '../notify/notifier.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
-import { rolloutEvent } from './rollout-events.ts';
-import { rolloutKey, type RolloutObject } from './rollout-object.ts';
+import { rolloutEvent, type EventSubject } from './rollout-events.ts';
+import { rolloutKey } from './rollout-object.ts';
 
 /**
  * The durable outbox of Events and notifications.
@@ -28,15 +27,10 @@ export function outboxEntries(
   basedOn: string,
   now: number,
 ): OutboxEntry[] {
-  const time = new Date(now).toISOString();
-  return events.map((event, index) => {
-    const triggers = firedTriggers([event], status).map((f) => f.trigger);
+  return plainOutboxEntries(events, basedOn, now).map((entry, index) => {
+    const triggers = firedTriggers(events.slice(index, index + 1), status).map((f) => f.trigger);
     return {
-      id: `${basedOn}.${index}`,
-      type: event.type,
-      reason: event.reason,
-      message: event.message,
-      time,
+      ...entry,
       ...(status.currentStepIndex === undefined ? {} : { step: status.currentStepIndex }),
       ...(status.phase === undefined ? {} : { phase: status.phase }),
       ...(triggers.length > 0 ? { triggers } : {}),
@@ -44,15 +38,32 @@ export function outboxEntries(
   });
 }
 
-/** The Event's name for an entry: the Rollout's name (cut to fit) and the entry id. */
+/** Entries with no step and no notification triggers: the events of an object other than a Rollout. */
+export function plainOutboxEntries(
+  events: readonly RolloutEvent[],
+  basedOn: string,
+  now: number,
+): OutboxEntry[] {
+  const time = new Date(now).toISOString();
+  return events.map((event, index) => ({
+    id: `${basedOn}.${index}`,
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    time,
+  }));
+}
+
+/** The Event's name for an entry: the object's name (cut to fit) and the entry id. */
 export function outboxEventName(rollout: string, id: string): string {
   return `${rollout.slice(0, 200)}.${id}`;
 }
 
-export interface DrainDeps {
+export interface DrainDeps<T extends EventSubject = EventSubject> {
   writer: Pick<ClusterWriter, 'createEvent'>;
   log: Logger;
-  notifier?: NotifySink;
+  /** Sends an entry's notifications (src/notify: a Rollout's); none for other kinds. */
+  notifier?: { deliver(subject: T, entry: OutboxEntry): Promise<void> };
 }
 
 /**
@@ -72,18 +83,18 @@ export class EventOutbox {
    * Creates the Event of each entry and starts its notifications. Returns the entries that must
    * stay (a notification still in flight, or an Event create that failed: `failed` counts those).
    */
-  async drain(
-    rollout: RolloutObject,
+  async drain<T extends EventSubject>(
+    subject: T,
     entries: readonly OutboxEntry[],
-    deps: DrainDeps,
+    deps: DrainDeps<T>,
   ): Promise<{ remaining: OutboxEntry[]; failed: number }> {
-    const { namespace, name, uid } = rollout.metadata;
+    const { namespace, name, uid } = subject.metadata;
     const remaining: OutboxEntry[] = [];
     let failed = 0;
     for (const entry of entries) {
       const key = `${uid}/${entry.id}`;
       if (!this.eventsCreated.has(key)) {
-        const created = await this.createEvent(rollout, entry, deps);
+        const created = await this.createEvent(subject, entry, deps);
         if (!created) {
           failed++;
           remaining.push(entry);
@@ -99,7 +110,7 @@ export class EventOutbox {
       remaining.push(entry);
       if (state === 'sending') continue;
       this.notifications.set(key, 'sending');
-      void deps.notifier.deliver(rollout, entry).then(() => {
+      void deps.notifier.deliver(subject, entry).then(() => {
         this.notifications.set(key, 'settled');
         this.onSettled(rolloutKey(namespace, name));
       });
@@ -107,16 +118,20 @@ export class EventOutbox {
     return { remaining, failed };
   }
 
-  private async createEvent(rollout: RolloutObject, entry: OutboxEntry, deps: DrainDeps): Promise<boolean> {
+  private async createEvent(
+    subject: EventSubject,
+    entry: OutboxEntry,
+    deps: Pick<DrainDeps, 'writer' | 'log'>,
+  ): Promise<boolean> {
     const event = { type: entry.type, reason: entry.reason, message: entry.message };
     const body = rolloutEvent(
-      rollout,
+      subject,
       event,
       Date.parse(entry.time),
-      outboxEventName(rollout.metadata.name, entry.id),
+      outboxEventName(subject.metadata.name, entry.id),
     );
     try {
-      await deps.writer.createEvent(rollout.metadata.namespace, body);
+      await deps.writer.createEvent(subject.metadata.namespace, body);
       deps.log.info(entry.message, { reason: entry.reason, step: entry.step, event: entry.id });
       return true;
     } catch (err) {

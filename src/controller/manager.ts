@@ -5,12 +5,14 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Deployment,
   type V1ReplicaSet,
   type V1Service,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type Logger } from '../log.ts';
 import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
-import { controllerUid, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
+import { controllerUid, slimDeployment, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
+import { workloadRefLabel } from './workload-ref.ts';
 import { ResilientInformer } from './informer.ts';
 import { podTemplateHashLabel } from './pod-template-hash.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
@@ -21,6 +23,7 @@ import { reconcileAnalysisRun, type AnalysisRunDeps } from './analysis/reconcile
 import { kubeJobApi } from './analysis/kube-job-api.ts';
 import { jobRunner } from '../../analysis/providers/job.ts';
 import { comparisonProvider } from '../../analysis/providers/comparison.ts';
+import { judgeProvider } from '../../analysis/providers/judge.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
@@ -31,6 +34,7 @@ import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
+import { ExperimentController } from './experiment/experiment-controller.ts';
 import { GroupController } from './group/group-controller.ts';
 
 /** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
@@ -94,14 +98,19 @@ export class Manager {
   private readonly rollouts: ResilientInformer<RolloutObject & KubernetesObject>;
   private readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   private readonly services: ResilientInformer<V1Service>;
+  /** Only the Deployments a Rollout's workloadRef names (labelled by the controller: workload-ref.ts). */
+  private readonly deployments: ResilientInformer<V1Deployment>;
   private readonly analysisRuns: ResilientInformer<AnalysisRun & KubernetesObject>;
   private readonly analysisTemplates: ResilientInformer<AnalysisTemplate & KubernetesObject>;
   private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
   /** RolloutGroups: their informer, reconciler and the hold they put on member Rollouts. */
   private readonly groups: GroupController;
   private readonly analysisDeps: AnalysisRunDeps;
+  /** Experiments: their informer, reconciler and writer (canary experiment steps create them). */
+  private readonly experiments: ExperimentController;
   private readonly writer: ClusterWriter;
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
   /** Routing objects (HTTPRoute, VirtualService, Ingress…) are read directly, when a router needs them. */
   private readonly routingObjects: ReturnType<typeof kubeRoutingObjects>;
   private readonly now: () => number;
@@ -123,6 +132,7 @@ export class Manager {
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     this.core = core;
+    this.apps = apps;
     this.routingObjects = kubeRoutingObjects(kc);
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.writer = options.writer ?? kubeClusterWriter(kc);
@@ -173,13 +183,11 @@ export class Manager {
       mine: (objectAnnotations) => objectAnnotations?.[instanceIdAnnotation] === this.options.instanceId,
       now: this.now,
     });
+    this.experiments = this.experimentController();
     this.analysisRuns = customInformer<AnalysisRun & KubernetesObject>(
       'analysisruns',
       (run) => {
-        const { namespace: ns, name } = run.metadata;
-        const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-        if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
-        if (owner) this.enqueue(ns, owner.name);
+        this.analysisRunChanged(run);
       },
       { indexByOwner: true },
     );
@@ -218,6 +226,7 @@ export class Manager {
       (rs) => {
         const owner = rs.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
         if (owner && rs.metadata?.namespace) this.enqueue(rs.metadata.namespace, owner.name);
+        this.experiments.ownedObjectChanged(rs);
       },
       log,
     );
@@ -237,6 +246,71 @@ export class Manager {
       },
       log,
     );
+    this.deployments = this.deploymentInformer();
+  }
+
+  /** Deployments labelled as a workloadRef's: a change (a new template) reconciles the Rollouts naming it. */
+  private deploymentInformer(): ResilientInformer<V1Deployment> {
+    const { kc, log, namespace } = this.options;
+    const params = (page: { limit: number; continueToken?: string }) => ({
+      labelSelector: workloadRefLabel,
+      ...pageParams(page),
+    });
+    return new ResilientInformer<V1Deployment>(
+      kc,
+      {
+        name: 'deployments',
+        path: `/apis/apps/v1${namespace ? `/namespaces/${namespace}` : ''}/deployments`,
+        labelSelector: workloadRefLabel,
+        list: (page) =>
+          namespace
+            ? this.apps.listNamespacedDeployment({ ...params(page), namespace })
+            : this.apps.listDeploymentForAllNamespaces(params(page)),
+        transform: slimDeployment,
+      },
+      (deployment) => {
+        const ns = deployment.metadata?.namespace;
+        for (const ro of this.rollouts.list(ns))
+          if (ro.spec.workloadRef?.name === deployment.metadata?.name) this.enqueue(ns, ro.metadata.name);
+      },
+      log,
+    );
+  }
+
+  /** An AnalysisRun changed: reconcile it (when this instance handles it) and its owner. */
+  private analysisRunChanged(run: AnalysisRun): void {
+    const { namespace: ns, name } = run.metadata;
+    const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+    if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+    if (owner) this.enqueue(ns, owner.name);
+    this.experiments.ownedObjectChanged(run);
+  }
+
+  /** Experiments reuse the manager's caches and queue; those it owns are keyed `experiment:`. */
+  private experimentController(): ExperimentController {
+    return new ExperimentController({
+      kc: this.options.kc,
+      log: this.options.log,
+      ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+      enqueue: (key) => {
+        this.queue.add(key);
+      },
+      enqueueRollout: (ns, name) => {
+        this.enqueue(ns, name);
+      },
+      mine: (ns, owner, objectAnnotations) =>
+        owner === undefined
+          ? objectAnnotations?.[instanceIdAnnotation] === this.options.instanceId
+          : this.mine(ns, owner),
+      caches: {
+        replicaSets: (ns, ownerUid) => this.caches.replicaSets(ns, ownerUid),
+        service: (ns, name) => this.services.get(name, ns),
+        analysisRuns: (ns, ownerUid) => this.caches.analysisRuns(ns, ownerUid),
+        analysisTemplate: (ns, name, clusterScope) => this.caches.analysisTemplate(ns, name, clusterScope),
+      },
+      writer: this.writer,
+      now: this.now,
+    });
   }
 
   private enqueue(namespace: string | undefined, name: string | undefined): void {
@@ -296,6 +370,18 @@ export class Manager {
           ? this.clusterAnalysisTemplates.get(name)?.spec
           : this.analysisTemplates.get(name, namespace)?.spec,
       routingObject: (ref) => this.routingObjects.read(ref),
+      experiments: (namespace, ownerUid) => this.experiments.ownedBy(namespace, ownerUid),
+      deployment: (namespace, name) => this.deployments.get(name, namespace),
+      readDeployment: async (namespace, name) => {
+        try {
+          return await this.apps.readNamespacedDeployment({ namespace, name });
+        } catch (err) {
+          if (statusCode(err) === 404) return undefined;
+          throw err;
+        }
+      },
+      replicaSetTemplate: async (namespace, name) =>
+        (await this.apps.readNamespacedReplicaSet({ namespace, name })).spec?.template,
     };
   }
 
@@ -304,9 +390,11 @@ export class Manager {
       this.rollouts,
       this.replicaSets,
       this.services,
+      this.deployments,
       this.analysisRuns,
       this.analysisTemplates,
       this.clusterAnalysisTemplates,
+      this.experiments.informer,
       this.groups.informer,
     ];
   }
@@ -345,6 +433,7 @@ export class Manager {
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
       if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
     }
+    this.experiments.enqueueAll();
     this.groups.enqueueAll();
     const workers = this.options.workers ?? defaultWorkers;
     for (let i = 0; i < workers; i++) this.workers.push(this.work());
@@ -362,7 +451,11 @@ export class Manager {
       const key = await this.queue.get();
       if (key === undefined) return;
       if (this.groups.owns(key)) {
-        await this.reconcileGroup(key);
+        await this.reconcileOther(key, 'rolloutGroup', (k) => this.groups.reconcile(k));
+        continue;
+      }
+      if (this.experiments.owns(key)) {
+        await this.reconcileOther(key, 'experiment', (k) => this.experiments.reconcile(k));
         continue;
       }
       const isRun = key.startsWith(analysisRunKeyPrefix);
@@ -391,6 +484,7 @@ export class Manager {
               log: this.options.log,
               supersededVersions: this.supersededVersions,
               hold: (ro) => this.groups.holdFor(ro),
+              experiments: this.experiments.writer,
               progressPending: this.progressPending,
               ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
               outbox: this.eventOutbox,
@@ -437,16 +531,20 @@ export class Manager {
       .catch(() => undefined);
   }
 
-  /** One RolloutGroup key: the same retry-with-backoff and requeue rules as the other kinds. */
-  private async reconcileGroup(key: string): Promise<void> {
+  /** One RolloutGroup or Experiment key: the same retry-with-backoff and requeue rules as the other kinds. */
+  private async reconcileOther(
+    key: string,
+    kind: 'rolloutGroup' | 'experiment',
+    reconcile: (key: string) => Promise<{ requeueAfterMs?: number }>,
+  ): Promise<void> {
     try {
-      const result = await this.groups.reconcile(key);
+      const result = await reconcile(key);
       this.queue.forget(key);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
     } catch (err) {
       const delay = this.queue.addRateLimited(key);
-      this.options.log[statusCode(err) === 409 ? 'debug' : 'warn']('group reconcile failed; will retry', {
-        rolloutGroup: key,
+      this.options.log[statusCode(err) === 409 ? 'debug' : 'warn'](`${kind} reconcile failed; will retry`, {
+        [kind]: key,
         error: describeError(err),
         retryInMs: delay,
       });
@@ -488,7 +586,12 @@ function analysisRunDependencies(
       }
     },
     patchRunStatus: (ns, name, rv, status) => writer.patchAnalysisRunStatus(ns, name, rv, status),
-    providers: { prometheus: prometheusProvider(), web: webProvider(), comparison: comparisonProvider() },
+    providers: {
+      prometheus: prometheusProvider(),
+      web: webProvider(),
+      comparison: comparisonProvider(),
+      judge: judgeProvider(),
+    },
     jobs: jobRunner(kubeJobApi(kc)),
     now,
     log,

@@ -1,7 +1,16 @@
-import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type {
+  V1Deployment,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1ReplicaSet,
+  V1Service,
+} from '@kubernetes/client-node';
 import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
+import type { ExperimentObject } from './experiment/experiment-objects.ts';
+import type { ExperimentWriter } from './experiment/experiment-writer.ts';
+import { experimentViews, ownedExperiments, syncExperiments } from './experiment/rollout-experiments.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
@@ -26,6 +35,7 @@ import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic } from './traffic-routing.ts';
+import { resolveWorkload, scaleDownWorkload } from './workload-ref.ts';
 import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
@@ -44,6 +54,14 @@ export interface Caches {
   analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
   /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
   routingObject(ref: ObjectRef): Promise<RoutingObject | undefined>;
+  /** The Experiments in the namespace whose controller owner has this UID (canary experiment steps). */
+  experiments?(namespace: string, ownerUid: string): readonly ExperimentObject[];
+  /** The cached Deployment a workloadRef names (only labelled, referenced ones are cached: workload-ref.ts). */
+  deployment?(namespace: string, name: string): V1Deployment | undefined;
+  /** A direct read of a referenced Deployment not cached yet. */
+  readDeployment?(namespace: string, name: string): Promise<V1Deployment | undefined>;
+  /** A direct read of a ReplicaSet's pod template (the cache keeps none), when an Experiment needs it. */
+  replicaSetTemplate?(namespace: string, name: string): Promise<V1PodTemplateSpec | undefined>;
 }
 
 export interface ReconcileDeps {
@@ -71,6 +89,8 @@ export interface ReconcileDeps {
    * delivered. Only fault-injection tests set it (to kill the process exactly there).
    */
   afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
+  /** Creates and terminates the Experiments of canary experiment steps. */
+  experiments?: ExperimentWriter;
   /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
   hold?: (rollout: RolloutObject) => MemberHold | undefined;
 }
@@ -89,33 +109,52 @@ export async function reconcileRollout(
   name: string,
   deps: ReconcileDeps,
 ): Promise<ReconcileResult> {
-  const rollout = deps.caches.rollout(namespace, name);
-  if (!rollout) return forgetDeletedRollout(namespace, name, deps);
+  const observed = deps.caches.rollout(namespace, name);
+  if (!observed) return forgetDeletedRollout(namespace, name, deps);
   const outbox = deps.outbox ?? new EventOutbox();
-  const notNow = await notDecidingNow(rollout, outbox, deps);
+  const notNow = await notDecidingNow(observed, outbox, deps);
   if (notNow) return notNow;
   // step and commit as observed; JSON drops them when undefined
   const log = deps.log.with({
     rollout: name,
     namespace,
-    step: rollout.status?.currentStepIndex,
-    commit: commitOf(rollout.metadata)?.sha.slice(0, 7),
+    step: observed.status?.currentStepIndex,
+    commit: commitOf(observed.metadata)?.sha.slice(0, 7),
   });
 
   const template = (templateName: string, clusterScope: boolean) =>
     deps.caches.analysisTemplate(namespace, templateName, clusterScope);
-  const problems = specProblems(rollout, (svc) => deps.caches.service(namespace, svc), template);
+  const problems = specProblems(observed, (svc) => deps.caches.service(namespace, svc), template);
   if (problems.length > 0) {
-    await writeStatus(rollout, invalidSpecStatus(rollout, problems, deps.now()), deps);
+    await writeStatus(observed, invalidSpecStatus(observed, problems, deps.now()), deps);
     return {};
   }
-  if (await ensureRestoreRecord(rollout, deps)) return {};
+  if (await ensureRestoreRecord(observed, deps)) return {};
+  // with workloadRef, the pod template (and selector) of the Deployment: the rest reads this one
+  const workload = await resolveWorkload(observed, deps);
+  if (!workload.ok) {
+    await writeStatus(observed, invalidSpecStatus(observed, [workload.problem], deps.now()), deps);
+    return {};
+  }
+  return decideAndApply(workload.rollout, workload.deployment, outbox, { ...deps, log });
+}
 
+/** The strategy's decision for a valid Rollout, carried out: Services, router, ReplicaSets, runs, status. */
+async function decideAndApply(
+  rollout: RolloutObject,
+  deployment: V1Deployment | undefined,
+  outbox: EventOutbox,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
+  const { namespace } = rollout.metadata;
+  const template = (templateName: string, clusterScope: boolean) =>
+    deps.caches.analysisTemplate(namespace, templateName, clusterScope);
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const uid = rollout.metadata.uid;
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
   const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
   const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
+  const experiments = ownedExperiments(deps.caches.experiments?.(namespace, uid) ?? []);
 
   const input: StrategyInput = {
     generation: rollout.metadata.generation ?? 0,
@@ -123,7 +162,8 @@ export async function reconcileRollout(
     status: withoutInvalidSpec(rollout.status ?? {}),
     currentPodHash,
     replicaSets: replicaSets.map(replicaSetView),
-    analysisRuns: analysisRunViews(runs),
+    // an experiment step's Experiment reports its phase under its request id, as a run does
+    analysisRuns: [...analysisRunViews(runs), ...experimentViews(experiments)],
     now: deps.now(),
   };
   let decision: StrategyDecision;
@@ -142,6 +182,7 @@ export async function reconcileRollout(
   await applyServiceSelectors(rollout, decision, deps);
   if (await routeTraffic(rollout, decision, deps)) return {};
   await applyReplicaSets(rollout, replicaSets, decision, deps);
+  await scaleDownWorkload(rollout, deployment, decision.status, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
     decision.analysisRuns ?? [],
@@ -150,6 +191,7 @@ export async function reconcileRollout(
     { ...(rollout.status?.stableRS ? { stable: rollout.status.stableRS } : {}), latest: currentPodHash },
     deps.writer,
   );
+  analysisProblems.push(...(await syncStepExperiments(rollout, decision, experiments, replicaSets, deps)));
   if (analysisProblems.length > 0) {
     await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
     return {};
@@ -162,7 +204,7 @@ export async function reconcileRollout(
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
-  if (heldMs === undefined) await writeDecision(rollout, status, decision, outbox, { ...deps, log });
+  if (heldMs === undefined) await writeDecision(rollout, status, decision, outbox, deps);
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
@@ -199,6 +241,31 @@ async function notDecidingNow(
   }
   if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
   return undefined;
+}
+
+/** A gate is never skipped: a controller without an Experiment writer refuses the step. */
+async function syncStepExperiments(
+  rollout: RolloutObject,
+  decision: StrategyDecision,
+  experiments: readonly ExperimentObject[],
+  replicaSets: readonly V1ReplicaSet[],
+  deps: ReconcileDeps,
+): Promise<string[]> {
+  const requests = decision.experiments ?? [];
+  if (deps.experiments === undefined) {
+    return requests.map(
+      (r) =>
+        `spec.strategy.canary.steps[${r.stepIndex}].experiment: this controller does not run Experiments`,
+    );
+  }
+  const stable = replicaSets.find((rs) => hashOf(rs) === rollout.status?.stableRS)?.metadata?.name;
+  const stableTemplate = async () =>
+    stable === undefined ? undefined : deps.caches.replicaSetTemplate?.(rollout.metadata.namespace, stable);
+  const hashes = {
+    ...(rollout.status?.stableRS ? { stable: rollout.status.stableRS } : {}),
+    latest: podTemplateHash(rollout.spec.template),
+  };
+  return syncExperiments(rollout, requests, experiments, stableTemplate, hashes, deps.experiments);
 }
 
 /**

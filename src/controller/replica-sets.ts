@@ -46,6 +46,7 @@ export function replicaSetView(rs: V1ReplicaSet): ReplicaSetView {
  */
 export function newReplicaSet(rollout: RolloutObject, hash: string, revision: number): V1ReplicaSet {
   const template = rollout.spec.template ?? {};
+  const selector = rollout.spec.selector ?? {};
   const labels = { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash };
   return {
     apiVersion: 'apps/v1',
@@ -62,10 +63,8 @@ export function newReplicaSet(rollout: RolloutObject, hash: string, revision: nu
       replicas: 0,
       minReadySeconds: rollout.spec.minReadySeconds ?? 0,
       selector: {
-        matchLabels: { ...(rollout.spec.selector.matchLabels ?? {}), [podTemplateHashLabel]: hash },
-        ...(rollout.spec.selector.matchExpressions
-          ? { matchExpressions: rollout.spec.selector.matchExpressions }
-          : {}),
+        matchLabels: { ...(selector.matchLabels ?? {}), [podTemplateHashLabel]: hash },
+        ...(selector.matchExpressions ? { matchExpressions: selector.matchExpressions } : {}),
       },
       template: {
         metadata: {
@@ -80,8 +79,9 @@ export function newReplicaSet(rollout: RolloutObject, hash: string, revision: nu
 
 /** The label selector string for the scale subresource (what an HPA reads). */
 export function selectorString(rollout: RolloutObject): string {
-  const parts = Object.entries(rollout.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const expr of rollout.spec.selector.matchExpressions ?? []) {
+  const selector = rollout.spec.selector ?? {};
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const expr of selector.matchExpressions ?? []) {
     const values = (expr.values ?? []).join(',');
     if (expr.operator === 'In') parts.push(`${expr.key} in (${values})`);
     else if (expr.operator === 'NotIn') parts.push(`${expr.key} notin (${values})`);

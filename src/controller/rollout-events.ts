@@ -3,13 +3,21 @@ import type { RolloutEvent } from '../../strategies/types.ts';
 import type { RolloutObject } from './rollout-object.ts';
 import { commitOf, describeCommit } from './provenance.ts';
 
+/** A bellwether.dev object Events are recorded about: a Rollout, or an Experiment (`kind`). */
+export interface EventSubject {
+  /** Default Rollout. */
+  kind?: string;
+  metadata: Pick<RolloutObject['metadata'], 'name' | 'namespace' | 'uid' | 'resourceVersion' | 'annotations'>;
+}
+
 /**
- * A Kubernetes Event about a Rollout. When the Rollout came from Git, the message ends with the
- * commit that declared it (`(commit abc1234 "subject" by author)`, from the provenance
- * annotations the sync writes), so every step can be traced to a reviewed change.
+ * A Kubernetes Event about a Rollout (or another bellwether.dev object: `kind`). When the object
+ * came from Git, the message ends with the commit that declared it (`(commit abc1234 "subject"
+ * by author)`, from the provenance annotations the sync writes), so every step can be traced to a
+ * reviewed change.
  */
 export function rolloutEvent(
-  rollout: RolloutObject,
+  rollout: EventSubject,
   event: RolloutEvent,
   now: number,
   /** A deterministic name (the outbox entry's), so a second create is a 409, not a second Event. */
@@ -25,7 +33,7 @@ export function rolloutEvent(
     },
     involvedObject: {
       apiVersion: 'bellwether.dev/v1alpha1',
-      kind: 'Rollout',
+      kind: rollout.kind ?? 'Rollout',
       name: rollout.metadata.name,
       namespace: rollout.metadata.namespace,
       uid: rollout.metadata.uid,

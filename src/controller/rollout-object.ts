@@ -8,9 +8,15 @@ export interface RolloutObject {
   kind?: string;
   metadata: V1ObjectMeta & { name: string; namespace: string; uid: string };
   spec: RolloutSpecView & {
-    selector: V1LabelSelector;
+    /** Absent only with workloadRef (then the Deployment's: workload-ref.ts). */
+    selector?: V1LabelSelector;
     template?: V1PodTemplateSpec;
-    workloadRef?: { apiVersion?: string; kind: string; name: string };
+    workloadRef?: {
+      apiVersion?: string;
+      kind: string;
+      name: string;
+      scaleDown?: 'never' | 'onsuccess' | 'progressively';
+    };
     restartAt?: string;
   };
   status?: RolloutStatusView & {

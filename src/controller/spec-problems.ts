@@ -1,6 +1,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { Condition, RolloutStatusView } from '../../strategies/types.ts';
 import type { RolloutObject } from './rollout-object.ts';
+import type { RolloutExperimentStep } from '../api/rollout.ts';
 import { validateResource } from '../api/validate.ts';
 import { semanticErrors } from '../api/semantics.ts';
 import { serviceRefs } from './service-roles.ts';
@@ -24,9 +25,6 @@ export function specProblems(
   if (problems.length === 0) problems.push(...trafficStepProblems(rollout.spec));
   for (const { field, name } of serviceRefs(rollout.spec)) {
     if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
-  }
-  if (rollout.spec.workloadRef && !rollout.spec.template) {
-    problems.push('spec.workloadRef: referencing a Deployment is not supported yet; use spec.template');
   }
   return problems;
 }
@@ -76,7 +74,14 @@ function schemaProblems(rollout: RolloutObject): readonly string[] {
   return problems;
 }
 
-/** Every AnalysisTemplate a step, the background or a blue-green promotion analysis names must exist. */
+/** The analyses of an experiment step (the core types the step as opaque: only the shell reads it). */
+function experimentAnalyses(
+  experiment: unknown,
+): { templateName: string; clusterScope?: boolean }[] | undefined {
+  return (experiment as Pick<RolloutExperimentStep, 'analyses'> | undefined)?.analyses;
+}
+
+/** Every AnalysisTemplate a step (an experiment step's analyses too), the background or a blue-green promotion analysis names must exist. */
 function missingTemplates(
   rollout: RolloutObject,
   template: (name: string, clusterScope: boolean) => unknown,
@@ -86,6 +91,9 @@ function missingTemplates(
   (canary?.steps ?? []).forEach((step, i) => {
     if (step.analysis)
       refs.push([`spec.strategy.canary.steps[${i}].analysis.templates`, step.analysis.templates]);
+    (experimentAnalyses(step.experiment) ?? []).forEach((analysis, j) => {
+      refs.push([`spec.strategy.canary.steps[${i}].experiment.analyses[${j}].templateName`, [analysis]]);
+    });
   });
   if (canary?.analysis) refs.push(['spec.strategy.canary.analysis.templates', canary.analysis.templates]);
   const abTest = rollout.spec.strategy.abTest;

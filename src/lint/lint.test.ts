@@ -98,12 +98,12 @@ describe('lint of inline documents', () => {
       '      steps:',
       '        - setWeight: 20',
       '        - experiment:',
-      '            templates: [{name: c, specRef: canary}]',
+      '            templates: [{name: c, specRef: canary, weight: 10}]',
       '',
     ].join('\n');
     const problems = lint(rollout).filter((p) => p.severity === 'error');
     expect(problems.map((p) => `${p.line} ${p.path}`)).toContain(
-      '13 spec.strategy.canary.steps[1].experiment',
+      '14 spec.strategy.canary.steps[1].experiment.templates[0].weight',
     );
     expect(hasErrors(problems)).toBe(true);
   });

@@ -102,7 +102,16 @@ export function applyDecision(world: SimulatedWorld, decision: StrategyDecision)
     ...world,
     replicaSets,
     status: decision.status,
-    analysisRuns: syncRuns(world.analysisRuns ?? [], decision.analysisRuns ?? []),
+    // An experiment step's Experiment reports its phase under its id, as a run does.
+    analysisRuns: syncRuns(world.analysisRuns ?? [], [
+      ...(decision.analysisRuns ?? []),
+      ...(decision.experiments ?? []).map(({ id, stepIndex }): AnalysisRunRequest => ({
+        id,
+        kind: 'step',
+        stepIndex,
+        templates: [],
+      })),
+    ]),
     ...(decision.traffic !== undefined && { traffic: decision.traffic }),
   };
 }

@@ -111,7 +111,10 @@ describe('rolling update and invalid input', () => {
   });
 
   it('refuses a step it cannot carry out (InvalidSpec naming the step) and keeps the stable version', async () => {
-    const steps = [{ setWeight: 50 }, { experiment: { templates: [{ name: 'c', specRef: 'canary' }] } }];
+    const steps = [
+      { setWeight: 50 },
+      { experiment: { templates: [{ name: 'c', specRef: 'canary', weight: 10 }] } },
+    ];
     await createRollout(
       env.c,
       env.namespace,
@@ -121,7 +124,9 @@ describe('rolling update and invalid input', () => {
       const got = await getRollout(env.c, env.namespace, 'gate');
       return got.status?.phase === 'Degraded' ? got : undefined;
     });
-    expect(invalid.status?.message).toMatch(/spec\.strategy\.canary\.steps\[1\]\.experiment: /);
+    expect(invalid.status?.message).toMatch(
+      /spec\.strategy\.canary\.steps\[1\]\.experiment\.templates\[0\]\.weight: /,
+    );
     const condition = invalid.status?.conditions?.find((c) => c.type === 'InvalidSpec');
     expect(condition?.status).toBe('True');
     // nothing was rolled out past the gate: no ReplicaSet was created for a step it cannot run

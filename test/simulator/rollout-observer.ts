@@ -43,8 +43,9 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /**
- * Reads a Rollout and the ReplicaSets it controls, as the traffic layer of a cluster would see
- * them. A Rollout that does not exist (yet, or any more) has no versions.
+ * Reads a Rollout and the ReplicaSets it controls (and those of its experiment steps'
+ * Experiments), as the traffic layer of a cluster would see them. A Rollout that does not exist
+ * (yet, or any more) has no versions.
  */
 export class RolloutObserver {
   private readonly custom: CustomObjectsApi;
@@ -85,8 +86,34 @@ export class RolloutObserver {
       this.timeoutMs,
       `listing ReplicaSets in ${this.namespace}`,
     );
-    this.latest = observedVersions(uid, list.items);
+    this.latest = observedVersions([uid, ...(await this.experimentUids(uid))], list.items);
     return this.latest;
+  }
+
+  /** The uids of the Experiments the Rollout controls (its experiment steps'); none without the CRD. */
+  private async experimentUids(rolloutUid: string): Promise<string[]> {
+    try {
+      const list = (await withTimeout(
+        this.custom.listNamespacedCustomObject({
+          group: 'bellwether.dev',
+          version: 'v1alpha1',
+          namespace: this.namespace,
+          plural: 'experiments',
+        }),
+        this.timeoutMs,
+        `listing Experiments in ${this.namespace}`,
+      )) as {
+        items: { metadata?: { uid?: string; ownerReferences?: { controller?: boolean; uid: string }[] } }[];
+      };
+      return list.items
+        .filter((exp) =>
+          exp.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === rolloutUid),
+        )
+        .flatMap((exp) => (exp.metadata?.uid === undefined ? [] : [exp.metadata.uid]));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
   }
 
   private async readRollout(): Promise<{ metadata?: { uid?: string }; spec?: RolloutSpecView } | undefined> {

@@ -34,14 +34,19 @@ export function templateEnv(rs: V1ReplicaSet): Record<string, string> {
   return env;
 }
 
-/** The Rollout's ReplicaSets (controller owner reference to its uid), as the simulator sees them. */
+/**
+ * The Rollout's ReplicaSets (controller owner reference to its uid), as the simulator sees them;
+ * with more owner uids (the Experiments of its experiment steps), theirs too: their pods carry the
+ * app's labels, so a Service over the app's pods reaches them as it would in a cluster.
+ */
 export function observedVersions(
-  rolloutUid: string,
+  ownerUids: string | readonly string[],
   replicaSets: readonly V1ReplicaSet[],
 ): ObservedVersion[] {
+  const owners = new Set(typeof ownerUids === 'string' ? [ownerUids] : ownerUids);
   return replicaSets
     .filter((rs) =>
-      rs.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === rolloutUid),
+      rs.metadata?.ownerReferences?.some((ref) => ref.controller === true && owners.has(ref.uid)),
     )
     .filter((rs) => !rs.metadata?.deletionTimestamp)
     .map((rs) => ({

@@ -1,6 +1,6 @@
 import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/analysis.ts';
 import type { AnalysisRunArgument } from '../../api/rollout.ts';
-import type { AnalysisRunRequest } from '../../../strategies/types.ts';
+import type { AnalysisRunRequest, AnalysisSpecView } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
@@ -67,8 +67,13 @@ export function analysisRunFromTemplates(
   const args = mergeArgs(templateArgs, callerArgs.args);
   if (!args.ok) return args;
 
-  const dryRun = specs.flatMap((s) => s.dryRun ?? []);
-  const measurementRetention = specs.flatMap((s) => s.measurementRetention ?? []);
+  // The Rollout may mark metrics dry-run or set their retention as well as the templates.
+  const asked = rolloutSideAnalysis(rollout, request);
+  const dryRun = [...specs.flatMap((s) => s.dryRun ?? []), ...(asked?.dryRun ?? [])];
+  const measurementRetention = [
+    ...specs.flatMap((s) => s.measurementRetention ?? []),
+    ...(asked?.measurementRetention ?? []),
+  ];
   const name = `${rollout.metadata.name}-${request.id}`.slice(0, 253);
   return {
     ok: true,
@@ -96,13 +101,34 @@ export function analysisRunFromTemplates(
   };
 }
 
+/** The Rollout's own block for a request: the step's, the background or a promotion analysis. */
+function rolloutSideAnalysis(
+  rollout: RolloutObject,
+  request: AnalysisRunRequest,
+): AnalysisSpecView | undefined {
+  const { canary, abTest, blueGreen } = rollout.spec.strategy;
+  switch (request.kind) {
+    case 'step': {
+      const index = request.stepIndex ?? -1;
+      return (canary?.steps?.[index] ?? abTest?.steps?.[index])?.analysis;
+    }
+    case 'background':
+      return canary?.analysis ?? abTest?.analysis;
+    case 'prePromotion':
+      return blueGreen?.prePromotionAnalysis;
+    case 'postPromotion':
+      return blueGreen?.postPromotionAnalysis;
+  }
+}
+
 function uniqueByName(args: Argument[]): Argument[] {
   const seen = new Map<string, Argument>();
   for (const arg of args) if (!seen.has(arg.name)) seen.set(arg.name, arg);
   return [...seen.values()];
 }
 
-function resolveRolloutArgs(
+/** Rollout-side `valueFrom` (podTemplateHashValue, fieldRef) as literal values; errors name the arg. */
+export function resolveRolloutArgs(
   rollout: RolloutObject,
   args: AnalysisRunArgument[],
   hashes: { stable?: string; latest: string },

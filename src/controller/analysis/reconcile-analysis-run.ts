@@ -8,6 +8,7 @@ import type {
 import type { SecretKeyRef } from '../../api/common.ts';
 import { resolveArgs, resolveMetric, secretRefsOf, redactor } from '../../../analysis/args.ts';
 import { withComparisonDefaults } from '../../../analysis/comparison-metric.ts';
+import { withJudgeDefaults } from '../../../analysis/judge-metric.ts';
 import { compileMetricConditions, measurementFromOutcome } from '../../../analysis/measurement.ts';
 import { applyMeasurement, isFinished } from '../../../analysis/metric-result.ts';
 import { isDryRun, measurementRetention } from '../../../analysis/metric-spec.ts';
@@ -23,7 +24,12 @@ export interface AnalysisRunDeps {
   /** The data of a Secret in the run's namespace, decoded; undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   patchRunStatus(namespace: string, name: string, resourceVersion: string, status: object): Promise<void>;
-  providers: { prometheus: MetricProvider; web: MetricProvider; comparison: MetricProvider };
+  providers: {
+    prometheus: MetricProvider;
+    web: MetricProvider;
+    comparison: MetricProvider;
+    judge: MetricProvider;
+  };
   jobs: JobRunner;
   now(): number;
   log: Logger;
@@ -129,7 +135,7 @@ async function measure(
       : deps.jobs.terminate(due.inFlight, deps.now());
   }
   if (due.action !== 'measure' || kind === undefined) return undefined;
-  const conditions = compileMetricConditions(withComparisonDefaults(due.metric));
+  const conditions = compileMetricConditions(withJudgeDefaults(withComparisonDefaults(due.metric)));
   const startedAt = deps.now();
   let outcome: { value: unknown; display: string } | { error: string };
   if (!conditions.ok) {

@@ -158,9 +158,12 @@ async function watchesOf(
   const custom = identity.kc.makeApiClient(CustomObjectsApi);
   const apps = identity.kc.makeApiClient(AppsV1Api);
   const core = identity.kc.makeApiClient(CoreV1Api);
-  const selector = Object.entries(first.spec.selector.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  // with workloadRef and no selector, the controller's status.selector (the Deployment's)
+  const selector = first.spec.selector
+    ? Object.entries(first.spec.selector.matchLabels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : (first.status?.selector ?? '');
   const nsPath = (apiGroup: string, plural: string) =>
     `${apiGroup ? `/apis/${apiGroup}` : '/api/v1'}/namespaces/${namespace}/${plural}`;
   const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
