@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { SeededRandom } from './seeded-random.ts';
 
 /**
  * A test-only loopback proxy in front of the kube-apiserver that injects overload: a share of
@@ -22,7 +23,7 @@ export interface Faults {
 export class FaultProxy {
   private server: Server | undefined;
   private faults: Faults;
-  private state: number;
+  private readonly random: SeededRandom;
   readonly counts = { forwarded: 0, tooMany: 0, unavailable: 0, slow: 0 };
 
   constructor(
@@ -31,20 +32,11 @@ export class FaultProxy {
     seed = 1,
   ) {
     this.faults = faults;
-    this.state = seed;
+    this.random = new SeededRandom(seed);
   }
 
   set(faults: Partial<Faults>): void {
     this.faults = { ...this.faults, ...faults };
-  }
-
-  /** Mulberry32: reproducible fault decisions for a seed. */
-  private random(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   async start(): Promise<string> {
@@ -56,7 +48,7 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const r = this.random();
+    const r = this.random.next();
     const { tooMany, unavailable, slow, slowMs } = this.faults;
     const status = (code: number, reason: string) => {
       res.writeHead(code, { 'Content-Type': 'application/json', 'Retry-After': '1' });

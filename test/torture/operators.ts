@@ -1,0 +1,79 @@
+import { bellwether } from '../support/cli.ts';
+import type { StatusView } from './history.ts';
+import { sleep } from './retry.ts';
+import type { RolloutPlan } from './scenario.ts';
+
+/**
+ * An operator of one Rollout, as a person at a terminal: once the new version is under way it
+ * waits its (random) delay, then runs `bellwether abort`, or waits until the Rollout is paused at
+ * its manual gate and runs `bellwether promote`. A failed command (API server restarting, a
+ * conflict) is tried again after reading the Rollout anew, and never once the gate is passed.
+ */
+export interface OperatorContext {
+  kubeconfig: string;
+  namespace: string;
+  /** The Rollout's status now (a fresh read). */
+  status: (name: string) => Promise<StatusView | undefined>;
+  stopped: () => boolean;
+  /** Every command run and how it ended. */
+  log: (line: string) => void;
+}
+
+/** The manual gate: the last step (canary: 3, A/B: 2), or blue-green's pause before the switch. */
+export function atGate(plan: RolloutPlan, s: StatusView): boolean {
+  if (!s.paused || s.abort || !s.currentPodHash || s.currentPodHash === s.stableRS) return false;
+  if (plan.strategy === 'blue-green') return true;
+  const gate = plan.strategy === 'ab-test' ? 2 : 3;
+  return s.currentStepIndex === gate;
+}
+
+export async function operate(plan: RolloutPlan, oldHash: string, ctx: OperatorContext): Promise<void> {
+  if (plan.operator === 'none') return;
+  const underWay = (s: StatusView | undefined) =>
+    s !== undefined && s.currentPodHash !== undefined && s.currentPodHash !== oldHash;
+  await until(ctx, plan.name, underWay);
+  await sleep(plan.operatorDelayMs);
+  if (plan.operator === 'abort') {
+    await command(ctx, plan.name, 'abort', (s) => s.abort !== true);
+    return;
+  }
+  await until(ctx, plan.name, (s) => s !== undefined && atGate(plan, s));
+  await command(ctx, plan.name, 'promote', (s) => atGate(plan, s));
+}
+
+async function until(
+  ctx: OperatorContext,
+  name: string,
+  ready: (s: StatusView | undefined) => boolean,
+): Promise<void> {
+  while (!ctx.stopped()) {
+    if (ready(await ctx.status(name).catch(() => undefined))) return;
+    await sleep(1000);
+  }
+}
+
+/**
+ * Runs the command while a fresh read says it is still needed: a command may have worked and
+ * still failed to say so (the API server went away mid-answer), and a second promote of a
+ * Rollout that already left its gate would move it past a step it is on.
+ */
+async function command(
+  ctx: OperatorContext,
+  name: string,
+  verb: 'promote' | 'abort',
+  needed: (s: StatusView) => boolean,
+): Promise<void> {
+  while (!ctx.stopped()) {
+    const s = await ctx.status(name).catch(() => undefined);
+    if (s === undefined) {
+      await sleep(1000);
+      continue;
+    }
+    if (!needed(s)) return;
+    const result = await bellwether(ctx.kubeconfig, [verb, name, '-n', ctx.namespace]);
+    ctx.log(
+      `${new Date().toISOString()} ${verb} ${name}: exit ${String(result.code)} ${result.stderr.trim()}`,
+    );
+    await sleep(1000);
+  }
+}
