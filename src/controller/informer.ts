@@ -11,8 +11,10 @@ import { describeError } from '../log.ts';
 /**
  * A list+watch cache that keeps itself alive. The client library's informer stops on any watch
  * error other than 410 Gone and never backs off, so this wrapper restarts it with exponential
- * backoff (1s doubling to 30s, reset once a watch connects). Handlers only receive the object
- * and must only enqueue keys: anything they throw would become an unhandled rejection.
+ * backoff: 1s doubling to 30s, back to 1s only after a minute without errors. (The library
+ * reports "connect" before it even lists, so resetting there would retry an overloaded API
+ * server every second forever.) Handlers only receive the object and must only enqueue keys:
+ * anything they throw would become an unhandled rejection.
  *
  * Built for many objects: lists are read in pages (a 10,000-object list is never one response in
  * memory), every object passes `transform` before it is cached (keep only what reconciles read;
@@ -34,12 +36,18 @@ export interface InformerSource<T extends KubernetesObject> {
   indexBy?: (obj: T) => string[];
 }
 
+/** Restart backoff: from 1s, doubled per error up to 30s, reset after a minute without errors. */
+const minBackoffMs = 1000;
+const maxBackoffMs = 30_000;
+const quietResetMs = 60_000;
+
 /** Objects per list page: big enough to keep requests few, small enough to bound a response. */
 export const listPageSize = 500;
 
 export class ResilientInformer<T extends KubernetesObject> {
   private readonly informer;
-  private backoffMs = 1000;
+  private backoffMs = minBackoffMs;
+  private lastErrorAt = -Infinity;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly index = new Map<string, Map<string, T>>();
@@ -82,11 +90,11 @@ export class ResilientInformer<T extends KubernetesObject> {
       if (indexBy) this.reindex(obj, []);
       safe(obj);
     });
-    this.informer.on('connect', () => {
-      this.backoffMs = 1000;
-    });
     this.informer.on('error', (err: unknown) => {
       if (this.stopped) return;
+      const now = Date.now();
+      if (now - this.lastErrorAt > quietResetMs) this.backoffMs = minBackoffMs;
+      this.lastErrorAt = now;
       log.warn('watch failed; restarting', {
         informer: source.name,
         error: describeError(err),
@@ -150,7 +158,7 @@ export class ResilientInformer<T extends KubernetesObject> {
           retryInMs: this.backoffMs,
         });
         await new Promise((r) => setTimeout(r, this.backoffMs));
-        this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+        this.backoffMs = Math.min(this.backoffMs * 2, maxBackoffMs);
       }
     }
   }
@@ -158,7 +166,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private scheduleRestart(): void {
     if (this.restartTimer) return;
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.backoffMs = Math.min(this.backoffMs * 2, maxBackoffMs);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
