@@ -17,6 +17,7 @@ import { installCrds } from '../../src/install/apply.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { up } from '../cluster/plane.ts';
 import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
+import buildIfStale from '../support/compiled-build.ts';
 import { runTorture, type TortureReport } from './driver.ts';
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const { values } = parseArgs({
 });
 
 const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+buildIfStale(); // the controller and the operators' CLI run the compiled dist/
 await up();
 const kc = new KubeConfig();
 kc.loadFromFile(layout.kubeconfig);
