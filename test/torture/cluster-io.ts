@@ -70,17 +70,6 @@ export class TortureCluster {
     );
   }
 
-  async status(name: string): Promise<StatusView> {
-    const ro: unknown = await this.custom.getNamespacedCustomObject({
-      group,
-      version,
-      namespace: this.namespace,
-      plural: 'rollouts',
-      name,
-    });
-    return statusView(ro as Parameters<typeof statusView>[0]);
-  }
-
   async statuses(): Promise<Map<string, StatusView>> {
     const list = (await retrying('list rollouts', () =>
       this.custom.listNamespacedCustomObject({

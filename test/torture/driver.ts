@@ -112,7 +112,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       await operate(p, oldHashes.get(p.name) ?? '', {
         kubeconfig: options.kubeconfig,
         namespace,
-        status: (name) => cluster.status(name),
+        status: (name) => Promise.resolve(watchLog.latest.get(name)),
         stopped: () => stopped,
         log: (line) => {
           operatorCommands++;

@@ -37,7 +37,8 @@ export class MetricsFleet {
   start(): void {
     this.timers.push(
       setInterval(() => {
-        this.polling = this.polling.then(() => this.poll());
+        // one poll at a time; a failed one (an app that could not listen) is retried by the next
+        this.polling = this.polling.then(() => this.poll()).catch(() => undefined);
       }, this.options.pollMs),
       setInterval(() => {
         this.sendRound();

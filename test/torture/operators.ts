@@ -7,12 +7,12 @@ import type { RolloutPlan } from './scenario.ts';
  * An operator of one Rollout, as a person at a terminal: once the new version is under way it
  * waits its (random) delay, then runs `bellwether abort`, or waits until the Rollout is paused at
  * its manual gate and runs `bellwether promote`. A failed command (API server restarting, a
- * conflict) is tried again after reading the Rollout anew, and never once the gate is passed.
+ * conflict) is tried again while the Rollout is still seen at its gate, never once it passed.
  */
 export interface OperatorContext {
   kubeconfig: string;
   namespace: string;
-  /** The Rollout's status now (a fresh read). */
+  /** The Rollout's status as last seen (the driver's watch). */
   status: (name: string) => Promise<StatusView | undefined>;
   stopped: () => boolean;
   /** Every command run and how it ended. */
@@ -47,15 +47,16 @@ async function until(
   ready: (s: StatusView | undefined) => boolean,
 ): Promise<void> {
   while (!ctx.stopped()) {
-    if (ready(await ctx.status(name).catch(() => undefined))) return;
+    if (ready(await ctx.status(name))) return;
     await sleep(1000);
   }
 }
 
 /**
- * Runs the command while a fresh read says it is still needed: a command may have worked and
- * still failed to say so (the API server went away mid-answer), and a second promote of a
- * Rollout that already left its gate would move it past a step it is on.
+ * Runs the command until it succeeds. A failed one is run again only while the Rollout is still
+ * seen needing it after a while: the command may have worked and still failed to say so (the API
+ * server went away mid-answer), and a second promote of a Rollout that already left its gate
+ * would move it past the step it is on.
  */
 async function command(
   ctx: OperatorContext,
@@ -64,16 +65,15 @@ async function command(
   needed: (s: StatusView) => boolean,
 ): Promise<void> {
   while (!ctx.stopped()) {
-    const s = await ctx.status(name).catch(() => undefined);
-    if (s === undefined) {
-      await sleep(1000);
-      continue;
-    }
-    if (!needed(s)) return;
+    const s = await ctx.status(name);
+    if (s !== undefined && !needed(s)) return;
     const result = await bellwether(ctx.kubeconfig, [verb, name, '-n', ctx.namespace]);
-    ctx.log(
-      `${new Date().toISOString()} ${verb} ${name}: exit ${String(result.code)} ${result.stderr.trim()}`,
-    );
-    await sleep(1000);
+    ctx.log(`${verb} ${name}: exit ${String(result.code)} ${result.stderr.trim()}`);
+    if (result.code === 0) return;
+    for (let waited = 0; waited < 15_000 && !ctx.stopped(); waited += 1000) {
+      const now = await ctx.status(name);
+      if (now !== undefined && !needed(now)) return;
+      await sleep(1000);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
-import { runRecord, statusView, type HistoryRecord } from './history.ts';
+import { runRecord, statusView, type HistoryRecord, type StatusView } from './history.ts';
 
 /**
  * The driver's own record of what happened: a watch on the namespace's Rollouts and AnalysisRuns
@@ -14,6 +14,8 @@ const version = 'v1alpha1';
 
 export class WatchLog {
   readonly records: HistoryRecord[] = [];
+  /** Each Rollout's status as last seen: what the operators look at, without a read of their own. */
+  readonly latest = new Map<string, StatusView>();
   private readonly watch: Watch;
   private readonly custom: CustomObjectsApi;
   /** The watch request in flight, by resource. */
@@ -37,6 +39,7 @@ export class WatchLog {
 
   private record(record: HistoryRecord): void {
     this.records.push(record);
+    if (record.kind === 'rollout') this.latest.set(record.name, record.status);
     appendFileSync(this.file, JSON.stringify(record) + '\n');
   }
 
