@@ -3,8 +3,9 @@ import type { RolloutPlan } from './scenario.ts';
 /**
  * The objects of one torture Rollout: its Services (and HTTPRoute for A/B), and the Rollout with
  * the strategy its plan names. Every gated strategy runs the `success-rate` analysis on the new
- * version against the real Prometheus, then waits for an operator (a pause without duration, or
- * blue-green's manual promotion) as its last gate, so a stray second promote can skip nothing.
+ * version against the real Prometheus, then waits for an operator as its last gate (canary: a
+ * pause without duration; blue-green: manual promotion; A/B: the decision, with no comparison
+ * analysis to take it), so a stray second promote can skip nothing.
  */
 export const templateName = 'success-rate';
 const apiVersion = 'bellwether.dev/v1alpha1';
@@ -112,7 +113,8 @@ function strategy(plan: RolloutPlan): object {
           split: { a: 50, b: 50 },
           stickiness: { header: { name: 'x-user' } },
           trafficRouting: { gatewayAPI: { httpRoute: n } },
-          steps: [{ setSplit: { a: 50, b: 50 } }, { analysis: analysis(plan) }, { pause: {} }],
+          // no comparison analysis: once the steps are done the test waits for a human (the gate)
+          steps: [{ setSplit: { a: 50, b: 50 } }, { analysis: analysis(plan) }],
           scaleDownDelaySeconds: 5,
         },
       };

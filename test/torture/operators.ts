@@ -19,7 +19,7 @@ export interface OperatorContext {
   log: (line: string) => void;
 }
 
-/** The manual gate: the last step (canary: 3, A/B: 2), or blue-green's pause before the switch. */
+/** The manual gate: canary's last step (3), A/B's wait once its 2 steps are done, blue-green's pause before the switch. */
 export function atGate(plan: RolloutPlan, s: StatusView): boolean {
   if (!s.paused || s.abort || !s.currentPodHash || s.currentPodHash === s.stableRS) return false;
   if (plan.strategy === 'blue-green') return true;
