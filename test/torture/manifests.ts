@@ -111,7 +111,7 @@ function strategy(plan: RolloutPlan): object {
         abTest: {
           variants: { a: { service: `${n}-a` }, b: { service: `${n}-b` } },
           split: { a: 50, b: 50 },
-          stickiness: { header: { name: 'x-user' } },
+          stickiness: { cookie: { name: 'variant' } },
           trafficRouting: { gatewayAPI: { httpRoute: n } },
           // no comparison analysis: once the steps are done the test waits for a human (the gate)
           steps: [{ setSplit: { a: 50, b: 50 } }, { analysis: analysis(plan) }],
