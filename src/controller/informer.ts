@@ -48,6 +48,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly informer;
   private backoffMs = minBackoffMs;
   private lastErrorAt = -Infinity;
+  /** The (re)start in progress: a watch it opens after stop() began must be closed too. */
+  private starting: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly index = new Map<string, Map<string, T>>();
@@ -148,7 +150,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     for (;;) {
       if (this.stopped) return;
       try {
-        await this.informer.start();
+        await this.track(this.informer.start());
         this.synced = true;
         return;
       } catch (err) {
@@ -170,11 +172,16 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
-      this.informer.start().catch((err: unknown) => {
+      this.track(this.informer.start()).catch((err: unknown) => {
         this.log.warn('restart failed', { informer: this.source.name, error: describeError(err) });
         this.scheduleRestart();
       });
     }, delay);
+  }
+
+  private track(start: Promise<void>): Promise<void> {
+    this.starting = start.catch(() => undefined);
+    return start;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -195,6 +202,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     // stop() aborts the watch request, which the library may report as an error: ignore it.
+    await this.informer.stop().catch(() => undefined);
+    // A restart that was listing when stop() came goes on to open a watch (the library checks
+    // for stop only before it lists): wait for it and close that one too, or the open watch
+    // keeps the process from exiting.
+    await this.starting;
     await this.informer.stop().catch(() => undefined);
   }
 }

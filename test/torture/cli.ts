@@ -60,6 +60,7 @@ process.exit(Object.values(report.counts).every((n) => n === 0) && report.settle
 function summary(r: TortureReport): string {
   const lines = [
     `seed ${String(r.seed)}: ${String(r.rollouts)} Rollouts ${JSON.stringify(r.byStrategy)}, ${String(r.bad)} bad versions, operators: ${String(r.operatorActions.promote)} promote, ${String(r.operatorActions.abort)} abort (${String(r.operatorCommands)} commands)`,
+    `checked: ${String(r.observed.statusVersions)} status versions, ${String(r.observed.outboxEntries)} outbox entries, ${String(r.observed.events)} Events, ${String(r.observed.analysisRuns)} AnalysisRuns`,
     `faults: ${String(r.done.kills)} controller SIGKILLs, ${String(r.done.apiServerRestarts)} kube-apiserver restarts, ${String(r.done.prometheusRestarts)} Prometheus restarts; watch relists ${String(r.watchGaps)}`,
     ...Object.entries(r.counts).map(([k, n]) => `  ${k}: ${String(n)}`),
     `settled: ${String(r.settled)}; wall time ${String(r.wallTimeSeconds)} s`,

@@ -6,7 +6,7 @@ import { ControllerProcess } from '../support/controller-process.ts';
 import { check, type Counts, type RolloutExpectation } from './checker.ts';
 import { TortureCluster } from './cluster-io.ts';
 import { inflict, type FaultTally } from './faults.ts';
-import type { StatusView } from './history.ts';
+import type { HistoryRecord, StatusView } from './history.ts';
 import { analysisTemplate, rollout, supportingObjects } from './manifests.ts';
 import { MetricsFleet } from './metrics-fleet.ts';
 import { operate } from './operators.ts';
@@ -41,6 +41,8 @@ export interface TortureReport {
   wallTimeSeconds: number;
   settled: boolean;
   watchGaps: number;
+  /** What the checks looked at: status versions and outbox entries watched, Events, AnalysisRuns. */
+  observed: { statusVersions: number; outboxEntries: number; events: number; analysisRuns: number };
   operatorCommands: number;
   details: Record<keyof Counts, string[]>;
 }
@@ -138,6 +140,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     await Promise.all(releases);
     watchLog.stop();
     const final = await cluster.statuses();
+    const history = [...watchLog.records, ...(await cluster.runs())];
+    const events = await cluster.events();
     const verdict = check({
       expectations: plan.rollouts.map((p) => ({
         name: p.name,
@@ -145,8 +149,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
         gate: gateOf(p),
         oldHash: oldHashes.get(p.name) ?? '',
       })),
-      history: [...watchLog.records, ...(await cluster.runs())],
-      events: await cluster.events(),
+      history,
+      events,
       final,
     });
     const report: TortureReport = {
@@ -168,6 +172,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       wallTimeSeconds: Number(secondsSince(started)),
       settled: isSettled,
       watchGaps: watchLog.records.filter((r) => r.kind === 'gap').length,
+      observed: observed(history, events.length),
       operatorCommands,
       details: verdict.details,
     };
@@ -216,6 +221,13 @@ async function waitUntilSettled(
     await sleep(3000);
   }
   return false;
+}
+
+function observed(history: HistoryRecord[], events: number): TortureReport['observed'] {
+  const rollouts = history.filter((r) => r.kind === 'rollout');
+  const outbox = new Set(rollouts.flatMap((r) => (r.status.outbox ?? []).map((e) => `${r.name}/${e.id}`)));
+  const runs = new Set(history.flatMap((r) => (r.kind === 'run' ? [r.name] : [])));
+  return { statusVersions: rollouts.length, outboxEntries: outbox.size, events, analysisRuns: runs.size };
 }
 
 function secondsSince(t: number): string {

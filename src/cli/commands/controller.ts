@@ -262,6 +262,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
   await notificationConfig.stop();
   await closeAll(servers);
   log.info('stopped');
+  // Everything is stopped; a connection a library still holds open must not keep the process up.
+  setTimeout(() => process.exit(0), 5000).unref();
   return 0;
 }
 
