@@ -103,6 +103,9 @@ export class FaultProxy {
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        // a watch sends its headers long before its first event: pass them on now, or the
+        // client waits for them until something changes
+        res.flushHeaders();
         up.pipe(res);
       },
     );
