@@ -11,8 +11,10 @@ import { describeError } from '../log.ts';
 /**
  * A list+watch cache that keeps itself alive. The client library's informer stops on any watch
  * error other than 410 Gone and never backs off, so this wrapper restarts it with exponential
- * backoff (1s doubling to 30s, reset once a watch connects). Handlers only receive the object
- * and must only enqueue keys: anything they throw would become an unhandled rejection.
+ * backoff: 1s doubling to 30s, back to 1s only after a minute without errors. (The library
+ * reports "connect" before it even lists, so resetting there would retry an overloaded API
+ * server every second forever.) Handlers only receive the object and must only enqueue keys:
+ * anything they throw would become an unhandled rejection.
  *
  * Built for many objects: lists are read in pages (a 10,000-object list is never one response in
  * memory), every object passes `transform` before it is cached (keep only what reconciles read;
@@ -34,12 +36,20 @@ export interface InformerSource<T extends KubernetesObject> {
   indexBy?: (obj: T) => string[];
 }
 
+/** Restart backoff: from 1s, doubled per error up to 30s, reset after a minute without errors. */
+const minBackoffMs = 1000;
+const maxBackoffMs = 30_000;
+const quietResetMs = 60_000;
+
 /** Objects per list page: big enough to keep requests few, small enough to bound a response. */
 export const listPageSize = 500;
 
 export class ResilientInformer<T extends KubernetesObject> {
   private readonly informer;
-  private backoffMs = 1000;
+  private backoffMs = minBackoffMs;
+  private lastErrorAt = -Infinity;
+  /** The (re)start in progress: a watch it opens after stop() began must be closed too. */
+  private starting: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly index = new Map<string, Map<string, T>>();
@@ -82,11 +92,11 @@ export class ResilientInformer<T extends KubernetesObject> {
       if (indexBy) this.reindex(obj, []);
       safe(obj);
     });
-    this.informer.on('connect', () => {
-      this.backoffMs = 1000;
-    });
     this.informer.on('error', (err: unknown) => {
       if (this.stopped) return;
+      const now = Date.now();
+      if (now - this.lastErrorAt > quietResetMs) this.backoffMs = minBackoffMs;
+      this.lastErrorAt = now;
       log.warn('watch failed; restarting', {
         informer: source.name,
         error: describeError(err),
@@ -140,7 +150,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     for (;;) {
       if (this.stopped) return;
       try {
-        await this.informer.start();
+        await this.track(this.informer.start());
         this.synced = true;
         return;
       } catch (err) {
@@ -150,7 +160,7 @@ export class ResilientInformer<T extends KubernetesObject> {
           retryInMs: this.backoffMs,
         });
         await new Promise((r) => setTimeout(r, this.backoffMs));
-        this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+        this.backoffMs = Math.min(this.backoffMs * 2, maxBackoffMs);
       }
     }
   }
@@ -158,15 +168,20 @@ export class ResilientInformer<T extends KubernetesObject> {
   private scheduleRestart(): void {
     if (this.restartTimer) return;
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.backoffMs = Math.min(this.backoffMs * 2, maxBackoffMs);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
-      this.informer.start().catch((err: unknown) => {
+      this.track(this.informer.start()).catch((err: unknown) => {
         this.log.warn('restart failed', { informer: this.source.name, error: describeError(err) });
         this.scheduleRestart();
       });
     }, delay);
+  }
+
+  private track(start: Promise<void>): Promise<void> {
+    this.starting = start.catch(() => undefined);
+    return start;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -187,6 +202,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     // stop() aborts the watch request, which the library may report as an error: ignore it.
+    await this.informer.stop().catch(() => undefined);
+    // A restart that was listing when stop() came goes on to open a watch (the library checks
+    // for stop only before it lists): wait for it and close that one too, or the open watch
+    // keeps the process from exiting.
+    await this.starting;
     await this.informer.stop().catch(() => undefined);
   }
 }

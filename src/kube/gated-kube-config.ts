@@ -1,8 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { RequestOptions } from 'node:https';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import {
+  createConfiguration,
+  KubeConfig,
+  ServerConfiguration,
+  type ApiConstructor,
+  type ApiType,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { describeApiRequest, type ApiRequestKind } from './api-request.ts';
+import type { ServerBackoff } from './server-backoff.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 export interface RequestGate {
@@ -10,6 +19,8 @@ export interface RequestGate {
   limiter?: TokenBucket;
   /** Called once per request sent, with its verb and resource (the request metric). */
   onRequest?: (request: ApiRequestKind) => void;
+  /** Holds every request while the server's last 429/503 Retry-After runs (server-backoff.ts). */
+  serverBackoff?: ServerBackoff;
 }
 
 /**
@@ -17,6 +28,9 @@ export interface RequestGate {
  * request counter. API clients made from it (`makeApiClient`) call `applySecurityAuthentication`
  * before each request and watches call `applyToFetchOptions`, so overriding those two is the
  * one place that sees every call the controller makes.
+ *
+ * API clients also report every response's status and Retry-After to `serverBackoff`, which the
+ * next requests wait for: an overloaded API server is given the pause it asked for.
  *
  * It also keeps one keep-alive agent: the library builds a new https.Agent for every request, so
  * each call would pay a fresh TCP and TLS handshake (on both ends) and leave a socket behind;
@@ -38,7 +52,29 @@ export class GatedKubeConfig extends KubeConfig {
     });
   }
 
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const backoff = this.gate.serverBackoff;
+    const cluster = this.getCurrentCluster();
+    if (!backoff || !cluster) return super.makeApiClient(apiClientType);
+    // What KubeConfig.makeApiClient builds, plus a middleware that sees every response.
+    const config = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: this },
+      promiseMiddleware: [
+        {
+          pre: (context: RequestContext) => Promise.resolve(context),
+          post: (response: ResponseContext) => {
+            backoff.observe(response.httpStatusCode, response.headers['retry-after']);
+            return Promise.resolve(response);
+          },
+        },
+      ],
+    });
+    return new apiClientType(config);
+  }
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await this.gate.serverBackoff?.wait();
     await this.gate.limiter?.take();
     this.gate.onRequest?.(describeApiRequest(context.getHttpMethod(), context.getUrl()));
     await super.applySecurityAuthentication(context);
@@ -48,6 +84,7 @@ export class GatedKubeConfig extends KubeConfig {
 
   override async applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
     // Only watches come through here in the controller; the URL is not passed, so the resource is unknown.
+    await this.gate.serverBackoff?.wait();
     await this.gate.limiter?.take();
     this.gate.onRequest?.({ verb: 'watch', resource: '' });
     return super.applyToFetchOptions(opts);

@@ -6,6 +6,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import axios from 'axios';
 import type { DeliverySettings, WebhookService } from './config.ts';
+import { retryAfterMs } from '../kube/server-backoff.ts';
 
 export interface AttemptOutcome {
   ok: boolean;
@@ -60,12 +61,12 @@ export async function postOnce(
     const status = response.status;
     if (status >= 200 && status < 300)
       return { ok: true, retryable: false, detail: `HTTP ${String(status)}` };
-    const retryAfterMs = retryAfter(response.headers['retry-after']);
+    const retryAfter = retryAfterMs(response.headers['retry-after']);
     return {
       ok: false,
       retryable: status >= 500 || status === 429,
       detail: `HTTP ${String(status)}`,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
     };
   } catch (err) {
     return { ok: false, retryable: true, detail: networkError(err, timeoutMs) };
@@ -111,11 +112,6 @@ export async function deliver(
     }
   }
   return { ok: false, attempts: settings.maxAttempts, detail: options.redact(last.detail) };
-}
-
-function retryAfter(header: unknown): number | undefined {
-  if (typeof header !== 'string' || !/^\d+$/.test(header.trim())) return undefined;
-  return Number(header.trim()) * 1000;
 }
 
 /** The kind of network failure, never the request (its URL may be a secret). */

@@ -150,6 +150,26 @@ export async function up(options: PlaneOptions = {}): Promise<PlaneState> {
   return state;
 }
 
+/**
+ * Restarts the kube-apiserver of the running plane as a crash would: SIGKILL, then the same flags,
+ * port and etcd, and waits until it answers /readyz again. Fault tests use it (the torture run).
+ */
+export async function restartApiServer(): Promise<void> {
+  const state = readState();
+  if (!state) throw new Error('no control plane is running (.cluster/state.json is missing)');
+  const pid = recordedPids().get('kube-apiserver');
+  if (pid !== undefined && isAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the old kube-apiserver to exit', () => Promise.resolve(!isAlive(pid)), 30_000);
+  }
+  startApiServer(state);
+  await waitFor(
+    'kube-apiserver /readyz after a restart',
+    async () => (await apiGet(state, '/readyz')).status === 200,
+    180_000,
+  );
+}
+
 export async function down(): Promise<void> {
   const stopped = await stopAll();
   rmSync(layout.dir, { recursive: true, force: true });
@@ -256,7 +276,8 @@ function sameScale(a: ScaleProfile | undefined, b: ScaleProfile): boolean {
   return a?.nodes === b.nodes && a.podsPerNode === b.podsPerNode;
 }
 
-function createFakeNodes(specs: { name: string; pods: number }[]): void {
+/** Fake nodes (kwok marks them Ready and runs their pods) beyond the plane's own two. */
+export function createFakeNodes(specs: { name: string; pods: number }[]): void {
   const nodes = specs.map(({ name, pods }) => ({
     apiVersion: 'v1',
     kind: 'Node',

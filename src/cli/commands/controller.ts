@@ -8,6 +8,7 @@ import { defaultWorkers, Manager } from '../../controller/manager.ts';
 import { ControllerMetrics } from '../../controller/metrics.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { GatedKubeConfig } from '../../kube/gated-kube-config.ts';
+import { ServerBackoff } from '../../kube/server-backoff.ts';
 import { TokenBucket } from '../../kube/token-bucket.ts';
 import { createLogger, isLevel, type Logger } from '../../log.ts';
 import { Notifier } from '../../notify/notifier.ts';
@@ -78,9 +79,9 @@ function throughputOptions(values: { workers?: string; qps?: string; burst?: str
 }
 
 /**
- * The controller's API clients: every request passes the rate limit and is counted; the Lease
- * has its own unlimited client (counted all the same), so a busy controller never loses
- * leadership waiting for a token.
+ * The controller's API clients: every request passes the rate limit and is counted, and waits
+ * while the API server's last 429/503 Retry-After runs; the Lease has its own unlimited client
+ * (counted all the same), so a busy controller never loses leadership waiting for a token.
  */
 function apiClients(
   loaded: KubeConfig,
@@ -91,7 +92,11 @@ function apiClients(
     metrics.observeRequestSent(r);
   };
   return {
-    kc: new GatedKubeConfig(loaded, { limiter: new TokenBucket(throughput), onRequest }),
+    kc: new GatedKubeConfig(loaded, {
+      limiter: new TokenBucket(throughput),
+      onRequest,
+      serverBackoff: new ServerBackoff(),
+    }),
     leaseKc: new GatedKubeConfig(loaded, { onRequest }),
   };
 }
@@ -257,6 +262,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
   await notificationConfig.stop();
   await closeAll(servers);
   log.info('stopped');
+  // Everything is stopped; a connection a library still holds open must not keep the process up.
+  setTimeout(() => process.exit(0), 5000).unref();
   return 0;
 }
 

@@ -1,0 +1,58 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatedKubeConfig } from './gated-kube-config.ts';
+import { ServerBackoff } from './server-backoff.ts';
+
+// A 429 with Retry-After: 1 holds the client's next request (any API client made from the same
+// config) for a second, as client-go does; without a serverBackoff nothing waits.
+describe('GatedKubeConfig and Retry-After', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const overloadedOnce = async () => {
+    const arrivals: number[] = [];
+    server = createServer((_req, res) => {
+      arrivals.push(performance.now());
+      if (arrivals.length === 1) {
+        res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
+        res.end('{"kind":"Status","apiVersion":"v1","status":"Failure","code":429}');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}');
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const kc = new KubeConfig();
+    const port = String((server.address() as AddressInfo).port);
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    return { kc, arrivals };
+  };
+
+  it('holds the next request for the Retry-After of a 429', async () => {
+    const { kc, arrivals } = await overloadedOnce();
+    const backoff = new ServerBackoff();
+    const gated = new GatedKubeConfig(kc, { serverBackoff: backoff });
+    await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
+    // another client of the same config: the hold is the server's, not one client's
+    await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(backoff.holds).toBe(1);
+    expect((arrivals[1] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not hold without a serverBackoff', async () => {
+    const { kc, arrivals } = await overloadedOnce();
+    const gated = new GatedKubeConfig(kc, {});
+    await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
+    await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(arrivals).toHaveLength(2);
+  });
+});
