@@ -348,7 +348,12 @@ describe('analysis templates and runs', () => {
     const result = validateResource(fixture('analysisrun.yaml'));
     const resource = result.ok ? result.value : undefined;
     expect(resource?.kind).toBe('AnalysisRun');
-    if (resource !== undefined && resource.kind !== 'Rollout' && resource.kind !== 'RolloutGroup') {
+    if (
+      resource !== undefined &&
+      resource.kind !== 'Rollout' &&
+      resource.kind !== 'RolloutGroup' &&
+      resource.kind !== 'ClusterRolloutGroup'
+    ) {
       expect(semanticErrors(resource)).toEqual(analysisSemanticErrors(resource));
     }
   });

@@ -39,6 +39,7 @@ describe('validateResource accepts', () => {
       template.ok &&
         template.value.kind !== 'Rollout' &&
         template.value.kind !== 'RolloutGroup' &&
+        template.value.kind !== 'ClusterRolloutGroup' &&
         template.value.spec.metrics[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });
   });

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analysis.ts';
 import { API_VERSION } from './common.ts';
 import { Rollout } from './rollout.ts';
-import { RolloutGroup } from './rollout-group.ts';
+import { ClusterRolloutGroup, RolloutGroup } from './rollout-group.ts';
 
 export interface ValidationError {
   /** Field path, e.g. `spec.strategy.canary.steps[2].setWeight` (empty for the whole object). */
@@ -24,7 +24,12 @@ export interface ValidationError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
 
 export type BellwetherResource =
-  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | RolloutGroup;
+  | Rollout
+  | AnalysisTemplate
+  | ClusterAnalysisTemplate
+  | AnalysisRun
+  | RolloutGroup
+  | ClusterRolloutGroup;
 export type BellwetherKind = BellwetherResource['kind'];
 
 /** The zod schema of every kind, by `kind`. */
@@ -36,6 +41,7 @@ export const SCHEMAS: {
   ClusterAnalysisTemplate,
   AnalysisRun,
   RolloutGroup,
+  ClusterRolloutGroup,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

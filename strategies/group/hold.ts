@@ -10,6 +10,8 @@ import type { GroupStatusView, MemberStatusView } from './types.ts';
 
 /** A group this Rollout is a member of, as cached. */
 export interface MemberGroup {
+  /** RolloutGroup (default) or ClusterRolloutGroup: said in the member's message. */
+  kind?: string;
   name: string;
   generation: number;
   lockstep: boolean;
@@ -38,7 +40,7 @@ export function memberHold(rolloutName: string, groups: readonly MemberGroup[]):
     const current = group.status.observedGeneration === group.generation;
     const admitted = current && (entry?.state === 'Admitted' || entry?.state === 'Progressing');
     if (!admitted && hold.waiting === undefined)
-      hold.waiting = `RolloutGroup ${group.name}: ${notAdmitted(current, entry)}`;
+      hold.waiting = `${group.kind ?? 'RolloutGroup'} ${group.name}: ${notAdmitted(current, entry)}`;
     const limit = group.lockstep ? group.status.maxStepIndex : undefined;
     if (limit !== undefined && (hold.maxStepIndex === undefined || limit < hold.maxStepIndex)) {
       hold.maxStepIndex = limit;
