@@ -74,6 +74,7 @@ describe('checked-in CRDs', () => {
       'analysisruns.bellwether.dev.yaml',
       'analysistemplates.bellwether.dev.yaml',
       'clusteranalysistemplates.bellwether.dev.yaml',
+      'clusterrolloutgroups.bellwether.dev.yaml',
       'gitsources.bellwether.dev.yaml',
       'rolloutgroups.bellwether.dev.yaml',
       'rollouts.bellwether.dev.yaml',
@@ -116,8 +117,9 @@ describe.each(crds.map((crd) => [crd.spec.names.kind, crd] as const))('%s CRD', 
     });
   });
 
-  it(`is ${kind === 'ClusterAnalysisTemplate' ? 'cluster' : 'namespace'} scoped`, () => {
-    expect(crd.spec.scope).toBe(kind === 'ClusterAnalysisTemplate' ? 'Cluster' : 'Namespaced');
+  const clusterScoped = kind.startsWith('Cluster');
+  it(`is ${clusterScoped ? 'cluster' : 'namespace'} scoped`, () => {
+    expect(crd.spec.scope).toBe(clusterScoped ? 'Cluster' : 'Namespaced');
   });
 });
 
