@@ -140,11 +140,17 @@ export class RolloutsView {
 
   private constructor(
     private readonly c: Clients,
-    private readonly namespace: string,
+    /** undefined: every namespace. */
+    private readonly namespace: string | undefined,
+    private readonly labelSelector: string | undefined,
   ) {}
 
-  static async start(c: Clients, namespace: string): Promise<RolloutsView> {
-    const view = new RolloutsView(c, namespace);
+  static async start(
+    c: Clients,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<RolloutsView> {
+    const view = new RolloutsView(c, namespace, labelSelector);
     await view.connect();
     return view;
   }
@@ -157,8 +163,9 @@ export class RolloutsView {
     return [...this.rollouts.values()];
   }
 
-  get(name: string): RolloutObject | undefined {
-    return this.rollouts.get(name);
+  /** The Rollout `name` (of `namespace`, when the view spans several). */
+  get(name: string, namespace = this.namespace): RolloutObject | undefined {
+    return this.rollouts.get(`${namespace ?? ''}/${name}`);
   }
 
   stop(): void {
@@ -167,18 +174,22 @@ export class RolloutsView {
   }
 
   private async connect(): Promise<void> {
-    const list = (await this.c.custom.listNamespacedCustomObject({
-      group,
-      version,
-      namespace: this.namespace,
-      plural: 'rollouts',
-    })) as { items: RolloutObject[]; metadata: { resourceVersion: string } };
+    const selector = this.labelSelector === undefined ? {} : { labelSelector: this.labelSelector };
+    const list = (await (this.namespace === undefined
+      ? this.c.custom.listClusterCustomObject({ group, version, plural: 'rollouts', ...selector })
+      : this.c.custom.listNamespacedCustomObject({
+          group,
+          version,
+          namespace: this.namespace,
+          plural: 'rollouts',
+          ...selector,
+        }))) as { items: RolloutObject[]; metadata: { resourceVersion: string } };
     for (const ro of list.items) this.apply('ADDED', ro);
     let resourceVersion = list.metadata.resourceVersion;
     const watch = async (): Promise<void> => {
       this.abort = await new Watch(this.c.kc).watch(
-        `/apis/${group}/${version}/namespaces/${this.namespace}/rollouts`,
-        { resourceVersion, allowWatchBookmarks: true },
+        `/apis/${group}/${version}${this.namespace === undefined ? '' : `/namespaces/${this.namespace}`}/rollouts`,
+        { resourceVersion, allowWatchBookmarks: true, ...selector },
         (type: string, obj: RolloutObject) => {
           if (obj.metadata.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
           this.apply(type, obj);
@@ -193,8 +204,9 @@ export class RolloutsView {
   }
 
   private apply(type: string, obj: RolloutObject): void {
-    if (type === 'ADDED' || type === 'MODIFIED') this.rollouts.set(obj.metadata.name, obj);
-    else if (type === 'DELETED') this.rollouts.delete(obj.metadata.name);
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    if (type === 'ADDED' || type === 'MODIFIED') this.rollouts.set(key, obj);
+    else if (type === 'DELETED') this.rollouts.delete(key);
     else return;
     this.history.push(obj);
     for (const listener of this.listeners) listener(this);
