@@ -98,6 +98,12 @@ describe('the group views of the dashboard', () => {
       waiting: true,
       message: 'waiting for stage backend',
     });
+    // held back: its new version has no step and no traffic yet (its figures are the old version's)
+    expect(second?.members[0]).toMatchObject({
+      step: null,
+      weight: 0,
+      images: ['registry.example/frontend:2'],
+    });
     expect(detail.permissions).toBe(permissions);
   });
 

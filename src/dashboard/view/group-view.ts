@@ -54,25 +54,45 @@ function orderedStages(g: RolloutGroupObject) {
   });
 }
 
+type Figures = Pick<GroupMemberView, 'phase' | 'aborted' | 'paused' | 'step' | 'weight' | 'images'> & {
+  message?: string;
+};
+
+/** What the group's status says of a member the user cannot read as a Rollout. */
+function figuresOfEntry(entry: MemberStatusView): Figures {
+  return {
+    phase: (entry.phase as GroupMemberView['phase'] | undefined) ?? 'Unknown',
+    aborted: entry.state === 'Aborted',
+    paused: false,
+    step: entry.steps
+      ? { current: Math.min((entry.step ?? 0) + 1, entry.steps), total: entry.steps, done: false }
+      : null,
+    weight: null,
+    images: [],
+  };
+}
+
 function memberView(entry: MemberStatusView, rollout: RolloutObject | undefined): GroupMemberView {
-  const row = rollout ? rolloutRow(rollout) : undefined;
   const waiting = entry.state === 'Waiting';
+  const row = rollout ? rolloutRow(rollout) : undefined;
+  // a new version not started yet (held back, or admitted a moment ago) has no step and no traffic:
+  // the Rollout's own figures still describe its previous version
+  const notStarted = waiting || entry.state === 'Admitted';
+  const figures: Figures = row
+    ? { ...row, ...(notStarted ? { step: null, weight: 0 } : {}) }
+    : figuresOfEntry(entry);
+  const why = waiting || entry.state === 'Missing' || !row ? entry.message : row.message || entry.message;
   return {
     name: entry.name,
     ...(entry.stage === undefined ? {} : { stage: entry.stage }),
     state: entry.state,
-    phase: row?.phase ?? (entry.phase as GroupMemberView['phase'] | undefined) ?? 'Unknown',
-    aborted: row?.aborted ?? entry.state === 'Aborted',
-    paused: row?.paused ?? false,
-    step:
-      row?.step ??
-      (entry.steps
-        ? { current: Math.min((entry.step ?? 0) + 1, entry.steps), total: entry.steps, done: false }
-        : null),
-    weight: row?.weight ?? null,
-    images: row?.images ?? [],
-    message:
-      waiting || entry.state === 'Missing' ? (entry.message ?? '') : (row?.message ?? entry.message ?? ''),
+    phase: figures.phase,
+    aborted: figures.aborted,
+    paused: figures.paused,
+    step: figures.step,
+    weight: figures.weight,
+    images: figures.images,
+    message: why ?? '',
     waiting,
   };
 }

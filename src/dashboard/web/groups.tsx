@@ -121,14 +121,13 @@ export function GroupList({ namespace }: { namespace: string }) {
           <tbody>
             {all.map((r) => (
               <tr data-group={r.key}>
-                <td class="name">
-                  <a href={groupHref(r.namespace, r.name)}>
-                    <strong>{r.name}</strong>
-                  </a>
+                <td class="group-name">
+                  <a href={groupHref(r.namespace, r.name)}>{r.name}</a>
                   <small>{r.namespace}</small>
                 </td>
                 <td>
                   <PhaseBadge phase={r.phase} aborted={r.aborted} />
+                  {r.message && <small class="group-message">{r.message}</small>}
                 </td>
                 <td>
                   {r.stages.length === 0 ? (
@@ -147,7 +146,7 @@ export function GroupList({ namespace }: { namespace: string }) {
                   {r.members} · <span class="muted">{counts(r)}</span>
                 </td>
                 <td class="small muted">{policy(r)}</td>
-                <td class="muted">{ago(r.created)}</td>
+                <td class="muted small nowrap">{ago(r.created)}</td>
               </tr>
             ))}
           </tbody>
@@ -242,7 +241,11 @@ export function GroupPage({ who, namespace, name }: { who: WhoAmI; namespace: st
             namespace={r.namespace}
             name={r.name}
             actions={groupActions}
-            permissions={detail.permissions}
+            permissions={{
+              ...detail.permissions,
+              // nothing to retry unless the group or a member is aborted
+              retry: detail.permissions.retry && (r.aborted || (r.counts.Aborted ?? 0) > 0),
+            }}
           />
         </div>
         <dl class="facts">
