@@ -51,7 +51,9 @@ describe('RolloutGroup stages', () => {
     view.onChange((v) => {
       const frontend = v.get('frontend');
       const backend = v.get('backend');
-      if (frontend && backend && started(frontend) && !settled(backend))
+      // from the moment the frontend's template asks for version 2 (before, "started" is version 1)
+      const released = frontend?.spec.template?.spec?.containers[0]?.image === 'frontend:2';
+      if (frontend && backend && released && started(frontend) && !settled(backend))
         startedEarly.push(frontend.metadata.resourceVersion ?? '');
     });
     // One release of both, as one Git commit applies them (within milliseconds).
