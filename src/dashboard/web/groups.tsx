@@ -134,10 +134,13 @@ export function GroupList({ namespace }: { namespace: string }) {
                     <span class="muted">–</span>
                   ) : (
                     <span class="stage-chain">
-                      {r.stages.map((s) => (
-                        <span class={r.currentStages.includes(s) ? 'stage-name current' : 'stage-name'}>
-                          {s}
-                        </span>
+                      {r.stages.map((s, i) => (
+                        <>
+                          {i > 0 && <span class="chain-arrow">→</span>}
+                          <span class={r.currentStages.includes(s) ? 'stage-name current' : 'stage-name'}>
+                            {s}
+                          </span>
+                        </>
                       ))}
                     </span>
                   )}
