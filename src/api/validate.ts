@@ -24,12 +24,7 @@ export interface ValidationError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
 
 export type BellwetherResource =
-  | Rollout
-  | AnalysisTemplate
-  | ClusterAnalysisTemplate
-  | AnalysisRun
-  | RolloutGroup
-  | ClusterRolloutGroup;
+  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | RolloutGroup | ClusterRolloutGroup;
 export type BellwetherKind = BellwetherResource['kind'];
 
 /** The zod schema of every kind, by `kind`. */
