@@ -17,13 +17,20 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs('250ms', 'f')).toBe(250);
   });
 
+  it('accepts every form the CRD accepts (one grammar): microseconds and a bare 0', () => {
+    expect(parseDurationMs('1500us', 'f')).toBe(2);
+    expect(parseDurationMs('0', 'f')).toBe(0);
+    expect(parseDurationMs(0, 'f')).toBe(0);
+  });
+
   it('rejects anything else, naming the field', () => {
-    for (const bad of ['', '5 minutes', '-5s', '1d', 's']) {
+    for (const bad of ['', '5 minutes', '-5s', '1d', 's', ' 5s', '.5s']) {
       expect(() => parseDurationMs(bad, 'spec.strategy.canary.steps[1].pause.duration')).toThrow(
         InvalidSpecError,
       );
     }
     expect(() => parseDurationMs(-1, 'spec.x')).toThrow(/spec\.x/);
+    expect(() => parseDurationMs(1.5, 'spec.x')).toThrow(/spec\.x/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fnv1a32, stepsHash } from './step-hash.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { fnv1a32, stepsHash } from './step-hash.ts';
 
 describe('step hash', () => {
   it('is FNV-1a 32', () => {

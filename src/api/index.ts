@@ -3,7 +3,6 @@
  * validation, semantic checks and CRD generation.
  */
 export * from './common.ts';
-export * from './duration.ts';
 export * from './rollout.ts';
 export * from './analysis.ts';
 export * from './rollout-group.ts';

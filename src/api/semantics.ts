@@ -6,7 +6,7 @@
  */
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../../strategies/duration.ts';
 import type {
   AbTestStrategy,
   BlueGreenStrategy,

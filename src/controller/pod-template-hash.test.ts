@@ -21,6 +21,15 @@ describe('podTemplateHash', () => {
     expect(podTemplateHash(template, 1)).not.toBe(podTemplateHash(template));
   });
 
+  it('keeps the hashes a running cluster already holds (an upgrade must find its ReplicaSets)', () => {
+    const pinned = {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'web:1', env: [{ name: 'A', value: 'é' }] }] },
+    };
+    expect(podTemplateHash(pinned)).toBe('66d847455f');
+    expect(podTemplateHash(pinned, 3)).toBe('7d6859bf68');
+  });
+
   it('uses only label-safe characters without vowels', () => {
     expect(podTemplateHash(template)).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
   });

@@ -3,9 +3,8 @@
  * analyses and the minimum total duration. Pure.
  */
 import type { AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
-import { durationMs } from '../api/duration.ts';
 import type { CanaryStep, Rollout } from '../api/rollout.ts';
-import { formatDurationMs } from '../../strategies/duration.ts';
+import { durationMs, formatDurationMs } from '../../strategies/duration.ts';
 
 type Template = AnalysisTemplate | ClusterAnalysisTemplate;
 

@@ -12,6 +12,7 @@ import { GitSync } from '../../src/sync/sync-loop.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { layout } from '../cluster/layout.ts';
 import { LocalRepo } from '../support/git-repo.ts';
+import { canaryRolloutYaml } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';
 import { getRollout, replicaSetsOf, rolloutEvents } from '../support/rollouts.ts';
 
@@ -20,36 +21,15 @@ import { getRollout, replicaSetsOf, rolloutEvents } from '../support/rollouts.ts
 // One story, in order: add, change image (canary), abort (andon cord), revert, roll back through
 // rollbackWindow, an invalid commit, and a commit that removes a file (prune).
 
-const rolloutYaml = (image: string) => `apiVersion: bellwether.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 5
-  rollbackWindow:
-    revisions: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-  strategy:
-    canary:
-      abortScaleDownDelaySeconds: 0
-      scaleDownDelaySeconds: 0
-      steps:
-        - setWeight: 20
-        - pause: {}
-        - analysis:
-            templates:
-              - templateName: success-rate
-`;
+const rolloutYaml = (image: string) =>
+  canaryRolloutYaml({
+    replicas: 5,
+    image,
+    specLines: ['  rollbackWindow:', '    revisions: 2'],
+    canaryLines: ['      abortScaleDownDelaySeconds: 0', '      scaleDownDelaySeconds: 0'],
+    steps:
+      '        - setWeight: 20\n        - pause: {}\n        - analysis:\n            templates:\n              - templateName: success-rate\n',
+  });
 
 const templateYaml = `apiVersion: bellwether.dev/v1alpha1
 kind: AnalysisTemplate

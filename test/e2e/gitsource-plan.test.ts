@@ -4,32 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/layout.ts';
 import { LocalRepo } from '../support/git-repo.ts';
+import { canaryRolloutYaml } from '../support/manifests.ts';
 
 // The pull-request check on a real repository: `bellwether plan --base main --head feature` for a
 // change that adds an analysis step to a canary, as text and as Markdown for a PR comment.
 
-const rollout = (steps: string) => `apiVersion: bellwether.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 4
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: web:1
-  strategy:
-    canary:
-      steps:
-${steps}`;
+const rollout = (steps: string) => canaryRolloutYaml({ replicas: 4, namespace: 'shop', steps });
 
 const template = `apiVersion: bellwether.dev/v1alpha1
 kind: AnalysisTemplate

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSourceStatus } from '../../src/api/gitsource.ts';
-import { applyObjects, readManifests } from '../../src/install/apply.ts';
+import { applyObjects } from '../../src/install/apply.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { GitDaemon } from '../support/git-daemon.ts';
 import { LocalRepo } from '../support/git-repo.ts';
+import { canaryRolloutYaml, policiesBoundTo } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';
 import { createRollout } from '../support/rollouts.ts';
 import { SyncControllerProcess } from '../support/sync-controller-process.ts';
@@ -18,27 +19,7 @@ import { SyncControllerProcess } from '../support/sync-controller-process.ts';
 // cluster, enforced by the API server with the same message), and commits that are unsigned or
 // signed by an unknown SSH key, while one signed by an allowed key is applied.
 
-const rolloutYaml = (steps: string) => `apiVersion: bellwether.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: web:1
-  strategy:
-    canary:
-      steps:
-${steps}`;
+const rolloutYaml = (steps: string) => canaryRolloutYaml({ replicas: 2, steps });
 
 const PLAIN = '        - setWeight: 20\n        - pause: {}\n';
 const GATED =
@@ -162,19 +143,7 @@ describe('GitSource refusals: repository policies and signed commits', () => {
   });
 
   it('the same policy file installed in the cluster: the API server refuses with the same message', async () => {
-    installed = readManifests('deploy/policies').map((obj) =>
-      obj.kind === 'ValidatingAdmissionPolicyBinding'
-        ? ({
-            ...obj,
-            spec: {
-              ...(obj as { spec: object }).spec,
-              matchResources: {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': env.namespace } },
-              },
-            },
-          } as KubernetesObject)
-        : obj,
-    );
+    installed = policiesBoundTo(env.namespace);
     await applyObjects(env.c.kc, installed, 'bellwether-e2e');
     const manifest = repo.git('show', `${commits.plain ?? ''}:apps/web/rollout.yaml`);
     const body = (await import('yaml')).parse(manifest) as object;

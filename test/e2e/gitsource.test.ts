@@ -8,6 +8,7 @@ import { layout } from '../cluster/layout.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { freePort, GitDaemon } from '../support/git-daemon.ts';
 import { LocalRepo } from '../support/git-repo.ts';
+import { canaryRolloutYaml } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';
 import { getRollout, rolloutEvents } from '../support/rollouts.ts';
 import { SyncControllerProcess } from '../support/sync-controller-process.ts';
@@ -16,30 +17,13 @@ import { SyncControllerProcess } from '../support/sync-controller-process.ts';
 // `git daemon` on loopback, `bellwether sync-controller` as a real process applying its commits
 // to the real API server, the Rollout controller rolling them out and naming each commit.
 
-const plainCanary = (image: string) => `apiVersion: bellwether.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 4
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-  strategy:
-    canary:
-      scaleDownDelaySeconds: 0
-      steps:
-        - setWeight: 25
-        - pause: {}
-`;
+const plainCanary = (image: string) =>
+  canaryRolloutYaml({
+    replicas: 4,
+    image,
+    canaryLines: ['      scaleDownDelaySeconds: 0'],
+    steps: '        - setWeight: 25\n        - pause: {}\n',
+  });
 
 const configMap = (name: string, value: string) => `apiVersion: v1
 kind: ConfigMap

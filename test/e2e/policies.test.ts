@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyObjects, readManifests } from '../../src/install/apply.ts';
+import { applyObjects } from '../../src/install/apply.ts';
 import { readPolicyPaths } from '../../src/lint/policy-sources.ts';
+import { policiesBoundTo } from '../support/manifests.ts';
 import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 
@@ -39,19 +40,7 @@ describe('admission policies (deploy/policies)', () => {
     ns = await testNamespace(c, 'policies');
     // The bindings as shipped match every namespace; here they are narrowed to the test namespace
     // so other test files sharing the API server are not affected.
-    objects = readManifests('deploy/policies').map((obj) =>
-      obj.kind === 'ValidatingAdmissionPolicyBinding'
-        ? ({
-            ...obj,
-            spec: {
-              ...(obj as { spec: object }).spec,
-              matchResources: {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.name } },
-              },
-            },
-          } as KubernetesObject)
-        : obj,
-    );
+    objects = policiesBoundTo(ns.name);
     await applyObjects(c.kc, objects, 'bellwether-e2e');
   });
   afterAll(async () => {
