@@ -21,7 +21,8 @@ const instanceAnnotation = 'bellwether.dev/instance-id';
 // Rollouts of two namespaces, decided by a controller that watches every namespace (sharded by
 // --instance-id so it touches only this test's objects). A watch of this run's Rollouts in both
 // namespaces feeds one in-memory view (one stream, so every state it shows is one etcd revision):
-// never more than 2 of a team in progress, at any revision or sample; all finish.
+// never more than 2 of a team in progress, at any revision or sample, across a controller SIGKILL
+// while the cap is full; all finish.
 describe('ClusterRolloutGroup: a cap across namespaces', () => {
   const kubeconfig = inject('kubeconfig');
   const run = Math.random().toString(36).slice(2, 8);
@@ -124,6 +125,14 @@ describe('ClusterRolloutGroup: a cap across namespaces', () => {
     const waitingSeen = eventually('a payments member waiting for a slot', async () =>
       (await getCap()).status?.members?.find((m) => m.message?.includes('waiting for a slot')),
     );
+    // Once the cap is full and someone waits (the grants and the queue live only in the cap's
+    // status), the controller is SIGKILLed and started again: the cap goes on holding.
+    let killedAt = 0;
+    const restarted = waitingSeen.then(async () => {
+      await controller.stop('SIGKILL');
+      killedAt = atRevision.length;
+      controller.start();
+    });
     const { samples, meanIntervalMs } = await sampleEvery(
       'all six Healthy on version 2',
       () => ({ ...perTeam(view.list()), done: allOn('2') }),
@@ -131,7 +140,9 @@ describe('ClusterRolloutGroup: a cap across namespaces', () => {
       100,
       240_000,
     );
+    await restarted;
     view.stop();
+    expect(killedAt, 'revisions watched after the restart').toBeLessThan(atRevision.length);
     const most = (team: 'payments' | 'search', of: { payments: number; search: number }[]) =>
       Math.max(...of.map((s) => s[team]));
     expect(
