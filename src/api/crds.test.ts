@@ -75,6 +75,7 @@ describe('checked-in CRDs', () => {
       'analysistemplates.bellwether.dev.yaml',
       'clusteranalysistemplates.bellwether.dev.yaml',
       'experiments.bellwether.dev.yaml',
+      'clusterrolloutgroups.bellwether.dev.yaml',
       'gitsources.bellwether.dev.yaml',
       'rolloutgroups.bellwether.dev.yaml',
       'rollouts.bellwether.dev.yaml',
@@ -117,8 +118,9 @@ describe.each(crds.map((crd) => [crd.spec.names.kind, crd] as const))('%s CRD', 
     });
   });
 
-  it(`is ${kind === 'ClusterAnalysisTemplate' ? 'cluster' : 'namespace'} scoped`, () => {
-    expect(crd.spec.scope).toBe(kind === 'ClusterAnalysisTemplate' ? 'Cluster' : 'Namespaced');
+  const clusterScoped = kind.startsWith('Cluster');
+  it(`is ${clusterScoped ? 'cluster' : 'namespace'} scoped`, () => {
+    expect(crd.spec.scope).toBe(clusterScoped ? 'Cluster' : 'Namespaced');
   });
 });
 

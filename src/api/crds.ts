@@ -11,7 +11,7 @@ import { API_GROUP, API_VERSION_NAME } from './common.ts';
 import { Experiment } from './experiment.ts';
 import { GitSource } from './gitsource.ts';
 import { Rollout } from './rollout.ts';
-import { RolloutGroup } from './rollout-group.ts';
+import { ClusterRolloutGroup, RolloutGroup } from './rollout-group.ts';
 import { toCrdSchema, type CrdSchema } from './to-crd.ts';
 
 export interface PrinterColumn {
@@ -231,6 +231,22 @@ const KINDS: readonly KindDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'ClusterRolloutGroup',
+    plural: 'clusterrolloutgroups',
+    shortName: 'crog',
+    scope: 'Cluster',
+    schema: ClusterRolloutGroup,
+    description:
+      'A ClusterRolloutGroup caps how many Rollouts are in progress at once across namespaces: in the whole cluster, per namespace, or per label value.',
+    columns: [
+      { name: 'Max', type: 'integer', jsonPath: '.spec.maxInProgress', description: 'maxInProgress' },
+      { name: 'Per', type: 'string', jsonPath: '.spec.per' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Healthy or Progressing' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message' },
+      AGE,
+    ],
+  },
 ];
 
 function buildCrd(definition: KindDefinition): CustomResourceDefinition {
@@ -281,7 +297,7 @@ function buildCrd(definition: KindDefinition): CustomResourceDefinition {
   };
 }
 
-/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup, Experiment). */
+/** All CRDs, in a fixed order (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, GitSource, RolloutGroup, Experiment, ClusterRolloutGroup). */
 export function buildCrds(): CustomResourceDefinition[] {
   return KINDS.map(buildCrd);
 }

@@ -143,3 +143,94 @@ export const RolloutGroup = z.strictObject({
   status: RolloutGroupStatus.optional(),
 });
 export type RolloutGroup = z.infer<typeof RolloutGroup>;
+
+// ---------------------------------------------------------------------------------------------
+// ClusterRolloutGroup: a concurrency cap across namespaces (cluster-scoped)
+// ---------------------------------------------------------------------------------------------
+
+/** How a ClusterRolloutGroup splits its members: one cap for all, per namespace, or per label value. */
+export const CapScope = z.enum(['Cluster', 'Namespace', 'Label']);
+export type CapScope = z.infer<typeof CapScope>;
+
+export const ClusterRolloutGroupSpec = withCel(
+  z
+    .strictObject({
+      selector: LabelSelector.describe(
+        'Rollouts of every namespace whose labels match ({} = every Rollout of the cluster).',
+      ),
+      maxInProgress: z
+        .int32()
+        .min(1)
+        .describe('At most this many members in progress at once (per namespace or label value with `per`).'),
+      per: CapScope.optional().describe(
+        'Cluster (default): one cap over all members. Namespace: the cap holds in each namespace. Label: the cap holds for each value of the label `perLabel` (members without it are not members).',
+      ),
+      perLabel: z
+        .string()
+        .min(1)
+        .max(317)
+        .optional()
+        .describe('With per: Label, the label whose values split the members (e.g. team).'),
+    })
+    .describe('Which Rollouts the cap holds, and how many may be in progress at once.'),
+  [
+    {
+      rule: "has(self.per) && self.per == 'Label' ? has(self.perLabel) : !has(self.perLabel)",
+      message: 'perLabel is set exactly when per is Label',
+      fieldPath: '.perLabel',
+      holds: (self) => (self.per === 'Label') === (self.perLabel !== undefined),
+    },
+  ],
+);
+export type ClusterRolloutGroupSpec = z.infer<typeof ClusterRolloutGroupSpec>;
+
+export const ClusterGroupMemberStatus = z
+  .object({
+    namespace: z.string().describe("The Rollout's namespace."),
+    name: z.string().describe('The Rollout.'),
+    partition: z.string().describe('Its namespace or label value under `per` ("" with per: Cluster).'),
+    state: z
+      .enum(['Waiting', 'Admitted', 'Progressing'])
+      .describe('Waiting (its new version held back), Admitted (may start) or Progressing.'),
+    since: timestamp()
+      .optional()
+      .describe('Waiting: since when (members are admitted first come, first served).'),
+    message: z.string().optional().describe('Why it waits.'),
+  })
+  .describe('One member in progress or waiting (Healthy members are not listed).');
+export type ClusterGroupMemberStatus = z.infer<typeof ClusterGroupMemberStatus>;
+
+export const ClusterRolloutGroupStatus = z
+  .object({
+    phase: z
+      .enum(['Healthy', 'Progressing'])
+      .optional()
+      .describe('Progressing while a member is in progress or waits, else Healthy.'),
+    message: z.string().optional().describe('How many are in progress and waiting.'),
+    observedGeneration: z.int().optional().describe('metadata.generation this status reflects.'),
+    partitions: z
+      .array(
+        z.object({
+          name: z.string().describe('Namespace or label value ("" with per: Cluster).'),
+          inProgress: z.int32().describe('Members in progress or admitted.'),
+          waiting: z.int32().describe('Members waiting for a slot.'),
+        }),
+      )
+      .optional()
+      .describe('Each partition with a member in progress or waiting.'),
+    members: z
+      .array(ClusterGroupMemberStatus)
+      .optional()
+      .describe('Members in progress or waiting, in the order they are admitted.'),
+  })
+  .describe('What the controller observed and decided (its only state: the grants and the queue).');
+export type ClusterRolloutGroupStatus = z.infer<typeof ClusterRolloutGroupStatus>;
+
+export const ClusterRolloutGroup = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('ClusterRolloutGroup'),
+  metadata: ObjectMeta,
+  spec: ClusterRolloutGroupSpec,
+  status: ClusterRolloutGroupStatus.optional(),
+});
+export type ClusterRolloutGroup = z.infer<typeof ClusterRolloutGroup>;

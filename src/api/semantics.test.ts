@@ -394,7 +394,8 @@ describe('analysis templates and runs', () => {
       resource !== undefined &&
       resource.kind !== 'Rollout' &&
       resource.kind !== 'Experiment' &&
-      resource.kind !== 'RolloutGroup'
+      resource.kind !== 'RolloutGroup' &&
+      resource.kind !== 'ClusterRolloutGroup'
     ) {
       expect(semanticErrors(resource)).toEqual(analysisSemanticErrors(resource));
     }

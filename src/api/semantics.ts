@@ -51,6 +51,8 @@ export function semanticErrors(resource: BellwetherResource): ValidationError[] 
       return experimentSemanticErrors(resource);
     case 'RolloutGroup':
       return rolloutGroupSemanticErrors(resource);
+    case 'ClusterRolloutGroup':
+      return []; // its rules are all in the schema (perLabel with per: Label)
   }
 }
 

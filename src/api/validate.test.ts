@@ -40,6 +40,7 @@ describe('validateResource accepts', () => {
         template.value.kind !== 'Rollout' &&
         template.value.kind !== 'Experiment' &&
         template.value.kind !== 'RolloutGroup' &&
+        template.value.kind !== 'ClusterRolloutGroup' &&
         template.value.spec.metrics[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });
   });

@@ -11,7 +11,7 @@ import { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from './analys
 import { Experiment } from './experiment.ts';
 import { API_VERSION } from './common.ts';
 import { Rollout } from './rollout.ts';
-import { RolloutGroup } from './rollout-group.ts';
+import { ClusterRolloutGroup, RolloutGroup } from './rollout-group.ts';
 
 export interface ValidationError {
   /** Field path, e.g. `spec.strategy.canary.steps[2].setWeight` (empty for the whole object). */
@@ -25,7 +25,13 @@ export interface ValidationError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
 
 export type BellwetherResource =
-  Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun | Experiment | RolloutGroup;
+  | Rollout
+  | AnalysisTemplate
+  | ClusterAnalysisTemplate
+  | AnalysisRun
+  | Experiment
+  | RolloutGroup
+  | ClusterRolloutGroup;
 export type BellwetherKind = BellwetherResource['kind'];
 
 /** The zod schema of every kind, by `kind`. */
@@ -38,6 +44,7 @@ export const SCHEMAS: {
   AnalysisRun,
   Experiment,
   RolloutGroup,
+  ClusterRolloutGroup,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

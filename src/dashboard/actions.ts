@@ -19,6 +19,7 @@ import {
 } from '../operations/rollout-operations.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { Identity } from './auth/identity.ts';
+import { mayPatch } from './auth/may-patch.ts';
 
 export interface ActionResult {
   status: number;
@@ -40,26 +41,17 @@ export async function runAction(
   now: Date,
 ): Promise<ActionResult> {
   const custom = identity.kc.makeApiClient(CustomObjectsApi);
-  const mayPatch = async (subresource: string) => {
-    const allowed = await auth.can(identity, {
-      verb: 'patch',
-      group,
-      resource: rolloutPlural,
-      ...(subresource ? { subresource } : {}),
-      namespace: target.namespace,
-      name: target.name,
-    });
-    return allowed
+  const denied = async (resource: 'rollouts' | 'rollouts/status') =>
+    (await mayPatch(auth, identity, target.namespace, resource, target.name))
       ? undefined
       : {
           status: 403,
-          message: `${identity.username} may not patch rollouts${subresource ? '/status' : ''} in namespace "${target.namespace}"`,
+          message: `${identity.username} may not patch ${resource} in namespace "${target.namespace}"`,
         };
-  };
   try {
     // RBAC first: a user who may not act learns nothing about the Rollout's state from the answer
-    const denied = await mayPatch(operationResource(operation) === 'rollouts/status' ? 'status' : '');
-    if (denied) return denied;
+    const refused = await denied(operationResource(operation));
+    if (refused) return refused;
     const rollout = (await custom.getNamespacedCustomObject({
       group,
       version,
@@ -69,9 +61,11 @@ export async function runAction(
     })) as RolloutObject;
     const patches = await patchesFor(identity, rollout, operation, options, now);
     // promote also writes spec when the Rollout is paused: that needs its own permission
-    for (const subresource of new Set(patches.map((p) => (p.target === 'status' ? 'status' : '')))) {
-      const deniedPart = await mayPatch(subresource);
-      if (deniedPart) return deniedPart;
+    for (const resource of new Set(
+      patches.map((p) => (p.target === 'status' ? 'rollouts/status' : 'rollouts')),
+    )) {
+      const refusedPart = await denied(resource);
+      if (refusedPart) return refusedPart;
     }
     await applyRolloutPatches(custom, target, patches, 'bellwether-dashboard');
     return { status: 200, message: `rollout "${target.name}": ${operation} done` };

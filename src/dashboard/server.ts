@@ -1,15 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.ts';
 import { describeError } from '../log.ts';
+import { isGroupOperation } from '../operations/group-operations.ts';
 import { isOperation } from '../operations/rollout-operations.ts';
 import { runAction } from './actions.ts';
+import { runGroupAction } from './group-actions.ts';
 import { sessionCookie, type Authenticator } from './auth/authenticator.ts';
 import { CsrfTokens } from './auth/csrf.ts';
 import type { Identity } from './auth/identity.ts';
 import { HttpError, readJson, securityHeaders, sendJson } from './http-util.ts';
 import type { StaticFiles } from './static-files.ts';
 import { streamRolloutDetail } from './streams/rollout-detail-stream.ts';
-import { streamRolloutList } from './streams/rollout-list-stream.ts';
+import { streamGroupDetail } from './streams/group-detail-stream.ts';
+import { groupList, rolloutList, streamList } from './streams/list-stream.ts';
 import { openSse } from './streams/sse.ts';
 import type { WhoAmI } from './view/types.ts';
 
@@ -25,7 +28,8 @@ export interface DashboardOptions {
 
 const name = '[a-z0-9]([-a-z0-9.]*[a-z0-9])?';
 const detailStream = new RegExp(`^/api/stream/rollouts/(${name})/(${name})$`);
-const actionPath = new RegExp(`^/api/rollouts/(${name})/(${name})/([a-z-]+)$`);
+const groupStream = new RegExp(`^/api/stream/rolloutgroups/(${name})/(${name})$`);
+const actionPath = new RegExp(`^/api/(rollouts|rolloutgroups)/(${name})/(${name})/([a-z-]+)$`);
 
 /**
  * The dashboard's HTTP API and page. Every /api request is identified first (401 without an
@@ -84,16 +88,24 @@ export function createDashboardServer(options: DashboardOptions): Server {
       sendJson(res, 200, body);
       return;
     }
-    if (path === '/api/stream/rollouts') {
+    if (path === '/api/stream/rollouts' || path === '/api/stream/rolloutgroups') {
       const namespace = url.searchParams.get('namespace') || undefined;
       if (namespace !== undefined && !new RegExp(`^${name}$`).test(namespace))
         throw new HttpError(400, 'namespace: not a namespace name');
-      await streamRolloutList(openSse(res), identity, auth, namespace, log);
+      const channel = openSse(res);
+      if (path === '/api/stream/rollouts')
+        await streamList(rolloutList, channel, identity, auth, namespace, log);
+      else await streamList(groupList, channel, identity, auth, namespace, log);
       return;
     }
     const detail = detailStream.exec(path);
     if (detail?.[1] && detail[3]) {
       await streamRolloutDetail(openSse(res), identity, auth, detail[1], detail[3], log);
+      return;
+    }
+    const groupDetail = groupStream.exec(path);
+    if (groupDetail?.[1] && groupDetail[3]) {
+      await streamGroupDetail(openSse(res), identity, auth, groupDetail[1], groupDetail[3], log);
       return;
     }
     throw new HttpError(404, 'not found');
@@ -133,7 +145,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
   });
 }
 
-/** POST /api/rollouts/NS/NAME/ACTION: one operator action, as the identity. */
+/** POST /api/rollouts/NS/NAME/ACTION or /api/rolloutgroups/NS/NAME/ACTION: one operator action, as the identity. */
 async function postAction(
   auth: Authenticator,
   log: Logger,
@@ -143,8 +155,20 @@ async function postAction(
   res: ServerResponse,
 ): Promise<void> {
   const action = actionPath.exec(path);
-  const operation = action?.[5];
-  if (!action?.[1] || !action[3] || !operation) throw new HttpError(404, 'not found');
+  const [, kind, namespace, , objectName, , operation] = action ?? [];
+  if (!kind || !namespace || !objectName || !operation) throw new HttpError(404, 'not found');
+  if (kind === 'rolloutgroups') {
+    if (!isGroupOperation(operation)) throw new HttpError(404, `unknown group action "${operation}"`);
+    const result = await runGroupAction(auth, identity, { namespace, name: objectName }, operation);
+    log.info('action', {
+      user: identity.username,
+      action: operation,
+      rolloutGroup: `${namespace}/${objectName}`,
+      status: result.status,
+    });
+    sendJson(res, result.status, { message: result.message });
+    return;
+  }
   if (!isOperation(operation)) throw new HttpError(404, `unknown action "${operation}"`);
   const body = await readJson(req);
   const toRevision = body.toRevision;
@@ -153,7 +177,7 @@ async function postAction(
     (typeof toRevision !== 'number' || !Number.isInteger(toRevision) || toRevision < 1)
   )
     throw new HttpError(400, 'toRevision: not a revision number');
-  const target = { namespace: action[1], name: action[3] };
+  const target = { namespace, name: objectName };
   const options = toRevision === undefined ? {} : { toRevision };
   const result = await runAction(auth, identity, target, operation, options, new Date());
   log.info('action', {

@@ -12,6 +12,7 @@
 import { ancestors } from './stage-graph.ts';
 import { membership, type Member } from './members.ts';
 import { progressOf, type Progress } from './member-progress.ts';
+import { grantSlots } from './slots.ts';
 import type { GroupDecision, GroupInput, GroupStatusView, MemberStatusView } from './types.ts';
 
 export function decideGroup(input: GroupInput): GroupDecision {
@@ -165,19 +166,11 @@ function admit(
       candidates.push(member);
     }
   }
-  const cap = input.spec.maxInProgress;
-  for (const member of candidates) {
-    if (cap === undefined || inProgress < cap) {
-      entries.set(member.name, { ...observed(member, 'pending'), state: 'Admitted' });
-      inProgress++;
-    } else {
-      entries.set(member.name, {
-        ...observed(member, 'pending'),
-        state: 'Waiting',
-        message: `waiting for a slot: ${inProgress} of maxInProgress ${cap} in progress`,
-      });
-    }
-  }
+  const { admitted, waiting } = grantSlots(candidates, inProgress, input.spec.maxInProgress);
+  for (const member of admitted)
+    entries.set(member.name, { ...observed(member, 'pending'), state: 'Admitted' });
+  for (const { candidate, message } of waiting)
+    entries.set(candidate.name, { ...observed(candidate, 'pending'), state: 'Waiting', message });
   return members.map((m) => entries.get(m.name) ?? observed(m, 'pending'));
 }
 

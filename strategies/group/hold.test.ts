@@ -82,6 +82,18 @@ describe('memberHold', () => {
     );
     expect(memberHold('web', [group({ generation: 2 })])?.waiting).toContain('not seen it yet');
   });
+  it('says the group has yet to decide while its entry still describes the previous version', () => {
+    // a new template seen before the group's next decision: "Healthy" is no reason to wait
+    for (const state of ['Healthy', 'Aborted', 'Missing'] as const)
+      expect(
+        memberHold('web', [group({ status: { observedGeneration: 1, members: [{ name: 'web', state }] } })])
+          ?.waiting,
+      ).toBe('RolloutGroup release: the group has not decided on its new version yet');
+    const waiting = { name: 'web', state: 'Waiting' as const, message: 'waiting for stage backend' };
+    expect(
+      memberHold('web', [group({ status: { observedGeneration: 1, members: [waiting] } })])?.waiting,
+    ).toBe('RolloutGroup release: waiting for stage backend');
+  });
   it('holds while any one group says wait, and takes the lowest lockstep limit', () => {
     const hold = memberHold('web', [
       group({

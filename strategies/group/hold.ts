@@ -6,10 +6,12 @@
  */
 import { reconcileStrategy } from '../index.ts';
 import type { StrategyDecision, StrategyInput } from '../types.ts';
-import type { GroupStatusView } from './types.ts';
+import type { GroupStatusView, MemberStatusView } from './types.ts';
 
 /** A group this Rollout is a member of, as cached. */
 export interface MemberGroup {
+  /** RolloutGroup (default) or ClusterRolloutGroup: said in the member's message. */
+  kind?: string;
   name: string;
   generation: number;
   lockstep: boolean;
@@ -37,10 +39,8 @@ export function memberHold(rolloutName: string, groups: readonly MemberGroup[]):
     const entry = group.status.members?.find((m) => m.name === rolloutName);
     const current = group.status.observedGeneration === group.generation;
     const admitted = current && (entry?.state === 'Admitted' || entry?.state === 'Progressing');
-    if (!admitted && hold.waiting === undefined) {
-      const why = !current || !entry ? 'the group has not seen it yet' : (entry.message ?? entry.state);
-      hold.waiting = `RolloutGroup ${group.name}: ${why}`;
-    }
+    if (!admitted && hold.waiting === undefined)
+      hold.waiting = `${group.kind ?? 'RolloutGroup'} ${group.name}: ${notAdmitted(current, entry)}`;
     const limit = group.lockstep ? group.status.maxStepIndex : undefined;
     if (limit !== undefined && (hold.maxStepIndex === undefined || limit < hold.maxStepIndex)) {
       hold.maxStepIndex = limit;
@@ -48,6 +48,19 @@ export function memberHold(rolloutName: string, groups: readonly MemberGroup[]):
     }
   }
   return hold;
+}
+
+/**
+ * Why a member may not start its new version. Only a Waiting entry is the group's verdict on the
+ * version the member asks for now; any other entry (Healthy, Aborted, Missing) describes the
+ * member before its template changed, so its state is no reason: the group has yet to decide.
+ * Saying "Healthy" there once made the real reason a message-only change that the progress
+ * coalescing held back for 10 s, longer than the earlier stage's canary (docs/rollout-groups.md).
+ */
+function notAdmitted(current: boolean, entry: MemberStatusView | undefined): string {
+  if (!current || !entry) return 'the group has not seen it yet';
+  if (entry.state === 'Waiting') return entry.message ?? 'waiting';
+  return 'the group has not decided on its new version yet';
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   createRolloutGroup,
   getRolloutGroup,
   memberRollout,
+  RolloutsView,
   sampleUntil,
   abortRollout,
   setImage,
@@ -43,14 +44,38 @@ describe('RolloutGroup stages', () => {
       (await getRolloutGroup(env.c, ns(), 'release')).status?.phase === 'Healthy' ? true : undefined,
     );
 
+    // Every version of the Rollouts, as a watch delivers them: a message written for a moment
+    // is seen even when no poll would have caught it.
+    const view = await RolloutsView.start(env.c, ns());
+    const startedEarly: string[] = [];
+    view.onChange((v) => {
+      const frontend = v.get('frontend');
+      const backend = v.get('backend');
+      // from the moment the frontend's template asks for version 2 (before, "started" is version 1)
+      const released = frontend?.spec.template?.spec?.containers[0]?.image === 'frontend:2';
+      if (frontend && backend && released && started(frontend) && !settled(backend))
+        startedEarly.push(frontend.metadata.resourceVersion ?? '');
+    });
     // One release of both, as one Git commit applies them (within milliseconds).
     await setImage(env.c, ns(), 'backend', 'backend:2');
     await setImage(env.c, ns(), 'frontend', 'frontend:2');
-    const waiting = await eventually('the frontend waiting for stage backend', async () => {
-      const ro = await getRollout(env.c, ns(), 'frontend');
-      return ro.status?.message?.includes('waiting for stage backend') ? ro : undefined;
-    });
+    const waiting = await eventually('the frontend waiting for stage backend', () =>
+      Promise.resolve(
+        view.history.find(
+          (ro) =>
+            ro.metadata.name === 'frontend' && ro.status?.message?.includes('waiting for stage backend'),
+        ),
+      ),
+    );
     expect(waiting.status?.phase).toBe('Progressing');
+    expect(waiting.status?.message).toBe('Waiting: RolloutGroup release: waiting for stage backend');
+    // what it said before the group's decision reached it: never a state passed off as a reason
+    for (const ro of view.history.filter(
+      (r) => r.metadata.name === 'frontend' && r.status?.message?.startsWith('Waiting:'),
+    ))
+      expect(ro.status?.message).toMatch(
+        /^Waiting: RolloutGroup release: (waiting for stage backend|the group has not decided on its new version yet)$/,
+      );
     const group = await getRolloutGroup(env.c, ns(), 'release');
     expect(group.status?.members?.find((m) => m.name === 'frontend')).toMatchObject({
       state: 'Waiting',
@@ -75,7 +100,9 @@ describe('RolloutGroup stages', () => {
       },
       (s) => s.frontendDone,
     );
+    view.stop();
     expect(samples.filter((s) => s.frontendStarted && !s.backendDone)).toEqual([]);
+    expect(startedEarly, 'revisions with the frontend started before the backend was Healthy').toEqual([]);
     expect(samples.some((s) => !s.frontendStarted && !s.backendDone)).toBe(true);
     expect(samples.some((s) => s.frontendStarted && s.backendDone)).toBe(true);
 

@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import type { RolloutGroupObject } from '../../src/controller/group/group-object.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { podTemplateHash } from '../../src/controller/pod-template-hash.ts';
@@ -123,4 +123,124 @@ export async function abortRollout(c: Clients, namespace: string, name: string):
     { group, version, namespace, plural: 'rollouts', name, body: { status: { abort: true } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
+}
+
+/**
+ * The namespace's Rollouts as a watch sees them: one list, then every change in resourceVersion
+ * order, applied to an in-memory view. Reading the view costs nothing, so a test can sample it
+ * every 100 ms; and since each event moves the view from one etcd revision to the next, `onChange`
+ * sees every state the namespace went through (`history` keeps every version of every Rollout).
+ */
+export class RolloutsView {
+  readonly rollouts = new Map<string, RolloutObject>();
+  readonly history: RolloutObject[] = [];
+  private abort: AbortController | undefined;
+  private stopped = false;
+  private readonly listeners: ((view: RolloutsView) => void)[] = [];
+
+  private constructor(
+    private readonly c: Clients,
+    /** undefined: every namespace. */
+    private readonly namespace: string | undefined,
+    private readonly labelSelector: string | undefined,
+  ) {}
+
+  static async start(
+    c: Clients,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<RolloutsView> {
+    const view = new RolloutsView(c, namespace, labelSelector);
+    await view.connect();
+    return view;
+  }
+
+  onChange(listener: (view: RolloutsView) => void): void {
+    this.listeners.push(listener);
+  }
+
+  list(): RolloutObject[] {
+    return [...this.rollouts.values()];
+  }
+
+  /** The Rollout `name` (of `namespace`, when the view spans several). */
+  get(name: string, namespace = this.namespace): RolloutObject | undefined {
+    return this.rollouts.get(`${namespace ?? ''}/${name}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+  }
+
+  private async connect(): Promise<void> {
+    const selector = this.labelSelector === undefined ? {} : { labelSelector: this.labelSelector };
+    const list = (await (this.namespace === undefined
+      ? this.c.custom.listClusterCustomObject({ group, version, plural: 'rollouts', ...selector })
+      : this.c.custom.listNamespacedCustomObject({
+          group,
+          version,
+          namespace: this.namespace,
+          plural: 'rollouts',
+          ...selector,
+        }))) as { items: RolloutObject[]; metadata: { resourceVersion: string } };
+    for (const ro of list.items) this.apply('ADDED', ro);
+    let resourceVersion = list.metadata.resourceVersion;
+    const watch = async (): Promise<void> => {
+      this.abort = await new Watch(this.c.kc).watch(
+        `/apis/${group}/${version}${this.namespace === undefined ? '' : `/namespaces/${this.namespace}`}/rollouts`,
+        { resourceVersion, allowWatchBookmarks: true, ...selector },
+        (type: string, obj: RolloutObject) => {
+          if (obj.metadata.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+          this.apply(type, obj);
+        },
+        // the server ends a watch now and then: go on from the last revision seen
+        () => {
+          if (!this.stopped) setTimeout(() => void watch(), 100);
+        },
+      );
+    };
+    await watch();
+  }
+
+  private apply(type: string, obj: RolloutObject): void {
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    if (type === 'ADDED' || type === 'MODIFIED') this.rollouts.set(key, obj);
+    else if (type === 'DELETED') this.rollouts.delete(key);
+    else return;
+    this.history.push(obj);
+    for (const listener of this.listeners) listener(this);
+  }
+}
+
+/**
+ * Samples `sample()` every `everyMs` (a timer, so the interval does not grow with the cost of a
+ * sample) until `done` says so; returns the samples and the mean interval actually achieved.
+ */
+export async function sampleEvery<T>(
+  what: string,
+  sample: () => T,
+  done: (s: T) => boolean,
+  everyMs = 100,
+  timeoutMs = 180_000,
+): Promise<{ samples: T[]; meanIntervalMs: number }> {
+  const samples: T[] = [];
+  const times: number[] = [];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const s = sample();
+      samples.push(s);
+      times.push(performance.now());
+      const last = times.at(-1) ?? 0;
+      const meanIntervalMs = times.length > 1 ? (last - (times[0] ?? 0)) / (times.length - 1) : everyMs;
+      if (done(s)) {
+        clearInterval(timer);
+        resolve({ samples, meanIntervalMs });
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out after ${timeoutMs / 1000}s sampling until ${what}`));
+      }
+    }, everyMs);
+  });
 }

@@ -1,9 +1,15 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { rolloutGroupPlural, type RolloutGroupObject } from '../../controller/group/group-object.ts';
 import { group, version } from '../../controller/rollout-object.ts';
 import { describeError, statusCode } from '../../log.ts';
 import { ClusterContext } from '../cluster-context.ts';
 import { clusterFlags, parseFlags, requirePositional, UsageError } from '../flags.ts';
+import {
+  applyGroupPlan,
+  groupAbortPlan,
+  groupPromotePlan,
+  groupRetryPlan,
+  type GroupPlan,
+} from '../../operations/group-operations.ts';
 import { renderGroup } from '../render-group.ts';
 
 type Out = (text: string) => void;
@@ -33,19 +39,11 @@ async function getGroup(ctx: ClusterContext, name: string): Promise<RolloutGroup
   }
 }
 
-async function patchGroupStatus(ctx: ClusterContext, name: string, status: object): Promise<void> {
-  await ctx.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
-    {
-      group,
-      version,
-      namespace: ctx.namespace,
-      plural: rolloutGroupPlural,
-      name,
-      body: { status },
-      fieldManager: 'bellwether-cli',
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+/** Sends a plan of group-operations.ts and says what it did, member by member. */
+async function apply(ctx: ClusterContext, name: string, plan: GroupPlan, out: Out): Promise<void> {
+  await applyGroupPlan(ctx.custom, { namespace: ctx.namespace, name }, plan, 'bellwether-cli');
+  for (const skipped of plan.skipped) out(`rollout "${skipped.name}" ${skipped.reason}\n`);
+  for (const member of plan.rollouts) out(`rollout "${member.name}" ${member.done}\n`);
 }
 
 /** `group get|promote|abort|retry NAME` */
@@ -62,14 +60,24 @@ export async function groupCommand(args: string[], out: Out = stdout): Promise<n
   switch (action) {
     case 'get':
       return get(ctx, name, current, values.watch === true, out);
-    case 'promote':
-      return promote(ctx, current, values.full === true, out);
+    case 'promote': {
+      const rollouts = new Map((await ctx.listRollouts()).map((ro) => [ro.metadata.name, ro]));
+      await apply(
+        ctx,
+        name,
+        groupPromotePlan(current, (n) => rollouts.get(n), values.full === true),
+        out,
+      );
+      return 0;
+    }
     case 'abort':
-      await patchGroupStatus(ctx, name, { abort: true });
+      await apply(ctx, name, groupAbortPlan(), out);
       out(`rolloutgroup "${name}" aborted: members in progress abort, nothing new starts\n`);
       return 0;
     case 'retry':
-      return retry(ctx, current, out);
+      await apply(ctx, name, groupRetryPlan(current), out);
+      out(`rolloutgroup "${name}" goes on\n`);
+      return 0;
     default:
       throw new UsageError(`group: unknown action "${action}"\n\n${groupUsage}`);
   }
@@ -95,38 +103,4 @@ async function get(
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-}
-
-/** What `bellwether promote` writes, on each member in progress that the group lists. */
-async function promote(ctx: ClusterContext, g: RolloutGroupObject, full: boolean, out: Out): Promise<number> {
-  const progressing = (g.status?.members ?? []).filter((m) => m.state === 'Progressing');
-  let promoted = 0;
-  for (const member of progressing) {
-    const rollout = await ctx.getRollout(member.name);
-    if (full) {
-      await ctx.patchRolloutStatus(member.name, { promoteFull: true, pauseConditions: null });
-    } else if (rollout.status?.pauseConditions?.length) {
-      await ctx.patchRolloutStatus(member.name, { pauseConditions: null }, rollout.metadata.resourceVersion);
-    } else {
-      out(`rollout "${member.name}" is not paused at a step; left as it is\n`);
-      continue;
-    }
-    promoted++;
-    out(`rollout "${member.name}" ${full ? 'fully promoted' : 'promoted'}\n`);
-  }
-  if (promoted === 0)
-    throw new Error(
-      `rolloutgroup "${g.metadata.name}" has no member to promote (${full ? 'none in progress' : 'none paused at a step'})`,
-    );
-  return 0;
-}
-
-async function retry(ctx: ClusterContext, g: RolloutGroupObject, out: Out): Promise<number> {
-  if (g.status?.abort) await patchGroupStatus(ctx, g.metadata.name, { abort: false });
-  for (const member of (g.status?.members ?? []).filter((m) => m.state === 'Aborted')) {
-    await ctx.patchRolloutStatus(member.name, { abort: false });
-    out(`rollout "${member.name}" retried\n`);
-  }
-  out(`rolloutgroup "${g.metadata.name}" goes on\n`);
-  return 0;
 }

@@ -9,6 +9,7 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../api/analysis.ts';
+import { rolloutGroupPlural, type RolloutGroupObject } from '../../controller/group/group-object.ts';
 import type { ResilientInformer } from '../../controller/informer.ts';
 import { ownedReplicaSets } from '../../controller/replica-sets.ts';
 import { group, rolloutPlural, version, type RolloutObject } from '../../controller/rollout-object.ts';
@@ -16,6 +17,7 @@ import { describeError, statusCode, type Logger } from '../../log.ts';
 import { operationResource, operations } from '../../operations/rollout-operations.ts';
 import type { Authenticator, ResourceAttributes } from '../auth/authenticator.ts';
 import type { Identity } from '../auth/identity.ts';
+import { mayPatch } from '../auth/may-patch.ts';
 import { rolloutDetail } from '../view/rollout-detail.ts';
 import type { DetailMessage, Permissions, WeightPoint } from '../view/types.ts';
 import type { SseChannel } from './sse.ts';
@@ -31,17 +33,7 @@ export async function permissionsFor(
   namespace: string,
   name: string,
 ): Promise<Permissions> {
-  const check = (resource: string) => {
-    const [plural = rolloutPlural, subresource] = resource.split('/');
-    return auth.can(identity, {
-      verb: 'patch',
-      group,
-      resource: plural,
-      ...(subresource ? { subresource } : {}),
-      namespace,
-      name,
-    });
-  };
+  const check = (resource: string) => mayPatch(auth, identity, namespace, resource, name);
   const [spec, status] = await Promise.all([check('rollouts'), check('rollouts/status')]);
   return Object.fromEntries(
     operations.map((op) => [op, operationResource(op) === 'rollouts' ? spec : status]),
@@ -108,6 +100,7 @@ export async function streamRolloutDetail(
       pods: watches.pods?.list() ?? [],
       analysisRuns: watches.analysisRuns?.list() ?? [],
       events: watches.events?.list() ?? [],
+      groups: watches.groups?.list() ?? [],
       samples,
       permissions,
     });
@@ -133,6 +126,7 @@ export async function streamRolloutDetail(
     watches.pods,
     watches.analysisRuns,
     watches.events,
+    watches.groups,
   ].filter((i) => i !== undefined);
   channel.onClose(() => {
     push.cancel();
@@ -230,7 +224,13 @@ async function watchesOf(
     fieldSelector: eventSelector,
     list: () => core.listNamespacedEvent({ namespace, fieldSelector: eventSelector }),
   });
-  return { rollouts, replicaSets, pods, analysisRuns, events };
+  const groups = watch<RolloutGroupObject & KubernetesObject>(await canWatch(group, rolloutGroupPlural), {
+    name: `dashboard rolloutgroups ${namespace}`,
+    path: nsPath(`${group}/${version}`, rolloutGroupPlural),
+    list: () =>
+      asList(custom.listNamespacedCustomObject({ group, version, namespace, plural: rolloutGroupPlural })),
+  });
+  return { rollouts, replicaSets, pods, analysisRuns, events, groups };
 }
 
 /**

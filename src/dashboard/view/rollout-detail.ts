@@ -4,7 +4,9 @@ import { hashOf, revisionOf } from '../../controller/replica-sets.ts';
 import { podTemplateHashLabel } from '../../controller/pod-template-hash.ts';
 import type { RolloutObject } from '../../controller/rollout-object.ts';
 import { describeStep } from '../../cli/render-rollout.ts';
+import type { RolloutGroupObject } from '../../controller/group/group-object.ts';
 import { commitView } from './commit-view.ts';
+import { membershipsOf } from './group-view.ts';
 import { comparisonFigures, numericValue } from './measurement-value.ts';
 import { rolloutRow } from './rollout-row.ts';
 import { thresholdsOf } from './thresholds.ts';
@@ -30,6 +32,8 @@ export interface DetailInput {
   /** Weights this stream observed in status, as they changed. */
   samples: readonly WeightPoint[];
   permissions: Permissions;
+  /** The namespace's RolloutGroups (empty when the user may not list them). */
+  groups: readonly RolloutGroupObject[];
 }
 
 /** Everything the page of one Rollout shows, from the watched objects. Pure. */
@@ -73,6 +77,7 @@ export function rolloutDetail(input: DetailInput): RolloutDetail {
       message: c.message,
     })),
     permissions: input.permissions,
+    groups: membershipsOf(rollout, input.groups),
   };
 }
 

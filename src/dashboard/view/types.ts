@@ -139,6 +139,75 @@ export interface Permissions {
   undo: boolean;
 }
 
+/** A RolloutGroup this Rollout is a member of, and where it stands there. */
+export interface MembershipView {
+  group: string;
+  state: GroupMemberStateView;
+  stage?: string;
+  message?: string;
+}
+
+export type GroupMemberStateView = 'Healthy' | 'Waiting' | 'Admitted' | 'Progressing' | 'Aborted' | 'Missing';
+
+/** One line of the list of RolloutGroups. */
+export interface GroupRow {
+  key: string; // namespace/name
+  namespace: string;
+  name: string;
+  phase: Phase;
+  message: string;
+  aborted: boolean;
+  /** Stage names in release order (dependencies first); empty without stages. */
+  stages: string[];
+  currentStages: string[];
+  members: number;
+  counts: Partial<Record<GroupMemberStateView, number>>;
+  lockstep: boolean;
+  maxInProgress: number | null;
+  abortPolicy: 'Stop' | 'AbortAll';
+  created: string;
+}
+
+/** One member on the group's page: the group's verdict and the Rollout's own live figures. */
+export interface GroupMemberView {
+  name: string;
+  stage?: string;
+  state: GroupMemberStateView;
+  /** The Rollout's phase, aborted and paused flags (from the Rollout when it can be read). */
+  phase: Phase;
+  aborted: boolean;
+  paused: boolean;
+  step: RolloutRow['step'];
+  weight: number | null;
+  images: string[];
+  /** Why it waits (the group's word), else the Rollout's own message. */
+  message: string;
+  waiting: boolean;
+}
+
+export type StageState = 'healthy' | 'current' | 'waiting' | 'blocked';
+
+export interface GroupStageDetail {
+  name: string;
+  dependsOn: string[];
+  state: StageState;
+  members: GroupMemberView[];
+}
+
+export interface GroupPermissions {
+  promote: boolean;
+  abort: boolean;
+  retry: boolean;
+}
+
+export interface GroupDetail {
+  row: GroupRow;
+  /** In release order (dependencies first); one stage named "" holds every member of a group without stages. */
+  stages: GroupStageDetail[];
+  maxStepIndex: number | null;
+  permissions: GroupPermissions;
+}
+
 export interface RolloutDetail {
   row: RolloutRow;
   steps: StepView[];
@@ -154,6 +223,8 @@ export interface RolloutDetail {
   events: EventView[];
   conditions: { type: string; status: string; reason: string; message: string }[];
   permissions: Permissions;
+  /** The RolloutGroups it is a member of (when the user may list them). */
+  groups: MembershipView[];
 }
 
 export interface WhoAmI {
@@ -164,10 +235,22 @@ export interface WhoAmI {
   csrf: string;
 }
 
-/** SSE messages of the list stream. */
-export type ListMessage =
-  | { type: 'snapshot'; rows: RolloutRow[] }
-  | { type: 'changes'; upsert: RolloutRow[]; remove: string[] }
+/** SSE messages of a list stream (rows keyed by `key`). */
+export type ListMessageOf<Row> =
+  | { type: 'snapshot'; rows: Row[] }
+  | { type: 'changes'; upsert: Row[]; remove: string[] }
+  | { type: 'error'; status: number; message: string };
+
+/** SSE messages of the list of Rollouts. */
+export type ListMessage = ListMessageOf<RolloutRow>;
+
+/** SSE messages of the list of RolloutGroups. */
+export type GroupListMessage = ListMessageOf<GroupRow>;
+
+/** SSE messages of one RolloutGroup's stream. */
+export type GroupMessage =
+  | { type: 'group'; group: GroupDetail }
+  | { type: 'gone' }
   | { type: 'error'; status: number; message: string };
 
 /** SSE messages of one Rollout's stream. */

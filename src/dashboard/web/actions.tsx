@@ -1,10 +1,15 @@
 import { useState } from 'preact/hooks';
-import type { Permissions, WhoAmI } from '../view/types.ts';
+import type { GroupPermissions, Permissions, WhoAmI } from '../view/types.ts';
 import { runAction } from './api.ts';
 
-type Action = keyof Permissions;
+interface ActionDef<Id extends string> {
+  id: Id;
+  label: string;
+  kind: 'primary' | 'plain' | 'danger';
+  confirm?: string;
+}
 
-const actions: { id: Action; label: string; kind: 'primary' | 'plain' | 'danger'; confirm?: string }[] = [
+export const rolloutActions: ActionDef<keyof Permissions>[] = [
   { id: 'promote', label: 'Promote', kind: 'primary' },
   {
     id: 'promote-full',
@@ -25,29 +30,46 @@ const actions: { id: Action; label: string; kind: 'primary' | 'plain' | 'danger'
   },
 ];
 
+export const groupActions: ActionDef<keyof GroupPermissions>[] = [
+  { id: 'promote', label: 'Promote', kind: 'primary' },
+  { id: 'retry', label: 'Retry', kind: 'plain' },
+  {
+    id: 'abort',
+    label: 'Abort',
+    kind: 'danger',
+    confirm:
+      'Abort every member in progress (back to its stable version) and start nothing new until retried?',
+  },
+];
+
 /**
- * The operator's buttons: only those RBAC lets this user use are shown (the server answered
- * access reviews for each); abort and promote-full ask for confirmation first.
+ * The operator's buttons on a Rollout or a RolloutGroup: only those RBAC lets this user use are
+ * shown (the server answered access reviews for each); abort and promote-full ask first.
  */
-export function ActionBar({
+export function ActionBar<Id extends string>({
   who,
+  kind,
   namespace,
   name,
+  actions,
   permissions,
 }: {
   who: WhoAmI;
+  kind: 'rollouts' | 'rolloutgroups';
   namespace: string;
   name: string;
-  permissions: Permissions;
+  actions: ActionDef<Id>[];
+  permissions: Record<Id, boolean>;
 }) {
-  const [busy, setBusy] = useState<Action | undefined>();
+  const [busy, setBusy] = useState<Id | undefined>();
   const [result, setResult] = useState<{ ok: boolean; message: string } | undefined>();
-  const [confirming, setConfirming] = useState<(typeof actions)[number] | undefined>();
+  const [confirming, setConfirming] = useState<ActionDef<Id> | undefined>();
   const allowed = actions.filter((a) => permissions[a.id]);
-  const run = async (action: Action) => {
+  const subject = kind === 'rollouts' ? 'Rollout' : 'RolloutGroup';
+  const run = async (action: Id) => {
     setConfirming(undefined);
     setBusy(action);
-    const r = await runAction(who, namespace, name, action).catch((err: unknown) => ({
+    const r = await runAction(who, kind, namespace, name, action).catch((err: unknown) => ({
       ok: false,
       message: String(err),
     }));
@@ -57,7 +79,7 @@ export function ActionBar({
   if (allowed.length === 0)
     return (
       <div class="actions readonly" data-testid="actions">
-        <span class="muted">Read only: your RBAC allows no actions on this Rollout.</span>
+        <span class="muted">Read only: your RBAC allows no actions on this {subject}.</span>
       </div>
     );
   return (

@@ -1,4 +1,4 @@
-import type { DetailMessage, ListMessage, WhoAmI } from '../view/types.ts';
+import type { DetailMessage, GroupListMessage, GroupMessage, ListMessage, WhoAmI } from '../view/types.ts';
 
 export type Session = { state: 'signed-in'; who: WhoAmI } | { state: 'signed-out'; canLogin: boolean };
 
@@ -30,9 +30,16 @@ async function post(
 export const login = (token: string) => post('/api/login', { token });
 export const logout = () => post('/api/logout', {});
 
-export function runAction(who: WhoAmI, namespace: string, name: string, action: string) {
+/** One action on a Rollout (`rollouts`) or a RolloutGroup (`rolloutgroups`). */
+export function runAction(
+  who: WhoAmI,
+  kind: 'rollouts' | 'rolloutgroups',
+  namespace: string,
+  name: string,
+  action: string,
+) {
   return post(
-    `/api/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${action}`,
+    `/api/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${action}`,
     {},
     who.csrf,
   );
@@ -44,14 +51,15 @@ export function runAction(who: WhoAmI, namespace: string, name: string, action: 
  */
 function subscribe(
   url: string,
-  onMessage: (message: ListMessage | DetailMessage) => void,
+  onMessage: (message: never) => void,
   onDown: (down: boolean) => void,
 ): () => void {
   const source = new EventSource(url, { withCredentials: true });
   source.onmessage = (event: MessageEvent<string>) => {
     onDown(false);
-    const message = JSON.parse(event.data) as ListMessage | DetailMessage;
-    onMessage(message);
+    // the server sends the message type of this URL (view/types.ts)
+    const message = JSON.parse(event.data) as { type: string };
+    onMessage(message as never);
     // an error message ends the stream for good: do not let EventSource retry it
     if (message.type === 'error') source.close();
   };
@@ -63,25 +71,29 @@ function subscribe(
   };
 }
 
+const query = (namespace: string) => (namespace ? `?namespace=${encodeURIComponent(namespace)}` : '');
+const objectPath = (namespace: string, name: string) =>
+  `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+
 export const listStream = (namespace: string, on: (m: ListMessage) => void, down: (d: boolean) => void) =>
-  subscribe(
-    `/api/stream/rollouts${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`,
-    (m) => {
-      on(m as ListMessage);
-    },
-    down,
-  );
+  subscribe(`/api/stream/rollouts${query(namespace)}`, on, down);
+
+export const groupListStream = (
+  namespace: string,
+  on: (m: GroupListMessage) => void,
+  down: (d: boolean) => void,
+) => subscribe(`/api/stream/rolloutgroups${query(namespace)}`, on, down);
 
 export const detailStream = (
   namespace: string,
   name: string,
   on: (m: DetailMessage) => void,
   down: (d: boolean) => void,
-) =>
-  subscribe(
-    `/api/stream/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
-    (m) => {
-      on(m as DetailMessage);
-    },
-    down,
-  );
+) => subscribe(`/api/stream/rollouts/${objectPath(namespace, name)}`, on, down);
+
+export const groupStream = (
+  namespace: string,
+  name: string,
+  on: (m: GroupMessage) => void,
+  down: (d: boolean) => void,
+) => subscribe(`/api/stream/rolloutgroups/${objectPath(namespace, name)}`, on, down);

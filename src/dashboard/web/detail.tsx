@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AnalysisRunView, ComparisonFigures, CommitView, RolloutDetail, WhoAmI } from '../view/types.ts';
-import { ActionBar } from './actions.tsx';
+import { ActionBar, rolloutActions } from './actions.tsx';
 import { detailStream } from './api.ts';
 import { PhaseBadge, WeightBar } from './badges.tsx';
 import { MetricChart, WeightChart } from './chart.tsx';
+import { groupHref, StateChip } from './groups.tsx';
 import { ago, percent, shortImage, shortSha } from './format.ts';
 
 function useNow(ms: number): number {
@@ -164,7 +165,14 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
           </h1>
           <p class="muted">{r.message || '\u00a0'}</p>
         </div>
-        <ActionBar who={who} namespace={r.namespace} name={r.name} permissions={detail.permissions} />
+        <ActionBar
+          who={who}
+          kind="rollouts"
+          namespace={r.namespace}
+          name={r.name}
+          actions={rolloutActions}
+          permissions={detail.permissions}
+        />
       </div>
       <dl class="facts">
         <div>
@@ -209,6 +217,18 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
           created {ago(r.created, now)}
         </span>
       </div>
+      {detail.groups.length > 0 && (
+        <div class="provenance memberships" data-testid="groups">
+          <span class="k">Groups</span>
+          {detail.groups.map((g) => (
+            <a class="membership" href={groupHref(r.namespace, g.group)} data-group={g.group}>
+              <strong>{g.group}</strong> <StateChip state={g.state} />
+              {g.stage && <span class="muted"> stage {g.stage}</span>}
+              {g.message && <span class="muted"> · {g.message}</span>}
+            </a>
+          ))}
+        </div>
+      )}
     </section>
   );
 }

@@ -2,8 +2,10 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { WhoAmI } from '../view/types.ts';
 import { login, logout, whoAmI, type Session } from './api.ts';
 import { RolloutPage } from './detail.tsx';
+import { GroupList, GroupPage } from './groups.tsx';
 import { RolloutList } from './list.tsx';
 import { onLinkClick, useLocation } from './router.ts';
 
@@ -40,6 +42,33 @@ function LoginForm({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** Which page the URL names: a Rollout, a RolloutGroup, the groups, or the Rollouts. */
+function route(url: URL) {
+  const match = (re: RegExp) => {
+    const m = re.exec(url.pathname);
+    return m
+      ? { namespace: decodeURIComponent(m[1] ?? ''), name: decodeURIComponent(m[2] ?? '') }
+      : undefined;
+  };
+  const rollout = match(/^\/rollouts\/([^/]+)\/([^/]+)$/);
+  const group = match(/^\/groups\/([^/]+)\/([^/]+)$/);
+  return {
+    rollout,
+    group,
+    groups: group !== undefined || url.pathname === '/groups',
+    open: rollout ?? group,
+  };
+}
+
+function Page({ url, who }: { url: URL; who: WhoAmI }) {
+  const { rollout, group, groups } = route(url);
+  const namespace = url.searchParams.get('namespace') ?? '';
+  if (rollout) return <RolloutPage who={who} {...rollout} />;
+  if (group) return <GroupPage who={who} {...group} />;
+  if (groups) return <GroupList namespace={namespace} />;
+  return <RolloutList namespace={namespace} phase={url.searchParams.get('phase') ?? ''} />;
+}
+
 function App() {
   const url = useLocation();
   const [session, setSession] = useState<Session | undefined>();
@@ -50,7 +79,7 @@ function App() {
     });
   };
   useEffect(refresh, []);
-  const detail = /^\/rollouts\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+  const { groups, open } = route(url);
   return (
     <div class="app" onClick={onLinkClick}>
       <header class="topbar">
@@ -59,13 +88,18 @@ function App() {
           Bellwether
         </a>
         <nav class="crumbs">
-          <a href="/">Rollouts</a>
-          {detail && (
+          <a href="/" class={groups ? '' : 'here'}>
+            Rollouts
+          </a>
+          <a href="/groups" class={groups ? 'here' : ''}>
+            Groups
+          </a>
+          {open && (
             <>
               <span class="sep">/</span>
-              <span>{decodeURIComponent(detail[1] ?? '')}</span>
+              <span>{open.namespace}</span>
               <span class="sep">/</span>
-              <strong>{decodeURIComponent(detail[2] ?? '')}</strong>
+              <strong>{open.name}</strong>
             </>
           )}
         </nav>
@@ -93,19 +127,7 @@ function App() {
         {error && <p class="error">{error}</p>}
         {session?.state === 'signed-out' &&
           (session.canLogin ? <LoginForm onDone={refresh} /> : <p class="error">Not authenticated.</p>)}
-        {session?.state === 'signed-in' &&
-          (detail ? (
-            <RolloutPage
-              who={session.who}
-              namespace={decodeURIComponent(detail[1] ?? '')}
-              name={decodeURIComponent(detail[2] ?? '')}
-            />
-          ) : (
-            <RolloutList
-              namespace={url.searchParams.get('namespace') ?? ''}
-              phase={url.searchParams.get('phase') ?? ''}
-            />
-          ))}
+        {session?.state === 'signed-in' && <Page url={url} who={session.who} />}
       </main>
     </div>
   );
