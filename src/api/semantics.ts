@@ -6,6 +6,7 @@
  */
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
+import { canaryServiceProblems } from './canary-services.ts';
 import { durationMs } from './duration.ts';
 import type {
   AbTestStrategy,
@@ -215,13 +216,8 @@ function hasRouter(routing: TrafficRouting | undefined): routing is TrafficRouti
 function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): void {
   checkSurge(canary, path, problems);
   const routing = canary.trafficRouting;
-  if (hasRouter(routing)) {
-    for (const field of ['canaryService', 'stableService'] as const) {
-      // pingPong stands in for the two Services (reported unsupported in src/traffic/capabilities.ts).
-      if (canary[field] === undefined && canary.pingPong === undefined)
-        problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
-    }
-  } else {
+  for (const problem of canaryServiceProblems(canary)) problems.add(`${path}${problem.path}`, problem.detail);
+  if (!hasRouter(routing)) {
     // Unlike Argo Rollouts, scaleDownDelaySeconds and abortScaleDownDelaySeconds also apply
     // without a router (the old ReplicaSet keeps its pods for the delay); only dynamic stable
     // scaling needs a router, since without one the replica ratio is the traffic weight.

@@ -267,7 +267,8 @@ export class Manager {
     const name = svc.metadata?.name;
     if (!namespace || !name) return;
     for (const ro of this.rollouts.list(namespace)) {
-      if (serviceRefs(ro.spec).some((ref) => ref.name === name)) this.enqueue(namespace, ro.metadata.name);
+      if (serviceRefs(ro.spec, ro.status).some((ref) => ref.name === name))
+        this.enqueue(namespace, ro.metadata.name);
     }
     this.enqueueDeletedOwners(svc);
   }
