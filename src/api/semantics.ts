@@ -7,6 +7,7 @@
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
 import { canaryServiceProblems } from './canary-services.ts';
+import { providerFieldProblems } from './provider-fields.ts';
 import { durationMs } from './duration.ts';
 import type {
   AbTestStrategy,
@@ -439,6 +440,7 @@ function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>
   if (web !== undefined && !/^https?:\/\//.test(web.url) && !web.url.startsWith('{{')) {
     problems.add(`${path}.provider.web.url`, `must be an http(s) URL (got "${web.url}")`);
   }
+  for (const problem of providerFieldProblems(metric)) problems.add(`${path}${problem.path}`, problem.detail);
   const text = JSON.stringify(metric);
   const missing = new Set<string>();
   for (const match of text.matchAll(PLACEHOLDER)) {
