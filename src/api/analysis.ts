@@ -12,6 +12,7 @@ import {
   PodMetadata,
   PRESERVE_UNKNOWN,
   SecretKeyRef,
+  atLeastOneOf,
   atMostOneOf,
   exactlyOneOf,
   intOrString,
@@ -339,16 +340,36 @@ const argsList = () =>
 // Templates
 // ---------------------------------------------------------------------------------------------
 
-export const AnalysisTemplateSpec = z
+export const AnalysisTemplateReference = z
   .strictObject({
-    args: argsList().optional(),
-    metrics: metricsList(),
-    dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
-    measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
-      .optional()
-      .describe('Measurement retention per metric.'),
+    templateName: z
+      .string()
+      .min(1)
+      .max(LIMITS.name)
+      .describe('Name of the AnalysisTemplate (or ClusterAnalysisTemplate).'),
+    clusterScope: z.boolean().optional().describe('Refer to a ClusterAnalysisTemplate instead.'),
   })
-  .describe('What to measure and how to judge it.');
+  .describe('Another template whose metrics, args, dryRun and measurementRetention this one includes.');
+export type AnalysisTemplateReference = z.infer<typeof AnalysisTemplateReference>;
+
+export const AnalysisTemplateSpec = withCel(
+  z
+    .strictObject({
+      args: argsList().optional(),
+      metrics: metricsList().optional(),
+      templates: listOf(AnalysisTemplateReference, LIMITS.templates)
+        .optional()
+        .describe(
+          'Templates whose metrics and args are merged into this one (resolved when a run is created).',
+        ),
+      dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
+      measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
+        .optional()
+        .describe('Measurement retention per metric.'),
+    })
+    .describe('What to measure and how to judge it.'),
+  [atLeastOneOf(['metrics', 'templates'])],
+);
 export type AnalysisTemplateSpec = z.infer<typeof AnalysisTemplateSpec>;
 
 /** Templates have no runtime state; the controller may report validity here. */
@@ -382,6 +403,21 @@ export type ClusterAnalysisTemplate = z.infer<typeof ClusterAnalysisTemplate>;
 // Runs
 // ---------------------------------------------------------------------------------------------
 
+export const TtlStrategy = z
+  .strictObject({
+    secondsAfterCompletion: nonNegativeInt()
+      .optional()
+      .describe('Delete the run this long after it finished, whatever its phase.'),
+    secondsAfterSuccess: nonNegativeInt()
+      .optional()
+      .describe('Delete a Successful run this long after it finished (over secondsAfterCompletion).'),
+    secondsAfterFailure: nonNegativeInt()
+      .optional()
+      .describe('Delete a Failed or Error run this long after it finished (over secondsAfterCompletion).'),
+  })
+  .describe('When the controller deletes the finished run (from status.completedAt).');
+export type TtlStrategy = z.infer<typeof TtlStrategy>;
+
 export const AnalysisRunSpec = z
   .strictObject({
     args: argsList().optional(),
@@ -394,6 +430,7 @@ export const AnalysisRunSpec = z
       .boolean()
       .optional()
       .describe('Set to stop taking measurements; the run completes with what it has.'),
+    ttlStrategy: TtlStrategy.optional(),
   })
   .describe('The metrics of the run, with arguments resolved from the templates and the caller.');
 export type AnalysisRunSpec = z.infer<typeof AnalysisRunSpec>;
@@ -443,6 +480,9 @@ export const AnalysisRunStatus = z.object({
   phase: AnalysisPhase.optional(),
   message: z.string().optional(),
   startedAt: timestamp().optional(),
+  completedAt: timestamp()
+    .optional()
+    .describe('When the run reached a finished phase (ttlStrategy counts from here).'),
   metricResults: z.array(MetricResult).optional(),
   runSummary: RunSummary.optional().describe('Counts of metrics per outcome (dry-run metrics excluded).'),
   dryRunSummary: RunSummary.optional().describe('Counts of dry-run metrics per outcome.'),

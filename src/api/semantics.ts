@@ -8,6 +8,7 @@ import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, 
 import type { IntOrString, LabelSelector } from './common.ts';
 import { canaryServiceProblems } from './canary-services.ts';
 import { providerFieldProblems } from './provider-fields.ts';
+import { selfReferences } from '../../analysis/template-composition.ts';
 import { durationMs } from './duration.ts';
 import type {
   AbTestStrategy,
@@ -372,15 +373,29 @@ export function analysisSemanticErrors(
   resource: AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun,
 ): ValidationError[] {
   const problems = new Problems(resource);
-  const { metrics, args } = resource.spec;
+  const { args } = resource.spec;
+  const metrics = resource.spec.metrics ?? [];
   const declared = new Set((args ?? []).map((arg: Argument) => arg.name));
   metrics.forEach((metric, index) => {
     checkMetric(metric, `spec.metrics[${index}]`, declared, problems);
+    for (const problem of providerFieldProblems(metric))
+      problems.add(`spec.metrics[${index}]${problem.path}`, problem.detail);
   });
+  if (resource.kind !== 'AnalysisRun') {
+    const clusterScoped = resource.kind === 'ClusterAnalysisTemplate';
+    for (const index of selfReferences(
+      resource.metadata.name ?? '',
+      clusterScoped,
+      resource.spec.templates ?? [],
+    ))
+      problems.add(`spec.templates[${index}]`, 'a template cannot include itself (reference cycle)');
+  }
   const names = new Set(metrics.map((metric) => metric.name));
   for (const field of ['dryRun', 'measurementRetention'] as const) {
     (resource.spec[field] ?? []).forEach(({ metricName }, index) => {
-      if (!REGEX_CHARS.test(metricName) && !names.has(metricName)) {
+      // With spec.templates the metric may come from an included template (checked at run creation).
+      const composed = resource.kind !== 'AnalysisRun' && (resource.spec.templates ?? []).length > 0;
+      if (!REGEX_CHARS.test(metricName) && !names.has(metricName) && !composed) {
         problems.add(`spec.${field}[${index}].metricName`, `no metric is named "${metricName}"`);
       }
     });
@@ -440,7 +455,6 @@ function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>
   if (web !== undefined && !/^https?:\/\//.test(web.url) && !web.url.startsWith('{{')) {
     problems.add(`${path}.provider.web.url`, `must be an http(s) URL (got "${web.url}")`);
   }
-  for (const problem of providerFieldProblems(metric)) problems.add(`${path}${problem.path}`, problem.detail);
   const text = JSON.stringify(metric);
   const missing = new Set<string>();
   for (const match of text.matchAll(PLACEHOLDER)) {

@@ -25,7 +25,7 @@ describe('validateResource accepts', () => {
     expect(result.ok && result.value.spec.progressDeadlineSeconds).toBe(600);
     const template = validateResource(fixture('clusteranalysistemplate-web.yaml'));
     expect(
-      template.ok && template.value.kind === 'ClusterAnalysisTemplate' && template.value.spec.metrics[0],
+      template.ok && template.value.kind === 'ClusterAnalysisTemplate' && template.value.spec.metrics?.[0],
     ).toMatchObject({ consecutiveErrorLimit: 4 });
   });
 
@@ -39,7 +39,7 @@ describe('validateResource accepts', () => {
       template.ok &&
         template.value.kind !== 'Rollout' &&
         template.value.kind !== 'RolloutGroup' &&
-        template.value.spec.metrics[1]?.provider.job?.spec,
+        template.value.spec.metrics?.[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });
   });
 
@@ -164,7 +164,7 @@ describe('validateResource rejects', () => {
 describe('validateKind', () => {
   it('validates against one kind', () => {
     const result = validateKind('AnalysisTemplate', fixture('analysistemplate-success-rate.yaml'));
-    expect(result.ok && result.value.spec.metrics.map((metric) => metric.name)).toEqual([
+    expect(result.ok && result.value.spec.metrics?.map((metric) => metric.name)).toEqual([
       'success-rate',
       'latency-p99',
     ]);

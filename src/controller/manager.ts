@@ -489,6 +489,13 @@ function analysisRunDependencies(
       }
     },
     patchRunStatus: (ns, name, rv, status) => writer.patchAnalysisRunStatus(ns, name, rv, status),
+    deleteRun: async (ns, name) => {
+      try {
+        await writer.deleteAnalysisRun(ns, name);
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+      }
+    },
     providers: { prometheus: prometheusProvider(), web: webProvider(), comparison: comparisonProvider() },
     jobs: jobRunner(kubeJobApi(kc)),
     now,

@@ -14,7 +14,7 @@ type Side = 'ping' | 'pong';
 export function pingPongAfter(rollout: RolloutObject, decision: StrategyDecision): Side | undefined {
   const pingPong = (rollout.spec.strategy.canary as { pingPong?: PingPongSpec } | undefined)?.pingPong;
   if (!pingPong) return undefined;
-  const status = rollout.status as { canary?: { stablePingPong?: Side } } | undefined;
+  const status = rollout.status;
   const current = status?.canary?.stablePingPong ?? 'ping';
   const before = rollout.status?.stableRS;
   const after = decision.status.stableRS;
@@ -29,6 +29,6 @@ export function withPingPong(rollout: RolloutObject, side: Side | undefined): Ro
   const status = rollout.status ?? {};
   return {
     ...rollout,
-    status: { ...status, canary: { ...status.canary, stablePingPong: side } } as typeof status,
+    status: { ...status, canary: { ...status.canary, stablePingPong: side } },
   };
 }

@@ -59,11 +59,10 @@ function memoryClient(objects: RoutingObject[]) {
       const current = byName.get(ref.name);
       if (!current?.metadata) throw new Error(`no Ingress ${ref.name}`);
       const meta = (patch.metadata ?? {}) as { annotations?: Record<string, string | null> };
-      const merged: Record<string, string> = { ...current.metadata.annotations };
-      for (const [key, value] of Object.entries(meta.annotations ?? {}))
-        if (value === null) delete merged[key];
-        else merged[key] = value;
-      current.metadata.annotations = merged;
+      const changes = meta.annotations ?? {};
+      const kept = Object.entries(current.metadata.annotations ?? {}).filter(([key]) => !(key in changes));
+      const set = Object.entries(changes).filter((entry): entry is [string, string] => entry[1] !== null);
+      current.metadata.annotations = Object.fromEntries([...kept, ...set]);
       if (patch.spec) current.spec = { ...current.spec, ...(patch.spec as Record<string, unknown>) };
       return Promise.resolve();
     },

@@ -38,17 +38,15 @@ export function selectL4Routes(
   const indexes = new Set<number>();
   const missing: number[] = [];
   selectors.forEach((selector, s) => {
-    let found = false;
-    routes.forEach((route, r) => {
-      const hit = (route.match ?? []).some((m) =>
+    const hits = routes.flatMap((route, r) =>
+      (route.match ?? []).some((m) =>
         kind === 'tls' ? tlsMatches(selector, m) : selector.port === undefined || m.port === selector.port,
-      );
-      if (hit) {
-        indexes.add(r);
-        found = true;
-      }
-    });
-    if (!found) missing.push(s);
+      )
+        ? [r]
+        : [],
+    );
+    if (hits.length === 0) missing.push(s);
+    for (const r of hits) indexes.add(r);
   });
   return { indexes: [...indexes].sort((a, b) => a - b), missing };
 }

@@ -25,15 +25,18 @@ function memory(objects: RoutingObject[]) {
     apply: (obj) => {
       applied.push(obj);
       const key = `${obj.kind}/${obj.metadata?.name}`;
-      const current = byKey.get(key) ?? { ...obj, spec: {} };
+      const current = byKey.get(key);
       const spec = (obj as RoutingObject).spec ?? {};
       byKey.set(key, {
-        ...current,
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
         metadata: {
-          ...current.metadata,
-          annotations: { ...current.metadata?.annotations, ...obj.metadata?.annotations },
+          name: obj.metadata?.name,
+          namespace: 'ns',
+          annotations: { ...current?.metadata?.annotations, ...obj.metadata?.annotations },
+          ...(obj.metadata?.ownerReferences ? { ownerReferences: obj.metadata.ownerReferences } : {}),
         },
-        spec: { ...current.spec, ...spec },
+        spec: { ...current?.spec, ...spec },
       });
       return Promise.resolve();
     },

@@ -151,24 +151,9 @@ function virtualServiceRouter(
     field: string,
     label: string,
   ): R => {
-    const destinations = route.route ?? [];
-    if (
-      !destinations.some((d) => isRole(d.destination, 'canary')) ||
-      !destinations.some((d) => isRole(d.destination, 'stable'))
-    )
-      throw new RoutingSpecError(
-        field,
-        `${label} of VirtualService "${vsRef.name}" needs destinations for both the canary and the stable ${dr ? 'subset' : 'Service'}`,
-      );
     const weights = routerWeights(canaryPercent, target.maxTrafficWeight);
-    return {
-      ...route,
-      route: destinations.map((d) => {
-        if (isRole(d.destination, 'canary')) return { ...d, weight: weights.canary };
-        if (isRole(d.destination, 'stable')) return { ...d, weight: weights.stable };
-        return d;
-      }),
-    };
+    const roles = { isRole, kind: dr ? 'subset' : 'Service', vs: vsRef.name };
+    return weightedRoute(route, weights, roles, field, label);
   };
   const weighted = (vs: RoutingObject, canaryPercent: number) => {
     const routes = baseRoutes(vs);
@@ -183,32 +168,8 @@ function virtualServiceRouter(
     };
   };
   /** spec.tls / spec.tcp with the selected routes weighted; absent when the config selects none. */
-  const l4 = (vs: RoutingObject, canaryPercent: number): Record<string, unknown> => {
-    const result: Record<string, unknown> = {};
-    for (const kind of ['tls', 'tcp'] as const) {
-      const selectors = (kind === 'tls' ? config.tlsRoutes : config.tcpRoutes) ?? [];
-      if (selectors.length === 0) continue;
-      const routes = (vs.spec?.[kind] ?? []) as L4Route[];
-      const field = `${vsField}.${kind}Routes`;
-      const { indexes, missing } = selectL4Routes(kind, selectors, routes);
-      if (missing.length > 0)
-        throw new RoutingSpecError(
-          `${field}[${missing[0] ?? 0}]`,
-          `VirtualService "${vsRef.name}" has no ${kind.toUpperCase()} route with that match`,
-        );
-      result[kind] = routes.map((r, i) =>
-        indexes.includes(i)
-          ? withWeights(
-              r as { route?: RouteDestination[] },
-              canaryPercent,
-              field,
-              `${kind.toUpperCase()} route ${i}`,
-            )
-          : r,
-      );
-    }
-    return result;
-  };
+  const l4 = (vs: RoutingObject, canaryPercent: number) =>
+    weightedL4(vs, config, vsField, (route, field, label) => withWeights(route, canaryPercent, field, label));
   const httpSpec = (vs: RoutingObject, desired: DesiredRouting | undefined): Record<string, unknown> => {
     const { routes, first } = weighted(vs, desired?.canaryWeight ?? 0);
     if (!desired) return weightsHttp ? { http: routes } : {};
@@ -235,15 +196,12 @@ function virtualServiceRouter(
     },
     async verifyWeight(canaryWeight: number) {
       const vs = await readRequired(client, vsRef, `${vsField}.name`);
-      const expected = { ...httpSpec(vs, undefined), ...l4(vs, canaryWeight) };
-      const current = { http: baseRoutes(vs), tls: vs.spec?.tls, tcp: vs.spec?.tcp };
-      const routes = weighted(vs, canaryWeight).routes;
-      return (
-        JSON.stringify(routes) === JSON.stringify(current.http) &&
-        (['tls', 'tcp'] as const).every(
-          (k) => expected[k] === undefined || JSON.stringify(expected[k]) === JSON.stringify(current[k]),
-        )
-      );
+      const expected: Record<string, unknown> = {
+        http: weighted(vs, canaryWeight).routes,
+        ...l4(vs, canaryWeight),
+      };
+      const current: Record<string, unknown> = { http: baseRoutes(vs), tls: vs.spec?.tls, tcp: vs.spec?.tcp };
+      return Object.keys(expected).every((k) => JSON.stringify(expected[k]) === JSON.stringify(current[k]));
     },
     async restore() {
       const vs = await client.read(vsRef);
@@ -252,6 +210,61 @@ function virtualServiceRouter(
       return applyIfChanged(client, vs, applyBody(vsRef, target, spec, false));
     },
   };
+}
+
+/** The route with the canary and stable destinations weighted; both must be there. */
+function weightedRoute<R extends { route?: RouteDestination[] }>(
+  route: R,
+  weights: { canary: number; stable: number },
+  roles: { isRole: (d: Destination, role: 'canary' | 'stable') => boolean; kind: string; vs: string },
+  field: string,
+  label: string,
+): R {
+  const destinations = route.route ?? [];
+  if (
+    !destinations.some((d) => roles.isRole(d.destination, 'canary')) ||
+    !destinations.some((d) => roles.isRole(d.destination, 'stable'))
+  )
+    throw new RoutingSpecError(
+      field,
+      `${label} of VirtualService "${roles.vs}" needs destinations for both the canary and the stable ${roles.kind}`,
+    );
+  return {
+    ...route,
+    route: destinations.map((d) => {
+      if (roles.isRole(d.destination, 'canary')) return { ...d, weight: weights.canary };
+      if (roles.isRole(d.destination, 'stable')) return { ...d, weight: weights.stable };
+      return d;
+    }),
+  };
+}
+
+/** spec.tls and spec.tcp with the routes tlsRoutes / tcpRoutes select weighted (istio-l4-routes.ts). */
+function weightedL4(
+  vs: RoutingObject,
+  config: IstioVirtualService,
+  vsField: string,
+  weigh: (route: { route?: RouteDestination[] }, field: string, label: string) => unknown,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const kind of ['tls', 'tcp'] as const) {
+    const selectors = (kind === 'tls' ? config.tlsRoutes : config.tcpRoutes) ?? [];
+    if (selectors.length === 0) continue;
+    const routes = (vs.spec?.[kind] ?? []) as L4Route[];
+    const field = `${vsField}.${kind}Routes`;
+    const { indexes, missing } = selectL4Routes(kind, selectors, routes);
+    if (missing.length > 0)
+      throw new RoutingSpecError(
+        `${field}[${missing[0] ?? 0}]`,
+        `VirtualService "${config.name}" has no ${kind.toUpperCase()} route with that match`,
+      );
+    result[kind] = routes.map((r, i) =>
+      indexes.includes(i)
+        ? weigh(r as { route?: RouteDestination[] }, field, `${kind.toUpperCase()} route ${i}`)
+        : r,
+    );
+  }
+  return result;
 }
 
 /**
