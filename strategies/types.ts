@@ -163,6 +163,8 @@ export interface RolloutStatusView {
     currentExperiment?: string;
     /** Bumped on every retry so each attempt gets new AnalysisRuns (see AnalysisRunRequest.id). */
     attempt?: number;
+    /** canary.pingPong: which Service is stable now (the shell keeps it; the core ignores it). */
+    stablePingPong?: 'ping' | 'pong';
   };
   blueGreen?: {
     /** Hash the active Service selects (written once the switch is decided). */

@@ -72,8 +72,9 @@ function isTimeoutCode(code: string | undefined): boolean {
   return code === 'ECONNABORTED' || code === 'ETIMEDOUT';
 }
 
+/** Method and URL without the query (a query can be long, and a signed one carries credentials' scope). */
 function describeTarget(request: HttpRequest): string {
-  return `${request.method} ${request.url}`;
+  return `${request.method} ${request.url.split('?')[0] ?? request.url}`;
 }
 
 function errorText(error: unknown): string {

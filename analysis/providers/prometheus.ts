@@ -21,6 +21,8 @@ import type { MetricInput, PrometheusMetric } from '../../src/api/analysis.ts';
 import { parseDurationMs } from '../../strategies/duration.ts';
 import { evaluateTimeExpression } from '../time-expression.ts';
 import { excerpt, headerObject, httpRequest, parseJsonBody } from './http.ts';
+import { sharedOAuth2Tokens, type OAuth2TokenSource } from './oauth2.ts';
+import { sigv4Credentials, sigv4Headers, sigv4Region } from './sigv4.ts';
 import { MeasurementError, MeasurementErrorKind } from './provider.ts';
 import type { Credentials, MeasureContext, MeasuredValue, MetricProvider } from './provider.ts';
 
@@ -29,10 +31,43 @@ export const DEFAULT_PROMETHEUS_TIMEOUT_SECONDS = 30;
 export interface PrometheusProviderOptions {
   /** The clock for range query times; Date.now by default. */
   readonly now?: () => number;
+  /** OAuth2 tokens (authentication.oauth2); one cache per process by default. */
+  readonly oauth2?: OAuth2TokenSource;
+}
+
+/** authentication.oauth2 (a bearer token) or authentication.sigv4 (a signature over the final URL). */
+async function tokenOrSignature(
+  spec: PrometheusMetric,
+  url: URL,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  context: MeasureContext,
+  tokens: OAuth2TokenSource,
+): Promise<Record<string, string>> {
+  const auth = spec.authentication;
+  if (auth?.oauth2)
+    return { Authorization: await tokens.authorization(auth.oauth2, { timeoutMs, signal: context.signal }) };
+  if (auth?.sigv4) {
+    try {
+      return await sigv4Headers(
+        { method: 'GET', url, headers },
+        { service: 'aps', region: sigv4Region(auth.sigv4), credentials: sigv4Credentials(auth.sigv4) },
+      );
+    } catch (error) {
+      if (error instanceof MeasurementError) throw error;
+      throw new MeasurementError(
+        MeasurementErrorKind.config,
+        `authentication.sigv4: no AWS credentials: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  return {};
 }
 
 export function prometheusProvider(options: PrometheusProviderOptions = {}): MetricProvider {
   const now = options.now ?? Date.now;
+  const tokens = options.oauth2 ?? sharedOAuth2Tokens;
   return {
     async measure(metric: MetricInput, context: MeasureContext = {}): Promise<MeasuredValue> {
       const spec = metric.provider.prometheus;
@@ -46,16 +81,20 @@ export function prometheusProvider(options: PrometheusProviderOptions = {}): Met
       const { path, params } = spec.rangeQuery
         ? { path: '/api/v1/query_range', params: rangeParams(spec, now()) }
         : { path: '/api/v1/query', params: { query: spec.query } };
+      const timeoutMs = (spec.timeout ?? DEFAULT_PROMETHEUS_TIMEOUT_SECONDS) * 1000;
+      // The query goes into the URL here (not axios params) so that a SigV4 signature covers it exactly.
+      const url = new URL(`${base}${path}`);
+      for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+      const headers = {
+        Accept: 'application/json',
+        ...headerObject(spec.headers),
+        ...authorization(spec, context),
+      };
       const response = await httpRequest({
         method: 'GET',
-        url: `${base}${path}`,
-        params,
-        headers: {
-          Accept: 'application/json',
-          ...headerObject(spec.headers),
-          ...authorization(spec, context),
-        },
-        timeoutMs: (spec.timeout ?? DEFAULT_PROMETHEUS_TIMEOUT_SECONDS) * 1000,
+        url: url.toString(),
+        headers: { ...headers, ...(await tokenOrSignature(spec, url, headers, timeoutMs, context, tokens)) },
+        timeoutMs,
         insecure: spec.insecure,
         signal: context.signal,
       });

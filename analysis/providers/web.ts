@@ -11,12 +11,14 @@
 import type { MetricInput } from '../../src/api/analysis.ts';
 import { parseJsonPath, readPath } from '../json-path.ts';
 import { excerpt, headerObject, httpRequest, parseJsonBody } from './http.ts';
+import { sharedOAuth2Tokens, type OAuth2TokenSource } from './oauth2.ts';
 import { MeasurementError, MeasurementErrorKind } from './provider.ts';
 import type { MeasureContext, MeasuredValue, MetricProvider } from './provider.ts';
 
 export const DEFAULT_WEB_TIMEOUT_SECONDS = 10;
 
-export function webProvider(): MetricProvider {
+export function webProvider(options: { oauth2?: OAuth2TokenSource } = {}): MetricProvider {
+  const tokens = options.oauth2 ?? sharedOAuth2Tokens;
   return {
     async measure(metric: MetricInput, context: MeasureContext = {}): Promise<MeasuredValue> {
       const spec = metric.provider.web;
@@ -27,7 +29,8 @@ export function webProvider(): MetricProvider {
         );
       }
       const method = spec.method ?? 'GET';
-      if (spec.body !== undefined && method === 'GET') {
+      const body = spec.jsonBody !== undefined ? JSON.stringify(spec.jsonBody) : spec.body;
+      if (body !== undefined && method === 'GET') {
         throw new MeasurementError(
           MeasurementErrorKind.config,
           'body is only sent with POST or PUT, not GET',
@@ -37,16 +40,21 @@ export function webProvider(): MetricProvider {
       if (!path.ok) throw new MeasurementError(MeasurementErrorKind.config, `jsonPath: ${path.error}`);
       const headers = headerObject(spec.headers);
       const hasContentType = Object.keys(headers).some((key) => key.toLowerCase() === 'content-type');
+      const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_WEB_TIMEOUT_SECONDS) * 1000;
+      const oauth2 = spec.authentication?.oauth2;
       const response = await httpRequest({
         method,
         url: spec.url,
         headers: {
           Accept: 'application/json',
-          ...(spec.body !== undefined && !hasContentType ? { 'Content-Type': 'application/json' } : {}),
+          ...(body !== undefined && !hasContentType ? { 'Content-Type': 'application/json' } : {}),
           ...headers,
+          ...(oauth2
+            ? { Authorization: await tokens.authorization(oauth2, { timeoutMs, signal: context.signal }) }
+            : {}),
         },
-        body: spec.body,
-        timeoutMs: (spec.timeoutSeconds ?? DEFAULT_WEB_TIMEOUT_SECONDS) * 1000,
+        body,
+        timeoutMs,
         insecure: spec.insecure,
         signal: context.signal,
       });

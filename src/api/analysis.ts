@@ -12,6 +12,7 @@ import {
   PodMetadata,
   PRESERVE_UNKNOWN,
   SecretKeyRef,
+  atLeastOneOf,
   atMostOneOf,
   exactlyOneOf,
   intOrString,
@@ -70,6 +71,48 @@ export const Header = z.strictObject({
 });
 export type Header = z.infer<typeof Header>;
 
+export const Sigv4Config = z
+  .strictObject({
+    region: z
+      .string()
+      .max(LIMITS.name)
+      .optional()
+      .describe('AWS region of the workspace (default: AWS_REGION of the controller).'),
+    profile: z
+      .string()
+      .max(LIMITS.name)
+      .optional()
+      .describe('Profile of the shared AWS config and credentials files.'),
+    roleArn: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe('Role to assume (STS AssumeRole) with the controller credentials before signing.'),
+  })
+  .describe(
+    'Sign requests with AWS Signature Version 4 (Amazon Managed Service for Prometheus), with credentials from the AWS default chain of the controller.',
+  );
+export type Sigv4Config = z.infer<typeof Sigv4Config>;
+
+export const OAuth2Config = z
+  .strictObject({
+    tokenUrl: z.string().min(1).describe('Token endpoint of the authorization server.'),
+    clientId: z
+      .string()
+      .min(1)
+      .max(LIMITS.shortString)
+      .describe('OAuth2 client id; may use {{args.<name>}}.'),
+    clientSecret: z
+      .string()
+      .min(1)
+      .describe('OAuth2 client secret; pass it as an argument read from a Secret: {{args.<name>}}.'),
+    scopes: listOf(z.string().min(1).max(LIMITS.shortString), LIMITS.args)
+      .optional()
+      .describe('Scopes to request.'),
+  })
+  .describe('OAuth2 client credentials grant: a bearer token from tokenUrl, sent as Authorization: Bearer.');
+export type OAuth2Config = z.infer<typeof OAuth2Config>;
+
 export const PrometheusAuthentication = withCel(
   z
     .strictObject({
@@ -78,17 +121,19 @@ export const PrometheusAuthentication = withCel(
           secretKeyRef: SecretKeyRef.describe('Secret key holding the bearer token.'),
         })
         .optional()
-        .describe('Send Authorization: Bearer <token>.'),
+        .describe('Bellwether: send Authorization: Bearer <token>.'),
       basic: z
         .strictObject({
           username: z.string().min(1).max(LIMITS.shortString).describe('User name.'),
           passwordSecretKeyRef: SecretKeyRef.describe('Secret key holding the password.'),
         })
         .optional()
-        .describe('Send HTTP basic authentication.'),
+        .describe('Bellwether: send HTTP basic authentication.'),
+      sigv4: Sigv4Config.optional(),
+      oauth2: OAuth2Config.optional(),
     })
     .describe('How to authenticate to Prometheus. Set at most one method.'),
-  [atMostOneOf(['bearer', 'basic'])],
+  [atMostOneOf(['bearer', 'basic', 'sigv4', 'oauth2'])],
 );
 export type PrometheusAuthentication = z.infer<typeof PrometheusAuthentication>;
 
@@ -120,20 +165,36 @@ export const PrometheusMetric = z
   .describe('Query Prometheus (instant query unless rangeQuery is set).');
 export type PrometheusMetric = z.infer<typeof PrometheusMetric>;
 
-export const WebMetric = z
+export const WebAuthentication = z
   .strictObject({
-    url: z.string().min(1).describe('URL to call; may use {{args.<name>}}.'),
-    method: z.enum(['GET', 'POST', 'PUT']).optional().describe('HTTP method (default GET).'),
-    headers: listOf(Header, LIMITS.headers).optional().describe('HTTP headers.'),
-    body: z.string().optional().describe('Request body for POST and PUT.'),
-    jsonPath: z
-      .string()
-      .optional()
-      .describe('JSONPath into the response whose value becomes the result, e.g. {$.data.ok}.'),
-    timeoutSeconds: nonNegativeInt().optional().describe('Request timeout in seconds (default 10).'),
-    insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+    oauth2: OAuth2Config.optional(),
   })
-  .describe('Call an HTTP endpoint and read the result from its JSON response.');
+  .describe('How to authenticate to the endpoint (Argo Rollouts: oauth2).');
+export type WebAuthentication = z.infer<typeof WebAuthentication>;
+
+export const WebMetric = withCel(
+  z
+    .strictObject({
+      url: z.string().min(1).describe('URL to call; may use {{args.<name>}}.'),
+      method: z.enum(['GET', 'POST', 'PUT']).optional().describe('HTTP method (default GET).'),
+      headers: listOf(Header, LIMITS.headers).optional().describe('HTTP headers.'),
+      body: z.string().optional().describe('Request body for POST and PUT.'),
+      jsonBody: z
+        .looseObject({})
+        .meta({ [PRESERVE_UNKNOWN]: true })
+        .optional()
+        .describe('Request body as a JSON object (POST and PUT; instead of body); sent as application/json.'),
+      jsonPath: z
+        .string()
+        .optional()
+        .describe('JSONPath into the response whose value becomes the result, e.g. {$.data.ok}.'),
+      timeoutSeconds: nonNegativeInt().optional().describe('Request timeout in seconds (default 10).'),
+      insecure: z.boolean().optional().describe('Skip TLS certificate verification.'),
+      authentication: WebAuthentication.optional(),
+    })
+    .describe('Call an HTTP endpoint and read the result from its JSON response.'),
+  [atMostOneOf(['body', 'jsonBody'])],
+);
 export type WebMetric = z.infer<typeof WebMetric>;
 
 export const JobMetric = z
@@ -357,16 +418,36 @@ const argsList = () =>
 // Templates
 // ---------------------------------------------------------------------------------------------
 
-export const AnalysisTemplateSpec = z
+export const AnalysisTemplateReference = z
   .strictObject({
-    args: argsList().optional(),
-    metrics: metricsList(),
-    dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
-    measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
-      .optional()
-      .describe('Measurement retention per metric.'),
+    templateName: z
+      .string()
+      .min(1)
+      .max(LIMITS.name)
+      .describe('Name of the AnalysisTemplate (or ClusterAnalysisTemplate).'),
+    clusterScope: z.boolean().optional().describe('Refer to a ClusterAnalysisTemplate instead.'),
   })
-  .describe('What to measure and how to judge it.');
+  .describe('Another template whose metrics, args, dryRun and measurementRetention this one includes.');
+export type AnalysisTemplateReference = z.infer<typeof AnalysisTemplateReference>;
+
+export const AnalysisTemplateSpec = withCel(
+  z
+    .strictObject({
+      args: argsList().optional(),
+      metrics: metricsList().optional(),
+      templates: listOf(AnalysisTemplateReference, LIMITS.templates)
+        .optional()
+        .describe(
+          'Templates whose metrics and args are merged into this one (resolved when a run is created).',
+        ),
+      dryRun: listOf(DryRun, LIMITS.metrics).optional().describe('Metrics evaluated in dry-run mode.'),
+      measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
+        .optional()
+        .describe('Measurement retention per metric.'),
+    })
+    .describe('What to measure and how to judge it.'),
+  [atLeastOneOf(['metrics', 'templates'])],
+);
 export type AnalysisTemplateSpec = z.infer<typeof AnalysisTemplateSpec>;
 
 /** Templates have no runtime state; the controller may report validity here. */
@@ -400,6 +481,21 @@ export type ClusterAnalysisTemplate = z.infer<typeof ClusterAnalysisTemplate>;
 // Runs
 // ---------------------------------------------------------------------------------------------
 
+export const TtlStrategy = z
+  .strictObject({
+    secondsAfterCompletion: nonNegativeInt()
+      .optional()
+      .describe('Delete the run this long after it finished, whatever its phase.'),
+    secondsAfterSuccess: nonNegativeInt()
+      .optional()
+      .describe('Delete a Successful run this long after it finished (over secondsAfterCompletion).'),
+    secondsAfterFailure: nonNegativeInt()
+      .optional()
+      .describe('Delete a Failed or Error run this long after it finished (over secondsAfterCompletion).'),
+  })
+  .describe('When the controller deletes the finished run (from status.completedAt).');
+export type TtlStrategy = z.infer<typeof TtlStrategy>;
+
 export const AnalysisRunSpec = z
   .strictObject({
     args: argsList().optional(),
@@ -412,6 +508,7 @@ export const AnalysisRunSpec = z
       .boolean()
       .optional()
       .describe('Set to stop taking measurements; the run completes with what it has.'),
+    ttlStrategy: TtlStrategy.optional(),
   })
   .describe('The metrics of the run, with arguments resolved from the templates and the caller.');
 export type AnalysisRunSpec = z.infer<typeof AnalysisRunSpec>;
@@ -461,6 +558,9 @@ export const AnalysisRunStatus = z.object({
   phase: AnalysisPhase.optional(),
   message: z.string().optional(),
   startedAt: timestamp().optional(),
+  completedAt: timestamp()
+    .optional()
+    .describe('When the run reached a finished phase (ttlStrategy counts from here).'),
   metricResults: z.array(MetricResult).optional(),
   runSummary: RunSummary.optional().describe('Counts of metrics per outcome (dry-run metrics excluded).'),
   dryRunSummary: RunSummary.optional().describe('Counts of dry-run metrics per outcome.'),

@@ -100,27 +100,42 @@ export type RolloutAnalysisBackground = z.infer<typeof RolloutAnalysisBackground
 // Traffic routing
 // ---------------------------------------------------------------------------------------------
 
-export const NginxTrafficRouting = z
-  .strictObject({
-    stableIngress: objectName().describe(
-      'Ingress routing to the stable Service; a canary Ingress is generated from it.',
-    ),
-    additionalStableIngresses: listOf(objectName(), LIMITS.routes)
-      .optional()
-      .describe('More Ingresses to mirror the canary weight on.'),
-    annotationPrefix: z
-      .string()
-      .max(LIMITS.name)
-      .optional()
-      .describe('Annotation prefix of the ingress controller (default nginx.ingress.kubernetes.io).'),
-    additionalIngressAnnotations: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe(
-        'Extra annotations for the canary Ingress (without the prefix), e.g. canary-by-header: X-Canary.',
-      ),
-  })
-  .describe('NGINX ingress: the controller generates a canary Ingress with canary-weight annotations.');
+export const NginxTrafficRouting = withCel(
+  z
+    .strictObject({
+      stableIngress: objectName()
+        .optional()
+        .describe('Ingress routing to the stable Service; a canary Ingress is generated from it.'),
+      stableIngresses: listOf(objectName(), LIMITS.routes)
+        .min(1)
+        .optional()
+        .describe(
+          'Several stable Ingresses (instead of stableIngress); a canary Ingress is generated from each.',
+        ),
+      additionalStableIngresses: listOf(objectName(), LIMITS.routes)
+        .optional()
+        .describe('Bellwether: more Ingresses to mirror the canary weight on (next to stableIngress).'),
+      annotationPrefix: z
+        .string()
+        .max(LIMITS.name)
+        .optional()
+        .describe('Annotation prefix of the ingress controller (default nginx.ingress.kubernetes.io).'),
+      additionalIngressAnnotations: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+          'Extra annotations for the canary Ingress (without the prefix), e.g. canary-by-header: X-Canary.',
+        ),
+      canaryIngressAnnotations: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+          'Annotations put on the canary Ingress as written (full keys, no prefix added), e.g. for another controller.',
+        ),
+    })
+    .describe('NGINX ingress: the controller generates a canary Ingress with canary-weight annotations.'),
+  [exactlyOneOf(['stableIngress', 'stableIngresses'])],
+);
 export type NginxTrafficRouting = z.infer<typeof NginxTrafficRouting>;
 
 export const GatewayAPITrafficRouting = z
@@ -135,26 +150,63 @@ export const GatewayAPITrafficRouting = z
   .describe('Gateway API: weights on HTTPRoute backendRefs; header routes as extra HTTPRoute rules.');
 export type GatewayAPITrafficRouting = z.infer<typeof GatewayAPITrafficRouting>;
 
-export const IstioTrafficRouting = z
+export const IstioTlsRoute = z
   .strictObject({
-    virtualService: z
-      .strictObject({
-        name: objectName().describe('VirtualService name.'),
-        routes: listOf(shortString(), LIMITS.routes)
-          .optional()
-          .describe('Names of the HTTP routes to set weights on (default: the only route).'),
-      })
-      .describe('The VirtualService whose route weights the controller sets.'),
-    destinationRule: z
-      .strictObject({
-        name: objectName().describe('DestinationRule name.'),
-        canarySubsetName: shortString().describe('Subset for the canary pods.'),
-        stableSubsetName: shortString().describe('Subset for the stable pods.'),
-      })
+    port: z.int32().min(1).max(65535).optional().describe('Port the TLS route matches.'),
+    sniHosts: listOf(z.string().min(1).max(LIMITS.name), LIMITS.routes)
       .optional()
-      .describe('Subset-level splitting: the controller points the subsets at the pod template hashes.'),
+      .describe('SNI hosts the TLS route matches (all of them).'),
   })
-  .describe('Istio: weights on VirtualService routes (host-level, or subset-level with a DestinationRule).');
+  .describe('Picks the TLS routes of the VirtualService to set weights on, by their match.');
+export type IstioTlsRoute = z.infer<typeof IstioTlsRoute>;
+
+export const IstioTcpRoute = z
+  .strictObject({
+    port: z.int32().min(1).max(65535).optional().describe('Port the TCP route matches.'),
+  })
+  .describe('Picks the TCP routes of the VirtualService to set weights on, by their match.');
+export type IstioTcpRoute = z.infer<typeof IstioTcpRoute>;
+
+export const IstioVirtualService = z
+  .strictObject({
+    name: objectName().describe('VirtualService name.'),
+    routes: listOf(shortString(), LIMITS.routes)
+      .optional()
+      .describe('Names of the HTTP routes to set weights on (default: the only HTTP route).'),
+    tlsRoutes: listOf(IstioTlsRoute, LIMITS.routes)
+      .optional()
+      .describe('TLS routes to set weights on, matched by port and SNI hosts.'),
+    tcpRoutes: listOf(IstioTcpRoute, LIMITS.routes)
+      .optional()
+      .describe('TCP routes to set weights on, matched by port.'),
+  })
+  .describe('A VirtualService whose route weights the controller sets.');
+export type IstioVirtualService = z.infer<typeof IstioVirtualService>;
+
+export const IstioTrafficRouting = withCel(
+  z
+    .strictObject({
+      virtualService: IstioVirtualService.optional(),
+      virtualServices: listOf(IstioVirtualService, LIMITS.routes)
+        .min(1)
+        .optional()
+        .describe('Several VirtualServices (instead of virtualService), each given the same weights.'),
+      destinationRule: z
+        .strictObject({
+          name: objectName().describe('DestinationRule name.'),
+          canarySubsetName: shortString().describe('Subset for the canary pods.'),
+          stableSubsetName: shortString().describe('Subset for the stable pods.'),
+        })
+        .optional()
+        .describe(
+          'Subset-level splitting: the controller points the subsets at the pod template hashes (canaryService and stableService are then optional).',
+        ),
+    })
+    .describe(
+      'Istio: weights on VirtualService HTTP, TLS and TCP routes (host-level, or subset-level with a DestinationRule).',
+    ),
+  [exactlyOneOf(['virtualService', 'virtualServices'])],
+);
 export type IstioTrafficRouting = z.infer<typeof IstioTrafficRouting>;
 
 export const SmiTrafficRouting = z
@@ -447,7 +499,7 @@ export const CanaryStrategy = withCel(
         })
         .optional()
         .describe(
-          'Ping-pong Services (instead of canaryService/stableService): not supported yet, reported as InvalidSpec.',
+          'Ping-pong Services (instead of canaryService/stableService, with trafficRouting.alb): the two take turns being stable; at promotion they swap roles instead of moving the stable Service.',
         ),
       maxSurge: maxSurge(),
       maxUnavailable: maxUnavailable(),
@@ -852,6 +904,10 @@ export const RolloutStatus = z
         currentStepAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         currentBackgroundAnalysisRunStatus: RolloutAnalysisRunStatus.optional(),
         currentExperiment: z.string().optional().describe('Experiment of the current step.'),
+        stablePingPong: z
+          .enum(['ping', 'pong'])
+          .optional()
+          .describe('With pingPong: which of the two Services is stable now (default ping).'),
         attempt: nonNegativeInt()
           .optional()
           .describe('Bumped on every retry so each attempt gets new AnalysisRuns'),

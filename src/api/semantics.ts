@@ -8,6 +8,9 @@ import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, 
 import type { IntOrString, LabelSelector } from './common.ts';
 import type { Experiment } from './experiment.ts';
 import { durationMs } from '../../strategies/duration.ts';
+import { canaryServiceProblems } from './canary-services.ts';
+import { providerFieldProblems } from './provider-fields.ts';
+import { selfReferences } from '../../analysis/template-composition.ts';
 import type {
   AbTestStrategy,
   BlueGreenStrategy,
@@ -222,13 +225,8 @@ function hasRouter(routing: TrafficRouting | undefined): routing is TrafficRouti
 function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): void {
   checkSurge(canary, path, problems);
   const routing = canary.trafficRouting;
-  if (hasRouter(routing)) {
-    for (const field of ['canaryService', 'stableService'] as const) {
-      // pingPong stands in for the two Services (reported unsupported in src/traffic/capabilities.ts).
-      if (canary[field] === undefined && canary.pingPong === undefined)
-        problems.add(`${path}.${field}`, 'is required when trafficRouting is set');
-    }
-  } else {
+  for (const problem of canaryServiceProblems(canary)) problems.add(`${path}${problem.path}`, problem.detail);
+  if (!hasRouter(routing)) {
     // Unlike Argo Rollouts, scaleDownDelaySeconds and abortScaleDownDelaySeconds also apply
     // without a router (the old ReplicaSet keeps its pods for the delay); only dynamic stable
     // scaling needs a router, since without one the replica ratio is the traffic weight.
@@ -437,15 +435,29 @@ export function analysisSemanticErrors(
   resource: AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun,
 ): ValidationError[] {
   const problems = new Problems(resource);
-  const { metrics, args } = resource.spec;
+  const { args } = resource.spec;
+  const metrics = resource.spec.metrics ?? [];
   const declared = new Set((args ?? []).map((arg: Argument) => arg.name));
   metrics.forEach((metric, index) => {
     checkMetric(metric, `spec.metrics[${index}]`, declared, problems);
+    for (const problem of providerFieldProblems(metric))
+      problems.add(`spec.metrics[${index}]${problem.path}`, problem.detail);
   });
+  if (resource.kind !== 'AnalysisRun') {
+    const clusterScoped = resource.kind === 'ClusterAnalysisTemplate';
+    for (const index of selfReferences(
+      resource.metadata.name ?? '',
+      clusterScoped,
+      resource.spec.templates ?? [],
+    ))
+      problems.add(`spec.templates[${index}]`, 'a template cannot include itself (reference cycle)');
+  }
   const names = new Set(metrics.map((metric) => metric.name));
   for (const field of ['dryRun', 'measurementRetention'] as const) {
     (resource.spec[field] ?? []).forEach(({ metricName }, index) => {
-      if (!REGEX_CHARS.test(metricName) && !names.has(metricName)) {
+      // With spec.templates the metric may come from an included template (checked at run creation).
+      const composed = resource.kind !== 'AnalysisRun' && (resource.spec.templates ?? []).length > 0;
+      if (!REGEX_CHARS.test(metricName) && !names.has(metricName) && !composed) {
         problems.add(`spec.${field}[${index}].metricName`, `no metric is named "${metricName}"`);
       }
     });

@@ -25,7 +25,7 @@ describe('validateResource accepts', () => {
     expect(result.ok && result.value.spec.progressDeadlineSeconds).toBe(600);
     const template = validateResource(fixture('clusteranalysistemplate-web.yaml'));
     expect(
-      template.ok && template.value.kind === 'ClusterAnalysisTemplate' && template.value.spec.metrics[0],
+      template.ok && template.value.kind === 'ClusterAnalysisTemplate' && template.value.spec.metrics?.[0],
     ).toMatchObject({ consecutiveErrorLimit: 4 });
   });
 
@@ -41,7 +41,7 @@ describe('validateResource accepts', () => {
         template.value.kind !== 'Experiment' &&
         template.value.kind !== 'RolloutGroup' &&
         template.value.kind !== 'ClusterRolloutGroup' &&
-        template.value.spec.metrics[1]?.provider.job?.spec,
+        template.value.spec.metrics?.[1]?.provider.job?.spec,
     ).toMatchObject({ backoffLimit: 0 });
   });
 
@@ -166,7 +166,7 @@ describe('validateResource rejects', () => {
 describe('validateKind', () => {
   it('validates against one kind', () => {
     const result = validateKind('AnalysisTemplate', fixture('analysistemplate-success-rate.yaml'));
-    expect(result.ok && result.value.spec.metrics.map((metric) => metric.name)).toEqual([
+    expect(result.ok && result.value.spec.metrics?.map((metric) => metric.name)).toEqual([
       'success-rate',
       'latency-p99',
     ]);

@@ -45,6 +45,8 @@ export interface ClusterWriter {
   ): Promise<void>;
   /** Server-side apply (field manager bellwether, force) of a routing object's fields the router owns. */
   applyRoutingObject(obj: KubernetesObject): Promise<void>;
+  /** Merge patch of a routing object (a field shared with its owner, e.g. an ALB Ingress path). */
+  patchRoutingObject(ref: ObjectRef, patch: Record<string, unknown>): Promise<void>;
   /** Deletes a routing object the router generated (a missing one is fine). */
   deleteRoutingObject(ref: ObjectRef): Promise<void>;
   /** Merge patch of a Deployment a Rollout's workloadRef names (its label, spec.replicas). */
@@ -132,6 +134,7 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
       await apps.patchNamespacedDeployment({ namespace, name, body, fieldManager: 'bellwether' }, mergePatch);
     },
     applyRoutingObject: (obj) => routing.apply(obj),
+    patchRoutingObject: (ref, patch) => routing.patch(ref, patch),
     deleteRoutingObject: (ref) => routing.remove(ref),
     patchRolloutMetadata: async (namespace, name, resourceVersion, metadata) => {
       await custom.patchNamespacedCustomObject(

@@ -341,7 +341,8 @@ export class Manager {
     const name = svc.metadata?.name;
     if (!namespace || !name) return;
     for (const ro of this.rollouts.list(namespace)) {
-      if (serviceRefs(ro.spec).some((ref) => ref.name === name)) this.enqueue(namespace, ro.metadata.name);
+      if (serviceRefs(ro.spec, ro.status).some((ref) => ref.name === name))
+        this.enqueue(namespace, ro.metadata.name);
     }
     this.enqueueDeletedOwners(svc);
   }
@@ -586,6 +587,13 @@ function analysisRunDependencies(
       }
     },
     patchRunStatus: (ns, name, rv, status) => writer.patchAnalysisRunStatus(ns, name, rv, status),
+    deleteRun: async (ns, name) => {
+      try {
+        await writer.deleteAnalysisRun(ns, name);
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+      }
+    },
     providers: {
       prometheus: prometheusProvider(),
       web: webProvider(),

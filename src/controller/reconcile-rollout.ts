@@ -33,6 +33,7 @@ import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
+import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic } from './traffic-routing.ts';
 import { resolveWorkload, scaleDownWorkload } from './workload-ref.ts';
@@ -179,8 +180,10 @@ async function decideAndApply(
   // raises a weight at pods that are already available, and lowers a weight before it asks for
   // fewer pods, so this order never sends traffic to pods that are not there; at completion the
   // stable Service moves to the new pods before the canary weight drops back to 0.
-  await applyServiceSelectors(rollout, decision, deps);
-  if (await routeTraffic(rollout, decision, deps)) return {};
+  const stablePingPong = pingPongAfter(rollout, decision);
+  const routed = withPingPong(rollout, stablePingPong);
+  await applyServiceSelectors(routed, decision, deps);
+  if (await routeTraffic(routed, decision, deps)) return {};
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   await scaleDownWorkload(rollout, deployment, decision.status, deps);
   const analysisProblems = await syncAnalysisRuns(
@@ -199,6 +202,7 @@ async function decideAndApply(
   const restart = await restartPods(rollout, replicaSets, deps);
   const status = {
     ...decision.status,
+    ...(stablePingPong ? { canary: { ...decision.status.canary, stablePingPong } } : {}),
     selector: selectorString(rollout),
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
@@ -358,9 +362,10 @@ async function applyServiceSelectors(
   decision: StrategyDecision,
   deps: ReconcileDeps,
 ) {
-  for (const { name: serviceName, role } of serviceRefs(rollout.spec)) {
+  const updating = decision.status.stableRS !== decision.status.currentPodHash;
+  for (const { name: serviceName, role, selectorWrites } of serviceRefs(rollout.spec, rollout.status)) {
     const hash = decision.selectors[role];
-    if (!hash) continue;
+    if (!hash || selectorWrites === 'never' || (selectorWrites === 'whileUpdating' && !updating)) continue;
     const service = deps.caches.service(rollout.metadata.namespace, serviceName);
     if (!service) continue; // reported by specProblems
     const managed = service.metadata?.annotations?.[annotations.managedBy];

@@ -49,6 +49,7 @@ function world(services: V1Service[]) {
     writer: {
       patchService: record('patchService'),
       applyRoutingObject: record('applyRoutingObject'),
+      patchRoutingObject: record('patchRoutingObject'),
       deleteRoutingObject: record('deleteRoutingObject'),
       patchRolloutMetadata: record('patchRolloutMetadata'),
     },

@@ -44,7 +44,11 @@ export interface RestoreDeps {
   caches: Pick<Caches, 'service' | 'services' | 'routingObject'>;
   writer: Pick<
     ClusterWriter,
-    'patchService' | 'applyRoutingObject' | 'deleteRoutingObject' | 'patchRolloutMetadata'
+    | 'patchService'
+    | 'applyRoutingObject'
+    | 'patchRoutingObject'
+    | 'deleteRoutingObject'
+    | 'patchRolloutMetadata'
   >;
   log: Logger;
   supersededVersions?: Map<string, string>;
@@ -81,7 +85,7 @@ export function rolloutsNamedBy(service: V1Service): string[] {
  */
 export async function ensureRestoreRecord(rollout: RolloutObject, deps: RestoreDeps): Promise<boolean> {
   const { namespace, name, uid } = rollout.metadata;
-  const spec = routingSpec(rollout.spec);
+  const spec = routingSpec(rollout.spec, rollout.status);
   const wanted = spec
     ? JSON.stringify({ rollout: name, uid, routing: spec } satisfies RestoreRecord)
     : undefined;
@@ -139,7 +143,7 @@ export async function finalizeDeletedRollout(rollout: RolloutObject, deps: Resto
   const finalizers = rollout.metadata.finalizers ?? [];
   if (!finalizers.includes(restoreRoutingFinalizer)) return;
   const { namespace, name, uid } = rollout.metadata;
-  const spec = routingSpec(rollout.spec);
+  const spec = routingSpec(rollout.spec, rollout.status);
   if (spec) await restoreRouters(namespace, { rollout: name, uid, routing: spec }, deps);
   await restoreDeletedRollout(namespace, name, deps);
   await setFinalizers(

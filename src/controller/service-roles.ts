@@ -1,4 +1,9 @@
 import type { RolloutSpecView } from '../../strategies/types.ts';
+import {
+  pingPongServices,
+  type PingPongSpec,
+  type PingPongStatus,
+} from '../traffic/canary-routing-services.ts';
 
 /** Which of StrategyDecision.selectors a Service follows. */
 export type ServiceRole = 'canary' | 'stable';
@@ -8,17 +13,43 @@ export interface ServiceRef {
   field: string;
   name: string;
   role: ServiceRole;
+  /**
+   * When the controller points the Service at its version: always; never (the stable pingPong
+   * Service keeps the selector it has, as in Argo Rollouts); or only while an update is in
+   * progress (the canary pingPong Service).
+   */
+  selectorWrites?: 'never' | 'whileUpdating';
 }
 
 /**
  * The Services a Rollout's strategy points at versions, by role. One mapping for every strategy,
  * so the shell injects selectors, checks that Services exist and reacts to Service changes the
- * same way whether the strategy is a canary, blue-green or an A/B test.
+ * same way whether the strategy is a canary, blue-green or an A/B test. With canary pingPong the
+ * roles follow `status.canary.stablePingPong`.
  */
-export function serviceRefs(spec: RolloutSpecView): ServiceRef[] {
+export function serviceRefs(spec: RolloutSpecView, status?: PingPongStatus): ServiceRef[] {
   const { canary, blueGreen, abTest } = spec.strategy;
   const refs: (ServiceRef | undefined)[] = [];
-  if (canary) {
+  const pingPong = (canary as { pingPong?: PingPongSpec } | undefined)?.pingPong;
+  if (pingPong) {
+    const roles = pingPongServices(pingPong, status?.canary?.stablePingPong);
+    const field = (name: string) =>
+      name === pingPong.pingService
+        ? 'spec.strategy.canary.pingPong.pingService'
+        : 'spec.strategy.canary.pingPong.pongService';
+    refs.push({
+      field: field(roles.canaryService),
+      name: roles.canaryService,
+      role: 'canary',
+      selectorWrites: 'whileUpdating',
+    });
+    refs.push({
+      field: field(roles.stableService),
+      name: roles.stableService,
+      role: 'stable',
+      selectorWrites: 'never',
+    });
+  } else if (canary) {
     refs.push(ref('spec.strategy.canary.canaryService', canary.canaryService, 'canary'));
     refs.push(ref('spec.strategy.canary.stableService', canary.stableService, 'stable'));
   }

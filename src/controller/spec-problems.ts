@@ -23,7 +23,7 @@ export function specProblems(
   problems.push(...missingTemplates(rollout, template));
   problems.push(...abTestStickinessProblems(rollout.spec));
   if (problems.length === 0) problems.push(...trafficStepProblems(rollout.spec));
-  for (const { field, name } of serviceRefs(rollout.spec)) {
+  for (const { field, name } of serviceRefs(rollout.spec, rollout.status)) {
     if (!service(name)) problems.push(`${field}: Service "${name}" not found`);
   }
   return problems;

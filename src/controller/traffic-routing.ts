@@ -6,18 +6,19 @@ import { rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
 export function routingClient(deps: {
   caches: Pick<ReconcileDeps['caches'], 'routingObject'>;
-  writer: Pick<ReconcileDeps['writer'], 'applyRoutingObject' | 'deleteRoutingObject'>;
+  writer: Pick<ReconcileDeps['writer'], 'applyRoutingObject' | 'patchRoutingObject' | 'deleteRoutingObject'>;
 }): RoutingObjectClient {
   return {
     read: (ref) => deps.caches.routingObject(ref),
     apply: (obj) => deps.writer.applyRoutingObject(obj),
+    patch: (ref, patch) => deps.writer.patchRoutingObject(ref, patch),
     remove: (ref) => deps.writer.deleteRoutingObject(ref),
   };
 }
 
 /** The routers of the Rollout's strategy (none without trafficRouting). */
 export function rolloutRouters(rollout: RolloutObject, deps: ReconcileDeps): TrafficRouter[] {
-  const spec = routingSpec(rollout.spec);
+  const spec = routingSpec(rollout.spec, rollout.status);
   if (!spec) return [];
   const { name, namespace, uid } = rollout.metadata;
   return routersFor(

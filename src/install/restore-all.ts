@@ -96,7 +96,7 @@ function restoreTargets(rollouts: RolloutObject[], services: V1Service[]): Map<s
 
 /** A Rollout whose stable Service has no restore record yet (it predates them): the record from its spec. */
 function recordFromSpec(rollout: RolloutObject, deps: RestoreDeps): void {
-  const spec = routingSpec(rollout.spec);
+  const spec = routingSpec(rollout.spec, rollout.status);
   const stable = spec ? deps.caches.service(rollout.metadata.namespace, spec.stableService) : undefined;
   if (!spec || !stable || stable.metadata?.annotations?.[restoreRecordAnnotation]) return;
   const record = { rollout: rollout.metadata.name, uid: rollout.metadata.uid, routing: spec };

@@ -68,7 +68,7 @@ describe('lint of inline documents', () => {
     const problems = lint(`${header}spec:\n  metrics: []\n---\n${header}spec: {}\n`);
     expect(problems.map((p) => `${p.line}:${p.col} ${p.path} ${p.message}`)).toEqual([
       '6:3 spec.metrics must have at least one item',
-      '12:1 spec.metrics required field is missing',
+      '12:1 spec at least one of metrics, templates must be set',
     ]);
   });
 

@@ -63,7 +63,7 @@ function conditionProblems(
   if (resource.kind === 'Rollout' || resource.kind === 'RolloutGroup' || !('metrics' in resource.spec))
     return [];
   const found: { path: string; severity: Severity; message: string }[] = [];
-  resource.spec.metrics.forEach((metric, index) => {
+  (resource.spec.metrics ?? []).forEach((metric, index) => {
     for (const field of ['successCondition', 'failureCondition'] as const) {
       const expression = metric[field];
       if (expression === undefined || expression.includes('{{')) continue;

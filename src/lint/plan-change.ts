@@ -57,7 +57,7 @@ function strategyOf(rollout: Rollout): string {
 
 function metricsOf(template: Template | undefined): string[] {
   if (!template) return ['(template not found in the change)'];
-  return template.spec.metrics.map((m) => {
+  return (template.spec.metrics ?? []).map((m) => {
     const provider = Object.keys(m.provider)[0] ?? 'provider';
     const condition = m.successCondition ? `, success: ${m.successCondition}` : '';
     return `${m.name} (${provider}${condition})`;

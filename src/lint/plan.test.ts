@@ -59,7 +59,7 @@ const rollout = valid({
 describe('plan', () => {
   it('computes the time of a template from its slowest metric', () => {
     expect(templateDurationMs(template)).toBe(30_000 + 2 * 60_000);
-    const endless = { ...template, spec: { metrics: [{ ...template.spec.metrics[0], count: undefined }] } };
+    const endless = { ...template, spec: { metrics: [{ ...template.spec.metrics?.[0], count: undefined }] } };
     expect(templateDurationMs(endless as unknown as ClusterAnalysisTemplate)).toBeUndefined();
   });
 

@@ -46,7 +46,7 @@ function countOf(count: number | string | undefined): number | undefined {
  */
 export function templateDurationMs(template: Template): number | undefined {
   let longest = 0;
-  for (const metric of template.spec.metrics) {
+  for (const metric of template.spec.metrics ?? []) {
     const count = countOf(metric.count) ?? (metric.interval === undefined ? 1 : undefined);
     if (count === undefined) return undefined;
     const delay = metric.initialDelay === undefined ? 0 : durationMs(metric.initialDelay);

@@ -37,6 +37,7 @@ function memoryClient(objects: RoutingObject[]) {
   const byName = new Map(objects.map((o) => [o.metadata?.name ?? '', o]));
   const owned = new Map<string, Set<string>>();
   const applied: KubernetesObject[] = [];
+  const patches: { ref: ObjectRef; patch: Record<string, unknown> }[] = [];
   const client: RoutingObjectClient = {
     read: (ref: ObjectRef) => Promise.resolve(structuredClone(byName.get(ref.name))),
     apply: (obj) => {
@@ -53,9 +54,21 @@ function memoryClient(objects: RoutingObject[]) {
       owned.set(name, new Set(Object.keys(wanted)));
       return Promise.resolve();
     },
+    patch: (ref: ObjectRef, patch: Record<string, unknown>) => {
+      patches.push({ ref, patch });
+      const current = byName.get(ref.name);
+      if (!current?.metadata) throw new Error(`no Ingress ${ref.name}`);
+      const meta = (patch.metadata ?? {}) as { annotations?: Record<string, string | null> };
+      const changes = meta.annotations ?? {};
+      const kept = Object.entries(current.metadata.annotations ?? {}).filter(([key]) => !(key in changes));
+      const set = Object.entries(changes).filter((entry): entry is [string, string] => entry[1] !== null);
+      current.metadata.annotations = Object.fromEntries([...kept, ...set]);
+      if (patch.spec) current.spec = { ...current.spec, ...(patch.spec as Record<string, unknown>) };
+      return Promise.resolve();
+    },
     remove: () => Promise.reject(new Error('the ALB router never deletes')),
   };
-  return { client, applied, get: (name: string) => byName.get(name) };
+  return { client, applied, patches, get: (name: string) => byName.get(name) };
 }
 
 const desired = (canaryWeight: number) => ({ canaryWeight, headerRoutes: [], mirrorRoutes: [], hashes: {} });
@@ -244,7 +257,7 @@ describe('ALB in the Rollout schema and capabilities', () => {
     );
   });
 
-  it('header and mirror routes, and pingPong, are InvalidSpec naming the field', () => {
+  it('mirror routes and regex header matches are InvalidSpec naming the field; exact header routes are carried', () => {
     const spec = {
       strategy: {
         canary: {
@@ -252,16 +265,85 @@ describe('ALB in the Rollout schema and capabilities', () => {
           trafficRouting: { alb: { ingress: 'web', servicePort: 80 }, managedRoutes: [{ name: 'h' }] },
           steps: [
             { setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: '1' } }] } },
+            { setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { regex: 'a.*' } }] } },
             { setMirrorRoute: { name: 'h' } },
           ],
         },
       },
     };
     expect(trafficStepProblems(spec)).toEqual([
-      'spec.strategy.canary.pingPong: ping-pong Services are not supported yet; use canaryService and stableService',
-      'spec.strategy.canary.steps[0].setHeaderRoute: the alb router does not support header routes',
-      'spec.strategy.canary.steps[1].setMirrorRoute: the alb router does not support mirror routes',
+      'spec.strategy.canary.steps[1].setHeaderRoute.match[0].headerValue.regex: the alb router matches header values exactly or by prefix (ALB conditions have no regular expressions)',
+      'spec.strategy.canary.steps[2].setMirrorRoute: the alb router does not support mirror routes',
     ]);
+  });
+});
+
+describe('ALB header routes (Argo Rollouts actions.<route> / conditions.<route>)', () => {
+  const headerTarget = { ...target, managedRoutes: ['canary-header', 'other'] };
+  const headerRoute = {
+    name: 'canary-header',
+    match: [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }],
+  };
+  const config = { ingress: 'web', servicePort: 80, rootService: 'web-root' };
+
+  it('writes the action, the condition and a use-annotation path first, by one guarded merge patch', async () => {
+    const memory = memoryClient([ingress('web', 'web-root', { 'team/owner': 'shop' })]);
+    const router = albRouter(headerTarget, config, memory.client);
+    await router.apply({ ...desired(10), headerRoutes: [headerRoute] });
+    const annotations = memory.get('web')?.metadata?.annotations ?? {};
+    expect(annotations['alb.ingress.kubernetes.io/actions.canary-header']).toBe(
+      '{"Type":"forward","ForwardConfig":{"TargetGroups":[{"ServiceName":"web-canary","ServicePort":"80","Weight":100}]}}',
+    );
+    expect(annotations['alb.ingress.kubernetes.io/conditions.canary-header']).toBe(
+      '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Canary","values":["yes"]}}]',
+    );
+    expect(annotations['team/owner']).toBe('shop');
+    const paths = (memory.get('web')?.spec?.rules as { http: { paths: unknown[] } }[])[0]?.http.paths;
+    expect(paths).toEqual([
+      {
+        path: '/*',
+        pathType: 'ImplementationSpecific',
+        backend: { service: { name: 'canary-header', port: { name: 'use-annotation' } } },
+      },
+      { path: '/*', backend: { service: { name: 'web-root', port: { name: 'use-annotation' } } } },
+    ]);
+    expect(memory.patches).toHaveLength(1);
+    expect(
+      (memory.patches[0]?.patch.metadata as { resourceVersion?: unknown }).resourceVersion,
+    ).toBeUndefined();
+    // settled: nothing more is written
+    expect(await router.apply({ ...desired(10), headerRoutes: [headerRoute] })).toBe(0);
+  });
+
+  it('removes the annotations and only its own path when the route goes (and on restore)', async () => {
+    const memory = memoryClient([ingress('web', 'web-root')]);
+    const router = albRouter(headerTarget, config, memory.client);
+    await router.apply({ ...desired(10), headerRoutes: [headerRoute] });
+    await router.apply(desired(20));
+    const annotations = memory.get('web')?.metadata?.annotations ?? {};
+    expect(Object.keys(annotations).filter((k) => k.includes('canary-header'))).toEqual([]);
+    const rules = memory.get('web')?.spec?.rules as { http: { paths: { backend: unknown }[] } }[];
+    expect(rules[0]?.http.paths.map((p) => p.backend)).toEqual([
+      { service: { name: 'web-root', port: { name: 'use-annotation' } } },
+    ]);
+    await router.apply({ ...desired(10), headerRoutes: [headerRoute] });
+    await router.restore();
+    expect(
+      Object.keys(memory.get('web')?.metadata?.annotations ?? {}).some((k) => k.includes('canary-header')),
+    ).toBe(false);
+  });
+
+  it('writes a prefix match as an ALB wildcard', async () => {
+    const memory = memoryClient([ingress('web', 'web-root')]);
+    const router = albRouter(headerTarget, config, memory.client);
+    const prefix = {
+      name: 'canary-header',
+      match: [{ headerName: 'X-User', headerValue: { prefix: 'beta-' } }],
+    };
+    await router.apply({ ...desired(0), headerRoutes: [prefix] });
+    expect(
+      memory.get('web')?.metadata?.annotations?.['alb.ingress.kubernetes.io/conditions.canary-header'],
+    ).toBe('[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-User","values":["beta-*"]}}]');
   });
 });
 

@@ -3,6 +3,8 @@ import { annotations } from '../controller/rollout-object.ts';
 import { routerCapabilities } from './router-capabilities.ts';
 import { applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
 import { routerWeights } from './weights.ts';
+import { albAnnotationPrefix } from './alb-names.ts';
+import { albRouteAnnotations, albRulesWithRoutes, type AlbIngressRule } from './alb-header-routes.ts';
 import {
   RoutingSpecError,
   type DesiredRouting,
@@ -12,8 +14,7 @@ import {
   type TrafficRouter,
 } from './types.ts';
 
-/** The AWS Load Balancer Controller's default annotation prefix. */
-export const albAnnotationPrefix = 'alb.ingress.kubernetes.io';
+export { albAnnotationPrefix };
 
 /** One target group of a forward action, in the field order Argo Rollouts marshals it. */
 interface AlbTargetGroup {
@@ -140,6 +141,30 @@ export function albRouter(
     return ingress;
   };
 
+  /**
+   * The header routes' annotations and Ingress paths (alb-header-routes.ts), by a merge patch
+   * guarded by resourceVersion: the paths sit in the rules list the Ingress's owner wrote, which
+   * an apply would take over. Writes nothing when they already match.
+   */
+  const syncHeaderRoutes = async (ingress: RoutingObject, headerRoutes: DesiredRouting['headerRoutes']) => {
+    if (target.managedRoutes.length === 0) return 0;
+    const current = ingress.metadata?.annotations ?? {};
+    const wanted = albRouteAnnotations(config, target.canaryService, target.managedRoutes, headerRoutes);
+    const changed = Object.fromEntries(
+      Object.entries(wanted).filter(([key, value]) => (current[key] ?? null) !== value),
+    );
+    const rules = (ingress.spec?.rules ?? []) as AlbIngressRule[];
+    const active = new Set(headerRoutes.map((r) => r.name));
+    const nextRules = albRulesWithRoutes(rules, target.managedRoutes, active);
+    const rulesChanged = JSON.stringify(nextRules) !== JSON.stringify(rules);
+    if (Object.keys(changed).length === 0 && !rulesChanged) return 0;
+    await client.patch(ref(ingress.metadata?.name ?? ''), {
+      metadata: { resourceVersion: ingress.metadata?.resourceVersion, annotations: changed },
+      ...(rulesChanged ? { spec: { rules: nextRules } } : {}),
+    });
+    return 1;
+  };
+
   return {
     kind: 'alb',
     capabilities: routerCapabilities.alb,
@@ -147,6 +172,7 @@ export function albRouter(
       let writes = 0;
       for (const { name, field } of ingresses) {
         const ingress = await readIngress(name, field);
+        writes += await syncHeaderRoutes(ingress, desired.headerRoutes);
         writes += await applyIfChanged(client, ingress, body(name, desired.canaryWeight, true));
       }
       return writes;
@@ -166,6 +192,7 @@ export function albRouter(
         const ingress = await client.read(ref(name));
         // Only an Ingress this Rollout changed has anything to put back.
         if (ingress?.metadata?.annotations?.[annotations.managedBy] !== target.rollout.name) continue;
+        writes += await syncHeaderRoutes(ingress, []);
         writes += await applyIfChanged(client, ingress, body(name, 0, false));
       }
       return writes;

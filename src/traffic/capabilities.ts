@@ -18,11 +18,6 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
   const routing = canary?.trafficRouting as TrafficRouting | undefined;
   if (!canary) return [];
   const problems: { path: string; detail: string }[] = [];
-  if ((canary as { pingPong?: unknown }).pingPong !== undefined)
-    problems.push({
-      path: 'spec.strategy.canary.pingPong',
-      detail: 'ping-pong Services are not supported yet; use canaryService and stableService',
-    });
   if (!routing) return problems;
   const kinds = routerKinds(routing);
   const headerRouteNames = new Set<string>();
@@ -34,6 +29,15 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
         problems.push({
           path: `${path}.setHeaderRoute`,
           detail: `the ${kind} router does not support header routes`,
+        });
+      if (kinds.includes('alb'))
+        (header.match ?? []).forEach((m, j) => {
+          if ((m as { headerValue?: { regex?: string } }).headerValue?.regex !== undefined)
+            problems.push({
+              path: `${path}.setHeaderRoute.match[${j}].headerValue.regex`,
+              detail:
+                'the alb router matches header values exactly or by prefix (ALB conditions have no regular expressions)',
+            });
         });
       if (kinds.includes('nginx')) {
         if ((header.match?.length ?? 0) > 1)

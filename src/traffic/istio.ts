@@ -1,3 +1,5 @@
+import type { IstioVirtualService } from '../api/rollout.ts';
+import { selectL4Routes, type L4Route } from './istio-l4-routes.ts';
 import { routerCapabilities } from './router-capabilities.ts';
 import { podTemplateHashLabel } from '../controller/pod-template-hash.ts';
 import { annotations } from '../controller/rollout-object.ts';
@@ -40,31 +42,80 @@ interface Subset {
 }
 
 export interface IstioConfig {
-  virtualService: { name: string; routes?: string[] };
+  virtualService?: IstioVirtualService;
+  virtualServices?: IstioVirtualService[];
   destinationRule?: { name: string; canarySubsetName: string; stableSubsetName: string };
 }
 
+type DestinationRuleConfig = NonNullable<IstioConfig['destinationRule']>;
+
+/** The VirtualServices the config names (virtualService or virtualServices), each with its field path. */
+export function istioVirtualServices(
+  config: IstioConfig,
+  field: string,
+): { vs: IstioVirtualService; field: string }[] {
+  if (config.virtualServices !== undefined)
+    return config.virtualServices.map((vs, i) => ({ vs, field: `${field}.istio.virtualServices[${i}]` }));
+  return config.virtualService ? [{ vs: config.virtualService, field: `${field}.istio.virtualService` }] : [];
+}
+
 /**
- * Istio: sets the weights of the canary and stable destinations in the VirtualService's named
- * HTTP routes (host-level: destinations are the Services; subset-level: the DestinationRule's
- * canary and stable subsets, whose labels it points at the pod template hashes). Header and
- * mirror routes are HTTP routes named after the managed route, put first (Istio takes the first
- * match), in managedRoutes order.
+ * Istio: sets the weights of the canary and stable destinations in each VirtualService's named
+ * HTTP routes and selected TLS and TCP routes (host-level: destinations are the Services;
+ * subset-level: the DestinationRule's canary and stable subsets, whose labels it points at the
+ * pod template hashes). Header and mirror routes are HTTP routes named after the managed route,
+ * put first (Istio takes the first match), in managedRoutes order.
  */
 export function istioRouter(
   target: RoutingTarget,
   config: IstioConfig,
   client: RoutingObjectClient,
 ): TrafficRouter {
+  const dr = config.destinationRule;
+  const services = istioVirtualServices(config, target.field).map(({ vs, field }) =>
+    virtualServiceRouter(target, vs, field, dr, client),
+  );
+  const syncSubsets = (hashes: DesiredRouting['hashes'] | undefined) =>
+    dr ? syncDestinationRule(client, target, dr, hashes) : Promise.resolve(0);
+  return {
+    kind: 'istio',
+    capabilities: routerCapabilities.istio,
+    async apply(desired: DesiredRouting) {
+      let writes = await syncSubsets(desired.hashes);
+      for (const vs of services) writes += await vs.apply(desired);
+      return writes;
+    },
+    async verifyWeight(canaryWeight: number) {
+      for (const vs of services) if (!(await vs.verifyWeight(canaryWeight))) return false;
+      return true;
+    },
+    async restore() {
+      let writes = 0;
+      for (const vs of services) writes += await vs.restore();
+      return writes + (await syncSubsets(undefined));
+    },
+  };
+}
+
+/** One VirtualService: its HTTP routes (weights, header and mirror routes) and its TLS and TCP routes (weights). */
+function virtualServiceRouter(
+  target: RoutingTarget,
+  config: IstioVirtualService,
+  vsField: string,
+  dr: DestinationRuleConfig | undefined,
+  client: RoutingObjectClient,
+) {
   const vsRef: ObjectRef = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
     namespace: target.rollout.namespace,
-    name: config.virtualService.name,
+    name: config.name,
   };
-  const vsField = `${target.field}.istio.virtualService`;
-  const dr = config.destinationRule;
   const managed = new Set(target.managedRoutes);
+  // Argo's rule: the HTTP routes are weighted when named, or when no TLS/TCP route is selected.
+  const weightsHttp =
+    (config.routes?.length ?? 0) > 0 ||
+    ((config.tlsRoutes?.length ?? 0) === 0 && (config.tcpRoutes?.length ?? 0) === 0);
   const isRole = (d: Destination, role: 'canary' | 'stable') => {
     if (dr) return d.subset === (role === 'canary' ? dr.canarySubsetName : dr.stableSubsetName);
     const service = role === 'canary' ? target.canaryService : target.stableService;
@@ -74,7 +125,8 @@ export function istioRouter(
     ((vs.spec?.http ?? []) as HttpRoute[]).filter((r) => !managed.has(r.name ?? ''));
   /** Indexes of the routes to set weights on: the named ones, or the only one. */
   const weightedIndexes = (routes: HttpRoute[]): number[] => {
-    const names = config.virtualService.routes;
+    if (!weightsHttp) return [];
+    const names = config.routes;
     if (!names || names.length === 0) {
       if (routes.length !== 1)
         throw new RoutingSpecError(
@@ -93,81 +145,126 @@ export function istioRouter(
       return index;
     });
   };
-  const withWeights = (route: HttpRoute, canaryPercent: number): HttpRoute => {
-    const destinations = route.route ?? [];
-    if (
-      !destinations.some((d) => isRole(d.destination, 'canary')) ||
-      !destinations.some((d) => isRole(d.destination, 'stable'))
-    )
-      throw new RoutingSpecError(
-        `${vsField}.routes`,
-        `HTTP route "${route.name ?? '(unnamed)'}" of VirtualService "${vsRef.name}" needs destinations for both the canary and the stable ${dr ? 'subset' : 'Service'}`,
-      );
+  const withWeights = <R extends { route?: RouteDestination[] }>(
+    route: R,
+    canaryPercent: number,
+    field: string,
+    label: string,
+  ): R => {
     const weights = routerWeights(canaryPercent, target.maxTrafficWeight);
-    return {
-      ...route,
-      route: destinations.map((d) => {
-        if (isRole(d.destination, 'canary')) return { ...d, weight: weights.canary };
-        if (isRole(d.destination, 'stable')) return { ...d, weight: weights.stable };
-        return d;
-      }),
-    };
+    const roles = { isRole, kind: dr ? 'subset' : 'Service', vs: vsRef.name };
+    return weightedRoute(route, weights, roles, field, label);
   };
   const weighted = (vs: RoutingObject, canaryPercent: number) => {
     const routes = baseRoutes(vs);
     const indexes = weightedIndexes(routes);
     return {
-      routes: routes.map((r, i) => (indexes.includes(i) ? withWeights(r, canaryPercent) : r)),
-      first: indexes[0] as number,
+      routes: routes.map((r, i) =>
+        indexes.includes(i)
+          ? withWeights(r, canaryPercent, `${vsField}.routes`, `HTTP route "${r.name ?? '(unnamed)'}"`)
+          : r,
+      ),
+      first: indexes[0],
     };
   };
-
-  const syncSubsets = (hashes: DesiredRouting['hashes'] | undefined) =>
-    dr ? syncDestinationRule(client, target, dr, hashes) : Promise.resolve(0);
+  /** spec.tls / spec.tcp with the selected routes weighted; absent when the config selects none. */
+  const l4 = (vs: RoutingObject, canaryPercent: number) =>
+    weightedL4(vs, config, vsField, (route, field, label) => withWeights(route, canaryPercent, field, label));
+  const httpSpec = (vs: RoutingObject, desired: DesiredRouting | undefined): Record<string, unknown> => {
+    const { routes, first } = weighted(vs, desired?.canaryWeight ?? 0);
+    if (!desired) return weightsHttp ? { http: routes } : {};
+    const main = first === undefined ? undefined : routes[first];
+    const canary = main?.route?.find((d) => isRole(d.destination, 'canary'));
+    const managedRoutes =
+      main && canary
+        ? target.managedRoutes.flatMap((name) => {
+            const header = desired.headerRoutes.find((r) => r.name === name);
+            if (header) return [headerRoute(header, canary.destination)];
+            const mirror = desired.mirrorRoutes.find((r) => r.name === name);
+            if (mirror) return [mirrorRoute(mirror, main, canary.destination)];
+            return [];
+          })
+        : [];
+    return weightsHttp ? { http: [...managedRoutes, ...routes] } : {};
+  };
 
   return {
-    kind: 'istio',
-    capabilities: routerCapabilities.istio,
     async apply(desired: DesiredRouting) {
-      const writes = await syncSubsets(desired.hashes);
       const vs = await readRequired(client, vsRef, `${vsField}.name`);
-      const { routes, first } = weighted(vs, desired.canaryWeight);
-      const main = routes[first] as HttpRoute;
-      const canary = (main.route ?? []).find((d) => isRole(d.destination, 'canary')) as RouteDestination;
-      const managedRoutes = target.managedRoutes.flatMap((name) => {
-        const header = desired.headerRoutes.find((r) => r.name === name);
-        if (header) return [headerRoute(header, canary.destination)];
-        const mirror = desired.mirrorRoutes.find((r) => r.name === name);
-        if (mirror) return [mirrorRoute(mirror, main, canary.destination)];
-        return [];
-      });
-      return (
-        writes +
-        (await applyIfChanged(client, vs, applyBody(vsRef, target, { http: [...managedRoutes, ...routes] })))
-      );
+      const spec = { ...httpSpec(vs, desired), ...l4(vs, desired.canaryWeight) };
+      return applyIfChanged(client, vs, applyBody(vsRef, target, spec));
     },
     async verifyWeight(canaryWeight: number) {
       const vs = await readRequired(client, vsRef, `${vsField}.name`);
-      const routes = baseRoutes(vs);
-      const expected = routerWeights(canaryWeight, target.maxTrafficWeight);
-      return weightedIndexes(routes).every((i) =>
-        (routes[i]?.route ?? []).every((d) => {
-          if (isRole(d.destination, 'canary')) return (d.weight ?? 0) === expected.canary;
-          if (isRole(d.destination, 'stable')) return (d.weight ?? 0) === expected.stable;
-          return true;
-        }),
-      );
+      const expected: Record<string, unknown> = {
+        http: weighted(vs, canaryWeight).routes,
+        ...l4(vs, canaryWeight),
+      };
+      const current: Record<string, unknown> = { http: baseRoutes(vs), tls: vs.spec?.tls, tcp: vs.spec?.tcp };
+      return Object.keys(expected).every((k) => JSON.stringify(expected[k]) === JSON.stringify(current[k]));
     },
     async restore() {
-      let writes = 0;
       const vs = await client.read(vsRef);
-      if (vs) {
-        const { routes } = weighted(vs, 0);
-        writes += await applyIfChanged(client, vs, applyBody(vsRef, target, { http: routes }, false));
-      }
-      return writes + (await syncSubsets(undefined));
+      if (!vs) return 0;
+      const spec = { ...httpSpec(vs, undefined), ...l4(vs, 0) };
+      return applyIfChanged(client, vs, applyBody(vsRef, target, spec, false));
     },
   };
+}
+
+/** The route with the canary and stable destinations weighted; both must be there. */
+function weightedRoute<R extends { route?: RouteDestination[] }>(
+  route: R,
+  weights: { canary: number; stable: number },
+  roles: { isRole: (d: Destination, role: 'canary' | 'stable') => boolean; kind: string; vs: string },
+  field: string,
+  label: string,
+): R {
+  const destinations = route.route ?? [];
+  if (
+    !destinations.some((d) => roles.isRole(d.destination, 'canary')) ||
+    !destinations.some((d) => roles.isRole(d.destination, 'stable'))
+  )
+    throw new RoutingSpecError(
+      field,
+      `${label} of VirtualService "${roles.vs}" needs destinations for both the canary and the stable ${roles.kind}`,
+    );
+  return {
+    ...route,
+    route: destinations.map((d) => {
+      if (roles.isRole(d.destination, 'canary')) return { ...d, weight: weights.canary };
+      if (roles.isRole(d.destination, 'stable')) return { ...d, weight: weights.stable };
+      return d;
+    }),
+  };
+}
+
+/** spec.tls and spec.tcp with the routes tlsRoutes / tcpRoutes select weighted (istio-l4-routes.ts). */
+function weightedL4(
+  vs: RoutingObject,
+  config: IstioVirtualService,
+  vsField: string,
+  weigh: (route: { route?: RouteDestination[] }, field: string, label: string) => unknown,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const kind of ['tls', 'tcp'] as const) {
+    const selectors = (kind === 'tls' ? config.tlsRoutes : config.tcpRoutes) ?? [];
+    if (selectors.length === 0) continue;
+    const routes = (vs.spec?.[kind] ?? []) as L4Route[];
+    const field = `${vsField}.${kind}Routes`;
+    const { indexes, missing } = selectL4Routes(kind, selectors, routes);
+    if (missing.length > 0)
+      throw new RoutingSpecError(
+        `${field}[${missing[0] ?? 0}]`,
+        `VirtualService "${config.name}" has no ${kind.toUpperCase()} route with that match`,
+      );
+    result[kind] = routes.map((r, i) =>
+      indexes.includes(i)
+        ? weigh(r as { route?: RouteDestination[] }, field, `${kind.toUpperCase()} route ${i}`)
+        : r,
+    );
+  }
+  return result;
 }
 
 /**
@@ -178,7 +275,7 @@ export function istioRouter(
 async function syncDestinationRule(
   client: RoutingObjectClient,
   target: RoutingTarget,
-  dr: NonNullable<IstioConfig['destinationRule']>,
+  dr: DestinationRuleConfig,
   hashes: DesiredRouting['hashes'] | undefined,
 ): Promise<number> {
   const drRef: ObjectRef = {

@@ -38,6 +38,16 @@ export function kubeRoutingObjects(kc: KubeConfig) {
         api.patch(obj, undefined, undefined, 'bellwether', true, PatchStrategy.ServerSideApply),
       );
     },
+    async patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<void> {
+      const body = {
+        ...header(ref),
+        ...patch,
+        metadata: { ...header(ref).metadata, ...(patch.metadata ?? {}) },
+      };
+      await withTimeout(`patch ${describe(header(ref))}`, routingCallTimeoutMs, () =>
+        api.patch(body, undefined, undefined, 'bellwether', undefined, PatchStrategy.MergePatch),
+      );
+    },
     async remove(ref: ObjectRef): Promise<void> {
       try {
         await withTimeout(`delete ${describe(header(ref))}`, routingCallTimeoutMs, () =>

@@ -13,10 +13,27 @@ import {
 } from './types.ts';
 
 export interface NginxConfig {
-  stableIngress: string;
+  stableIngress?: string;
+  stableIngresses?: string[];
   additionalStableIngresses?: string[];
   annotationPrefix?: string;
   additionalIngressAnnotations?: Record<string, string>;
+  canaryIngressAnnotations?: Record<string, string>;
+}
+
+/** Every stable Ingress the config names (stableIngress or stableIngresses, then the additional ones), with its field. */
+export function nginxStableIngresses(config: NginxConfig, field: string): { name: string; field: string }[] {
+  const named =
+    config.stableIngresses !== undefined
+      ? config.stableIngresses.map((name, i) => ({ name, field: `${field}.nginx.stableIngresses[${i}]` }))
+      : [{ name: config.stableIngress ?? '', field: `${field}.nginx.stableIngress` }];
+  return [
+    ...named,
+    ...(config.additionalStableIngresses ?? []).map((name, i) => ({
+      name,
+      field: `${field}.nginx.additionalStableIngresses[${i}]`,
+    })),
+  ];
 }
 
 interface ServiceBackend {
@@ -36,13 +53,8 @@ export function nginxRouter(
   client: RoutingObjectClient,
 ): TrafficRouter {
   const prefix = config.annotationPrefix ?? 'nginx.ingress.kubernetes.io';
-  const stables = [
-    { name: config.stableIngress, field: `${target.field}.nginx.stableIngress` },
-    ...(config.additionalStableIngresses ?? []).map((name, i) => ({
-      name,
-      field: `${target.field}.nginx.additionalStableIngresses[${i}]`,
-    })),
-  ];
+  const stables = nginxStableIngresses(config, target.field);
+  const userKeys = new Set(Object.keys(config.canaryIngressAnnotations ?? {}));
   const ingressRef = (name: string): ObjectRef => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -50,11 +62,13 @@ export function nginxRouter(
     name,
   });
   const canaryRef = (stable: string) => ingressRef(`${target.rollout.name}-${stable}-canary`.slice(0, 253));
-  const ownAnnotation = (key: string) => key.startsWith(`${prefix}/`) || key === annotations.managedBy;
+  const ownAnnotation = (key: string) =>
+    key.startsWith(`${prefix}/`) || key === annotations.managedBy || userKeys.has(key);
 
   const canaryAnnotations = (desired: DesiredRouting): Record<string, string> => {
     const weights = routerWeights(desired.canaryWeight, target.maxTrafficWeight);
-    const result: Record<string, string> = {};
+    // canaryIngressAnnotations go on as written (full keys); the prefixed ones are the router's.
+    const result: Record<string, string> = { ...config.canaryIngressAnnotations };
     for (const [key, value] of Object.entries(config.additionalIngressAnnotations ?? {}))
       result[`${prefix}/${key}`] = value;
     result[`${prefix}/canary`] = 'true';

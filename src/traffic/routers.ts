@@ -5,6 +5,7 @@ import { istioRouter } from './istio.ts';
 import { nginxRouter } from './nginx.ts';
 import { smiRouter } from './smi.ts';
 import { albRouter } from './alb.ts';
+import { canaryRoutingServices, type PingPongStatus } from './canary-routing-services.ts';
 import {
   ROUTER_KINDS,
   type RouterKind,
@@ -17,20 +18,21 @@ import {
 export interface RoutingSpec {
   routing: TrafficRouting;
   field: string;
+  /** Empty for an Istio subset-only split (no Services; the router matches subsets). */
   canaryService: string;
   stableService: string;
 }
 
-/** canary.trafficRouting (canaryService/stableService) or abTest.trafficRouting (variants b/a). */
-export function routingSpec(spec: RolloutSpecView): RoutingSpec | undefined {
+/**
+ * canary.trafficRouting (canaryService/stableService, the pingPong pair by status, or none for an
+ * Istio subset-only split) or abTest.trafficRouting (variants b/a).
+ */
+export function routingSpec(spec: RolloutSpecView, status?: PingPongStatus): RoutingSpec | undefined {
   const { canary, abTest } = spec.strategy;
-  if (canary?.trafficRouting && canary.canaryService && canary.stableService) {
-    return {
-      routing: canary.trafficRouting as TrafficRouting,
-      field: 'spec.strategy.canary.trafficRouting',
-      canaryService: canary.canaryService,
-      stableService: canary.stableService,
-    };
+  const routing = canary?.trafficRouting as TrafficRouting | undefined;
+  if (canary && routing) {
+    const services = canaryRoutingServices(canary, routing, status);
+    if (services) return { routing, field: 'spec.strategy.canary.trafficRouting', ...services };
   }
   if (abTest?.trafficRouting) {
     return {

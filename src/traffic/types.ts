@@ -34,6 +34,12 @@ export interface RoutingObjectClient {
   /** The object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<RoutingObject | undefined>;
   apply(obj: KubernetesObject): Promise<void>;
+  /**
+   * A JSON merge patch (put `metadata.resourceVersion` in it to guard it), for a field the router
+   * shares with the object's owner, such as an Ingress path Argo Rollouts inserts: unlike an apply,
+   * a later apply by the router without that field does not delete it.
+   */
+  patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<void>;
   /** Deletes the object; a missing object is not an error. */
   remove(ref: ObjectRef): Promise<void>;
 }

@@ -197,28 +197,10 @@ describe('ALB canary through Ingress annotations', () => {
     }
   });
 
-  it('an Ingress without the root Service and an ALB header route are InvalidSpec naming the field', async () => {
+  it('an Ingress without the root Service and a regex ALB header match are InvalidSpec naming the field', async () => {
     await net.createNamespacedIngress({
       namespace: ns.name,
-      body: {
-        metadata: { name: 'other' },
-        spec: {
-          ingressClassName: 'alb',
-          rules: [
-            {
-              http: {
-                paths: [
-                  {
-                    path: '/*',
-                    pathType: 'ImplementationSpecific',
-                    backend: { service: { name: 'elsewhere', port: { number: 80 } } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      },
+      body: rootIngress('other', 'elsewhere', { number: 80 }),
     });
     const invalid = (name: string) =>
       eventually(`${name} InvalidSpec`, async () =>
@@ -245,12 +227,172 @@ describe('ALB canary through Ingress annotations', () => {
       c,
       ns.name,
       rollout('alb-header', [
-        { setHeaderRoute: { name: 'beta', match: [{ headerName: 'X-Beta', headerValue: { exact: '1' } }] } },
+        {
+          setHeaderRoute: { name: 'beta', match: [{ headerName: 'X-Beta', headerValue: { regex: 'b.*' } }] },
+        },
         { setWeight: 10 },
       ]),
     );
     expect((await invalid('alb-header')).message).toBe(
-      'InvalidSpec: spec.strategy.canary.steps[0].setHeaderRoute: the alb router does not support header routes',
+      'InvalidSpec: spec.strategy.canary.steps[0].setHeaderRoute.match[0].headerValue.regex: the alb router matches header values exactly or by prefix (ALB conditions have no regular expressions)',
     );
   });
+
+  it('a header route writes actions.<route>, conditions.<route> and a use-annotation path first, and removes them', async () => {
+    for (const service of ['web-hr', 'web-hr-canary', 'web-hr-stable'])
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: service }, spec: { selector: { app: 'web-hr' }, ports: [{ port: 80 }] } },
+      });
+    await net.createNamespacedIngress({ namespace: ns.name, body: rootIngress('web-hr', 'web-hr') });
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('web-hr', 'web:1', {
+        replicas: 2,
+        strategy: {
+          canary: {
+            canaryService: 'web-hr-canary',
+            stableService: 'web-hr-stable',
+            trafficRouting: {
+              alb: { ingress: 'web-hr', rootService: 'web-hr', servicePort: 80 },
+              managedRoutes: [{ name: 'beta' }],
+            },
+            steps: [
+              { setWeight: 10 },
+              {
+                setHeaderRoute: {
+                  name: 'beta',
+                  match: [{ headerName: 'X-Beta', headerValue: { exact: '1' } }],
+                },
+              },
+              { pause: {} },
+              { setHeaderRoute: { name: 'beta' } },
+              { pause: {} },
+            ],
+          },
+        },
+      }),
+    );
+    await eventually('Healthy', async () =>
+      (await getRollout(c, ns.name, 'web-hr')).status?.phase === 'Healthy' ? true : undefined,
+    );
+    expect(await run('set', 'image', 'web-hr', 'app=web:2')).toBe(0);
+    await pausedAtStep('web-hr', 2);
+    const routed = await ingress('web-hr');
+    expect(routed.metadata?.annotations?.['alb.ingress.kubernetes.io/actions.beta']).toBe(
+      '{"Type":"forward","ForwardConfig":{"TargetGroups":[{"ServiceName":"web-hr-canary","ServicePort":"80","Weight":100}]}}',
+    );
+    expect(routed.metadata?.annotations?.['alb.ingress.kubernetes.io/conditions.beta']).toBe(
+      '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Beta","values":["1"]}}]',
+    );
+    expect(
+      routed.spec?.rules?.[0]?.http?.paths.map((p) => [
+        p.path,
+        p.backend.service?.name,
+        p.backend.service?.port?.name,
+      ]),
+    ).toEqual([
+      ['/*', 'beta', 'use-annotation'],
+      ['/*', 'web-hr', 'use-annotation'],
+    ]);
+    expect(routed.metadata?.annotations?.[scheme]).toBe('internet-facing');
+
+    expect(await run('promote', 'web-hr')).toBe(0);
+    await pausedAtStep('web-hr', 4);
+    const cleared = await ingress('web-hr');
+    expect(Object.keys(cleared.metadata?.annotations ?? {}).filter((k) => k.endsWith('.beta'))).toEqual([]);
+    expect(cleared.spec?.rules?.[0]?.http?.paths.map((p) => p.backend.service?.name)).toEqual(['web-hr']);
+  });
+
+  it('pingPong: the canary Service serves the new version, and at promotion ping and pong swap roles', async () => {
+    for (const service of ['web-pp', 'web-ping', 'web-pong'])
+      await c.core.createNamespacedService({
+        namespace: ns.name,
+        body: { metadata: { name: service }, spec: { selector: { app: 'web-pp' }, ports: [{ port: 80 }] } },
+      });
+    await net.createNamespacedIngress({ namespace: ns.name, body: rootIngress('web-pp', 'web-pp') });
+    await createRollout(
+      c,
+      ns.name,
+      canaryRollout('web-pp', 'web:1', {
+        replicas: 2,
+        strategy: {
+          canary: {
+            pingPong: { pingService: 'web-ping', pongService: 'web-pong' },
+            trafficRouting: { alb: { ingress: 'web-pp', rootService: 'web-pp', servicePort: 80 } },
+            steps: [{ setWeight: 20 }, { pause: {} }],
+          },
+        },
+      }),
+    );
+    const healthy = () =>
+      eventually('Healthy', async () => {
+        const ro = await getRollout(c, ns.name, 'web-pp');
+        return ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash
+          ? ro
+          : undefined;
+      });
+    expect((await healthy()).status?.canary?.stablePingPong).toBe('ping');
+    const action = async () => {
+      const value =
+        (await ingress('web-pp')).metadata?.annotations?.['alb.ingress.kubernetes.io/actions.web-pp'] ?? '{}';
+      const parsed = JSON.parse(value) as {
+        ForwardConfig?: { TargetGroups: { ServiceName: string; Weight: number }[] };
+      };
+      return (parsed.ForwardConfig?.TargetGroups ?? []).map((g) => `${g.ServiceName}=${g.Weight}`);
+    };
+    const selector = async (name: string) =>
+      (await c.core.readNamespacedService({ name, namespace: ns.name })).spec?.selector?.[
+        'rollouts-pod-template-hash'
+      ];
+
+    expect(await run('set', 'image', 'web-pp', 'app=web:2')).toBe(0);
+    const paused = await pausedAtStep('web-pp', 1);
+    expect(await action()).toEqual(['web-pong=20', 'web-ping=80']);
+    expect(await selector('web-pong')).toBe(paused.status?.currentPodHash);
+    expect(await selector('web-ping')).toBeUndefined(); // the stable pingPong Service is never re-pointed
+
+    expect(await run('promote', 'web-pp')).toBe(0);
+    const promoted = await healthy();
+    expect(promoted.status?.canary?.stablePingPong).toBe('pong');
+    await eventually('all traffic on pong', async () =>
+      JSON.stringify(await action()) === JSON.stringify(['web-ping=0', 'web-pong=100']) ? true : undefined,
+    );
+    expect(await selector('web-pong')).toBe(promoted.status?.stableRS);
+    expect(await selector('web-ping')).toBeUndefined();
+  });
+
+  const pausedAtStep = (name: string, index: number) =>
+    eventually(`${name} paused at step ${index}`, async () => {
+      const ro = await getRollout(c, ns.name, name);
+      return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
+    });
 });
+
+/** An Ingress (class alb) whose only path sends to `service` (port name use-annotation, or the given port). */
+function rootIngress(
+  name: string,
+  service: string,
+  port: { name?: string; number?: number } = { name: 'use-annotation' },
+): V1Ingress {
+  return {
+    metadata: { name, annotations: { [scheme]: 'internet-facing' } },
+    spec: {
+      ingressClassName: 'alb',
+      rules: [
+        {
+          http: {
+            paths: [
+              {
+                path: '/*',
+                pathType: 'ImplementationSpecific',
+                backend: { service: { name: service, port } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}

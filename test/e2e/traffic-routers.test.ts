@@ -42,6 +42,10 @@ function counted(c: Clients) {
       counter.writes++;
       return inner.apply(obj);
     },
+    patch: (ref, patch) => {
+      counter.writes++;
+      return inner.patch(ref, patch);
+    },
     remove: (ref) => {
       counter.writes++;
       return inner.remove(ref);

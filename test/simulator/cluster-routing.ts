@@ -15,6 +15,8 @@ import {
   isNotFound,
   withTimeout,
   type RolloutSpecView,
+  primaryIngress,
+  primaryVirtualService,
   type TrafficRoutingView,
 } from './rollout-observer.ts';
 import { tableOf, type RouteRule, type RoutingSource, type RoutingTable } from './routing.ts';
@@ -57,10 +59,10 @@ const preferredVersionTtlMs = 10_000;
 
 function describeRouting(routing: TrafficRoutingView, at: { namespace: string; rollout: string }): string {
   const ns = at.namespace;
-  if (routing.nginx) return `nginx Ingress ${ns}/${routing.nginx.stableIngress} and its canary Ingress`;
+  if (routing.nginx) return `nginx Ingress ${ns}/${primaryIngress(routing.nginx)} and its canary Ingress`;
   if (routing.gatewayAPI)
     return `gatewayAPI HTTPRoute ${routing.gatewayAPI.namespace ?? ns}/${routing.gatewayAPI.httpRoute}`;
-  if (routing.istio) return `istio VirtualService ${ns}/${routing.istio.virtualService.name}`;
+  if (routing.istio) return `istio VirtualService ${ns}/${primaryVirtualService(routing.istio)}`;
   return `smi TrafficSplit ${ns}/${routing.smi?.trafficSplitName ?? at.rollout}`;
 }
 
@@ -120,7 +122,7 @@ export class ClusterRoutingSource implements RoutingSource {
       const prefix = routing.nginx.annotationPrefix ?? defaultNginxAnnotationPrefix;
       const [stableIngress, ingresses, lookup] = await Promise.all([
         this.timed(
-          this.networking.readNamespacedIngress({ name: routing.nginx.stableIngress, namespace: ns }),
+          this.networking.readNamespacedIngress({ name: primaryIngress(routing.nginx), namespace: ns }),
           'Ingress',
         ),
         this.timed(this.networking.listNamespacedIngress({ namespace: ns }), 'Ingresses'),
@@ -148,7 +150,7 @@ export class ClusterRoutingSource implements RoutingSource {
           'networking.istio.io',
           'virtualservices',
           ns,
-          routing.istio.virtualService.name,
+          primaryVirtualService(routing.istio),
         ),
         this.listCustom<DestinationRule>('networking.istio.io', 'destinationrules', ns),
         this.services([ns]),

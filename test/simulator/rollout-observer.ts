@@ -13,10 +13,22 @@ export interface RoutedStrategyView {
 }
 
 export interface TrafficRoutingView {
-  nginx?: { stableIngress: string; annotationPrefix?: string };
+  nginx?: { stableIngress?: string; stableIngresses?: string[]; annotationPrefix?: string };
   gatewayAPI?: { httpRoute: string; namespace?: string };
-  istio?: { virtualService: { name: string }; destinationRule?: { name: string } };
+  istio?: {
+    virtualService?: { name: string };
+    virtualServices?: { name: string }[];
+    destinationRule?: { name: string };
+  };
   smi?: { rootService?: string; trafficSplitName?: string };
+}
+
+/** The stable Ingress and VirtualService the simulator routes through (the first, when several are named). */
+export function primaryIngress(nginx: NonNullable<TrafficRoutingView['nginx']>): string {
+  return nginx.stableIngress ?? nginx.stableIngresses?.[0] ?? '';
+}
+export function primaryVirtualService(istio: NonNullable<TrafficRoutingView['istio']>): string {
+  return istio.virtualService?.name ?? istio.virtualServices?.[0]?.name ?? '';
 }
 
 /** Rejects when `promise` takes longer than `ms`: the client has no per-call timeout of its own. */

@@ -2,6 +2,7 @@ import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/anal
 import type { AnalysisRunArgument } from '../../api/rollout.ts';
 import type { AnalysisRunRequest, AnalysisSpecView } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
+import { flattenTemplates } from '../../../analysis/template-composition.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
@@ -34,7 +35,6 @@ export function analysisRunFromTemplates(
   template: TemplateLookup,
   hashes: { stable?: string; latest: string },
 ): RunOutcome {
-  const specs: AnalysisTemplateSpec[] = [];
   for (const ref of request.templates) {
     const spec = template(ref.templateName, ref.clusterScope === true);
     const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
@@ -54,9 +54,13 @@ export function analysisRunFromTemplates(
         error: `${kind} "${ref.templateName}" is invalid: ${first?.path ?? ''}: ${first?.detail ?? ''}`,
       };
     }
-    specs.push(spec);
   }
-  const metrics = specs.flatMap((s) => s.metrics);
+  // Templates that reference templates (spec.templates) contribute those, as Argo merges them.
+  const flattened = flattenTemplates(request.templates, template);
+  if (!flattened.ok) return flattened;
+  const specs = flattened.specs;
+  const metrics = specs.flatMap((s) => s.metrics ?? []);
+  if (metrics.length === 0) return { ok: false, error: 'the templates define no metrics' };
   const duplicate = metrics.find((m, i) => metrics.findIndex((o) => o.name === m.name) !== i);
   if (duplicate)
     return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };

@@ -13,6 +13,7 @@ import { compileMetricConditions, measurementFromOutcome } from '../../../analys
 import { applyMeasurement, isFinished } from '../../../analysis/metric-result.ts';
 import { isDryRun, measurementRetention } from '../../../analysis/metric-spec.ts';
 import { assessRun } from '../../../analysis/run-state.ts';
+import { runExpiresAt } from '../../../analysis/run-ttl.ts';
 import { credentialSecretRefs, resolveCredentials } from '../../../analysis/providers/credentials.ts';
 import { jobOrdinal, type JobRunner } from '../../../analysis/providers/job.ts';
 import { providerKind, type Credentials, type MetricProvider } from '../../../analysis/providers/provider.ts';
@@ -24,6 +25,8 @@ export interface AnalysisRunDeps {
   /** The data of a Secret in the run's namespace, decoded; undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   patchRunStatus(namespace: string, name: string, resourceVersion: string, status: object): Promise<void>;
+  /** Deletes a finished run whose ttlStrategy ran out (a missing run is fine). */
+  deleteRun(namespace: string, name: string): Promise<void>;
   providers: {
     prometheus: MetricProvider;
     web: MetricProvider;
@@ -48,7 +51,8 @@ export async function reconcileAnalysisRun(
   deps: AnalysisRunDeps,
 ): Promise<{ requeueAfterMs?: number }> {
   const run = deps.run(namespace, name);
-  if (!run || isFinished(run.status?.phase)) return {};
+  if (!run) return {};
+  if (isFinished(run.status?.phase)) return expireFinishedRun(run, deps);
   const secrets = await readSecrets(namespace, secretRefs(run), deps);
   if (typeof secrets === 'string') return writeStatus(run, errorStatus(run, secrets, deps.now()), deps);
   const lookup = (ref: SecretKeyRef) => secrets.get(ref.name)?.[ref.key];
@@ -93,6 +97,7 @@ export async function reconcileAnalysisRun(
     phase: final.phase,
     ...(final.message === undefined ? {} : { message: redact(final.message) }),
     startedAt: final.startedAt,
+    ...completedAt(run, final.phase, deps.now()),
     metricResults: final.metricResults,
     runSummary: final.runSummary,
     dryRunSummary: final.dryRunSummary,
@@ -190,7 +195,40 @@ function errorStatus(run: AnalysisRun, message: string, now: number): AnalysisRu
     phase: 'Error',
     message,
     startedAt: run.status?.startedAt ?? new Date(now).toISOString(),
+    ...completedAt(run, 'Error', now),
   };
+}
+
+/** status.completedAt: set once, when the run first reaches a finished phase. */
+function completedAt(run: AnalysisRun, phase: AnalysisRunStatus['phase'], now: number) {
+  if (run.status?.completedAt !== undefined) return { completedAt: run.status.completedAt };
+  return isFinished(phase) ? { completedAt: new Date(now).toISOString() } : {};
+}
+
+/**
+ * A finished run with a ttlStrategy: deleted once its time is up, else requeued for then. A run
+ * that finished before completedAt existed gets it now (its time counts from here).
+ */
+async function expireFinishedRun(
+  run: AnalysisRun,
+  deps: AnalysisRunDeps,
+): Promise<{ requeueAfterMs?: number }> {
+  if (run.spec.ttlStrategy === undefined) return {};
+  const finished = run.status?.completedAt;
+  if (finished === undefined) {
+    await writeStatus(run, { ...run.status, completedAt: new Date(deps.now()).toISOString() }, deps);
+    return {};
+  }
+  const expiresAt = runExpiresAt(run.spec.ttlStrategy, run.status?.phase, Date.parse(finished));
+  if (expiresAt === undefined) return {};
+  if (expiresAt > deps.now()) return { requeueAfterMs: expiresAt - deps.now() };
+  await deps.deleteRun(run.metadata.namespace ?? '', run.metadata.name ?? '');
+  deps.log.info('analysis run deleted (ttlStrategy)', {
+    analysisRun: run.metadata.name,
+    namespace: run.metadata.namespace,
+    phase: run.status?.phase,
+  });
+  return {};
 }
 
 async function writeStatus(

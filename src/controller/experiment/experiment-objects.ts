@@ -6,6 +6,7 @@ import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../../api/analysis.ts';
 import type { Experiment, ExperimentTemplate } from '../../api/experiment.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
+import { flattenTemplates } from '../../../analysis/template-composition.ts';
 import { podTemplateHash, podTemplateHashLabel } from '../pod-template-hash.ts';
 import type { TemplateLookup } from '../analysis/analysis-run-from-templates.ts';
 
@@ -127,14 +128,16 @@ export function experimentAnalysisRun(
 ): { ok: true; run: AnalysisRun } | { ok: false; error: string } {
   const analysis = (experiment.spec.analyses ?? []).find((a) => a.name === analysisName);
   if (analysis === undefined) return { ok: false, error: `no analysis "${analysisName}"` };
-  const spec: AnalysisTemplateSpec | undefined = template(
-    analysis.templateName,
-    analysis.clusterScope === true,
+  // Templates that include templates (spec.templates) contribute those, as for a Rollout's runs.
+  const flattened = flattenTemplates(
+    [{ templateName: analysis.templateName, clusterScope: analysis.clusterScope === true }],
+    template,
   );
-  if (spec === undefined) {
-    const kind = analysis.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
-    return { ok: false, error: `${kind} "${analysis.templateName}" not found` };
-  }
+  if (!flattened.ok) return flattened;
+  const specs = flattened.specs;
+  const metrics = specs.flatMap((s) => s.metrics ?? []);
+  if (metrics.length === 0)
+    return { ok: false, error: `analysis "${analysisName}": its templates define no metrics` };
   const hashes = new Map(experiment.spec.templates.map((t) => [t.name, templateHash(experiment, t)]));
   const callerArgs = [];
   for (const arg of analysis.args ?? []) {
@@ -151,10 +154,16 @@ export function experimentAnalysisRun(
       return { ok: false, error: `args[${arg.name}]: no template named "${unknown}"` };
     callerArgs.push({ name: arg.name, value });
   }
-  const args = mergeArgs(spec.args ?? [], callerArgs);
+  const args = mergeArgs(
+    specs.flatMap((s) => s.args ?? []),
+    callerArgs,
+  );
   if (!args.ok) return args;
-  const dryRun = [...(spec.dryRun ?? []), ...(experiment.spec.dryRun ?? [])];
-  const retention = [...(spec.measurementRetention ?? []), ...(experiment.spec.measurementRetention ?? [])];
+  const dryRun = [...specs.flatMap((s) => s.dryRun ?? []), ...(experiment.spec.dryRun ?? [])];
+  const retention = [
+    ...specs.flatMap((s) => s.measurementRetention ?? []),
+    ...(experiment.spec.measurementRetention ?? []),
+  ];
   return {
     ok: true,
     run: {
@@ -170,7 +179,7 @@ export function experimentAnalysisRun(
         ownerReferences: [experimentOwnerReference(experiment)],
       },
       spec: {
-        metrics: spec.metrics,
+        metrics,
         ...(args.value.length > 0 ? { args: args.value } : {}),
         ...(dryRun.length > 0 ? { dryRun } : {}),
         ...(retention.length > 0 ? { measurementRetention: retention } : {}),
