@@ -3,7 +3,7 @@
  * per template, one AnalysisRun per analysis. Pure.
  */
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
-import type { AnalysisRun, AnalysisTemplateSpec } from '../../api/analysis.ts';
+import type { AnalysisRun } from '../../api/analysis.ts';
 import type { Experiment, ExperimentTemplate } from '../../api/experiment.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
 import { flattenTemplates } from '../../../analysis/template-composition.ts';
