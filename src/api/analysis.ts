@@ -232,18 +232,26 @@ export const Metric = z
       .string()
       .optional()
       .describe('CEL expression over result that marks a measurement Failed, e.g. result[0] < 0.95.'),
-    failureLimit: nonNegativeInt()
+    failureLimit: intOrString()
       .optional()
-      .describe('Failed measurements tolerated before the metric fails (default 0).'),
-    inconclusiveLimit: nonNegativeInt()
+      .describe(
+        'Failed measurements tolerated before the metric fails (default 0): an integer, or an argument placeholder such as "{{args.failures}}" resolved when the run is made.',
+      ),
+    inconclusiveLimit: intOrString()
       .optional()
-      .describe('Inconclusive measurements tolerated before the metric is Inconclusive (default 0).'),
-    consecutiveErrorLimit: nonNegativeInt()
+      .describe(
+        'Inconclusive measurements tolerated before the metric is Inconclusive (default 0); integer or argument placeholder.',
+      ),
+    consecutiveErrorLimit: intOrString()
       .default(4)
-      .describe('Consecutive measurement errors tolerated before the metric is Error.'),
-    consecutiveSuccessLimit: nonNegativeInt()
+      .describe(
+        'Consecutive measurement errors tolerated before the metric is Error; integer or argument placeholder.',
+      ),
+    consecutiveSuccessLimit: intOrString()
       .optional()
-      .describe('Consecutive successful measurements after which the metric is Successful early.'),
+      .describe(
+        'Consecutive successful measurements after which the metric is Successful early; integer or argument placeholder.',
+      ),
     provider: MetricProvider,
   })
   .describe('One metric: how to measure, how often, and what counts as success.');

@@ -77,6 +77,9 @@ const analysisFields = {
   measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
     .optional()
     .describe('Measurements kept per metric.'),
+  analysisRunMetadata: PodMetadata.optional().describe(
+    "Labels and annotations put on the AnalysisRuns made from this analysis (the controller's own labels win).",
+  ),
 };
 
 /** An analysis the Rollout runs and waits for (a step, or blue-green pre/post promotion). */
@@ -735,6 +738,21 @@ export const RolloutSpec = withCel(
         .optional()
         .describe('Fast rollback window.'),
       strategy: RolloutStrategy,
+      analysis: z
+        .strictObject({
+          successfulRunHistoryLimit: nonNegativeInt()
+            .optional()
+            .describe(
+              'Successful AnalysisRuns of this Rollout kept once finished (default 5); older ones are deleted.',
+            ),
+          unsuccessfulRunHistoryLimit: nonNegativeInt()
+            .optional()
+            .describe(
+              'Failed, Error and Inconclusive AnalysisRuns of this Rollout kept once finished (default 5); older ones are deleted.',
+            ),
+        })
+        .optional()
+        .describe('How many finished AnalysisRuns the Rollout keeps.'),
     })
     .describe('The desired state of a Rollout.'),
   [

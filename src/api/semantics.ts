@@ -21,6 +21,8 @@ import type {
 import type { RolloutGroup } from './rollout-group.ts';
 import { stageGraphProblems } from '../../strategies/group/stage-graph.ts';
 import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
+import { isPlaceholder, parseIntOrString } from '../../analysis/int-or-string.ts';
+import { INT_OR_STRING_METRIC_FIELDS } from '../../analysis/metric-spec.ts';
 
 /** Label the controller adds to pods and ReplicaSets; a template must not set it. */
 export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
@@ -391,27 +393,30 @@ export function analysisSemanticErrors(
   return problems.errors;
 }
 
-function countValue(count: IntOrString | undefined): number | undefined {
-  if (typeof count === 'number') return count;
-  if (count !== undefined && /^[0-9]+$/.test(count)) return Number(count);
-  return undefined;
+/** An int-or-string metric field's integer, when it holds one now (not a placeholder). */
+function intValue(value: IntOrString | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseIntOrString(value, 0);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
-  if (
-    typeof metric.count === 'string' &&
-    countValue(metric.count) === undefined &&
-    !WHOLE_PLACEHOLDER.test(metric.count)
-  ) {
-    problems.add(`${path}.count`, `must be an integer or an argument placeholder (got "${metric.count}")`);
+  // Each int-or-string limit is an integer >= 0 now, or a placeholder checked when the run is made.
+  for (const field of INT_OR_STRING_METRIC_FIELDS) {
+    const value = metric[field];
+    if (value === undefined || isPlaceholder(value)) continue;
+    const parsed = parseIntOrString(value, 0);
+    if (!parsed.ok) {
+      problems.add(`${path}.${field}`, `${parsed.error}; use an integer or an argument placeholder`);
+    }
   }
-  const count = countValue(metric.count);
+  const count = intValue(metric.count);
   if (count !== undefined && count > 1 && metric.interval === undefined) {
     problems.add(`${path}.interval`, 'is required when count is more than 1');
   }
   if (count !== undefined && count > 0) {
     for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
-      const limit = metric[field];
+      const limit = intValue(metric[field]);
       if (limit !== undefined && limit > count) {
         problems.add(`${path}.${field}`, `must not exceed count (${count})`);
       }

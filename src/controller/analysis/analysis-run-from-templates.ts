@@ -2,6 +2,8 @@ import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/anal
 import type { AnalysisRunArgument } from '../../api/rollout.ts';
 import type { AnalysisRunRequest } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
+import { resolveMetricLimits } from '../../../analysis/resolve-limits.ts';
+import { analysisBlockOf } from './analysis-block.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
@@ -56,8 +58,8 @@ export function analysisRunFromTemplates(
     }
     specs.push(spec);
   }
-  const metrics = specs.flatMap((s) => s.metrics);
-  const duplicate = metrics.find((m, i) => metrics.findIndex((o) => o.name === m.name) !== i);
+  const templateMetrics = specs.flatMap((s) => s.metrics);
+  const duplicate = templateMetrics.find((m, i) => templateMetrics.findIndex((o) => o.name === m.name) !== i);
   if (duplicate)
     return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };
 
@@ -66,6 +68,10 @@ export function analysisRunFromTemplates(
   const templateArgs = uniqueByName(specs.flatMap((s) => s.args ?? []));
   const args = mergeArgs(templateArgs, callerArgs.args);
   if (!args.ok) return args;
+  const limits = resolveMetricLimits(templateMetrics, args.value);
+  if (!limits.ok) return limits;
+  const metrics = limits.value;
+  const extra = analysisBlockOf(rollout, request)?.analysisRunMetadata;
 
   const dryRun = specs.flatMap((s) => s.dryRun ?? []);
   const measurementRetention = specs.flatMap((s) => s.measurementRetention ?? []);
@@ -78,12 +84,15 @@ export function analysisRunFromTemplates(
       metadata: {
         name,
         namespace: rollout.metadata.namespace,
+        // analysisRunMetadata first: the labels that tie the run to its request must not be overridden.
         labels: {
+          ...extra?.labels,
           [analysisLabels.rollout]: rollout.metadata.name,
           [analysisLabels.id]: request.id,
           [analysisLabels.kind]: request.kind,
           [podTemplateHashLabel]: hashes.latest,
         },
+        ...(extra?.annotations ? { annotations: { ...extra.annotations } } : {}),
         ownerReferences: [rolloutOwnerReference(rollout)],
       },
       spec: {
