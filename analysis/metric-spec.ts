@@ -75,11 +75,16 @@ export const INT_OR_STRING_METRIC_FIELDS = [
 ] as const;
 export type IntOrStringMetricField = (typeof INT_OR_STRING_METRIC_FIELDS)[number];
 
+/** The smallest value each accepts: failureLimit -1 disables the failure check (as in Argo). */
+export function limitMinimum(name: IntOrStringMetricField): number {
+  return name === 'failureLimit' ? -1 : 0;
+}
+
 /** A limit's integer value (undefined when unset); a non-integer throws naming the field. */
 function limitValue(metric: MetricSettings, name: IntOrStringMetricField): number | undefined {
   const value = metric[name];
   if (value === undefined) return undefined;
-  const parsed = parseIntOrString(value, 0);
+  const parsed = parseIntOrString(value, limitMinimum(name));
   if (!parsed.ok) throw new InvalidSpecError(field(metric, name), parsed.error);
   return parsed.value;
 }

@@ -10,7 +10,7 @@
 import type { Argument, MetricInput } from '../src/api/analysis.ts';
 import { substituteArgs, type ArgsOutcome } from './args.ts';
 import { parseIntOrString } from './int-or-string.ts';
-import { INT_OR_STRING_METRIC_FIELDS } from './metric-spec.ts';
+import { INT_OR_STRING_METRIC_FIELDS, limitMinimum } from './metric-spec.ts';
 
 /** The metrics with every int-or-string limit that literal args can resolve turned into an integer. */
 export function resolveMetricLimits<M extends MetricInput>(
@@ -30,7 +30,7 @@ export function resolveMetricLimits<M extends MetricInput>(
       const at = `metrics[${metric.name}].${field}`;
       const substituted = substituteArgs(value, literal, at);
       if (!substituted.ok) return substituted;
-      const parsed = parseIntOrString(substituted.value, 0);
+      const parsed = parseIntOrString(substituted.value, limitMinimum(field));
       if (!parsed.ok) return { ok: false, error: `${at}: ${parsed.error}` };
       next[field] = parsed.value;
     }

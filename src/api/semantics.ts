@@ -22,7 +22,7 @@ import type { RolloutGroup } from './rollout-group.ts';
 import { stageGraphProblems } from '../../strategies/group/stage-graph.ts';
 import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
 import { isPlaceholder, parseIntOrString } from '../../analysis/int-or-string.ts';
-import { INT_OR_STRING_METRIC_FIELDS } from '../../analysis/metric-spec.ts';
+import { INT_OR_STRING_METRIC_FIELDS, limitMinimum } from '../../analysis/metric-spec.ts';
 
 /** Label the controller adds to pods and ReplicaSets; a template must not set it. */
 export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
@@ -400,12 +400,12 @@ function intValue(value: IntOrString | undefined): number | undefined {
   return parsed.ok ? parsed.value : undefined;
 }
 
-function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
-  // Each int-or-string limit is an integer >= 0 now, or a placeholder checked when the run is made.
+/** count and the limits: integers >= 0 now, or placeholders checked when the run is made. */
+function checkLimits(metric: Metric, path: string, problems: Problems): void {
   for (const field of INT_OR_STRING_METRIC_FIELDS) {
     const value = metric[field];
     if (value === undefined || isPlaceholder(value)) continue;
-    const parsed = parseIntOrString(value, 0);
+    const parsed = parseIntOrString(value, limitMinimum(field));
     if (!parsed.ok) {
       problems.add(`${path}.${field}`, `${parsed.error}; use an integer or an argument placeholder`);
     }
@@ -414,14 +414,16 @@ function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>
   if (count !== undefined && count > 1 && metric.interval === undefined) {
     problems.add(`${path}.interval`, 'is required when count is more than 1');
   }
-  if (count !== undefined && count > 0) {
-    for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
-      const limit = intValue(metric[field]);
-      if (limit !== undefined && limit > count) {
-        problems.add(`${path}.${field}`, `must not exceed count (${count})`);
-      }
-    }
+  if (count === undefined || count === 0) return;
+  for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
+    const limit = intValue(metric[field]);
+    if (limit !== undefined && limit > count)
+      problems.add(`${path}.${field}`, `must not exceed count (${count})`);
   }
+}
+
+function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
+  checkLimits(metric, path, problems);
   const prometheus = metric.provider.prometheus;
   if (
     prometheus !== undefined &&

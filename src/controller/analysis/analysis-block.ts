@@ -11,7 +11,7 @@ export function analysisBlockOf(
   rollout: RolloutObject,
   request: AnalysisRunRequest,
 ): AnalysisBlock | undefined {
-  return analysisBlock(rollout, request) as AnalysisBlock | undefined;
+  return analysisBlock(rollout, request);
 }
 
 /** What the shell reads of an analysis block beyond the core's view (validated by src/api). */
