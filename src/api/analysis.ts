@@ -220,7 +220,7 @@ function intLimitRule(
     message: `${field} must be at least ${min}`,
     fieldPath: `.${field}`,
     holds: (self: Record<string, unknown>) =>
-      typeof self[field] !== 'number' || (self[field] as number) >= min,
+      typeof self[field] !== 'number' || (self[field]) >= min,
   };
 }
 
