@@ -15,6 +15,7 @@ import {
   PodMetadata,
   PodTemplate,
   atLeastOneOf,
+  atMostOneOf,
   boundedRecord,
   durationString,
   exactlyOneOf,
@@ -393,6 +394,9 @@ const CANARY_STEP_ACTIONS = [
   'experiment',
 ] as const;
 
+/** Argo Rollouts' hasMultipleStepsType: these exclude each other; the other actions may join one. */
+const EXCLUSIVE_CANARY_STEP_ACTIONS = ['setWeight', 'pause', 'analysis', 'experiment'] as const;
+
 export const CanaryStep = withCel(
   z
     .strictObject({
@@ -404,8 +408,10 @@ export const CanaryStep = withCel(
       setMirrorRoute: SetMirrorRoute.optional(),
       experiment: RolloutExperimentStep.optional(),
     })
-    .describe('One canary step. Set exactly one action.'),
-  [exactlyOneOf(CANARY_STEP_ACTIONS, 'one action per step')],
+    .describe(
+      'One canary step. At most one of setWeight, pause, analysis, experiment; setCanaryScale, setHeaderRoute and setMirrorRoute may join it (as in Argo Rollouts). The step is done when every action in it is.',
+    ),
+  [atLeastOneOf(CANARY_STEP_ACTIONS), atMostOneOf(EXCLUSIVE_CANARY_STEP_ACTIONS)],
 );
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
