@@ -419,6 +419,39 @@ export type CanaryStep = z.infer<typeof CanaryStep>;
 // Strategies
 // ---------------------------------------------------------------------------------------------
 
+export const AntiAffinity = withCel(
+  z
+    .strictObject({
+      preferredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({
+          weight: z.int32().min(1).max(100).describe('Weight of the preferred anti-affinity term (1-100).'),
+        })
+        .optional()
+        .describe('Prefer nodes that run no pod of the other version.'),
+      requiredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({})
+        .optional()
+        .describe('Never schedule on a node that runs a pod of the other version.'),
+    })
+    .describe(
+      "Anti-affinity injected into the new version's pod template against the pods of the stable (active) version, on kubernetes.io/hostname. Set exactly one.",
+    ),
+  [
+    exactlyOneOf([
+      'preferredDuringSchedulingIgnoredDuringExecution',
+      'requiredDuringSchedulingIgnoredDuringExecution',
+    ]),
+  ],
+);
+export type AntiAffinity = z.infer<typeof AntiAffinity>;
+
+const scaleDownDelayRevisionLimit = () =>
+  nonNegativeInt()
+    .optional()
+    .describe(
+      'At most this many old ReplicaSets wait out scaleDownDelaySeconds at once (newest first); older ones are scaled down at once.',
+    );
+
 const maxSurge = () =>
   intOrString()
     .optional()
@@ -471,6 +504,21 @@ export const CanaryStrategy = withCel(
         .boolean()
         .optional()
         .describe('Requires trafficRouting: scale the stable ReplicaSet down as the canary weight grows.'),
+      scaleDownDelayRevisionLimit: scaleDownDelayRevisionLimit(),
+      minPodsPerReplicaSet: z
+        .int32()
+        .min(1)
+        .optional()
+        .describe(
+          'Requires trafficRouting: a canary or stable ReplicaSet that runs pods runs at least this many (high availability).',
+        ),
+      canaryMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the canary's pods while they are the canary (removed when it becomes stable).",
+      ),
+      stableMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the stable version's pods while they are the stable.",
+      ),
+      antiAffinity: AntiAffinity.optional(),
     })
     .describe('Canary: shift traffic step by step, gated on pauses and analyses.'),
   [
@@ -520,6 +568,14 @@ export const BlueGreenStrategy = withCel(
       postPromotionAnalysis: RolloutAnalysis.optional().describe(
         'Analysis after promotion; its failure switches the active Service back.',
       ),
+      scaleDownDelayRevisionLimit: scaleDownDelayRevisionLimit(),
+      previewMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the new version's pods while they are the preview (removed on promotion).",
+      ),
+      activeMetadata: PodMetadata.optional().describe(
+        'Labels and annotations put on the pods the active Service selects.',
+      ),
+      antiAffinity: AntiAffinity.optional(),
     })
     .describe('Blue-green: run the new version next to the old one, then switch the active Service.'),
   [

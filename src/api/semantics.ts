@@ -75,8 +75,10 @@ export function rolloutSemanticErrors(rollout: Rollout): ValidationError[] {
     checkSurge(strategy.rolling, 'spec.strategy.rolling', problems);
   }
   if (strategy.canary !== undefined) checkCanary(strategy.canary, 'spec.strategy.canary', problems);
-  if (strategy.blueGreen !== undefined)
+  if (strategy.blueGreen !== undefined) {
     checkBlueGreen(strategy.blueGreen, 'spec.strategy.blueGreen', problems);
+    checkRevisionLimit(rollout, strategy.blueGreen.scaleDownDelayRevisionLimit, problems);
+  }
   if (strategy.abTest !== undefined) checkAbTest(strategy.abTest, 'spec.strategy.abTest', problems);
   return problems.errors;
 }
@@ -230,6 +232,12 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
     if (canary.dynamicStableScale === true) {
       problems.add(`${path}.dynamicStableScale`, 'can only be used with trafficRouting');
     }
+    if (canary.minPodsPerReplicaSet !== undefined) {
+      problems.add(
+        `${path}.minPodsPerReplicaSet`,
+        'requires trafficRouting (without a router the share of pods is the traffic weight)',
+      );
+    }
   }
   if (canary.dynamicStableScale === true && canary.scaleDownDelaySeconds !== undefined) {
     problems.add(`${path}.scaleDownDelaySeconds`, 'cannot be used with dynamicStableScale');
@@ -309,6 +317,17 @@ function checkCanaryStep(
       analysisNames.add(analysis.name);
       checkArgs(analysis.args, `${analysisPath}.args`, problems);
     });
+  }
+}
+
+/** Argo's rule (blue-green): revisionHistoryLimit must keep the ReplicaSets the delay keeps. */
+function checkRevisionLimit(rollout: Rollout, limit: number | undefined, problems: Problems): void {
+  const history = rollout.spec.revisionHistoryLimit;
+  if (limit !== undefined && history < limit) {
+    problems.add(
+      'spec.strategy.blueGreen.scaleDownDelayRevisionLimit',
+      `must not exceed revisionHistoryLimit (${history})`,
+    );
   }
 }
 
