@@ -26,6 +26,7 @@ import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic } from './traffic-routing.ts';
+import { syncPodRoleMetadata, withInjectedAntiAffinity } from './pod-role-metadata.ts';
 import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
@@ -36,7 +37,7 @@ export interface Caches {
   service(namespace: string, name: string): V1Service | undefined;
   /** Every cached Service of the namespace (restoring a deleted Rollout finds its own by annotation). */
   services(namespace: string): readonly V1Service[];
-  /** A direct read, made only while a restart (spec.restartAt) is in progress. */
+  /** A direct read, made only while a restart (spec.restartAt) is in progress or a role's ephemeral metadata changes. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   /** The AnalysisRuns in the namespace whose controller owner has this UID. */
   analysisRuns(namespace: string, ownerUid: string): readonly AnalysisRun[];
@@ -141,6 +142,11 @@ export async function reconcileRollout(
   // stable Service moves to the new pods before the canary weight drops back to 0.
   await applyServiceSelectors(rollout, decision, deps);
   if (await routeTraffic(rollout, decision, deps)) return {};
+  // Role labels on the templates before the pods come: a canary pod is created as one.
+  await syncPodRoleMetadata(rollout, replicaSets, decision.status, {
+    writer: deps.writer,
+    pods: (ns, selector) => deps.caches.pods(ns, selector),
+  });
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
@@ -239,7 +245,7 @@ async function ensureCurrentReplicaSet(
 ): Promise<V1ReplicaSet[]> {
   if (owned.some((rs) => hashOf(rs) === hash)) return owned;
   const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
-  const body = newReplicaSet(rollout, hash, revision);
+  const body = withInjectedAntiAffinity(newReplicaSet(rollout, hash, revision), rollout, hash);
   try {
     const created = await deps.writer.createReplicaSet(rollout.metadata.namespace, body);
     return [...owned, created];
