@@ -219,8 +219,7 @@ function intLimitRule(
     rule: `!has(self.${field}) || type(self.${field}) != int || self.${field} >= ${min}`,
     message: `${field} must be at least ${min}`,
     fieldPath: `.${field}`,
-    holds: (self: Record<string, unknown>) =>
-      typeof self[field] !== 'number' || (self[field]) >= min,
+    holds: (self: Record<string, unknown>) => typeof self[field] !== 'number' || self[field] >= min,
   };
 }
 

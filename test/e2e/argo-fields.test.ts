@@ -241,6 +241,8 @@ describe('Argo Rollouts fields carried out', () => {
             metrics: [
               {
                 name: 'check',
+                count: 2,
+                interval: '1s',
                 successCondition: 'result == 1',
                 failureLimit: '{{args.failures}}',
                 provider: { web: { url: `http://127.0.0.1:${port}/check`, jsonPath: '{$.ok}' } },
@@ -280,7 +282,7 @@ describe('Argo Rollouts fields carried out', () => {
       });
 
     it('labels its runs, resolves failureLimit from the args, and keeps successfulRunHistoryLimit runs', async () => {
-      await createRollout(env.c, env.namespace, analysisRollout('an', '2'));
+      await createRollout(env.c, env.namespace, analysisRollout('an', '1'));
       await healthyAt('an', 'an:1');
       expect((await setImage('an', 'an:2')).code).toBe(0);
       await healthyAt('an', 'an:2');
@@ -288,7 +290,7 @@ describe('Argo Rollouts fields carried out', () => {
       expect(first?.metadata.labels).toMatchObject({ team: 'payments', 'bellwether.dev/rollout': 'an' });
       expect(first?.metadata.annotations?.['example.com/ticket']).toBe('REL-1');
       // The int-or-string limit was resolved from the Rollout's argument when the run was made.
-      expect(first?.spec.metrics[0]?.failureLimit).toBe(2);
+      expect(first?.spec.metrics[0]?.failureLimit).toBe(1);
       expect(first?.status?.phase).toBe('Successful');
 
       expect((await setImage('an', 'an:3')).code).toBe(0);
