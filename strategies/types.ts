@@ -95,6 +95,8 @@ export interface BlueGreenStrategySpec {
   postPromotionAnalysis?: { templates: { templateName: string; clusterScope?: boolean }[]; args?: unknown[] };
   /** At most this many old ReplicaSets wait out scaleDownDelaySeconds; older ones go at once. */
   scaleDownDelayRevisionLimit?: number;
+  /** Pods a restart (spec.restartAt) may take out of service at once (the shell's restart-pods.ts). */
+  maxUnavailable?: IntOrPercent;
   /** Labels / annotations on the new version's pods while it is the preview. */
   previewMetadata?: PodMetadataView;
   /** Labels / annotations on the pods the active Service selects. */

@@ -569,6 +569,11 @@ export const BlueGreenStrategy = withCel(
         'Analysis after promotion; its failure switches the active Service back.',
       ),
       scaleDownDelayRevisionLimit: scaleDownDelayRevisionLimit(),
+      maxUnavailable: intOrString()
+        .optional()
+        .describe(
+          'Pods a restart (spec.restartAt) may take out of service at once: an integer or a percentage of spec.replicas, rounded down, at least 1 (default 25%).',
+        ),
       previewMetadata: PodMetadata.optional().describe(
         "Labels and annotations put on the new version's pods while they are the preview (removed on promotion).",
       ),

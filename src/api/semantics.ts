@@ -332,6 +332,7 @@ function checkRevisionLimit(rollout: Rollout, limit: number | undefined, problem
 }
 
 function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Problems): void {
+  checkSurge({ maxUnavailable: blueGreen.maxUnavailable }, path, problems);
   if (blueGreen.prePromotionAnalysis !== undefined) {
     checkAnalysis(blueGreen.prePromotionAnalysis, `${path}.prePromotionAnalysis`, problems);
   }

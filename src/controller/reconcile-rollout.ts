@@ -230,9 +230,9 @@ async function restartPods(
   if (!restartPending(rollout, deps.now())) return { done: false };
   const pods = await deps.caches.pods(rollout.metadata.namespace, selectorString(rollout));
   const step = nextRestartStep(rollout, replicaSets, pods);
-  if (step.deletePod) {
-    await deps.writer.deletePod(rollout.metadata.namespace, step.deletePod);
-    deps.log.info('restarted pod', { rollout: rollout.metadata.name, pod: step.deletePod });
+  for (const pod of step.deletePods) {
+    await deps.writer.deletePod(rollout.metadata.namespace, pod);
+    deps.log.info('restarted pod', { rollout: rollout.metadata.name, pod });
   }
   return step.done ? { done: true } : { done: false, requeueAfterMs: 1000 };
 }
