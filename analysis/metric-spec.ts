@@ -9,6 +9,7 @@
 import type { DryRun, MeasurementRetention, MetricInput } from '../src/api/analysis.ts';
 import { parseDurationMs } from '../strategies/duration.ts';
 import { InvalidSpecError } from '../strategies/invalid-spec.ts';
+import { parseIntOrString } from './int-or-string.ts';
 
 /** Consecutive measurement errors tolerated before a metric is Error (Argo's default). */
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
@@ -61,13 +62,31 @@ export function effectiveCount(metric: MetricSettings): number | undefined {
 }
 
 function parseCount(metric: MetricSettings): number | undefined {
-  const { count } = metric;
-  if (count === undefined) return undefined;
-  const value = typeof count === 'number' ? count : /^\d+$/.test(count.trim()) ? Number(count) : NaN;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidSpecError(field(metric, 'count'), `must be a non-negative integer, got '${count}'`);
-  }
-  return value;
+  return limitValue(metric, 'count');
+}
+
+/** The names of the metric fields that are int-or-string and must be integers once resolved. */
+export const INT_OR_STRING_METRIC_FIELDS = [
+  'count',
+  'failureLimit',
+  'inconclusiveLimit',
+  'consecutiveErrorLimit',
+  'consecutiveSuccessLimit',
+] as const;
+export type IntOrStringMetricField = (typeof INT_OR_STRING_METRIC_FIELDS)[number];
+
+/** The smallest value each accepts: failureLimit -1 disables the failure check (as in Argo). */
+export function limitMinimum(name: IntOrStringMetricField): number {
+  return name === 'failureLimit' ? -1 : 0;
+}
+
+/** A limit's integer value (undefined when unset); a non-integer throws naming the field. */
+function limitValue(metric: MetricSettings, name: IntOrStringMetricField): number | undefined {
+  const value = metric[name];
+  if (value === undefined) return undefined;
+  const parsed = parseIntOrString(value, limitMinimum(name));
+  if (!parsed.ok) throw new InvalidSpecError(field(metric, name), parsed.error);
+  return parsed.value;
 }
 
 /** The limits that decide a metric's phase, with Argo's defaults. */
@@ -80,12 +99,13 @@ export interface MetricLimits {
   readonly consecutiveSuccessLimit: number;
 }
 
+/** The limits as integers; a limit that is not one (after substitution) throws naming the field. */
 export function metricLimits(metric: MetricSettings): MetricLimits {
   return {
-    failureLimit: metric.failureLimit ?? 0,
-    inconclusiveLimit: metric.inconclusiveLimit ?? 0,
-    consecutiveErrorLimit: metric.consecutiveErrorLimit ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT,
-    consecutiveSuccessLimit: metric.consecutiveSuccessLimit ?? 0,
+    failureLimit: limitValue(metric, 'failureLimit') ?? 0,
+    inconclusiveLimit: limitValue(metric, 'inconclusiveLimit') ?? 0,
+    consecutiveErrorLimit: limitValue(metric, 'consecutiveErrorLimit') ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT,
+    consecutiveSuccessLimit: limitValue(metric, 'consecutiveSuccessLimit') ?? 0,
   };
 }
 

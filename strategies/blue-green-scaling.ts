@@ -18,7 +18,7 @@ import {
   type BlueGreenContext,
 } from './blue-green-machine.ts';
 import type { BlueGreenSettings } from './blue-green-settings.ts';
-import { delayedScaleDown } from './scale-down-delay.ts';
+import { beyondRevisionLimit, delayedScaleDown } from './scale-down-delay.ts';
 import type { StrategyInput } from './types.ts';
 
 export interface BlueGreenScaling {
@@ -52,6 +52,11 @@ export function blueGreenScaling(
   const replicaSets: Record<string, number> = {};
   const scaleDownDeadlines: Record<string, number | null> = {};
   let nextDeadline: number | undefined;
+  const overLimit = beyondRevisionLimit(
+    input.replicaSets,
+    delayed,
+    input.spec.strategy.blueGreen?.scaleDownDelayRevisionLimit,
+  );
   for (const view of input.replicaSets) {
     const delayMs = delayed.get(view.hash);
     if (delayMs === undefined) {
@@ -60,7 +65,7 @@ export function blueGreenScaling(
       if (view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
       continue;
     }
-    const plan = delayedScaleDown(view, delayMs, input.now);
+    const plan = delayedScaleDown(view, overLimit.has(view.hash) ? 0 : delayMs, input.now);
     replicaSets[view.hash] = plan.target;
     if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
     else if (plan.target === 0 && view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;

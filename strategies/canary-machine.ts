@@ -94,6 +94,11 @@ export interface StepObservation {
   pauseMs?: number;
   /** A non-pause step's work is done (its replica targets are reached). Not used for analysis. */
   done: boolean;
+  /**
+   * An analysis step that also sets the canary scale: its pods are at their targets. The step
+   * completes only when its run passed and this holds. Absent: nothing to wait for.
+   */
+  podsReady?: boolean;
 }
 
 /** The one event per reconcile. */
@@ -232,6 +237,7 @@ const canarySetup = setup({
     routerAtFull: ({ event }) => event.routerAtFull,
     atAnalysisStep: atGatedStep,
     stepRunSucceeded: (args) => verdictOf(stepRun(args)) === 'successful',
+    stepPodsReady: (args) => currentStep(args)?.podsReady !== false,
     stepRunFailed: (args) => verdictOf(stepRun(args)) === 'failed',
     stepRunInconclusive: (args) => verdictOf(stepRun(args)) === 'inconclusive',
     backgroundRunFailed: (args) => verdictOf(backgroundRun(args)) === 'failed',
@@ -419,7 +425,7 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'stepRunSucceeded']),
+              guard: and([not('heldByUser'), not('atStepLimit'), 'stepRunSucceeded', 'stepPodsReady']),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),

@@ -64,26 +64,42 @@ function observeStep(
       return pauseMs === undefined ? { kind, done: false } : { kind, pauseMs, done: false };
     }
     case StepKind.setWeight:
-    case StepKind.setCanaryScale: {
-      if (routed !== undefined) return { kind, done: routedStepDone(input, routed, stableRS, index) };
-      // Done when the canary and the stable are at the step's counts, with those pods available,
-      // and every other ReplicaSet is scaled down.
-      const targets = replicaTargetsAtStep(settings.steps, index, settings.replicas);
-      const wanted: Record<string, number> = { [input.currentPodHash]: targets.canary };
-      if (stableRS !== undefined) wanted[stableRS] = targets.stable;
-      return { kind, done: targetsReached(input.replicaSets, wanted) };
-    }
+    case StepKind.setCanaryScale:
+      return { kind, done: podsAtStepTargets(input, settings, routed, stableRS, index) };
     case StepKind.analysis:
     case StepKind.experiment:
       // Decided by the step's AnalysisRun (or Experiment), whose id depends on the attempt, which can change
       // within one reconcile (a retry): the machine's guards look the run up in `analysisRuns`.
-      return { kind, done: false };
+      // A setCanaryScale in the same step must also have its pods (Argo would let the scale alone
+      // complete the step and never wait for the run; here both must be done).
+      return step.setCanaryScale === undefined
+        ? { kind, done: false }
+        : { kind, done: false, podsReady: podsAtStepTargets(input, settings, routed, stableRS, index) };
     default:
       // setHeaderRoute / setMirrorRoute complete at once: the routes in effect are derived from
       // the executed steps (canary-traffic.ts), and the shell refuses a router that cannot
       // carry them (src/traffic/capabilities.ts).
       return { kind, done: true };
   }
+}
+
+/**
+ * The canary and the stable are at step `index`'s counts (setWeight / setCanaryScale in force),
+ * with those pods available, every other ReplicaSet scaled down, and with a router, the router
+ * carrying the step's weight.
+ */
+function podsAtStepTargets(
+  input: StrategyInput,
+  settings: CanarySettings,
+  routed: RoutedView | undefined,
+  stableRS: string | undefined,
+  index: number,
+): boolean {
+  if (routed !== undefined) return routedStepDone(input, routed, stableRS, index);
+  const targets = replicaTargetsAtStep(settings.steps, index, settings.replicas);
+  const wanted: Record<string, number> = { [input.currentPodHash]: targets.canary };
+  if (stableRS !== undefined) wanted[stableRS] = targets.stable;
+  return targetsReached(input.replicaSets, wanted);
 }
 
 /**

@@ -15,7 +15,7 @@ import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './ca
 import type { CanarySettings } from './canary-settings.ts';
 import { replicaTargetsAtStep } from './canary-steps.ts';
 import { planReplicaSetScaling } from './replicas.ts';
-import { delayedScaleDown } from './scale-down-delay.ts';
+import { beyondRevisionLimit, delayedScaleDown } from './scale-down-delay.ts';
 import { routedTargets, type RoutedView } from './canary-traffic.ts';
 import type { StrategyInput } from './types.ts';
 
@@ -46,10 +46,15 @@ export function canaryScaling(
 
   const scaleDownDeadlines: Record<string, number | null> = {};
   let nextDeadline: number | undefined;
+  const overLimit = beyondRevisionLimit(
+    input.replicaSets,
+    delayed,
+    input.spec.strategy.canary?.scaleDownDelayRevisionLimit,
+  );
   for (const view of input.replicaSets) {
     const delayMs = delayed.get(view.hash);
     if (delayMs === undefined) continue;
-    const plan = delayedScaleDown(view, delayMs, input.now);
+    const plan = delayedScaleDown(view, overLimit.has(view.hash) ? 0 : delayMs, input.now);
     targets[view.hash] = plan.target;
     if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
     if (plan.pendingUntil !== undefined)

@@ -45,6 +45,8 @@ export interface RouterSettings {
   managedRoutes: readonly string[];
   /** spec.strategy.canary.dynamicStableScale: the stable shrinks as the canary weight grows. */
   dynamicStableScale: boolean;
+  /** spec.strategy.canary.minPodsPerReplicaSet: a canary or stable with pods has at least this many (0 = no floor). */
+  minPodsPerReplicaSet: number;
 }
 
 export interface BackgroundAnalysis {
@@ -83,7 +85,17 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
 
 function routerSettings(canary: CanaryStrategySpec): RouterSettings | undefined {
   const routing = canary.trafficRouting;
-  if (routing === undefined) return undefined;
+  if (routing === undefined) {
+    // A gate never silently does nothing: without a router the pods are the weight, and a floor
+    // would change the weight itself (Argo ignores the field there).
+    if (canary.minPodsPerReplicaSet !== undefined) {
+      throw new InvalidSpecError(
+        'spec.strategy.canary.minPodsPerReplicaSet',
+        'requires trafficRouting (without a router the share of pods is the traffic weight)',
+      );
+    }
+    return undefined;
+  }
   const maxTrafficWeight = routing.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;
   if (!Number.isInteger(maxTrafficWeight) || maxTrafficWeight < 1) {
     throw new InvalidSpecError(
@@ -95,6 +107,7 @@ function routerSettings(canary: CanaryStrategySpec): RouterSettings | undefined 
     maxTrafficWeight,
     managedRoutes: (routing.managedRoutes ?? []).map((route) => route.name),
     dynamicStableScale: canary.dynamicStableScale === true,
+    minPodsPerReplicaSet: canary.minPodsPerReplicaSet ?? 0,
   };
 }
 

@@ -22,17 +22,44 @@ export type StepKind = (typeof StepKind)[keyof typeof StepKind];
 
 const KINDS = Object.values(StepKind);
 
-/** The one action a step declares; throws `InvalidSpecError` for none or several. */
+/**
+ * Argo Rollouts' rule (hasMultipleStepsType): setWeight, pause, experiment and analysis exclude
+ * each other; setCanaryScale, setHeaderRoute and setMirrorRoute may join one of them (or each
+ * other) in the same step.
+ */
+export const EXCLUSIVE_STEP_KINDS = [
+  StepKind.setWeight,
+  StepKind.pause,
+  StepKind.experiment,
+  StepKind.analysis,
+] as const;
+
+/** The actions a step declares, in the order they are described. */
+export function stepActions(step: CanaryStep): StepKind[] {
+  return KINDS.filter((kind) => step[kind] !== undefined);
+}
+
+/**
+ * The action that decides when the step is done: the exclusive one if the step has one, else
+ * setCanaryScale, else a route. Throws `InvalidSpecError` for no action or two exclusive ones.
+ * The others run alongside it (canary-observation.ts: a setCanaryScale beside an analysis also
+ * waits for its pods).
+ */
 export function stepKind(step: CanaryStep, index: number): StepKind {
-  const declared = KINDS.filter((kind) => step[kind] !== undefined);
-  const [only] = declared;
-  if (only === undefined || declared.length > 1) {
+  const declared = stepActions(step);
+  const exclusive = EXCLUSIVE_STEP_KINDS.filter((kind) => step[kind] !== undefined);
+  if (declared.length === 0 || exclusive.length > 1) {
     throw new InvalidSpecError(
       `spec.strategy.canary.steps[${index}]`,
-      `a step must have exactly one of ${KINDS.join(', ')}${declared.length > 1 ? ` (found ${declared.join(', ')})` : ''}`,
+      declared.length === 0
+        ? `a step must have one of ${KINDS.join(', ')}`
+        : `a step may have only one of ${EXCLUSIVE_STEP_KINDS.join(', ')} (found ${exclusive.join(', ')}); setCanaryScale, setHeaderRoute and setMirrorRoute may join it`,
     );
   }
-  return only;
+  return (
+    exclusive[0] ??
+    (step.setCanaryScale !== undefined ? StepKind.setCanaryScale : (declared[0] ?? StepKind.setHeaderRoute))
+  );
 }
 
 /** Pause length in ms, or undefined for `pause: {}` (until promoted). */
@@ -42,9 +69,18 @@ export function pauseDurationMs(step: CanaryStep, index: number): number | undef
   return parseDurationMs(duration, `spec.strategy.canary.steps[${index}].pause.duration`);
 }
 
-/** Short text naming a step in events and messages: `setWeight 20`, `pause 5s`, `pause (until promoted)`. */
+/**
+ * Short text naming a step in events and messages: `setWeight 20`, `pause 5s`, `pause (until
+ * promoted)`; a step with several actions names each: `setWeight 20 + setCanaryScale replicas 2`.
+ */
 export function describeStep(step: CanaryStep, index: number): string {
-  const kind = stepKind(step, index);
+  stepKind(step, index);
+  return stepActions(step)
+    .map((kind) => describeAction(step, index, kind))
+    .join(' + ');
+}
+
+function describeAction(step: CanaryStep, index: number, kind: StepKind): string {
   switch (kind) {
     case StepKind.setWeight:
       return `setWeight ${step.setWeight ?? 0}`;

@@ -75,16 +75,25 @@ function observedWeight(input: StrategyInput, router: RouterSettings): number {
 /** Pods the stable needs while the canary has `units` of the traffic. */
 function stablePodsFor(view: RoutedView, units: number): number {
   const { replicas, router } = view;
-  if (!router.dynamicStableScale) return replicas;
-  return podsForWeight(replicas, router.maxTrafficWeight - units, router.maxTrafficWeight);
+  if (!router.dynamicStableScale) return withMinPods(view, replicas);
+  return withMinPods(view, podsForWeight(replicas, router.maxTrafficWeight - units, router.maxTrafficWeight));
+}
+
+/** minPodsPerReplicaSet (Argo's CheckMinPodsPerReplicaSet): a count that is not 0 is at least the floor. */
+function withMinPods(view: RoutedView, count: number): number {
+  return count === 0 ? 0 : Math.max(count, view.router.minPodsPerReplicaSet);
 }
 
 /** Step `index`'s canary pods: a setCanaryScale in force, else the pods its weight needs. */
 function stepCanaryPods(view: RoutedView, index: number): number {
   const scale = canaryScaleAtStep(view.steps, index);
-  if (scale?.replicas !== undefined) return scale.replicas;
-  if (scale?.weight !== undefined) return canaryReplicasForWeight(view.replicas, scale.weight);
-  return podsForWeight(view.replicas, weightAtStep(view.steps, index), view.router.maxTrafficWeight);
+  if (scale?.replicas !== undefined) return withMinPods(view, scale.replicas);
+  if (scale?.weight !== undefined)
+    return withMinPods(view, canaryReplicasForWeight(view.replicas, scale.weight));
+  return withMinPods(
+    view,
+    podsForWeight(view.replicas, weightAtStep(view.steps, index), view.router.maxTrafficWeight),
+  );
 }
 
 /** The weight step `index` asks for, clamped to the router's total. */

@@ -533,7 +533,9 @@ describe('spec problems', () => {
     const bad = (canary: CanaryStrategySpec) => () => reconcileCanary({ ...world, spec: canarySpec(canary) });
     expect(bad({ steps: [{ pause: { duration: 'soon' } }] })).toThrow(/steps\[0\]\.pause\.duration/);
     expect(bad({ steps: [{ setWeight: 120 }] })).toThrow(/steps\[0\]\.setWeight/);
-    expect(bad({ steps: [{ setWeight: 20, pause: {} }] })).toThrow(/exactly one of/);
+    expect(bad({ steps: [{ setWeight: 20, pause: {} }] })).toThrow(
+      /only one of setWeight, pause, experiment, analysis/,
+    );
     expect(bad({ steps: [{}] })).toThrow(InvalidSpecError);
     expect(bad({ steps: STEPS, maxSurge: 'lots' })).toThrow(/spec\.strategy\.canary\.maxSurge/);
   });

@@ -23,3 +23,20 @@ export function delayedScaleDown(view: ReplicaSetView, delayMs: number, now: num
   if (now >= view.scaleDownDeadline) return { target: 0 };
   return { target: view.specReplicas, pendingUntil: view.scaleDownDeadline };
 }
+
+/**
+ * scaleDownDelayRevisionLimit (Argo Rollouts): at most `limit` ReplicaSets wait out a scale-down
+ * delay at once, the newest revisions first; older ones waiting (or about to) go to zero now.
+ * Returns the hashes to scale down without waiting; none when `limit` is undefined.
+ */
+export function beyondRevisionLimit(
+  views: readonly ReplicaSetView[],
+  delayed: ReadonlyMap<string, number>,
+  limit: number | undefined,
+): ReadonlySet<string> {
+  if (limit === undefined) return new Set();
+  const waiting = views
+    .filter((view) => view.specReplicas > 0 && (delayed.get(view.hash) ?? 0) > 0)
+    .sort((a, b) => b.revision - a.revision);
+  return new Set(waiting.slice(limit).map((view) => view.hash));
+}

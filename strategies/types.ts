@@ -66,6 +66,28 @@ export interface CanaryStrategySpec {
   trafficRouting?: TrafficRoutingView;
   /** Background analysis: runs from startingStep (default 0) until the rollout completes. */
   analysis?: AnalysisSpecView & { startingStep?: number };
+  /** At most this many old ReplicaSets wait out scaleDownDelaySeconds; older ones go at once. */
+  scaleDownDelayRevisionLimit?: number;
+  /** With a router: a canary or stable RS that has pods has at least this many (Argo). */
+  minPodsPerReplicaSet?: number;
+  /** Labels / annotations on the canary's pods while it is the canary (ephemeral-metadata.ts). */
+  canaryMetadata?: PodMetadataView;
+  /** Labels / annotations on the stable's pods while it is the stable. */
+  stableMetadata?: PodMetadataView;
+  /** Keep the canary's pods off the stable's nodes (anti-affinity.ts). */
+  antiAffinity?: AntiAffinityView;
+}
+
+/** Ephemeral pod metadata (Argo's PodTemplateMetadata). */
+export interface PodMetadataView {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Argo's AntiAffinity: exactly one of the two. */
+export interface AntiAffinityView {
+  preferredDuringSchedulingIgnoredDuringExecution?: { weight: number };
+  requiredDuringSchedulingIgnoredDuringExecution?: Record<string, never>;
 }
 
 /** Blue-green (Argo Rollouts fields). The shell maps previewService -> selectors.canary, activeService -> selectors.stable. */
@@ -79,6 +101,16 @@ export interface BlueGreenStrategySpec {
   abortScaleDownDelaySeconds?: number;
   prePromotionAnalysis?: AnalysisSpecView;
   postPromotionAnalysis?: AnalysisSpecView;
+  /** At most this many old ReplicaSets wait out scaleDownDelaySeconds; older ones go at once. */
+  scaleDownDelayRevisionLimit?: number;
+  /** Pods a restart (spec.restartAt) may take out of service at once (the shell's restart-pods.ts). */
+  maxUnavailable?: IntOrPercent;
+  /** Labels / annotations on the new version's pods while it is the preview. */
+  previewMetadata?: PodMetadataView;
+  /** Labels / annotations on the pods the active Service selects. */
+  activeMetadata?: PodMetadataView;
+  /** Keep the new version's pods off the active version's nodes. */
+  antiAffinity?: AntiAffinityView;
 }
 
 /** A/B test (Bellwether addition). The shell maps variants.b.service -> selectors.canary, variants.a.service -> selectors.stable. */

@@ -349,43 +349,73 @@ export type MetricProvider = z.infer<typeof MetricProvider>;
 // Metrics
 // ---------------------------------------------------------------------------------------------
 
-export const Metric = z
-  .strictObject({
-    name: shortString().describe('Metric name, unique within the template.'),
-    interval: templatedDurationString()
-      .optional()
-      .describe('Time between measurements, e.g. 1m. Required when count is more than 1.'),
-    initialDelay: templatedDurationString()
-      .optional()
-      .describe('Wait this long before the first measurement.'),
-    count: intOrString()
-      .optional()
-      .describe(
-        'Number of measurements to take (integer, or an argument placeholder). Unset with an interval: measure until the run is terminated.',
-      ),
-    successCondition: z
-      .string()
-      .optional()
-      .describe('CEL expression over result that marks a measurement Successful, e.g. result[0] >= 0.99.'),
-    failureCondition: z
-      .string()
-      .optional()
-      .describe('CEL expression over result that marks a measurement Failed, e.g. result[0] < 0.95.'),
-    failureLimit: nonNegativeInt()
-      .optional()
-      .describe('Failed measurements tolerated before the metric fails (default 0).'),
-    inconclusiveLimit: nonNegativeInt()
-      .optional()
-      .describe('Inconclusive measurements tolerated before the metric is Inconclusive (default 0).'),
-    consecutiveErrorLimit: nonNegativeInt()
-      .default(4)
-      .describe('Consecutive measurement errors tolerated before the metric is Error.'),
-    consecutiveSuccessLimit: nonNegativeInt()
-      .optional()
-      .describe('Consecutive successful measurements after which the metric is Successful early.'),
-    provider: MetricProvider,
-  })
-  .describe('One metric: how to measure, how often, and what counts as success.');
+/** An int-or-string limit given as an integer must be at least `min` (a string is checked once resolved). */
+function intLimitRule(
+  field: 'count' | 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'consecutiveSuccessLimit',
+  min: number,
+) {
+  return {
+    rule: `!has(self.${field}) || type(self.${field}) != int || self.${field} >= ${min}`,
+    message: `${field} must be at least ${min}`,
+    fieldPath: `.${field}`,
+    holds: (self: Record<string, unknown>) => typeof self[field] !== 'number' || self[field] >= min,
+  };
+}
+
+export const Metric = withCel(
+  z
+    .strictObject({
+      name: shortString().describe('Metric name, unique within the template.'),
+      interval: templatedDurationString()
+        .optional()
+        .describe('Time between measurements, e.g. 1m. Required when count is more than 1.'),
+      initialDelay: templatedDurationString()
+        .optional()
+        .describe('Wait this long before the first measurement.'),
+      count: intOrString()
+        .optional()
+        .describe(
+          'Number of measurements to take (integer, or an argument placeholder). Unset with an interval: measure until the run is terminated.',
+        ),
+      successCondition: z
+        .string()
+        .optional()
+        .describe('CEL expression over result that marks a measurement Successful, e.g. result[0] >= 0.99.'),
+      failureCondition: z
+        .string()
+        .optional()
+        .describe('CEL expression over result that marks a measurement Failed, e.g. result[0] < 0.95.'),
+      failureLimit: intOrString()
+        .optional()
+        .describe(
+          'Failed measurements tolerated before the metric fails (default 0): an integer, or an argument placeholder such as "{{args.failures}}" resolved when the run is made.',
+        ),
+      inconclusiveLimit: intOrString()
+        .optional()
+        .describe(
+          'Inconclusive measurements tolerated before the metric is Inconclusive (default 0); integer or argument placeholder.',
+        ),
+      consecutiveErrorLimit: intOrString()
+        .default(4)
+        .describe(
+          'Consecutive measurement errors tolerated before the metric is Error; integer or argument placeholder.',
+        ),
+      consecutiveSuccessLimit: intOrString()
+        .optional()
+        .describe(
+          'Consecutive successful measurements after which the metric is Successful early; integer or argument placeholder.',
+        ),
+      provider: MetricProvider,
+    })
+    .describe('One metric: how to measure, how often, and what counts as success.'),
+  [
+    intLimitRule('count', 0),
+    intLimitRule('failureLimit', -1),
+    intLimitRule('inconclusiveLimit', 0),
+    intLimitRule('consecutiveErrorLimit', 0),
+    intLimitRule('consecutiveSuccessLimit', 0),
+  ],
+);
 export type Metric = z.infer<typeof Metric>;
 /** A metric as written in a manifest (defaults not yet applied). */
 export type MetricInput = z.input<typeof Metric>;

@@ -15,6 +15,7 @@ import {
   PodMetadata,
   PodTemplate,
   atLeastOneOf,
+  atMostOneOf,
   boundedRecord,
   durationString,
   exactlyOneOf,
@@ -77,6 +78,9 @@ const analysisFields = {
   measurementRetention: listOf(MeasurementRetention, LIMITS.metrics)
     .optional()
     .describe('Measurements kept per metric.'),
+  analysisRunMetadata: PodMetadata.optional().describe(
+    "Labels and annotations put on the AnalysisRuns made from this analysis (the controller's own labels win).",
+  ),
 };
 
 /** An analysis the Rollout runs and waits for (a step, or blue-green pre/post promotion). */
@@ -442,6 +446,9 @@ const CANARY_STEP_ACTIONS = [
   'experiment',
 ] as const;
 
+/** Argo Rollouts' hasMultipleStepsType: these exclude each other; the other actions may join one. */
+const EXCLUSIVE_CANARY_STEP_ACTIONS = ['setWeight', 'pause', 'analysis', 'experiment'] as const;
+
 export const CanaryStep = withCel(
   z
     .strictObject({
@@ -453,14 +460,49 @@ export const CanaryStep = withCel(
       setMirrorRoute: SetMirrorRoute.optional(),
       experiment: RolloutExperimentStep.optional(),
     })
-    .describe('One canary step. Set exactly one action.'),
-  [exactlyOneOf(CANARY_STEP_ACTIONS, 'one action per step')],
+    .describe(
+      'One canary step. At most one of setWeight, pause, analysis, experiment; setCanaryScale, setHeaderRoute and setMirrorRoute may join it (as in Argo Rollouts). The step is done when every action in it is.',
+    ),
+  [atLeastOneOf(CANARY_STEP_ACTIONS), atMostOneOf(EXCLUSIVE_CANARY_STEP_ACTIONS)],
 );
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
 // ---------------------------------------------------------------------------------------------
+
+export const AntiAffinity = withCel(
+  z
+    .strictObject({
+      preferredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({
+          weight: z.int32().min(1).max(100).describe('Weight of the preferred anti-affinity term (1-100).'),
+        })
+        .optional()
+        .describe('Prefer nodes that run no pod of the other version.'),
+      requiredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({})
+        .optional()
+        .describe('Never schedule on a node that runs a pod of the other version.'),
+    })
+    .describe(
+      "Anti-affinity injected into the new version's pod template against the pods of the stable (active) version, on kubernetes.io/hostname. Set exactly one.",
+    ),
+  [
+    exactlyOneOf([
+      'preferredDuringSchedulingIgnoredDuringExecution',
+      'requiredDuringSchedulingIgnoredDuringExecution',
+    ]),
+  ],
+);
+export type AntiAffinity = z.infer<typeof AntiAffinity>;
+
+const scaleDownDelayRevisionLimit = () =>
+  nonNegativeInt()
+    .optional()
+    .describe(
+      'At most this many old ReplicaSets wait out scaleDownDelaySeconds at once (newest first); older ones are scaled down at once.',
+    );
 
 const maxSurge = () =>
   intOrString()
@@ -514,6 +556,21 @@ export const CanaryStrategy = withCel(
         .boolean()
         .optional()
         .describe('Requires trafficRouting: scale the stable ReplicaSet down as the canary weight grows.'),
+      scaleDownDelayRevisionLimit: scaleDownDelayRevisionLimit(),
+      minPodsPerReplicaSet: z
+        .int32()
+        .min(1)
+        .optional()
+        .describe(
+          'Requires trafficRouting: a canary or stable ReplicaSet that runs pods runs at least this many (high availability).',
+        ),
+      canaryMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the canary's pods while they are the canary (removed when it becomes stable).",
+      ),
+      stableMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the stable version's pods while they are the stable.",
+      ),
+      antiAffinity: AntiAffinity.optional(),
     })
     .describe('Canary: shift traffic step by step, gated on pauses and analyses.'),
   [
@@ -563,6 +620,19 @@ export const BlueGreenStrategy = withCel(
       postPromotionAnalysis: RolloutAnalysis.optional().describe(
         'Analysis after promotion; its failure switches the active Service back.',
       ),
+      scaleDownDelayRevisionLimit: scaleDownDelayRevisionLimit(),
+      maxUnavailable: intOrString()
+        .optional()
+        .describe(
+          'Pods a restart (spec.restartAt) may take out of service at once: an integer or a percentage of spec.replicas, rounded down, at least 1 (default 25%).',
+        ),
+      previewMetadata: PodMetadata.optional().describe(
+        "Labels and annotations put on the new version's pods while they are the preview (removed on promotion).",
+      ),
+      activeMetadata: PodMetadata.optional().describe(
+        'Labels and annotations put on the pods the active Service selects.',
+      ),
+      antiAffinity: AntiAffinity.optional(),
     })
     .describe('Blue-green: run the new version next to the old one, then switch the active Service.'),
   [
@@ -789,6 +859,21 @@ export const RolloutSpec = withCel(
         .optional()
         .describe('Fast rollback window.'),
       strategy: RolloutStrategy,
+      analysis: z
+        .strictObject({
+          successfulRunHistoryLimit: nonNegativeInt()
+            .optional()
+            .describe(
+              'Successful AnalysisRuns of this Rollout kept once finished (default 5); older ones are deleted.',
+            ),
+          unsuccessfulRunHistoryLimit: nonNegativeInt()
+            .optional()
+            .describe(
+              'Failed, Error and Inconclusive AnalysisRuns of this Rollout kept once finished (default 5); older ones are deleted.',
+            ),
+        })
+        .optional()
+        .describe('How many finished AnalysisRuns the Rollout keeps.'),
     })
     .describe('The desired state of a Rollout.'),
   [

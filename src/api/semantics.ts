@@ -25,6 +25,8 @@ import type {
 import type { RolloutGroup } from './rollout-group.ts';
 import { stageGraphProblems } from '../../strategies/group/stage-graph.ts';
 import { validationError, type BellwetherResource, type ValidationError } from './validate.ts';
+import { isPlaceholder, parseIntOrString } from '../../analysis/int-or-string.ts';
+import { INT_OR_STRING_METRIC_FIELDS, limitMinimum } from '../../analysis/metric-spec.ts';
 
 /** Label the controller adds to pods and ReplicaSets; a template must not set it. */
 export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
@@ -81,8 +83,10 @@ export function rolloutSemanticErrors(rollout: Rollout): ValidationError[] {
     checkSurge(strategy.rolling, 'spec.strategy.rolling', problems);
   }
   if (strategy.canary !== undefined) checkCanary(strategy.canary, 'spec.strategy.canary', problems);
-  if (strategy.blueGreen !== undefined)
+  if (strategy.blueGreen !== undefined) {
     checkBlueGreen(strategy.blueGreen, 'spec.strategy.blueGreen', problems);
+    checkRevisionLimit(rollout, strategy.blueGreen.scaleDownDelayRevisionLimit, problems);
+  }
   if (strategy.abTest !== undefined) checkAbTest(strategy.abTest, 'spec.strategy.abTest', problems);
   return problems.errors;
 }
@@ -233,6 +237,12 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
     if (canary.dynamicStableScale === true) {
       problems.add(`${path}.dynamicStableScale`, 'can only be used with trafficRouting');
     }
+    if (canary.minPodsPerReplicaSet !== undefined) {
+      problems.add(
+        `${path}.minPodsPerReplicaSet`,
+        'requires trafficRouting (without a router the share of pods is the traffic weight)',
+      );
+    }
   }
   if (canary.dynamicStableScale === true && canary.scaleDownDelaySeconds !== undefined) {
     problems.add(`${path}.scaleDownDelaySeconds`, 'cannot be used with dynamicStableScale');
@@ -343,7 +353,19 @@ function checkExperimentArgs(
   });
 }
 
+/** Argo's rule (blue-green): revisionHistoryLimit must keep the ReplicaSets the delay keeps. */
+function checkRevisionLimit(rollout: Rollout, limit: number | undefined, problems: Problems): void {
+  const history = rollout.spec.revisionHistoryLimit;
+  if (limit !== undefined && history < limit) {
+    problems.add(
+      'spec.strategy.blueGreen.scaleDownDelayRevisionLimit',
+      `must not exceed revisionHistoryLimit (${history})`,
+    );
+  }
+}
+
 function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Problems): void {
+  checkSurge({ maxUnavailable: blueGreen.maxUnavailable }, path, problems);
   if (blueGreen.prePromotionAnalysis !== undefined) {
     checkAnalysis(blueGreen.prePromotionAnalysis, `${path}.prePromotionAnalysis`, problems);
   }
@@ -465,32 +487,37 @@ export function analysisSemanticErrors(
   return problems.errors;
 }
 
-function countValue(count: IntOrString | undefined): number | undefined {
-  if (typeof count === 'number') return count;
-  if (count !== undefined && /^[0-9]+$/.test(count)) return Number(count);
-  return undefined;
+/** An int-or-string metric field's integer, when it holds one now (not a placeholder). */
+function intValue(value: IntOrString | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseIntOrString(value, 0);
+  return parsed.ok ? parsed.value : undefined;
 }
 
-function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
-  if (
-    typeof metric.count === 'string' &&
-    countValue(metric.count) === undefined &&
-    !WHOLE_PLACEHOLDER.test(metric.count)
-  ) {
-    problems.add(`${path}.count`, `must be an integer or an argument placeholder (got "${metric.count}")`);
+/** count and the limits: integers >= 0 now, or placeholders checked when the run is made. */
+function checkLimits(metric: Metric, path: string, problems: Problems): void {
+  for (const field of INT_OR_STRING_METRIC_FIELDS) {
+    const value = metric[field];
+    if (value === undefined || isPlaceholder(value)) continue;
+    const parsed = parseIntOrString(value, limitMinimum(field));
+    if (!parsed.ok) {
+      problems.add(`${path}.${field}`, `${parsed.error}; use an integer or an argument placeholder`);
+    }
   }
-  const count = countValue(metric.count);
+  const count = intValue(metric.count);
   if (count !== undefined && count > 1 && metric.interval === undefined) {
     problems.add(`${path}.interval`, 'is required when count is more than 1');
   }
-  if (count !== undefined && count > 0) {
-    for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
-      const limit = metric[field];
-      if (limit !== undefined && limit > count) {
-        problems.add(`${path}.${field}`, `must not exceed count (${count})`);
-      }
-    }
+  if (count === undefined || count === 0) return;
+  for (const field of ['failureLimit', 'inconclusiveLimit'] as const) {
+    const limit = intValue(metric[field]);
+    if (limit !== undefined && limit > count)
+      problems.add(`${path}.${field}`, `must not exceed count (${count})`);
   }
+}
+
+function checkMetric(metric: Metric, path: string, declared: ReadonlySet<string>, problems: Problems): void {
+  checkLimits(metric, path, problems);
   const prometheus = metric.provider.prometheus;
   if (
     prometheus !== undefined &&

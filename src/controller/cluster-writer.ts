@@ -33,6 +33,8 @@ export interface ClusterWriter {
   createEvent(namespace: string, event: CoreV1Event): Promise<void>;
   /** Deletes one pod so its ReplicaSet replaces it (spec.restartAt). */
   deletePod(namespace: string, name: string): Promise<void>;
+  /** Merge patch of a pod's metadata (ephemeral role labels and annotations). */
+  patchPod(namespace: string, name: string, patch: object): Promise<void>;
   createAnalysisRun(namespace: string, body: AnalysisRun): Promise<void>;
   /** Sets spec.terminate: the run stops measuring and completes with what it has. */
   terminateAnalysisRun(namespace: string, name: string): Promise<void>;
@@ -92,6 +94,9 @@ export function kubeClusterWriter(kc: KubeConfig): ClusterWriter {
       )) as RolloutObject,
     createEvent: async (namespace, body) => {
       await core.createNamespacedEvent({ namespace, body });
+    },
+    patchPod: async (namespace, name, body) => {
+      await core.patchNamespacedPod({ namespace, name, body, fieldManager: 'bellwether' }, mergePatch);
     },
     deletePod: async (namespace, name) => {
       await core.deleteNamespacedPod({ namespace, name });

@@ -37,6 +37,7 @@ import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic } from './traffic-routing.ts';
 import { resolveWorkload, scaleDownWorkload } from './workload-ref.ts';
+import { syncPodRoleMetadata, withInjectedAntiAffinity } from './pod-role-metadata.ts';
 import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
@@ -47,7 +48,7 @@ export interface Caches {
   service(namespace: string, name: string): V1Service | undefined;
   /** Every cached Service of the namespace (restoring a deleted Rollout finds its own by annotation). */
   services(namespace: string): readonly V1Service[];
-  /** A direct read, made only while a restart (spec.restartAt) is in progress. */
+  /** A direct read, made only while a restart (spec.restartAt) is in progress or a role's ephemeral metadata changes. */
   pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   /** The AnalysisRuns in the namespace whose controller owner has this UID. */
   analysisRuns(namespace: string, ownerUid: string): readonly AnalysisRun[];
@@ -184,6 +185,13 @@ async function decideAndApply(
   const routed = withPingPong(rollout, stablePingPong);
   await applyServiceSelectors(routed, decision, deps);
   if (await routeTraffic(routed, decision, deps)) return {};
+  await applyServiceSelectors(rollout, decision, deps);
+  if (await routeTraffic(rollout, decision, deps)) return {};
+  // Role labels on the templates before the pods come: a canary pod is created as one.
+  await syncPodRoleMetadata(rollout, replicaSets, decision.status, {
+    writer: deps.writer,
+    pods: (ns, selector) => deps.caches.pods(ns, selector),
+  });
   await applyReplicaSets(rollout, replicaSets, decision, deps);
   await scaleDownWorkload(rollout, deployment, decision.status, deps);
   const analysisProblems = await syncAnalysisRuns(
@@ -295,9 +303,9 @@ async function restartPods(
   if (!restartPending(rollout, deps.now())) return { done: false };
   const pods = await deps.caches.pods(rollout.metadata.namespace, selectorString(rollout));
   const step = nextRestartStep(rollout, replicaSets, pods);
-  if (step.deletePod) {
-    await deps.writer.deletePod(rollout.metadata.namespace, step.deletePod);
-    deps.log.info('restarted pod', { rollout: rollout.metadata.name, pod: step.deletePod });
+  for (const pod of step.deletePods) {
+    await deps.writer.deletePod(rollout.metadata.namespace, pod);
+    deps.log.info('restarted pod', { rollout: rollout.metadata.name, pod });
   }
   return step.done ? { done: true } : { done: false, requeueAfterMs: 1000 };
 }
@@ -310,7 +318,7 @@ async function ensureCurrentReplicaSet(
 ): Promise<V1ReplicaSet[]> {
   if (owned.some((rs) => hashOf(rs) === hash)) return owned;
   const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
-  const body = newReplicaSet(rollout, hash, revision);
+  const body = withInjectedAntiAffinity(newReplicaSet(rollout, hash, revision), rollout, hash);
   try {
     const created = await deps.writer.createReplicaSet(rollout.metadata.namespace, body);
     return [...owned, created];

@@ -57,15 +57,18 @@ export function templateDurationMs(template: Template): number | undefined {
   return longest;
 }
 
+/** What a step does; a step with several actions (as Argo allows) names each, joined by `, `. */
 function action(step: CanaryStep): string {
-  if (step.setWeight !== undefined) return `set canary weight to ${step.setWeight}%`;
-  if (step.pause) return 'pause';
-  if (step.analysis) return 'run analysis and wait for its outcome';
-  if (step.setCanaryScale) return 'scale the canary';
-  if (step.setHeaderRoute) return `route header matches (${step.setHeaderRoute.name})`;
-  if (step.setMirrorRoute) return `mirror traffic (${step.setMirrorRoute.name})`;
-  if (step.experiment) return 'run an experiment';
-  return 'unknown step';
+  const actions = [
+    step.setWeight !== undefined ? `set canary weight to ${step.setWeight}%` : undefined,
+    step.pause ? 'pause' : undefined,
+    step.analysis ? 'run analysis and wait for its outcome' : undefined,
+    step.setCanaryScale ? 'scale the canary' : undefined,
+    step.setHeaderRoute ? `route header matches (${step.setHeaderRoute.name})` : undefined,
+    step.setMirrorRoute ? `mirror traffic (${step.setMirrorRoute.name})` : undefined,
+    step.experiment ? 'run an experiment' : undefined,
+  ].filter((text) => text !== undefined);
+  return actions.length > 0 ? actions.join(', ') : 'unknown step';
 }
 
 /** The timeline of a canary Rollout; `templates` are the AnalysisTemplates known locally. */

@@ -120,14 +120,14 @@ export const INVALID_CASES: InvalidCase[] = [
     file: 'rollout-canary.yaml',
     mutate: (m) => (canary(m).steps[2] = { setWeight: 10, pause: {} }),
     path: 'spec.strategy.canary.steps[2]',
-    detail: 'exactly one of setWeight, pause, analysis',
+    detail: 'at most one of setWeight, pause, analysis, experiment',
   },
   {
     name: 'empty step',
     file: 'rollout-canary.yaml',
     mutate: (m) => (canary(m).steps[2] = {}),
     path: 'spec.strategy.canary.steps[2]',
-    detail: 'exactly one of',
+    detail: 'at least one of',
   },
   {
     name: 'two strategies',

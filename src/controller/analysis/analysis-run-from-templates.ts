@@ -3,6 +3,8 @@ import type { AnalysisRunArgument } from '../../api/rollout.ts';
 import type { AnalysisRunRequest, AnalysisSpecView } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
 import { flattenTemplates } from '../../../analysis/template-composition.ts';
+import { resolveMetricLimits } from '../../../analysis/resolve-limits.ts';
+import { analysisBlockOf } from './analysis-block.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import { podTemplateHashLabel } from '../pod-template-hash.ts';
@@ -59,9 +61,9 @@ export function analysisRunFromTemplates(
   const flattened = flattenTemplates(request.templates, template);
   if (!flattened.ok) return flattened;
   const specs = flattened.specs;
-  const metrics = specs.flatMap((s) => s.metrics ?? []);
-  if (metrics.length === 0) return { ok: false, error: 'the templates define no metrics' };
-  const duplicate = metrics.find((m, i) => metrics.findIndex((o) => o.name === m.name) !== i);
+  const templateMetrics = specs.flatMap((s) => s.metrics ?? []);
+  if (templateMetrics.length === 0) return { ok: false, error: 'the templates define no metrics' };
+  const duplicate = templateMetrics.find((m, i) => templateMetrics.findIndex((o) => o.name === m.name) !== i);
   if (duplicate)
     return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };
 
@@ -70,9 +72,12 @@ export function analysisRunFromTemplates(
   const templateArgs = uniqueByName(specs.flatMap((s) => s.args ?? []));
   const args = mergeArgs(templateArgs, callerArgs.args);
   if (!args.ok) return args;
-
-  // The Rollout may mark metrics dry-run or set their retention as well as the templates.
-  const asked = rolloutSideAnalysis(rollout, request);
+  const limits = resolveMetricLimits(templateMetrics, args.value);
+  if (!limits.ok) return limits;
+  const metrics = limits.value;
+  // The Rollout may mark metrics dry-run, set their retention and label its runs.
+  const asked = analysisBlockOf(rollout, request);
+  const extra = asked?.analysisRunMetadata;
   const dryRun = [...specs.flatMap((s) => s.dryRun ?? []), ...(asked?.dryRun ?? [])];
   const measurementRetention = [
     ...specs.flatMap((s) => s.measurementRetention ?? []),
@@ -87,12 +92,15 @@ export function analysisRunFromTemplates(
       metadata: {
         name,
         namespace: rollout.metadata.namespace,
+        // analysisRunMetadata first: the labels that tie the run to its request must not be overridden.
         labels: {
+          ...extra?.labels,
           [analysisLabels.rollout]: rollout.metadata.name,
           [analysisLabels.id]: request.id,
           [analysisLabels.kind]: request.kind,
           [podTemplateHashLabel]: hashes.latest,
         },
+        ...(extra?.annotations ? { annotations: { ...extra.annotations } } : {}),
         ownerReferences: [rolloutOwnerReference(rollout)],
       },
       spec: {
@@ -103,26 +111,6 @@ export function analysisRunFromTemplates(
       },
     },
   };
-}
-
-/** The Rollout's own block for a request: the step's, the background or a promotion analysis. */
-function rolloutSideAnalysis(
-  rollout: RolloutObject,
-  request: AnalysisRunRequest,
-): AnalysisSpecView | undefined {
-  const { canary, abTest, blueGreen } = rollout.spec.strategy;
-  switch (request.kind) {
-    case 'step': {
-      const index = request.stepIndex ?? -1;
-      return (canary?.steps?.[index] ?? abTest?.steps?.[index])?.analysis;
-    }
-    case 'background':
-      return canary?.analysis ?? abTest?.analysis;
-    case 'prePromotion':
-      return blueGreen?.prePromotionAnalysis;
-    case 'postPromotion':
-      return blueGreen?.postPromotionAnalysis;
-  }
 }
 
 function uniqueByName(args: Argument[]): Argument[] {

@@ -1,6 +1,7 @@
 import type { AnalysisRun } from '../../api/analysis.ts';
 import type { AnalysisRunRequest, AnalysisRunView } from '../../../strategies/types.ts';
 import { isFinished } from '../../../analysis/metric-result.ts';
+import { runsBeyondHistory, type RunHistoryLimits } from '../../../strategies/analysis-run-history.ts';
 import type { ClusterWriter } from '../cluster-writer.ts';
 import type { RolloutObject } from '../rollout-object.ts';
 import {
@@ -8,10 +9,6 @@ import {
   analysisRunFromTemplates,
   type TemplateLookup,
 } from './analysis-run-from-templates.ts';
-
-/** Finished runs kept per Rollout (Argo Rollouts' defaults); older ones are deleted. */
-export const successfulRunHistoryLimit = 5;
-export const unsuccessfulRunHistoryLimit = 5;
 
 /** The Rollout's AnalysisRuns that answer a strategy request (they carry its id). */
 export function ownedAnalysisRuns(rollout: RolloutObject, all: readonly AnalysisRun[]): AnalysisRun[] {
@@ -68,7 +65,7 @@ export async function syncAnalysisRuns(
     if (requested.has(id) || isFinished(run.status?.phase) || run.spec.terminate === true) continue;
     await writer.terminateAnalysisRun(namespace, run.metadata.name ?? '');
   }
-  for (const name of runsBeyondHistory(runs, requested)) await writer.deleteAnalysisRun(namespace, name);
+  for (const name of runsToDelete(rollout, runs, requested)) await writer.deleteAnalysisRun(namespace, name);
   return problems;
 }
 
@@ -87,19 +84,22 @@ function requestField(rollout: RolloutObject, request: AnalysisRunRequest): stri
   }
 }
 
-function runsBeyondHistory(runs: readonly AnalysisRun[], requested: ReadonlySet<string>): string[] {
-  const finished = runs
-    .filter(
-      (run) =>
-        isFinished(run.status?.phase) && !requested.has(run.metadata.labels?.[analysisLabels.id] ?? ''),
-    )
-    .sort((a, b) => time(b) - time(a));
-  const successful = finished.filter((run) => run.status?.phase === 'Successful');
-  const unsuccessful = finished.filter((run) => run.status?.phase !== 'Successful');
-  return [
-    ...successful.slice(successfulRunHistoryLimit),
-    ...unsuccessful.slice(unsuccessfulRunHistoryLimit),
-  ].map((run) => run.metadata.name ?? '');
+/** Finished runs beyond spec.analysis's history limits (strategies/analysis-run-history.ts). */
+function runsToDelete(
+  rollout: RolloutObject,
+  runs: readonly AnalysisRun[],
+  requested: ReadonlySet<string>,
+): string[] {
+  const limits = (rollout.spec as { analysis?: RunHistoryLimits }).analysis;
+  return runsBeyondHistory(
+    runs.map((run) => ({
+      name: run.metadata.name ?? '',
+      phase: run.status?.phase ?? 'Pending',
+      createdMs: time(run),
+      requested: requested.has(run.metadata.labels?.[analysisLabels.id] ?? ''),
+    })),
+    limits,
+  );
 }
 
 function time(run: AnalysisRun): number {
