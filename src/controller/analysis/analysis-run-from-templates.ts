@@ -1,6 +1,6 @@
 import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/analysis.ts';
 import type { AnalysisRunArgument } from '../../api/rollout.ts';
-import type { AnalysisRunRequest, AnalysisSpecView } from '../../../strategies/types.ts';
+import type { AnalysisRunRequest } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
 import { flattenTemplates } from '../../../analysis/template-composition.ts';
 import { resolveMetricLimits } from '../../../analysis/resolve-limits.ts';
@@ -37,26 +37,8 @@ export function analysisRunFromTemplates(
   template: TemplateLookup,
   hashes: { stable?: string; latest: string },
 ): RunOutcome {
-  for (const ref of request.templates) {
-    const spec = template(ref.templateName, ref.clusterScope === true);
-    const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
-    if (!spec) return { ok: false, error: `${kind} "${ref.templateName}" not found` };
-    // A cached template the API server would not accept (e.g. written before a CRD update) is a
-    // problem to report, not a spec to read.
-    const checked = validateKind(kind, {
-      apiVersion: API_VERSION,
-      kind,
-      metadata: { name: ref.templateName },
-      spec,
-    });
-    if (!checked.ok) {
-      const [first] = checked.errors;
-      return {
-        ok: false,
-        error: `${kind} "${ref.templateName}" is invalid: ${first?.path ?? ''}: ${first?.detail ?? ''}`,
-      };
-    }
-  }
+  const invalid = invalidTemplate(request, template);
+  if (invalid) return invalid;
   // Templates that reference templates (spec.templates) contribute those, as Argo merges them.
   const flattened = flattenTemplates(request.templates, template);
   if (!flattened.ok) return flattened;
@@ -111,6 +93,37 @@ export function analysisRunFromTemplates(
       },
     },
   };
+}
+
+/**
+ * The first referenced template that is missing or that the API server would not accept (a
+ * cached one written before a CRD update): a problem to report, not a spec to read.
+ */
+function invalidTemplate(
+  request: AnalysisRunRequest,
+  template: TemplateLookup,
+): { ok: false; error: string } | undefined {
+  for (const ref of request.templates) {
+    const spec = template(ref.templateName, ref.clusterScope === true);
+    const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+    if (!spec) return { ok: false as const, error: `${kind} "${ref.templateName}" not found` };
+    // A cached template the API server would not accept (e.g. written before a CRD update) is a
+    // problem to report, not a spec to read.
+    const checked = validateKind(kind, {
+      apiVersion: API_VERSION,
+      kind,
+      metadata: { name: ref.templateName },
+      spec,
+    });
+    if (!checked.ok) {
+      const [first] = checked.errors;
+      return {
+        ok: false as const,
+        error: `${kind} "${ref.templateName}" is invalid: ${first?.path ?? ''}: ${first?.detail ?? ''}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 function uniqueByName(args: Argument[]): Argument[] {
