@@ -60,10 +60,18 @@ export interface DrainDeps {
  * notifications are in flight or settled, so a reconcile while a webhook is being retried does
  * not start a second delivery. After a restart that memory is empty: the Event create then gets
  * a 409 (already there) and the notifications are sent again with the same ids.
+ *
+ * A delivered entry is not cleared from status by a write of its own: it is remembered here as
+ * delivered and left out of the next status write the Rollout makes anyway (the next step, or the
+ * coalesced progress write of progress-writes.ts, at most 10 s later). That saves one status
+ * write per eventful change and changes nothing about exactly-once: an entry still in status
+ * after a restart is delivered again as a 409.
  */
 export class EventOutbox {
   private readonly eventsCreated = new Set<string>();
   private readonly notifications = new Map<string, 'sending' | 'settled'>();
+  /** Per Rollout (namespace/name): ids of entries fully delivered that its status may still hold. */
+  private readonly delivered = new Map<string, Set<string>>();
 
   /** `onSettled(key)`: a notification of the Rollout settled; reconcile it to clear the entry. */
   constructor(private readonly onSettled: (key: string) => void = () => undefined) {}
@@ -80,7 +88,9 @@ export class EventOutbox {
     const { namespace, name, uid } = rollout.metadata;
     const remaining: OutboxEntry[] = [];
     let failed = 0;
+    const ofRollout = rolloutKey(namespace, name);
     for (const entry of entries) {
+      if (this.delivered.get(ofRollout)?.has(entry.id)) continue;
       const key = `${uid}/${entry.id}`;
       if (!this.eventsCreated.has(key)) {
         const created = await this.createEvent(rollout, entry, deps);
@@ -94,6 +104,7 @@ export class EventOutbox {
       const state = this.notifications.get(key);
       if (state === 'settled' || !deps.notifier || !entry.triggers?.length) {
         this.forget(key);
+        this.deliveredOf(ofRollout).add(entry.id);
         continue;
       }
       remaining.push(entry);
@@ -105,6 +116,33 @@ export class EventOutbox {
       });
     }
     return { remaining, failed };
+  }
+
+  /**
+   * The entries of the Rollout's observed status.outbox not delivered yet: what its next status
+   * write keeps. Delivered ids the observed status no longer holds are forgotten (the cache never
+   * goes back to an older version, so they cannot come back).
+   */
+  undelivered(rollout: RolloutObject): OutboxEntry[] {
+    const key = rolloutKey(rollout.metadata.namespace, rollout.metadata.name);
+    const entries = rollout.status?.outbox ?? [];
+    const done = this.delivered.get(key);
+    if (!done) return [...entries];
+    const present = new Set(entries.map((entry) => entry.id));
+    for (const id of done) if (!present.has(id)) done.delete(id);
+    if (done.size === 0) this.delivered.delete(key);
+    return entries.filter((entry) => !done.has(entry.id));
+  }
+
+  /** The Rollout is gone: nothing of it is kept. */
+  forgetRollout(key: string): void {
+    this.delivered.delete(key);
+  }
+
+  private deliveredOf(key: string): Set<string> {
+    let done = this.delivered.get(key);
+    if (!done) this.delivered.set(key, (done = new Set()));
+    return done;
   }
 
   private async createEvent(rollout: RolloutObject, entry: OutboxEntry, deps: DrainDeps): Promise<boolean> {

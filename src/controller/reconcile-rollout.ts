@@ -155,14 +155,17 @@ export async function reconcileRollout(
     return {};
   }
   const restart = await restartPods(rollout, replicaSets, deps);
+  // delivered entries leave status with this write (event-outbox.ts)
+  const kept = outbox.undelivered(rollout);
   const status = {
     ...decision.status,
     selector: selectorString(rollout),
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
+    outbox: kept.length > 0 ? kept : undefined,
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
-  if (heldMs === undefined) await writeDecision(rollout, status, decision, outbox, { ...deps, log });
+  if (heldMs === undefined) await writeDecision(rollout, status, kept, decision, outbox, { ...deps, log });
   await pruneHistory(rollout, replicaSets, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
@@ -177,14 +180,15 @@ async function forgetDeletedRollout(
   const key = `${namespace}/${name}`;
   deps.supersededVersions?.delete(key);
   deps.progressPending?.delete(key);
+  deps.outbox?.forgetRollout(key);
   await restoreDeletedRollout(namespace, name, deps);
   return {};
 }
 
 /**
- * The reconcile does not decide now when the cached copy is one it already moved past, when the
- * Rollout is being deleted, or when entries of an earlier write still wait in its outbox (a
- * crash, a failed Event create): those are delivered first.
+ * The reconcile does not decide now when the cached copy is one it already moved past or when the
+ * Rollout is being deleted. Entries of an earlier write still waiting in its outbox (a crash, a
+ * failed Event create) are delivered first; a failed delivery fails the reconcile.
  */
 async function notDecidingNow(
   rollout: RolloutObject,
@@ -197,7 +201,7 @@ async function notDecidingNow(
     await finalizeDeletedRollout(rollout, deps);
     return {};
   }
-  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
+  await deliverOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps);
   return undefined;
 }
 
@@ -360,11 +364,12 @@ async function writeStatus(
 
 /**
  * The decision's status with its events as outbox entries (event-outbox.ts): they exist iff the
- * write was accepted; then delivered at once.
+ * write was accepted; then delivered at once. `kept`: the earlier entries not delivered yet.
  */
 async function writeDecision(
   rollout: RolloutObject,
   status: object,
+  kept: readonly OutboxEntry[],
   decision: StrategyDecision,
   outbox: EventOutbox,
   deps: ReconcileDeps,
@@ -375,7 +380,7 @@ async function writeDecision(
     rollout.metadata.resourceVersion ?? '',
     deps.now(),
   );
-  const pending = [...(rollout.status?.outbox ?? []), ...entries];
+  const pending = [...kept, ...entries];
   const written = await writeStatus(
     rollout,
     { ...status, outbox: pending.length > 0 ? pending : undefined },
@@ -383,33 +388,23 @@ async function writeDecision(
   );
   if (!written || entries.length === 0) return;
   deps.afterStatusWrite?.(entries);
-  await drainOutbox(written, written.status?.outbox ?? pending, outbox, deps);
+  await deliverOutbox(written, written.status?.outbox ?? pending, outbox, deps);
 }
 
 /**
- * Delivers outbox entries and writes back the ones that remain (guarded by resourceVersion like
- * every status write). Returns true when it wrote. An Event that could not be created fails the
- * reconcile after that write, so the key is retried with backoff and the entry stays until done.
+ * Delivers outbox entries. The delivered ones leave status with the Rollout's next status write
+ * (event-outbox.ts), not with a write of their own. An Event that could not be created fails the
+ * reconcile, so the key is retried with backoff and the entry stays until done.
  */
-async function drainOutbox(
+async function deliverOutbox(
   rollout: RolloutObject,
   entries: readonly OutboxEntry[],
   outbox: EventOutbox,
   deps: ReconcileDeps,
-): Promise<boolean> {
-  if (entries.length === 0) return false;
-  const { remaining, failed } = await outbox.drain(rollout, entries, deps);
-  let wrote = false;
-  if (remaining.length !== entries.length) {
-    await writeStatus(
-      rollout,
-      { ...rollout.status, outbox: remaining.length > 0 ? remaining : undefined },
-      deps,
-    );
-    wrote = true;
-  }
+): Promise<void> {
+  if (entries.length === 0) return;
+  const { failed } = await outbox.drain(rollout, entries, deps);
   if (failed > 0) throw new Error(`${failed} Event(s) of status.outbox not recorded yet; will retry`);
-  return wrote;
 }
 
 /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit (default 10). */
