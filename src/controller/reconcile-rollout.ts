@@ -114,7 +114,7 @@ export async function reconcileRollout(
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const uid = rollout.metadata.uid;
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
-  const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
+  const replicaSets = withCurrentReplicaSet(rollout, currentPodHash, owned);
   const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
 
   const input: StrategyInput = {
@@ -141,7 +141,7 @@ export async function reconcileRollout(
   // stable Service moves to the new pods before the canary weight drops back to 0.
   await applyServiceSelectors(rollout, decision, deps);
   if (await routeTraffic(rollout, decision, deps)) return {};
-  await applyReplicaSets(rollout, replicaSets, decision, deps);
+  const applied = await applyReplicaSets(rollout, replicaSets, decision, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
     decision.analysisRuns ?? [],
@@ -154,7 +154,7 @@ export async function reconcileRollout(
     await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
     return {};
   }
-  const restart = await restartPods(rollout, replicaSets, deps);
+  const restart = await restartPods(rollout, applied, deps);
   // delivered entries leave status with this write (event-outbox.ts)
   const kept = outbox.undelivered(rollout);
   const status = {
@@ -166,7 +166,7 @@ export async function reconcileRollout(
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
   if (heldMs === undefined) await writeDecision(rollout, status, kept, decision, outbox, { ...deps, log });
-  await pruneHistory(rollout, replicaSets, decision, deps);
+  await pruneHistory(rollout, applied, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
 }
@@ -235,32 +235,50 @@ async function restartPods(
   return step.done ? { done: true } : { done: false, requeueAfterMs: 1000 };
 }
 
-async function ensureCurrentReplicaSet(
-  rollout: RolloutObject,
-  hash: string,
-  owned: V1ReplicaSet[],
-  deps: ReconcileDeps,
-): Promise<V1ReplicaSet[]> {
+/**
+ * The owned ReplicaSets and, when the current template has none yet, the one to create (no uid:
+ * not created). The strategy sees it as a ReplicaSet at zero, and applyReplicaSets creates it at
+ * the size the strategy decided: one write instead of a create at zero and a scale.
+ */
+function withCurrentReplicaSet(rollout: RolloutObject, hash: string, owned: V1ReplicaSet[]): V1ReplicaSet[] {
   if (owned.some((rs) => hashOf(rs) === hash)) return owned;
   const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
-  const body = newReplicaSet(rollout, hash, revision);
+  return [...owned, newReplicaSet(rollout, hash, revision)];
+}
+
+async function createReplicaSet(
+  rollout: RolloutObject,
+  body: V1ReplicaSet,
+  patch: ReplicaSetPatch,
+  deps: ReconcileDeps,
+): Promise<V1ReplicaSet> {
+  const sized = structuredClone(body);
+  const metadata = (sized.metadata ??= {});
+  const deadline = patch.metadata?.annotations[annotations.scaleDownDeadline];
+  if (deadline) metadata.annotations = { ...metadata.annotations, [annotations.scaleDownDeadline]: deadline };
+  if (sized.spec) sized.spec.replicas = patch.spec?.replicas ?? 0;
   try {
-    const created = await deps.writer.createReplicaSet(rollout.metadata.namespace, body);
-    return [...owned, created];
+    return await deps.writer.createReplicaSet(rollout.metadata.namespace, sized);
   } catch (err) {
     // The cache may lag behind a ReplicaSet this controller created a moment ago: retry later.
     if (statusCode(err) === 409)
-      throw new Error(`ReplicaSet ${body.metadata?.name ?? ''} exists but is not cached yet`, { cause: err });
+      throw new Error(`ReplicaSet ${metadata.name ?? ''} exists but is not cached yet`, { cause: err });
     throw err;
   }
 }
 
+interface ReplicaSetPatch {
+  spec?: { replicas: number };
+  metadata?: { annotations: Record<string, string | null> };
+}
+
+/** Scales (and creates) the ReplicaSets as decided; returns them as they are now. */
 async function applyReplicaSets(
   rollout: RolloutObject,
   replicaSets: V1ReplicaSet[],
   decision: StrategyDecision,
   deps: ReconcileDeps,
-): Promise<void> {
+): Promise<V1ReplicaSet[]> {
   // Scale down before scaling up, as a Deployment does: the strategy only removes available pods
   // within the maxUnavailable budget, so down-first never dips below it, while up-first would
   // briefly ask for more pods than maxSurge allows. A crash between the writes leaves fewer
@@ -268,10 +286,10 @@ async function applyReplicaSets(
   const ordered = [...replicaSets].sort(
     (a, b) => scaleDelta(a, decision) - scaleDelta(b, decision) || hashOf(a).localeCompare(hashOf(b)),
   );
+  const applied = [];
   for (const rs of ordered) {
     const hash = hashOf(rs);
-    const patch: { spec?: { replicas: number }; metadata?: { annotations: Record<string, string | null> } } =
-      {};
+    const patch: ReplicaSetPatch = {};
     const desired = decision.replicaSets[hash];
     if (desired !== undefined && desired !== (rs.spec?.replicas ?? 0)) patch.spec = { replicas: desired };
     if (hash in decision.scaleDownDeadlines) {
@@ -280,9 +298,13 @@ async function applyReplicaSets(
       const current = rs.metadata?.annotations?.[annotations.scaleDownDeadline] ?? null;
       if (wanted !== current) patch.metadata = { annotations: { [annotations.scaleDownDeadline]: wanted } };
     }
-    if (!patch.spec && !patch.metadata) continue;
-    await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata?.name ?? '', patch);
+    if (rs.metadata?.uid === undefined) applied.push(await createReplicaSet(rollout, rs, patch, deps));
+    else if (patch.spec || patch.metadata) {
+      await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata.name ?? '', patch);
+      applied.push(rs);
+    } else applied.push(rs);
   }
+  return applied;
 }
 
 function scaleDelta(rs: V1ReplicaSet, decision: StrategyDecision): number {

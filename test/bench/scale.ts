@@ -18,6 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   AppsV1Api,
@@ -48,7 +49,9 @@ import {
   quantile,
   requestCounts,
   slopePerMinute,
+  writesByStep,
   writesIn,
+  type ObservedWrite,
 } from './scale-figures.ts';
 
 const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
@@ -57,7 +60,8 @@ const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
 const controllerArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
 const replicas = 5;
 const pausesMs = 4000;
-const setWeightSteps = 2;
+const setWeights = [20, undefined, 60, undefined];
+const revisionAnnotation = 'rollout.bellwether.dev/revision';
 const podsPerNode = 5000;
 const group = 'bellwether.dev';
 const version = 'v1alpha1';
@@ -82,6 +86,20 @@ function procStatus(pid: number): { rss: number; hwm: number; cpuSeconds: number
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuSeconds };
 }
+
+/** The environment without NODE_OPTIONS (tsx passes its loader to children through it). */
+function withoutLoader(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _loader, ...rest } = env;
+  return rest;
+}
+
+/** The controller's command line as /proc shows it (the figures are of the compiled build). */
+function commandLine(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+}
+
+/** The 1-, 5- and 15-minute load averages, rounded: the machine is shared. */
+const load = () => loadavg().map((n) => round(n, 1) ?? 0);
 
 class Controller {
   private child: ChildProcess | undefined;
@@ -111,7 +129,8 @@ class Controller {
         `127.0.0.1:${this.metricsPort}`,
         ...controllerArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // plain node on the compiled dist/ (bin/bellwether.js): nothing of the bench's tsx loader
+      { stdio: ['ignore', 'pipe', 'pipe'], env: withoutLoader(process.env) },
     );
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
@@ -165,6 +184,10 @@ interface RolloutTimes {
   updatedAt?: number;
   healthyAt?: number;
   doneAt?: number;
+  generation?: number;
+  resourceVersion?: string;
+  /** What the controller wrote for the update (generation 2 on): status and ReplicaSet writes. */
+  writes: ObservedWrite[];
 }
 
 class Observer {
@@ -172,7 +195,10 @@ class Observer {
   readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   readonly times = new Map<string, RolloutTimes>();
   /** Per ReplicaSet name: its owner and when it changed between settled and not. */
-  readonly rsStates = new Map<string, { owner: string; states: { t: number; settled: boolean }[] }>();
+  readonly rsStates = new Map<
+    string,
+    { owner: string; generation: number; states: { t: number; settled: boolean }[] }
+  >();
   lastEventAt = Date.now();
   firstHealthyAt: number | undefined;
   healthy = 0;
@@ -230,7 +256,7 @@ class Observer {
 
   private entry(name: string): RolloutTimes {
     let times = this.times.get(name);
-    if (!times) this.times.set(name, (times = {}));
+    if (!times) this.times.set(name, (times = { writes: [] }));
     return times;
   }
 
@@ -238,6 +264,7 @@ class Observer {
     const now = Date.now();
     this.lastEventAt = now;
     const status = ro.status;
+    this.noteStatusWrite(ro);
     const current = status?.observedGeneration === ro.metadata.generation;
     const healthy = status?.phase === 'Healthy' && current && status.stableRS === status.currentPodHash;
     if (!healthy) return;
@@ -253,6 +280,23 @@ class Observer {
     }
   }
 
+  /**
+   * A new resourceVersion at the same generation is a status write: only the controller writes
+   * a Rollout's status, and the bench's own spec patch moves the generation.
+   */
+  private noteStatusWrite(ro: RolloutObject): void {
+    const times = this.entry(ro.metadata.name);
+    const { generation, resourceVersion } = ro.metadata;
+    if (
+      (generation ?? 0) >= 2 &&
+      generation === times.generation &&
+      resourceVersion !== times.resourceVersion
+    )
+      times.writes.push({ kind: 'status', step: ro.status?.currentStepIndex ?? 0 });
+    times.generation = generation;
+    times.resourceVersion = resourceVersion;
+  }
+
   private onReplicaSet(rs: V1ReplicaSet): void {
     const now = Date.now();
     this.lastEventAt = now;
@@ -260,9 +304,21 @@ class Observer {
     const owner = rs.metadata?.ownerReferences?.find((r) => r.controller)?.name ?? '';
     const want = rs.spec?.replicas ?? 0;
     const settled = (rs.status?.replicas ?? 0) === want && (rs.status?.availableReplicas ?? 0) === want;
+    const generation = rs.metadata?.generation ?? 0;
     let entry = this.rsStates.get(name);
-    if (!entry) this.rsStates.set(name, (entry = { owner, states: [] }));
+    const created = !entry;
+    if (!entry) this.rsStates.set(name, (entry = { owner, generation, states: [] }));
     if (entry.states.at(-1)?.settled !== settled) entry.states.push({ t: now, settled });
+    // a spec write moves the generation (the ReplicaSet controller writes only status)
+    if (created || generation !== entry.generation) this.noteReplicaSetWrite(rs, owner, created);
+    entry.generation = generation;
+  }
+
+  private noteReplicaSetWrite(rs: V1ReplicaSet, owner: string, created: boolean): void {
+    const times = this.times.get(owner);
+    if ((times?.generation ?? 0) < 2 || !times) return;
+    const version = Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0) >= 2 ? 'new' : 'old';
+    times.writes.push({ kind: 'replicaset', version, replicas: rs.spec?.replicas ?? 0, created });
   }
 
   /** Per Rollout, the settled/unsettled history of each of its ReplicaSets. */
@@ -369,8 +425,14 @@ interface ScaleResults {
   canaryWallTime?: Record<string, number | string | undefined>;
   updatePhaseRequestsPerRollout?: Record<string, number>;
   writesPerRolloutUpdate?: number;
+  eventsPerRolloutUpdate?: number;
+  /** From the bench's watches: status and ReplicaSet writes per Rollout, by the step they carried out. */
+  writesByStep?: Record<string, number>;
   writesPerSetWeightStep?: number;
-  writesPerSetWeightStepWithEvents?: number;
+  /** The same writes counted from the watches, per Rollout (a check on the metric's count). */
+  observedWritesPerRolloutUpdate?: number;
+  loadAverage?: Record<string, number[]>;
+  controllerCommand?: string;
   eventToWriteP50Ms?: number;
   eventToWriteP99Ms?: number;
   idleRssStartMiB?: number;
@@ -436,6 +498,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
   results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
   results.healthyAfterCreate = observer.healthy;
+  results.loadAverage = { ...results.loadAverage, sync: load() };
   say(
     `first Healthy after ${text(results.timeToFirstHealthySeconds)}s; ${observer.healthy}/${rolloutCount} Healthy after ${text(seconds(syncedAt - createStart))}s`,
   );
@@ -480,6 +543,7 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const updateEnd = Date.now();
   const afterUpdate = procStatus(pid);
   results.doneAfterUpdate = observer.done;
+  results.loadAverage = { ...results.loadAverage, update: load() };
   results.timeForAllToFinishNewVersionSeconds = allDone ? seconds(updateEnd - updateStart) : undefined;
   results.cpuSecondsDuringRollout = round(afterUpdate.cpuSeconds - cpuBefore);
   results.peakRssMiB = round(afterUpdate.hwm / mib, 1);
@@ -490,10 +554,8 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const writes = writesIn(requests, ['leases']);
   results.updatePhaseRequestsPerRollout = perRollout(requests);
   results.writesPerRolloutUpdate = round(writes / rolloutCount);
-  results.writesPerSetWeightStep = round(
-    writesIn(requests, ['leases', 'events']) / rolloutCount / setWeightSteps,
-  );
-  results.writesPerSetWeightStepWithEvents = round(writes / rolloutCount / setWeightSteps);
+  results.eventsPerRolloutUpdate = round((requests['create events'] ?? 0) / rolloutCount);
+  Object.assign(results, stepWrites(observer));
   const e2w = [
     histogramBuckets(metricsBefore, 'bellwether_event_to_write_seconds'),
     histogramBuckets(metrics, 'bellwether_event_to_write_seconds'),
@@ -504,10 +566,43 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
     `${observer.done}/${rolloutCount} on the new version after ${text(seconds(updateEnd - updateStart))}s (required ${text(results.canaryWallTime.requiredSeconds)}s); CPU ${text(results.cpuSecondsDuringRollout)}s; peak RSS ${text(results.peakRssMiB)} MiB`,
   );
   say(
-    `writes per Rollout update ${text(results.writesPerRolloutUpdate)}, per setWeight step ${text(results.writesPerSetWeightStep)} (with Events ${text(results.writesPerSetWeightStepWithEvents)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
+    `writes per Rollout update ${text(results.writesPerRolloutUpdate)} (${text(results.eventsPerRolloutUpdate)} Events), per setWeight step ${text(results.writesPerSetWeightStep)} (by step: ${JSON.stringify(results.writesByStep)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
   );
   run.save();
   return { metrics, finished: allDone };
+}
+
+/**
+ * Writes per step, from the bench's watches (scale-figures.ts writesByStep), averaged over the
+ * Rollouts that finished: status and ReplicaSet writes, Events not included (they are counted by
+ * the metric, per update).
+ */
+function stepWrites(observer: Observer) {
+  const totals = new Map<number, number>();
+  let finished = 0;
+  let observed = 0;
+  for (const times of observer.times.values()) {
+    if (times.doneAt === undefined) continue;
+    finished++;
+    observed += times.writes.length;
+    for (const [step, n] of writesByStep(times.writes, setWeights, replicas))
+      totals.set(step, (totals.get(step) ?? 0) + n);
+  }
+  const label = (step: number) =>
+    step >= setWeights.length
+      ? `${step} completion`
+      : `${step} ${setWeights[step] === undefined ? 'pause' : `setWeight ${setWeights[step]}`}`;
+  const perStep = [...totals.keys()]
+    .sort((a, b) => a - b)
+    .map((step) => [step, (totals.get(step) ?? 0) / Math.max(finished, 1)] as const);
+  const setWeightTotals = perStep.filter(([step]) => setWeights[step] !== undefined).map(([, n]) => n);
+  return {
+    writesByStep: Object.fromEntries(perStep.map(([step, n]) => [label(step), round(n) ?? 0])),
+    writesPerSetWeightStep: round(
+      setWeightTotals.reduce((a, b) => a + b, 0) / Math.max(setWeightTotals.length, 1),
+    ),
+    observedWritesPerRolloutUpdate: round(observed / Math.max(finished, 1)),
+  };
 }
 
 /**
@@ -563,6 +658,7 @@ async function soakPhase(run: Run, metricsBefore: string, previousFinished: bool
   results.idleLeaseWrites = writesIn(requests) - writesIn(requests, ['leases']);
   results.idleRequests = requests;
   results.idleCpuSeconds = round(end.cpuSeconds - cpuBefore);
+  results.loadAverage = { ...results.loadAverage, soak: load() };
   results.peakRssMiB = round(end.hwm / mib, 1);
   results.complete = previousFinished;
   say(
@@ -613,6 +709,8 @@ async function main(): Promise<void> {
     await observer.start();
     await sleep(5000);
     const empty = procStatus(pid);
+    results.controllerCommand = commandLine(pid).replace(repoRoot, '.');
+    results.loadAverage = { start: load() };
     results.controllerRssEmptyMiB = round(empty.rss / mib, 1);
     const run: Run = {
       controller,
