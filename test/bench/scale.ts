@@ -35,6 +35,7 @@ import { ResilientInformer } from '../../src/controller/informer.ts';
 import { slimObject, slimReplicaSet, controllerUid } from '../../src/controller/cached-objects.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { installCrds } from '../../src/install/apply.ts';
+import { mergePatch } from '../../src/kube/merge-patch.ts';
 import { GatedKubeConfig } from '../../src/kube/gated-kube-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
@@ -197,9 +198,18 @@ class Observer {
   /** Per ReplicaSet name: its owner and when it changed between settled and not. */
   readonly rsStates = new Map<
     string,
-    { owner: string; generation: number; states: { t: number; settled: boolean }[] }
+    {
+      owner: string;
+      generation: number;
+      old: boolean;
+      replicas: number;
+      states: { t: number; settled: boolean }[];
+    }
   >();
   lastEventAt = Date.now();
+  /** Every write of the update to Rollout r0, with what it changed: the figures' worked example. */
+  readonly example: string[] = [];
+  private exampleStatus: object = {};
   firstHealthyAt: number | undefined;
   healthy = 0;
   done = 0;
@@ -291,8 +301,12 @@ class Observer {
       (generation ?? 0) >= 2 &&
       generation === times.generation &&
       resourceVersion !== times.resourceVersion
-    )
+    ) {
       times.writes.push({ kind: 'status', step: ro.status?.currentStepIndex ?? 0 });
+      if (ro.metadata.name === 'r0')
+        this.noteExample(times, `status ${describeChange(this.exampleStatus, ro.status ?? {})}`);
+    }
+    if (ro.metadata.name === 'r0') this.exampleStatus = ro.status ?? {};
     times.generation = generation;
     times.resourceVersion = resourceVersion;
   }
@@ -307,7 +321,9 @@ class Observer {
     const generation = rs.metadata?.generation ?? 0;
     let entry = this.rsStates.get(name);
     const created = !entry;
-    if (!entry) this.rsStates.set(name, (entry = { owner, generation, states: [] }));
+    const old = Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0) < 2;
+    if (!entry) this.rsStates.set(name, (entry = { owner, generation, old, replicas: want, states: [] }));
+    entry.replicas = want;
     if (entry.states.at(-1)?.settled !== settled) entry.states.push({ t: now, settled });
     // a spec write moves the generation (the ReplicaSet controller writes only status)
     if (created || generation !== entry.generation) this.noteReplicaSetWrite(rs, owner, created);
@@ -319,6 +335,23 @@ class Observer {
     if ((times?.generation ?? 0) < 2 || !times) return;
     const version = Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0) >= 2 ? 'new' : 'old';
     times.writes.push({ kind: 'replicaset', version, replicas: rs.spec?.replicas ?? 0, created });
+    if (owner === 'r0')
+      this.noteExample(
+        times,
+        `${created ? 'create' : 'scale'} ${version} ReplicaSet to ${rs.spec?.replicas ?? 0}`,
+      );
+  }
+
+  private noteExample(times: RolloutTimes, what: string): void {
+    const at = times.updatedAt === undefined ? '?' : ((Date.now() - times.updatedAt) / 1000).toFixed(1);
+    this.example.push(`+${at}s ${what}`);
+  }
+
+  /** After the update: how many old ReplicaSets still ask for pods (scaleDownDelaySeconds). */
+  get oldReplicaSetsUp(): number {
+    let up = 0;
+    for (const entry of this.rsStates.values()) if (entry.old && entry.replicas > 0) up++;
+    return up;
   }
 
   /** Per Rollout, the settled/unsettled history of each of its ReplicaSets. */
@@ -331,6 +364,13 @@ class Observer {
     }
     return byOwner;
   }
+}
+
+/** The status fields a write changed, with the step and phase after it. */
+function describeChange(before: object, after: NonNullable<RolloutObject['status']>): string {
+  const patch = mergePatch(before, after) ?? {};
+  const outbox = after.outbox?.map((e) => e.reason).join(',');
+  return `step ${after.currentStepIndex ?? '-'} ${after.phase ?? ''}: ${Object.keys(patch).join(' ')}${outbox ? ` (outbox ${outbox})` : ''}`;
 }
 
 // ---- the workload ----
@@ -422,6 +462,8 @@ interface ScaleResults {
   timeForAllToFinishNewVersionSeconds?: number;
   cpuSecondsDuringRollout?: number;
   peakRssMiB?: number;
+  /** From the update to the last old ReplicaSet at zero (the end plus scaleDownDelaySeconds). */
+  oldVersionsScaledDownSeconds?: number;
   canaryWallTime?: Record<string, number | string | undefined>;
   updatePhaseRequestsPerRollout?: Record<string, number>;
   writesPerRolloutUpdate?: number;
@@ -431,6 +473,8 @@ interface ScaleResults {
   writesPerSetWeightStep?: number;
   /** The same writes counted from the watches, per Rollout (a check on the metric's count). */
   observedWritesPerRolloutUpdate?: number;
+  /** Rollout r0's update, write by write (the bench's watches; Events not included). */
+  exampleWrites?: string[];
   loadAverage?: Record<string, number[]>;
   controllerCommand?: string;
   eventToWriteP50Ms?: number;
@@ -548,6 +592,15 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   results.cpuSecondsDuringRollout = round(afterUpdate.cpuSeconds - cpuBefore);
   results.peakRssMiB = round(afterUpdate.hwm / mib, 1);
   results.canaryWallTime = canaryWallTime(observer, updateStart, updateEnd);
+  // the old version goes to zero scaleDownDelaySeconds (30 s) after the end: part of the update
+  if (allDone)
+    await waitUntil(
+      'the old versions scaled down',
+      () => observer.oldReplicaSetsUp === 0,
+      phaseTimeoutMs,
+      () => `${observer.oldReplicaSetsUp} old ReplicaSets with pods`,
+    );
+  results.oldVersionsScaledDownSeconds = seconds(Date.now() - updateStart);
   await settle(observer, 10_000, 120_000);
   const metrics = await run.controller.metrics();
   const requests = countDelta(requestCounts(metricsBefore), requestCounts(metrics));
@@ -556,6 +609,7 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   results.writesPerRolloutUpdate = round(writes / rolloutCount);
   results.eventsPerRolloutUpdate = round((requests['create events'] ?? 0) / rolloutCount);
   Object.assign(results, stepWrites(observer));
+  results.exampleWrites = observer.example;
   const e2w = [
     histogramBuckets(metricsBefore, 'bellwether_event_to_write_seconds'),
     histogramBuckets(metrics, 'bellwether_event_to_write_seconds'),
