@@ -89,18 +89,24 @@ export class EventOutbox {
     const remaining: OutboxEntry[] = [];
     let failed = 0;
     const ofRollout = rolloutKey(namespace, name);
-    for (const entry of entries) {
-      if (this.delivered.get(ofRollout)?.has(entry.id)) continue;
+    const undelivered = entries.filter((entry) => !this.delivered.get(ofRollout)?.has(entry.id));
+    // The Events of one write are created at once: each is its own object with its own name, and
+    // under load a reconcile would otherwise wait one round trip per Event.
+    const created = await Promise.all(
+      undelivered.map((entry) =>
+        this.eventsCreated.has(`${uid}/${entry.id}`)
+          ? Promise.resolve(true)
+          : this.createEvent(rollout, entry, deps),
+      ),
+    );
+    for (const [index, entry] of undelivered.entries()) {
       const key = `${uid}/${entry.id}`;
-      if (!this.eventsCreated.has(key)) {
-        const created = await this.createEvent(rollout, entry, deps);
-        if (!created) {
-          failed++;
-          remaining.push(entry);
-          continue;
-        }
-        this.eventsCreated.add(key);
+      if (!created[index]) {
+        failed++;
+        remaining.push(entry);
+        continue;
       }
+      this.eventsCreated.add(key);
       const state = this.notifications.get(key);
       if (state === 'settled' || !deps.notifier || !entry.triggers?.length) {
         this.forget(key);

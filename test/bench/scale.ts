@@ -7,6 +7,7 @@
  *   BENCH_SOAK_MINUTES=10    idle soak after the update (RSS slope, writes while idle)
  *   BENCH_PHASE_MINUTES=30   give up waiting for a phase after this long (figures so far are kept)
  *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400"
+ *   BENCH_UPDATE=0           skip phase 2 (sync, then the soak: memory of N Rollouts held idle)
  *
  * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
  * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
@@ -58,6 +59,7 @@ import {
 const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const soakMs = Number(process.env.BENCH_SOAK_MINUTES ?? 10) * 60_000;
 const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
+const runUpdate = process.env.BENCH_UPDATE !== '0';
 const controllerArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
 const replicas = 5;
 const pausesMs = 4000;
@@ -776,7 +778,7 @@ async function main(): Promise<void> {
       save,
     };
     const synced = await syncPhase(run, await controller.metrics(), empty.rss);
-    const updated = synced.finished ? await updatePhase(run, synced.metrics) : synced;
+    const updated = synced.finished && runUpdate ? await updatePhase(run, synced.metrics) : synced;
     await soakPhase(run, updated.metrics, synced.finished && updated.finished);
   } finally {
     save();
