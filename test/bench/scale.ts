@@ -524,7 +524,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   say(`creating ${rolloutCount} Rollouts...`);
   const createStart = Date.now();
   const cpuCreate = procStatus(pid).cpuSeconds;
-  await pool(rolloutCount, 32, async (i) => {
+  await pool(rolloutCount, 64, async (i) => {
     await custom.createNamespacedCustomObject({
       group,
       version,
@@ -571,7 +571,7 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const cpuBefore = procStatus(pid).cpuSeconds;
   const updateStart = Date.now();
   const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'bench:2' }] } } } };
-  await pool(rolloutCount, 32, async (i) => {
+  await pool(rolloutCount, 64, async (i) => {
     await custom.patchNamespacedCustomObject(
       { group, version, namespace, plural: 'rollouts', name: `r${i}`, body: patch },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
