@@ -4,7 +4,7 @@ import { describeError, statusCode, type Logger } from '../log.ts';
 import { firedTriggers } from '../notify/triggers.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
 import { rolloutEvent, type EventSubject } from './rollout-events.ts';
-import { rolloutKey } from './rollout-object.ts';
+import { rolloutKey, type RolloutObject } from './rollout-object.ts';
 
 /**
  * The durable outbox of Events and notifications.
@@ -71,10 +71,18 @@ export interface DrainDeps<T extends EventSubject = EventSubject> {
  * notifications are in flight or settled, so a reconcile while a webhook is being retried does
  * not start a second delivery. After a restart that memory is empty: the Event create then gets
  * a 409 (already there) and the notifications are sent again with the same ids.
+ *
+ * A delivered entry is not cleared from status by a write of its own: it is remembered here as
+ * delivered and left out of the next status write the Rollout makes anyway (the next step, or the
+ * coalesced progress write of progress-writes.ts, at most 10 s later). That saves one status
+ * write per eventful change and changes nothing about exactly-once: an entry still in status
+ * after a restart is delivered again as a 409.
  */
 export class EventOutbox {
   private readonly eventsCreated = new Set<string>();
   private readonly notifications = new Map<string, 'sending' | 'settled'>();
+  /** Per Rollout (namespace/name): ids of entries fully delivered that its status may still hold. */
+  private readonly delivered = new Map<string, Set<string>>();
 
   /** `onSettled(key)`: a notification of the Rollout settled; reconcile it to clear the entry. */
   constructor(private readonly onSettled: (key: string) => void = () => undefined) {}
@@ -89,22 +97,34 @@ export class EventOutbox {
     deps: DrainDeps<T>,
   ): Promise<{ remaining: OutboxEntry[]; failed: number }> {
     const { namespace, name, uid } = subject.metadata;
+    // Only a Rollout's next status write leaves delivered entries out (undelivered()); other
+    // kinds clear them with the write that follows the drain, so nothing is remembered for them.
+    const remember = (subject.kind ?? 'Rollout') === 'Rollout';
     const remaining: OutboxEntry[] = [];
     let failed = 0;
-    for (const entry of entries) {
+    const ofRollout = rolloutKey(namespace, name);
+    const undelivered = entries.filter((entry) => !this.delivered.get(ofRollout)?.has(entry.id));
+    // The Events of one write are created at once: each is its own object with its own name, and
+    // under load a reconcile would otherwise wait one round trip per Event.
+    const created = await Promise.all(
+      undelivered.map((entry) =>
+        this.eventsCreated.has(`${uid}/${entry.id}`)
+          ? Promise.resolve(true)
+          : this.createEvent(subject, entry, deps),
+      ),
+    );
+    for (const [index, entry] of undelivered.entries()) {
       const key = `${uid}/${entry.id}`;
-      if (!this.eventsCreated.has(key)) {
-        const created = await this.createEvent(subject, entry, deps);
-        if (!created) {
-          failed++;
-          remaining.push(entry);
-          continue;
-        }
-        this.eventsCreated.add(key);
+      if (!created[index]) {
+        failed++;
+        remaining.push(entry);
+        continue;
       }
+      this.eventsCreated.add(key);
       const state = this.notifications.get(key);
       if (state === 'settled' || !deps.notifier || !entry.triggers?.length) {
         this.forget(key);
+        if (remember) this.deliveredOf(ofRollout).add(entry.id);
         continue;
       }
       remaining.push(entry);
@@ -116,6 +136,33 @@ export class EventOutbox {
       });
     }
     return { remaining, failed };
+  }
+
+  /**
+   * The entries of the Rollout's observed status.outbox not delivered yet: what its next status
+   * write keeps. Delivered ids the observed status no longer holds are forgotten (the cache never
+   * goes back to an older version, so they cannot come back).
+   */
+  undelivered(rollout: RolloutObject): OutboxEntry[] {
+    const key = rolloutKey(rollout.metadata.namespace, rollout.metadata.name);
+    const entries = rollout.status?.outbox ?? [];
+    const done = this.delivered.get(key);
+    if (!done) return [...entries];
+    const present = new Set(entries.map((entry) => entry.id));
+    for (const id of done) if (!present.has(id)) done.delete(id);
+    if (done.size === 0) this.delivered.delete(key);
+    return entries.filter((entry) => !done.has(entry.id));
+  }
+
+  /** The Rollout is gone: nothing of it is kept. */
+  forgetRollout(key: string): void {
+    this.delivered.delete(key);
+  }
+
+  private deliveredOf(key: string): Set<string> {
+    let done = this.delivered.get(key);
+    if (!done) this.delivered.set(key, (done = new Set()));
+    return done;
   }
 
   private async createEvent(

@@ -74,12 +74,13 @@ export async function syncPodRoleMetadata(
     replicaSets.map((rs) => hashOf(rs)),
   );
   for (const rs of replicaSets) {
+    if (rs.metadata?.uid === undefined) continue; // not created yet: withRoleMetadataOnNew
     const hash = hashOf(rs);
     const applied = appliedMetadata(rs);
     const target = wanted[hash] ?? NONE;
     const patch = ephemeralMetadataPatch(applied, target);
     if (patch === undefined) continue;
-    const name = rs.metadata?.name ?? '';
+    const name = rs.metadata.name ?? '';
     // Template first (new pods get it), then the pods, then the record: a crash in between
     // leaves the record behind, and the next reconcile applies the same patch again.
     await deps.writer.patchReplicaSet(namespace, name, { spec: { template: { metadata: patch } } });
@@ -95,6 +96,37 @@ export async function syncPodRoleMetadata(
   await dropStaleAntiAffinity(rollout, replicaSets, status, deps.writer);
 }
 
+/**
+ * The ReplicaSets with the one not created yet (it is created at its first size by the reconcile)
+ * carrying its role's metadata and the record of it from the start: no patch, no pod to relabel.
+ */
+export function withRoleMetadataOnNew(
+  rollout: RolloutObject,
+  replicaSets: readonly V1ReplicaSet[],
+  status: RolloutStatusView,
+): V1ReplicaSet[] {
+  const wanted = ephemeralMetadataByHash(
+    rollout.spec,
+    status,
+    replicaSets.map((rs) => hashOf(rs)),
+  );
+  return replicaSets.map((rs) => {
+    const target = wanted[hashOf(rs)] ?? NONE;
+    const empty = Object.keys(target.labels).length === 0 && Object.keys(target.annotations).length === 0;
+    if (rs.metadata?.uid !== undefined || empty) return rs;
+    const copy = structuredClone(rs);
+    const metadata = (copy.metadata ??= {});
+    metadata.annotations = { ...metadata.annotations, [appliedMetadataAnnotation]: JSON.stringify(target) };
+    const template = copy.spec?.template;
+    if (template !== undefined) {
+      const podMetadata = (template.metadata ??= {});
+      podMetadata.labels = { ...podMetadata.labels, ...target.labels };
+      podMetadata.annotations = { ...podMetadata.annotations, ...target.annotations };
+    }
+    return copy;
+  });
+}
+
 /** The current version's template keeps an anti-affinity only against the stable it is not. */
 async function dropStaleAntiAffinity(
   rollout: RolloutObject,
@@ -104,11 +136,11 @@ async function dropStaleAntiAffinity(
 ): Promise<void> {
   const current = replicaSets.find((rs) => hashOf(rs) === status.currentPodHash);
   const injected = current?.metadata?.annotations?.[antiAffinityAnnotation];
-  if (current === undefined || injected === undefined) return;
+  if (current?.metadata?.uid === undefined || injected === undefined) return;
   const target = antiAffinityTarget(antiAffinityOf(rollout), hashOf(current), status.stableRS);
   if (target === injected) return;
   const affinity = affinityWithAntiAffinity(templateAffinity(rollout), antiAffinityOf(rollout), target);
-  await writer.patchReplicaSet(rollout.metadata.namespace, current.metadata?.name ?? '', {
+  await writer.patchReplicaSet(rollout.metadata.namespace, current.metadata.name ?? '', {
     metadata: { annotations: { [antiAffinityAnnotation]: target ?? null } },
     spec: { template: { spec: { affinity: podAntiAffinityPatch(affinity) } } },
   });

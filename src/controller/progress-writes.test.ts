@@ -53,6 +53,14 @@ describe('progress-only status changes', () => {
     }
   });
 
+  it('leaving delivered outbox entries out is progress; adding one is not', () => {
+    const before = { outbox: [{ id: '7.0' }, { id: '7.1' }] };
+    expect(onlyProgress(before, { outbox: null }, {})).toBe(true);
+    expect(onlyProgress(before, { outbox: [{ id: '7.1' }] }, { outbox: [{ id: '7.1' }] })).toBe(true);
+    const added = { outbox: [{ id: '7.1' }, { id: '9.0' }] };
+    expect(onlyProgress(before, { outbox: added.outbox }, added)).toBe(false);
+  });
+
   it('waits at most the interval from the first unwritten change', () => {
     const pending = new Map<string, number>();
     expect(progressWriteDelay(pending, 'a/r', 1000)).toBe(progressWriteIntervalMs);

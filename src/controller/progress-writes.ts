@@ -5,6 +5,10 @@
  * starting) writes it along. Without this a canary step writes status once per pod that becomes
  * ready or goes away: two thirds of all writes of an update, measured by `npm run bench:scale`.
  *
+ * Clearing delivered entries from status.outbox (event-outbox.ts) waits the same way: the next
+ * transition's write leaves them out anyway, so a canary clears them for free and a settled
+ * Rollout with one write at most 10 s after its last Event.
+ *
  * Nothing that decides the rollout waits: phase, step, pause, weights, hashes, abort and every
  * condition's status and reason are written at once. The progress deadline is unaffected: the
  * strategy compares the observed counts with the counts in status, so while a count change waits
@@ -23,12 +27,14 @@ interface Condition {
 
 /** True when the merge patch from `before` to `after` changes only how far pods have come. */
 export function onlyProgress(
-  before: { conditions?: Condition[]; message?: string },
+  before: { conditions?: Condition[]; message?: string; outbox?: { id: string }[] },
   patch: Record<string, unknown>,
-  after: { conditions?: Condition[]; message?: string },
+  after: { conditions?: Condition[]; message?: string; outbox?: { id: string }[] },
 ): boolean {
   for (const key of Object.keys(patch)) {
-    if (key === 'message') {
+    if (key === 'outbox') {
+      if (!onlyRemoved(before.outbox ?? [], after.outbox ?? [])) return false;
+    } else if (key === 'message') {
       if (!sameMessageButCounts(before.message, after.message)) return false;
     } else if (key === 'conditions') {
       if (!sameConditionStates(before.conditions ?? [], after.conditions ?? [])) return false;
@@ -44,6 +50,12 @@ export function onlyProgress(
 function sameMessageButCounts(before: string | undefined, after: string | undefined): boolean {
   const shape = (message: string | undefined) => message?.replace(/\d+/g, '#');
   return shape(before) === shape(after);
+}
+
+/** True when `after` only leaves entries of `before` out (delivered ones), adding none. */
+function onlyRemoved(before: { id: string }[], after: { id: string }[]): boolean {
+  const ids = new Set(before.map((entry) => entry.id));
+  return after.every((entry) => ids.has(entry.id));
 }
 
 function sameConditionStates(before: Condition[], after: Condition[]): boolean {

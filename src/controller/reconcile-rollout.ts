@@ -37,7 +37,7 @@ import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
 import { applyTraffic } from './traffic-routing.ts';
 import { resolveWorkload, scaleDownWorkload } from './workload-ref.ts';
-import { syncPodRoleMetadata, withInjectedAntiAffinity } from './pod-role-metadata.ts';
+import { syncPodRoleMetadata, withInjectedAntiAffinity, withRoleMetadataOnNew } from './pod-role-metadata.ts';
 import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
 
 /** Read access to the informer caches the reconciler observes the cluster through. */
@@ -154,7 +154,7 @@ async function decideAndApply(
   const currentPodHash = podTemplateHash(rollout.spec.template);
   const uid = rollout.metadata.uid;
   const owned = ownedReplicaSets(rollout, deps.caches.replicaSets(namespace, uid));
-  const replicaSets = await ensureCurrentReplicaSet(rollout, currentPodHash, owned, deps);
+  const replicaSets = withCurrentReplicaSet(rollout, currentPodHash, owned);
   const runs = ownedAnalysisRuns(rollout, deps.caches.analysisRuns(namespace, uid));
   const experiments = ownedExperiments(deps.caches.experiments?.(namespace, uid) ?? []);
 
@@ -185,14 +185,13 @@ async function decideAndApply(
   const routed = withPingPong(rollout, stablePingPong);
   await applyServiceSelectors(routed, decision, deps);
   if (await routeTraffic(routed, decision, deps)) return {};
-  await applyServiceSelectors(rollout, decision, deps);
-  if (await routeTraffic(rollout, decision, deps)) return {};
   // Role labels on the templates before the pods come: a canary pod is created as one.
-  await syncPodRoleMetadata(rollout, replicaSets, decision.status, {
+  const prepared = withRoleMetadataOnNew(rollout, replicaSets, decision.status);
+  await syncPodRoleMetadata(rollout, prepared, decision.status, {
     writer: deps.writer,
     pods: (ns, selector) => deps.caches.pods(ns, selector),
   });
-  await applyReplicaSets(rollout, replicaSets, decision, deps);
+  const applied = await applyReplicaSets(rollout, prepared, decision, deps);
   await scaleDownWorkload(rollout, deployment, decision.status, deps);
   const analysisProblems = await syncAnalysisRuns(
     rollout,
@@ -207,17 +206,20 @@ async function decideAndApply(
     await writeStatus(rollout, invalidSpecStatus(rollout, analysisProblems, deps.now()), deps);
     return {};
   }
-  const restart = await restartPods(rollout, replicaSets, deps);
+  const restart = await restartPods(rollout, applied, deps);
+  // delivered entries leave status with this write (event-outbox.ts)
+  const kept = outbox.undelivered(rollout);
   const status = {
     ...decision.status,
     ...(stablePingPong ? { canary: { ...decision.status.canary, stablePingPong } } : {}),
     selector: selectorString(rollout),
     source: sourceStatus(rollout.metadata),
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
+    outbox: kept.length > 0 ? kept : undefined,
   };
   const heldMs = heldProgressMs(rollout, status, decision, deps);
-  if (heldMs === undefined) await writeDecision(rollout, status, decision, outbox, deps);
-  await pruneHistory(rollout, replicaSets, decision, deps);
+  if (heldMs === undefined) await writeDecision(rollout, status, kept, decision, outbox, deps);
+  await pruneHistory(rollout, applied, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
   return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
 }
@@ -231,14 +233,15 @@ async function forgetDeletedRollout(
   const key = `${namespace}/${name}`;
   deps.supersededVersions?.delete(key);
   deps.progressPending?.delete(key);
+  deps.outbox?.forgetRollout(key);
   await restoreDeletedRollout(namespace, name, deps);
   return {};
 }
 
 /**
- * The reconcile does not decide now when the cached copy is one it already moved past, when the
- * Rollout is being deleted, or when entries of an earlier write still wait in its outbox (a
- * crash, a failed Event create): those are delivered first.
+ * The reconcile does not decide now when the cached copy is one it already moved past or when the
+ * Rollout is being deleted. Entries of an earlier write still waiting in its outbox (a crash, a
+ * failed Event create) are delivered first; a failed delivery fails the reconcile.
  */
 async function notDecidingNow(
   rollout: RolloutObject,
@@ -251,7 +254,7 @@ async function notDecidingNow(
     await finalizeDeletedRollout(rollout, deps);
     return {};
   }
-  if (await drainOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps)) return {};
+  await deliverOutbox(rollout, rollout.status?.outbox ?? [], outbox, deps);
   return undefined;
 }
 
@@ -310,32 +313,50 @@ async function restartPods(
   return step.done ? { done: true } : { done: false, requeueAfterMs: 1000 };
 }
 
-async function ensureCurrentReplicaSet(
-  rollout: RolloutObject,
-  hash: string,
-  owned: V1ReplicaSet[],
-  deps: ReconcileDeps,
-): Promise<V1ReplicaSet[]> {
+/**
+ * The owned ReplicaSets and, when the current template has none yet, the one to create (no uid:
+ * not created). The strategy sees it as a ReplicaSet at zero, and applyReplicaSets creates it at
+ * the size the strategy decided: one write instead of a create at zero and a scale.
+ */
+function withCurrentReplicaSet(rollout: RolloutObject, hash: string, owned: V1ReplicaSet[]): V1ReplicaSet[] {
   if (owned.some((rs) => hashOf(rs) === hash)) return owned;
   const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
-  const body = withInjectedAntiAffinity(newReplicaSet(rollout, hash, revision), rollout, hash);
+  return [...owned, withInjectedAntiAffinity(newReplicaSet(rollout, hash, revision), rollout, hash)];
+}
+
+async function createReplicaSet(
+  rollout: RolloutObject,
+  body: V1ReplicaSet,
+  patch: ReplicaSetPatch,
+  deps: ReconcileDeps,
+): Promise<V1ReplicaSet> {
+  const sized = structuredClone(body);
+  const metadata = (sized.metadata ??= {});
+  const deadline = patch.metadata?.annotations[annotations.scaleDownDeadline];
+  if (deadline) metadata.annotations = { ...metadata.annotations, [annotations.scaleDownDeadline]: deadline };
+  if (sized.spec) sized.spec.replicas = patch.spec?.replicas ?? 0;
   try {
-    const created = await deps.writer.createReplicaSet(rollout.metadata.namespace, body);
-    return [...owned, created];
+    return await deps.writer.createReplicaSet(rollout.metadata.namespace, sized);
   } catch (err) {
     // The cache may lag behind a ReplicaSet this controller created a moment ago: retry later.
     if (statusCode(err) === 409)
-      throw new Error(`ReplicaSet ${body.metadata?.name ?? ''} exists but is not cached yet`, { cause: err });
+      throw new Error(`ReplicaSet ${metadata.name ?? ''} exists but is not cached yet`, { cause: err });
     throw err;
   }
 }
 
+interface ReplicaSetPatch {
+  spec?: { replicas: number };
+  metadata?: { annotations: Record<string, string | null> };
+}
+
+/** Scales (and creates) the ReplicaSets as decided; returns them as they are now. */
 async function applyReplicaSets(
   rollout: RolloutObject,
   replicaSets: V1ReplicaSet[],
   decision: StrategyDecision,
   deps: ReconcileDeps,
-): Promise<void> {
+): Promise<V1ReplicaSet[]> {
   // Scale down before scaling up, as a Deployment does: the strategy only removes available pods
   // within the maxUnavailable budget, so down-first never dips below it, while up-first would
   // briefly ask for more pods than maxSurge allows. A crash between the writes leaves fewer
@@ -343,10 +364,10 @@ async function applyReplicaSets(
   const ordered = [...replicaSets].sort(
     (a, b) => scaleDelta(a, decision) - scaleDelta(b, decision) || hashOf(a).localeCompare(hashOf(b)),
   );
+  const applied = [];
   for (const rs of ordered) {
     const hash = hashOf(rs);
-    const patch: { spec?: { replicas: number }; metadata?: { annotations: Record<string, string | null> } } =
-      {};
+    const patch: ReplicaSetPatch = {};
     const desired = decision.replicaSets[hash];
     if (desired !== undefined && desired !== (rs.spec?.replicas ?? 0)) patch.spec = { replicas: desired };
     if (hash in decision.scaleDownDeadlines) {
@@ -355,9 +376,13 @@ async function applyReplicaSets(
       const current = rs.metadata?.annotations?.[annotations.scaleDownDeadline] ?? null;
       if (wanted !== current) patch.metadata = { annotations: { [annotations.scaleDownDeadline]: wanted } };
     }
-    if (!patch.spec && !patch.metadata) continue;
-    await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata?.name ?? '', patch);
+    if (rs.metadata?.uid === undefined) applied.push(await createReplicaSet(rollout, rs, patch, deps));
+    else if (patch.spec || patch.metadata) {
+      await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata.name ?? '', patch);
+      applied.push(rs);
+    } else applied.push(rs);
   }
+  return applied;
 }
 
 function scaleDelta(rs: V1ReplicaSet, decision: StrategyDecision): number {
@@ -440,11 +465,12 @@ async function writeStatus(
 
 /**
  * The decision's status with its events as outbox entries (event-outbox.ts): they exist iff the
- * write was accepted; then delivered at once.
+ * write was accepted; then delivered at once. `kept`: the earlier entries not delivered yet.
  */
 async function writeDecision(
   rollout: RolloutObject,
   status: object,
+  kept: readonly OutboxEntry[],
   decision: StrategyDecision,
   outbox: EventOutbox,
   deps: ReconcileDeps,
@@ -455,7 +481,7 @@ async function writeDecision(
     rollout.metadata.resourceVersion ?? '',
     deps.now(),
   );
-  const pending = [...(rollout.status?.outbox ?? []), ...entries];
+  const pending = [...kept, ...entries];
   const written = await writeStatus(
     rollout,
     { ...status, outbox: pending.length > 0 ? pending : undefined },
@@ -463,33 +489,23 @@ async function writeDecision(
   );
   if (!written || entries.length === 0) return;
   deps.afterStatusWrite?.(entries);
-  await drainOutbox(written, written.status?.outbox ?? pending, outbox, deps);
+  await deliverOutbox(written, written.status?.outbox ?? pending, outbox, deps);
 }
 
 /**
- * Delivers outbox entries and writes back the ones that remain (guarded by resourceVersion like
- * every status write). Returns true when it wrote. An Event that could not be created fails the
- * reconcile after that write, so the key is retried with backoff and the entry stays until done.
+ * Delivers outbox entries. The delivered ones leave status with the Rollout's next status write
+ * (event-outbox.ts), not with a write of their own. An Event that could not be created fails the
+ * reconcile, so the key is retried with backoff and the entry stays until done.
  */
-async function drainOutbox(
+async function deliverOutbox(
   rollout: RolloutObject,
   entries: readonly OutboxEntry[],
   outbox: EventOutbox,
   deps: ReconcileDeps,
-): Promise<boolean> {
-  if (entries.length === 0) return false;
-  const { remaining, failed } = await outbox.drain(rollout, entries, deps);
-  let wrote = false;
-  if (remaining.length !== entries.length) {
-    await writeStatus(
-      rollout,
-      { ...rollout.status, outbox: remaining.length > 0 ? remaining : undefined },
-      deps,
-    );
-    wrote = true;
-  }
+): Promise<void> {
+  if (entries.length === 0) return;
+  const { failed } = await outbox.drain(rollout, entries, deps);
   if (failed > 0) throw new Error(`${failed} Event(s) of status.outbox not recorded yet; will retry`);
-  return wrote;
 }
 
 /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit (default 10). */

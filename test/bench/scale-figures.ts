@@ -149,3 +149,42 @@ export function podWaitMs(
   if (current) total += current[1] - current[0];
   return total;
 }
+
+/** One write the bench saw a Rollout's controller make (from its watches). */
+export type ObservedWrite =
+  | { kind: 'status'; step: number }
+  | { kind: 'replicaset'; version: 'new' | 'old'; replicas: number; created: boolean };
+
+/**
+ * Which step of the canary each write carried out. A status write belongs to the step its
+ * status names (currentStepIndex after the write). A ReplicaSet write is recognised by the size
+ * it set: a setWeight step w of `replicas` asks for ceil(w * replicas / 100) new pods and the rest
+ * old ones; the end asks for all new and no old. A ReplicaSet write of any other size (a step in
+ * between that maxSurge/maxUnavailable forced, or a write that changed nothing) belongs to the
+ * step the Rollout was at. `steps[i]` is the setWeight of step i, undefined for a pause.
+ */
+export function writesByStep(
+  writes: readonly ObservedWrite[],
+  steps: readonly (number | undefined)[],
+  replicas: number,
+): Map<number, number> {
+  const sizes = new Map<string, number>();
+  steps.forEach((weight, index) => {
+    if (weight === undefined) return;
+    const canary = Math.ceil((weight * replicas) / 100);
+    sizes.set(`new ${canary}`, index);
+    sizes.set(`old ${replicas - canary}`, index);
+  });
+  sizes.set(`new ${replicas}`, steps.length);
+  sizes.set(`old 0`, steps.length);
+  const byStep = new Map<number, number>();
+  let current = 0;
+  for (const write of writes) {
+    const step =
+      write.kind === 'status'
+        ? (current = write.step)
+        : (sizes.get(`${write.version} ${write.replicas}`) ?? current);
+    byStep.set(step, (byStep.get(step) ?? 0) + 1);
+  }
+  return byStep;
+}

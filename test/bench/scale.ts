@@ -7,6 +7,7 @@
  *   BENCH_SOAK_MINUTES=10    idle soak after the update (RSS slope, writes while idle)
  *   BENCH_PHASE_MINUTES=30   give up waiting for a phase after this long (figures so far are kept)
  *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400"
+ *   BENCH_UPDATE=0           skip phase 2 (sync, then the soak: memory of N Rollouts held idle)
  *
  * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
  * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
@@ -18,6 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   AppsV1Api,
@@ -34,6 +36,7 @@ import { ResilientInformer } from '../../src/controller/informer.ts';
 import { slimObject, slimReplicaSet, controllerUid } from '../../src/controller/cached-objects.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { installCrds } from '../../src/install/apply.ts';
+import { mergePatch } from '../../src/kube/merge-patch.ts';
 import { GatedKubeConfig } from '../../src/kube/gated-kube-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
@@ -48,16 +51,20 @@ import {
   quantile,
   requestCounts,
   slopePerMinute,
+  writesByStep,
   writesIn,
+  type ObservedWrite,
 } from './scale-figures.ts';
 
 const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const soakMs = Number(process.env.BENCH_SOAK_MINUTES ?? 10) * 60_000;
 const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
+const runUpdate = process.env.BENCH_UPDATE !== '0';
 const controllerArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
 const replicas = 5;
 const pausesMs = 4000;
-const setWeightSteps = 2;
+const setWeights = [20, undefined, 60, undefined];
+const revisionAnnotation = 'rollout.bellwether.dev/revision';
 const podsPerNode = 5000;
 const group = 'bellwether.dev';
 const version = 'v1alpha1';
@@ -82,6 +89,20 @@ function procStatus(pid: number): { rss: number; hwm: number; cpuSeconds: number
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuSeconds };
 }
+
+/** The environment without NODE_OPTIONS (tsx passes its loader to children through it). */
+function withoutLoader(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _loader, ...rest } = env;
+  return rest;
+}
+
+/** The controller's command line as /proc shows it (the figures are of the compiled build). */
+function commandLine(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+}
+
+/** The 1-, 5- and 15-minute load averages, rounded: the machine is shared. */
+const load = () => loadavg().map((n) => round(n, 1) ?? 0);
 
 class Controller {
   private child: ChildProcess | undefined;
@@ -111,7 +132,8 @@ class Controller {
         `127.0.0.1:${this.metricsPort}`,
         ...controllerArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // plain node on the compiled dist/ (bin/bellwether.js): nothing of the bench's tsx loader
+      { stdio: ['ignore', 'pipe', 'pipe'], env: withoutLoader(process.env) },
     );
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
@@ -165,6 +187,10 @@ interface RolloutTimes {
   updatedAt?: number;
   healthyAt?: number;
   doneAt?: number;
+  generation?: number;
+  resourceVersion?: string;
+  /** What the controller wrote for the update (generation 2 on): status and ReplicaSet writes. */
+  writes: ObservedWrite[];
 }
 
 class Observer {
@@ -172,8 +198,20 @@ class Observer {
   readonly replicaSets: ResilientInformer<V1ReplicaSet>;
   readonly times = new Map<string, RolloutTimes>();
   /** Per ReplicaSet name: its owner and when it changed between settled and not. */
-  readonly rsStates = new Map<string, { owner: string; states: { t: number; settled: boolean }[] }>();
+  readonly rsStates = new Map<
+    string,
+    {
+      owner: string;
+      generation: number;
+      old: boolean;
+      replicas: number;
+      states: { t: number; settled: boolean }[];
+    }
+  >();
   lastEventAt = Date.now();
+  /** Every write of the update to Rollout r0, with what it changed: the figures' worked example. */
+  readonly example: string[] = [];
+  private exampleStatus: object = {};
   firstHealthyAt: number | undefined;
   healthy = 0;
   done = 0;
@@ -230,7 +268,7 @@ class Observer {
 
   private entry(name: string): RolloutTimes {
     let times = this.times.get(name);
-    if (!times) this.times.set(name, (times = {}));
+    if (!times) this.times.set(name, (times = { writes: [] }));
     return times;
   }
 
@@ -238,6 +276,7 @@ class Observer {
     const now = Date.now();
     this.lastEventAt = now;
     const status = ro.status;
+    this.noteStatusWrite(ro);
     const current = status?.observedGeneration === ro.metadata.generation;
     const healthy = status?.phase === 'Healthy' && current && status.stableRS === status.currentPodHash;
     if (!healthy) return;
@@ -253,6 +292,27 @@ class Observer {
     }
   }
 
+  /**
+   * A new resourceVersion at the same generation is a status write: only the controller writes
+   * a Rollout's status, and the bench's own spec patch moves the generation.
+   */
+  private noteStatusWrite(ro: RolloutObject): void {
+    const times = this.entry(ro.metadata.name);
+    const { generation, resourceVersion } = ro.metadata;
+    if (
+      (generation ?? 0) >= 2 &&
+      generation === times.generation &&
+      resourceVersion !== times.resourceVersion
+    ) {
+      times.writes.push({ kind: 'status', step: ro.status?.currentStepIndex ?? 0 });
+      if (ro.metadata.name === 'r0')
+        this.noteExample(times, `status ${describeChange(this.exampleStatus, ro.status ?? {})}`);
+    }
+    if (ro.metadata.name === 'r0') this.exampleStatus = ro.status ?? {};
+    times.generation = generation;
+    times.resourceVersion = resourceVersion;
+  }
+
   private onReplicaSet(rs: V1ReplicaSet): void {
     const now = Date.now();
     this.lastEventAt = now;
@@ -260,9 +320,40 @@ class Observer {
     const owner = rs.metadata?.ownerReferences?.find((r) => r.controller)?.name ?? '';
     const want = rs.spec?.replicas ?? 0;
     const settled = (rs.status?.replicas ?? 0) === want && (rs.status?.availableReplicas ?? 0) === want;
+    const generation = rs.metadata?.generation ?? 0;
     let entry = this.rsStates.get(name);
-    if (!entry) this.rsStates.set(name, (entry = { owner, states: [] }));
+    const created = !entry;
+    const old = Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0) < 2;
+    if (!entry) this.rsStates.set(name, (entry = { owner, generation, old, replicas: want, states: [] }));
+    entry.replicas = want;
     if (entry.states.at(-1)?.settled !== settled) entry.states.push({ t: now, settled });
+    // a spec write moves the generation (the ReplicaSet controller writes only status)
+    if (created || generation !== entry.generation) this.noteReplicaSetWrite(rs, owner, created);
+    entry.generation = generation;
+  }
+
+  private noteReplicaSetWrite(rs: V1ReplicaSet, owner: string, created: boolean): void {
+    const times = this.times.get(owner);
+    if ((times?.generation ?? 0) < 2 || !times) return;
+    const version = Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0) >= 2 ? 'new' : 'old';
+    times.writes.push({ kind: 'replicaset', version, replicas: rs.spec?.replicas ?? 0, created });
+    if (owner === 'r0')
+      this.noteExample(
+        times,
+        `${created ? 'create' : 'scale'} ${version} ReplicaSet to ${rs.spec?.replicas ?? 0}`,
+      );
+  }
+
+  private noteExample(times: RolloutTimes, what: string): void {
+    const at = times.updatedAt === undefined ? '?' : ((Date.now() - times.updatedAt) / 1000).toFixed(1);
+    this.example.push(`+${at}s ${what}`);
+  }
+
+  /** After the update: how many old ReplicaSets still ask for pods (scaleDownDelaySeconds). */
+  get oldReplicaSetsUp(): number {
+    let up = 0;
+    for (const entry of this.rsStates.values()) if (entry.old && entry.replicas > 0) up++;
+    return up;
   }
 
   /** Per Rollout, the settled/unsettled history of each of its ReplicaSets. */
@@ -275,6 +366,13 @@ class Observer {
     }
     return byOwner;
   }
+}
+
+/** The status fields a write changed, with the step and phase after it. */
+function describeChange(before: object, after: NonNullable<RolloutObject['status']>): string {
+  const patch = mergePatch(before, after) ?? {};
+  const outbox = after.outbox?.map((e) => e.reason).join(',');
+  return `step ${after.currentStepIndex ?? '-'} ${after.phase ?? ''}: ${Object.keys(patch).join(' ')}${outbox ? ` (outbox ${outbox})` : ''}`;
 }
 
 // ---- the workload ----
@@ -366,11 +464,21 @@ interface ScaleResults {
   timeForAllToFinishNewVersionSeconds?: number;
   cpuSecondsDuringRollout?: number;
   peakRssMiB?: number;
+  /** From the update to the last old ReplicaSet at zero (the end plus scaleDownDelaySeconds). */
+  oldVersionsScaledDownSeconds?: number;
   canaryWallTime?: Record<string, number | string | undefined>;
   updatePhaseRequestsPerRollout?: Record<string, number>;
   writesPerRolloutUpdate?: number;
+  eventsPerRolloutUpdate?: number;
+  /** From the bench's watches: status and ReplicaSet writes per Rollout, by the step they carried out. */
+  writesByStep?: Record<string, number>;
   writesPerSetWeightStep?: number;
-  writesPerSetWeightStepWithEvents?: number;
+  /** The same writes counted from the watches, per Rollout (a check on the metric's count). */
+  observedWritesPerRolloutUpdate?: number;
+  /** Rollout r0's update, write by write (the bench's watches; Events not included). */
+  exampleWrites?: string[];
+  loadAverage?: Record<string, number[]>;
+  controllerCommand?: string;
   eventToWriteP50Ms?: number;
   eventToWriteP99Ms?: number;
   idleRssStartMiB?: number;
@@ -416,7 +524,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   say(`creating ${rolloutCount} Rollouts...`);
   const createStart = Date.now();
   const cpuCreate = procStatus(pid).cpuSeconds;
-  await pool(rolloutCount, 32, async (i) => {
+  await pool(rolloutCount, 64, async (i) => {
     await custom.createNamespacedCustomObject({
       group,
       version,
@@ -436,6 +544,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
   results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
   results.healthyAfterCreate = observer.healthy;
+  results.loadAverage = { ...results.loadAverage, sync: load() };
   say(
     `first Healthy after ${text(results.timeToFirstHealthySeconds)}s; ${observer.healthy}/${rolloutCount} Healthy after ${text(seconds(syncedAt - createStart))}s`,
   );
@@ -462,7 +571,7 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const cpuBefore = procStatus(pid).cpuSeconds;
   const updateStart = Date.now();
   const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'bench:2' }] } } } };
-  await pool(rolloutCount, 32, async (i) => {
+  await pool(rolloutCount, 64, async (i) => {
     await custom.patchNamespacedCustomObject(
       { group, version, namespace, plural: 'rollouts', name: `r${i}`, body: patch },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -480,20 +589,29 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   const updateEnd = Date.now();
   const afterUpdate = procStatus(pid);
   results.doneAfterUpdate = observer.done;
+  results.loadAverage = { ...results.loadAverage, update: load() };
   results.timeForAllToFinishNewVersionSeconds = allDone ? seconds(updateEnd - updateStart) : undefined;
   results.cpuSecondsDuringRollout = round(afterUpdate.cpuSeconds - cpuBefore);
   results.peakRssMiB = round(afterUpdate.hwm / mib, 1);
   results.canaryWallTime = canaryWallTime(observer, updateStart, updateEnd);
+  // the old version goes to zero scaleDownDelaySeconds (30 s) after the end: part of the update
+  if (allDone)
+    await waitUntil(
+      'the old versions scaled down',
+      () => observer.oldReplicaSetsUp === 0,
+      phaseTimeoutMs,
+      () => `${observer.oldReplicaSetsUp} old ReplicaSets with pods`,
+    );
+  results.oldVersionsScaledDownSeconds = seconds(Date.now() - updateStart);
   await settle(observer, 10_000, 120_000);
   const metrics = await run.controller.metrics();
   const requests = countDelta(requestCounts(metricsBefore), requestCounts(metrics));
   const writes = writesIn(requests, ['leases']);
   results.updatePhaseRequestsPerRollout = perRollout(requests);
   results.writesPerRolloutUpdate = round(writes / rolloutCount);
-  results.writesPerSetWeightStep = round(
-    writesIn(requests, ['leases', 'events']) / rolloutCount / setWeightSteps,
-  );
-  results.writesPerSetWeightStepWithEvents = round(writes / rolloutCount / setWeightSteps);
+  results.eventsPerRolloutUpdate = round((requests['create events'] ?? 0) / rolloutCount);
+  Object.assign(results, stepWrites(observer));
+  results.exampleWrites = observer.example;
   const e2w = [
     histogramBuckets(metricsBefore, 'bellwether_event_to_write_seconds'),
     histogramBuckets(metrics, 'bellwether_event_to_write_seconds'),
@@ -504,10 +622,43 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
     `${observer.done}/${rolloutCount} on the new version after ${text(seconds(updateEnd - updateStart))}s (required ${text(results.canaryWallTime.requiredSeconds)}s); CPU ${text(results.cpuSecondsDuringRollout)}s; peak RSS ${text(results.peakRssMiB)} MiB`,
   );
   say(
-    `writes per Rollout update ${text(results.writesPerRolloutUpdate)}, per setWeight step ${text(results.writesPerSetWeightStep)} (with Events ${text(results.writesPerSetWeightStepWithEvents)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
+    `writes per Rollout update ${text(results.writesPerRolloutUpdate)} (${text(results.eventsPerRolloutUpdate)} Events), per setWeight step ${text(results.writesPerSetWeightStep)} (by step: ${JSON.stringify(results.writesByStep)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
   );
   run.save();
   return { metrics, finished: allDone };
+}
+
+/**
+ * Writes per step, from the bench's watches (scale-figures.ts writesByStep), averaged over the
+ * Rollouts that finished: status and ReplicaSet writes, Events not included (they are counted by
+ * the metric, per update).
+ */
+function stepWrites(observer: Observer) {
+  const totals = new Map<number, number>();
+  let finished = 0;
+  let observed = 0;
+  for (const times of observer.times.values()) {
+    if (times.doneAt === undefined) continue;
+    finished++;
+    observed += times.writes.length;
+    for (const [step, n] of writesByStep(times.writes, setWeights, replicas))
+      totals.set(step, (totals.get(step) ?? 0) + n);
+  }
+  const label = (step: number) =>
+    step >= setWeights.length
+      ? `${step} completion`
+      : `${step} ${setWeights[step] === undefined ? 'pause' : `setWeight ${setWeights[step]}`}`;
+  const perStep = [...totals.keys()]
+    .sort((a, b) => a - b)
+    .map((step) => [step, (totals.get(step) ?? 0) / Math.max(finished, 1)] as const);
+  const setWeightTotals = perStep.filter(([step]) => setWeights[step] !== undefined).map(([, n]) => n);
+  return {
+    writesByStep: Object.fromEntries(perStep.map(([step, n]) => [label(step), round(n) ?? 0])),
+    writesPerSetWeightStep: round(
+      setWeightTotals.reduce((a, b) => a + b, 0) / Math.max(setWeightTotals.length, 1),
+    ),
+    observedWritesPerRolloutUpdate: round(observed / Math.max(finished, 1)),
+  };
 }
 
 /**
@@ -563,6 +714,7 @@ async function soakPhase(run: Run, metricsBefore: string, previousFinished: bool
   results.idleLeaseWrites = writesIn(requests) - writesIn(requests, ['leases']);
   results.idleRequests = requests;
   results.idleCpuSeconds = round(end.cpuSeconds - cpuBefore);
+  results.loadAverage = { ...results.loadAverage, soak: load() };
   results.peakRssMiB = round(end.hwm / mib, 1);
   results.complete = previousFinished;
   say(
@@ -613,6 +765,8 @@ async function main(): Promise<void> {
     await observer.start();
     await sleep(5000);
     const empty = procStatus(pid);
+    results.controllerCommand = commandLine(pid).replace(repoRoot, '.');
+    results.loadAverage = { start: load() };
     results.controllerRssEmptyMiB = round(empty.rss / mib, 1);
     const run: Run = {
       controller,
@@ -624,7 +778,7 @@ async function main(): Promise<void> {
       save,
     };
     const synced = await syncPhase(run, await controller.metrics(), empty.rss);
-    const updated = synced.finished ? await updatePhase(run, synced.metrics) : synced;
+    const updated = synced.finished && runUpdate ? await updatePhase(run, synced.metrics) : synced;
     await soakPhase(run, updated.metrics, synced.finished && updated.finished);
   } finally {
     save();

@@ -8,6 +8,7 @@ import {
   requestCounts,
   slopePerMinute,
   writesIn,
+  writesByStep,
 } from '../bench/scale-figures.ts';
 
 const scrape = (n: number) => `# HELP bellwether_kubernetes_requests_sent_total x
@@ -69,5 +70,29 @@ describe('bench:scale figures', () => {
     expect(podWaitMs([canary], 11, 22)).toBe(3 + 2);
     // a state still unsettled at the end counts up to `to`
     expect(podWaitMs([[{ t: 5, settled: false }]], 0, 8)).toBe(3);
+  });
+
+  it('gives each write the canary step it carried out', () => {
+    const steps = [20, undefined, 60, undefined];
+    const byStep = writesByStep(
+      [
+        { kind: 'replicaset', version: 'old', replicas: 4, created: false },
+        { kind: 'replicaset', version: 'new', replicas: 1, created: true },
+        { kind: 'status', step: 0 },
+        { kind: 'status', step: 1 },
+        { kind: 'replicaset', version: 'old', replicas: 2, created: false },
+        { kind: 'replicaset', version: 'new', replicas: 3, created: false },
+        { kind: 'status', step: 2 },
+        { kind: 'replicaset', version: 'new', replicas: 2, created: false }, // a size no step asks for
+        { kind: 'status', step: 3 },
+        { kind: 'replicaset', version: 'new', replicas: 5, created: false },
+        { kind: 'status', step: 4 },
+        { kind: 'replicaset', version: 'old', replicas: 0, created: false },
+        { kind: 'status', step: 4 },
+      ],
+      steps,
+      5,
+    );
+    expect(Object.fromEntries(byStep)).toEqual({ 0: 3, 1: 1, 2: 4, 3: 1, 4: 4 });
   });
 });

@@ -16,8 +16,8 @@ import { NotificationConfigWatch, notificationObjects } from '../../notify/confi
 import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
 /** Client-side rate limit defaults: requests per second, and how many may go at once after a quiet time. */
-export const defaultQps = 50;
-export const defaultBurst = 100;
+export const defaultQps = 100;
+export const defaultBurst = 200;
 
 export const controllerUsage = `bellwether controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--log-level debug|info|warn|error]
     [--qps ${defaultQps}] [--burst ${defaultBurst}]
