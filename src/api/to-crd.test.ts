@@ -20,6 +20,10 @@ describe('zodToCrdSchema', () => {
     expect(schema).toEqual({ type: 'object', required: ['a'], properties: { a: { type: 'string' } } });
   });
 
+  it('writes an empty object as {type: object}, without the properties: {} the API server drops', () => {
+    expect(zodToCrdSchema(z.strictObject({}))).toEqual({ type: 'object' });
+  });
+
   it('turns a loose object into properties plus preserve-unknown-fields', () => {
     const schema = zodToCrdSchema(z.looseObject({ a: z.string().optional() }));
     expect(schema).toEqual({

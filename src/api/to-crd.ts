@@ -412,12 +412,9 @@ function normalize(input: Json, ctx: Context, path: string): CrdSchema {
   }
   if (node[PRESERVE_UNKNOWN] !== true) node[PRESERVE_UNKNOWN] = undefined;
   const children = recurseChildren(node, ctx, path);
-  // `properties: {}` next to preserve-unknown-fields says nothing (z.looseObject({})).
-  if (
-    node[PRESERVE_UNKNOWN] === true &&
-    isObject(children.properties) &&
-    Object.keys(children.properties).length === 0
-  ) {
+  // `properties: {}` says nothing (z.object({}), z.looseObject({})), and the API server drops it
+  // from what it stores: a server-side apply of the file would then conflict on the field.
+  if (isObject(children.properties) && Object.keys(children.properties).length === 0) {
     children.properties = undefined;
     node.properties = undefined;
   }
