@@ -18,6 +18,7 @@ import {
   type VariantCounts,
 } from '../two-proportion-test.ts';
 import { prometheusProvider, type PrometheusProviderOptions } from './prometheus.ts';
+import { fieldQuery } from './prometheus-query.ts';
 import { MeasurementError, MeasurementErrorKind } from './provider.ts';
 import type { MeasureContext, MeasuredValue, MetricProvider } from './provider.ts';
 
@@ -32,31 +33,9 @@ export function comparisonProvider(options: PrometheusProviderOptions = {}): Met
           `metric "${metric.name}" has no comparison provider`,
         );
       }
-      const query = async (field: string, promql: string): Promise<number> => {
-        const measured = await prometheus
-          .measure(
-            {
-              name: metric.name,
-              provider: {
-                prometheus: {
-                  address: spec.address,
-                  query: promql,
-                  ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
-                  ...(spec.headers === undefined ? {} : { headers: spec.headers }),
-                  ...(spec.insecure === undefined ? {} : { insecure: spec.insecure }),
-                },
-              },
-            },
-            context.signal === undefined ? {} : { signal: context.signal },
-          )
-          .catch((error: unknown) => {
-            if (error instanceof MeasurementError) {
-              throw new MeasurementError(error.kind, `${field}: ${error.message}`, { cause: error });
-            }
-            throw error;
-          });
-        return singleNumber(field, measured.value);
-      };
+      const run = fieldQuery(prometheus, metric, spec, context);
+      const query = async (field: string, promql: string): Promise<number> =>
+        singleNumber(field, await run(field, promql));
       const [aSuccesses, aTrials, bSuccesses, bTrials] = await Promise.all([
         query('a.successes', spec.a.successes),
         query('a.trials', spec.a.trials),

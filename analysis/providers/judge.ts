@@ -12,6 +12,7 @@ import type { MetricInput } from '../../src/api/analysis.ts';
 import { describeJudgement, judgeCanary, type JudgedSamples } from '../canary-judge.ts';
 import { judgeSettings } from '../judge-metric.ts';
 import { prometheusProvider, type PrometheusProviderOptions } from './prometheus.ts';
+import { fieldQuery } from './prometheus-query.ts';
 import { MeasurementError, MeasurementErrorKind } from './provider.ts';
 import type { MeasureContext, MeasuredValue, MetricProvider } from './provider.ts';
 
@@ -26,31 +27,9 @@ export function judgeProvider(options: PrometheusProviderOptions = {}): MetricPr
           `metric "${metric.name}" has no judge provider`,
         );
       }
-      const samples = async (field: string, promql: string): Promise<number[]> => {
-        const measured = await prometheus
-          .measure(
-            {
-              name: metric.name,
-              provider: {
-                prometheus: {
-                  address: spec.address,
-                  query: promql,
-                  ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
-                  ...(spec.headers === undefined ? {} : { headers: spec.headers }),
-                  ...(spec.insecure === undefined ? {} : { insecure: spec.insecure }),
-                },
-              },
-            },
-            context.signal === undefined ? {} : { signal: context.signal },
-          )
-          .catch((error: unknown) => {
-            if (error instanceof MeasurementError) {
-              throw new MeasurementError(error.kind, `${field}: ${error.message}`, { cause: error });
-            }
-            throw error;
-          });
-        return numbers(field, measured.value);
-      };
+      const run = fieldQuery(prometheus, metric, spec, context);
+      const samples = async (field: string, promql: string): Promise<number[]> =>
+        numbers(field, await run(field, promql));
       const judged: JudgedSamples[] = await Promise.all(
         spec.metrics.map(async (compared, index) => {
           const [baseline, canary] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { AnalysisRun, AnalysisTemplateSpec, Argument } from '../../api/analysis.ts';
+import type { AnalysisRun, AnalysisTemplateSpec, Argument, Metric } from '../../api/analysis.ts';
 import type { AnalysisRunArgument } from '../../api/rollout.ts';
 import type { AnalysisRunRequest } from '../../../strategies/types.ts';
 import { mergeArgs } from '../../../analysis/args.ts';
@@ -39,24 +39,11 @@ export function analysisRunFromTemplates(
 ): RunOutcome {
   const invalid = invalidTemplate(request, template);
   if (invalid) return invalid;
-  // Templates that reference templates (spec.templates) contribute those, as Argo merges them.
-  const flattened = flattenTemplates(request.templates, template);
-  if (!flattened.ok) return flattened;
-  const specs = flattened.specs;
-  const templateMetrics = specs.flatMap((s) => s.metrics ?? []);
-  if (templateMetrics.length === 0) return { ok: false, error: 'the templates define no metrics' };
-  const duplicate = templateMetrics.find((m, i) => templateMetrics.findIndex((o) => o.name === m.name) !== i);
-  if (duplicate)
-    return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };
-
   const callerArgs = resolveRolloutArgs(rollout, (request.args ?? []) as AnalysisRunArgument[], hashes);
   if (!callerArgs.ok) return callerArgs;
-  const templateArgs = uniqueByName(specs.flatMap((s) => s.args ?? []));
-  const args = mergeArgs(templateArgs, callerArgs.args);
-  if (!args.ok) return args;
-  const limits = resolveMetricLimits(templateMetrics, args.value);
-  if (!limits.ok) return limits;
-  const metrics = limits.value;
+  const merged = runSpecFromTemplates(request.templates, template, callerArgs.args);
+  if (!merged.ok) return merged;
+  const { specs, metrics, args } = merged;
   // The Rollout may mark metrics dry-run, set their retention and label its runs.
   const asked = analysisBlockOf(rollout, request);
   const extra = asked?.analysisRunMetadata;
@@ -87,7 +74,7 @@ export function analysisRunFromTemplates(
       },
       spec: {
         metrics,
-        ...(args.value.length > 0 ? { args: args.value } : {}),
+        ...(args.length > 0 ? { args } : {}),
         ...(dryRun.length > 0 ? { dryRun } : {}),
         ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
       },
@@ -124,6 +111,34 @@ function invalidTemplate(
     }
   }
   return undefined;
+}
+
+/**
+ * What a run takes from its templates, for a Rollout's runs and an Experiment's alike: the
+ * templates (their `templates` expanded, as Argo merges them), their metrics (at least one, each
+ * name once) with int-or-string limits resolved from the args, and the templates' args merged
+ * with the caller's. Errors name the field at fault. Pure.
+ */
+export function runSpecFromTemplates(
+  refs: readonly { templateName: string; clusterScope?: boolean | undefined }[],
+  template: TemplateLookup,
+  callerArgs: readonly Argument[],
+):
+  | { ok: true; specs: AnalysisTemplateSpec[]; metrics: Metric[]; args: Argument[] }
+  | { ok: false; error: string } {
+  const flattened = flattenTemplates(refs, template);
+  if (!flattened.ok) return flattened;
+  const specs = flattened.specs;
+  const templateMetrics = specs.flatMap((s) => s.metrics ?? []);
+  if (templateMetrics.length === 0) return { ok: false, error: 'the templates define no metrics' };
+  const duplicate = templateMetrics.find((m, i) => templateMetrics.findIndex((o) => o.name === m.name) !== i);
+  if (duplicate)
+    return { ok: false, error: `metric "${duplicate.name}" is defined by more than one template` };
+  const args = mergeArgs(uniqueByName(specs.flatMap((s) => s.args ?? [])), [...callerArgs]);
+  if (!args.ok) return args;
+  const limits = resolveMetricLimits(templateMetrics, args.value);
+  if (!limits.ok) return limits;
+  return { ok: true, specs, metrics: limits.value, args: args.value };
 }
 
 function uniqueByName(args: Argument[]): Argument[] {

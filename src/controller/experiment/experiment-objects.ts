@@ -5,10 +5,8 @@
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../api/analysis.ts';
 import type { Experiment, ExperimentTemplate } from '../../api/experiment.ts';
-import { mergeArgs } from '../../../analysis/args.ts';
-import { flattenTemplates } from '../../../analysis/template-composition.ts';
 import { podTemplateHash, podTemplateHashLabel } from '../pod-template-hash.ts';
-import type { TemplateLookup } from '../analysis/analysis-run-from-templates.ts';
+import { runSpecFromTemplates, type TemplateLookup } from '../analysis/analysis-run-from-templates.ts';
 
 export const experimentLabels = {
   experiment: 'bellwether.dev/experiment',
@@ -128,16 +126,6 @@ export function experimentAnalysisRun(
 ): { ok: true; run: AnalysisRun } | { ok: false; error: string } {
   const analysis = (experiment.spec.analyses ?? []).find((a) => a.name === analysisName);
   if (analysis === undefined) return { ok: false, error: `no analysis "${analysisName}"` };
-  // Templates that include templates (spec.templates) contribute those, as for a Rollout's runs.
-  const flattened = flattenTemplates(
-    [{ templateName: analysis.templateName, clusterScope: analysis.clusterScope === true }],
-    template,
-  );
-  if (!flattened.ok) return flattened;
-  const specs = flattened.specs;
-  const metrics = specs.flatMap((s) => s.metrics ?? []);
-  if (metrics.length === 0)
-    return { ok: false, error: `analysis "${analysisName}": its templates define no metrics` };
   const hashes = new Map(experiment.spec.templates.map((t) => [t.name, templateHash(experiment, t)]));
   const callerArgs = [];
   for (const arg of analysis.args ?? []) {
@@ -154,11 +142,14 @@ export function experimentAnalysisRun(
       return { ok: false, error: `args[${arg.name}]: no template named "${unknown}"` };
     callerArgs.push({ name: arg.name, value });
   }
-  const args = mergeArgs(
-    specs.flatMap((s) => s.args ?? []),
+  // Templates that include templates (spec.templates) contribute those, as for a Rollout's runs.
+  const merged = runSpecFromTemplates(
+    [{ templateName: analysis.templateName, clusterScope: analysis.clusterScope === true }],
+    template,
     callerArgs,
   );
-  if (!args.ok) return args;
+  if (!merged.ok) return { ok: false, error: `analysis "${analysisName}": ${merged.error}` };
+  const { specs, metrics, args } = merged;
   const dryRun = [...specs.flatMap((s) => s.dryRun ?? []), ...(experiment.spec.dryRun ?? [])];
   const retention = [
     ...specs.flatMap((s) => s.measurementRetention ?? []),
@@ -180,7 +171,7 @@ export function experimentAnalysisRun(
       },
       spec: {
         metrics,
-        ...(args.value.length > 0 ? { args: args.value } : {}),
+        ...(args.length > 0 ? { args } : {}),
         ...(dryRun.length > 0 ? { dryRun } : {}),
         ...(retention.length > 0 ? { measurementRetention: retention } : {}),
       },
