@@ -6,7 +6,13 @@ import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts'
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
-import { canaryRollout, createAnalysisTemplate, createRollout, getRollout } from '../support/rollouts.ts';
+import {
+  analysisRunsOf,
+  canaryRollout,
+  createAnalysisTemplate,
+  createRollout,
+  getRollout,
+} from '../support/rollouts.ts';
 
 const httpRoute = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', name: 'shop' };
 const COOKIE = 'shop-variant';
@@ -171,13 +177,7 @@ describe('A/B test (Gateway API cookie stickiness, comparison analysis on a real
     );
 
   const comparisonRun = async (): Promise<AnalysisRun | undefined> => {
-    const list = (await env.c.custom.listNamespacedCustomObject({
-      group: 'bellwether.dev',
-      version: 'v1alpha1',
-      namespace: env.namespace,
-      plural: 'analysisruns',
-    })) as { items: AnalysisRun[] };
-    return list.items
+    return (await analysisRunsOf(env.c, env.namespace))
       .filter((run) => run.metadata.name?.endsWith('-bg'))
       .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
       .at(-1);

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import {
+  analysisRunsOf,
   canaryRollout,
   createRollout,
   desiredByImage,
@@ -115,16 +115,7 @@ describe('analysis on a real Prometheus', () => {
     );
   };
 
-  const runsOf = async (name: string): Promise<AnalysisRun[]> => {
-    const list = (await env.c.custom.listNamespacedCustomObject({
-      group: 'bellwether.dev',
-      version: 'v1alpha1',
-      namespace: env.namespace,
-      plural: 'analysisruns',
-      labelSelector: `bellwether.dev/rollout=${name}`,
-    })) as { items: AnalysisRun[] };
-    return list.items;
-  };
+  const runsOf = (name: string) => analysisRunsOf(env.c, env.namespace, name);
 
   it('promotes a version with 0% errors through an analysis step', async () => {
     await template('success-rate', {});

@@ -2,11 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { hashOf } from '../../src/controller/replica-sets.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
-import { canaryRollout, createRollout, getRollout, replicaSetsOf } from '../support/rollouts.ts';
+import {
+  analysisRunsOf,
+  canaryRollout,
+  createAnalysisTemplate,
+  createRollout,
+  getRollout,
+  replicaSetsOf,
+} from '../support/rollouts.ts';
 
 // Argo Rollouts fields with effects one can see in the cluster, on the real API server:
 // ephemeral role metadata on the pods of each version (moved on promotion), antiAffinity in the
@@ -215,41 +221,21 @@ describe('Argo Rollouts fields carried out', () => {
   });
 
   describe('analysis runs', () => {
-    const runsOf = async (name: string): Promise<AnalysisRun[]> => {
-      const list = (await env.c.custom.listNamespacedCustomObject({
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'analysisruns',
-        labelSelector: `bellwether.dev/rollout=${name}`,
-      })) as { items: AnalysisRun[] };
-      return list.items;
-    };
+    const runsOf = (name: string) => analysisRunsOf(env.c, env.namespace, name);
 
     beforeAll(async () => {
-      await env.c.custom.createNamespacedCustomObject({
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'analysistemplates',
-        body: {
-          apiVersion: 'bellwether.dev/v1alpha1',
-          kind: 'AnalysisTemplate',
-          metadata: { name: 'check' },
-          spec: {
-            args: [{ name: 'failures', value: '0' }],
-            metrics: [
-              {
-                name: 'check',
-                count: 2,
-                interval: '1s',
-                successCondition: 'result == 1',
-                failureLimit: '{{args.failures}}',
-                provider: { web: { url: `http://127.0.0.1:${port}/check`, jsonPath: '{$.ok}' } },
-              },
-            ],
+      await createAnalysisTemplate(env.c, env.namespace, 'check', {
+        args: [{ name: 'failures', value: '0' }],
+        metrics: [
+          {
+            name: 'check',
+            count: 2,
+            interval: '1s',
+            successCondition: 'result == 1',
+            failureLimit: '{{args.failures}}',
+            provider: { web: { url: `http://127.0.0.1:${port}/check`, jsonPath: '{$.ok}' } },
           },
-        },
+        ],
       });
     });
 

@@ -9,6 +9,7 @@ import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import {
   canaryRollout,
+  createAnalysisTemplate,
   createRollout,
   desiredByImage,
   getRollout,
@@ -38,30 +39,19 @@ describe('blue-green rollout', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     for (const which of ['pre', 'post']) {
-      await env.c.custom.createNamespacedCustomObject({
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'analysistemplates',
-        body: {
-          apiVersion: 'bellwether.dev/v1alpha1',
-          kind: 'AnalysisTemplate',
-          metadata: { name: `${which}-check` },
-          spec: {
-            args: [{ name: 'hash' }],
-            metrics: [
-              {
-                name: `${which}-check`,
-                interval: '1s',
-                count: 2,
-                successCondition: 'result == 1',
-                provider: {
-                  web: { url: `http://127.0.0.1:${port}/${which}?hash={{args.hash}}`, jsonPath: '{$.ok}' },
-                },
-              },
-            ],
+      await createAnalysisTemplate(env.c, env.namespace, `${which}-check`, {
+        args: [{ name: 'hash' }],
+        metrics: [
+          {
+            name: `${which}-check`,
+            interval: '1s',
+            count: 2,
+            successCondition: 'result == 1',
+            provider: {
+              web: { url: `http://127.0.0.1:${port}/${which}?hash={{args.hash}}`, jsonPath: '{$.ok}' },
+            },
           },
-        },
+        ],
       });
     }
     for (const name of ['web-active', 'web-preview', 'api-active', 'api-preview']) {

@@ -5,7 +5,13 @@ import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts'
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
-import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
+import {
+  analysisRunsOf,
+  canaryRollout,
+  createAnalysisTemplate,
+  createRollout,
+  getRollout,
+} from '../support/rollouts.ts';
 
 // Canary experiment steps on the real API server: the step creates an Experiment owned by the
 // Rollout, the Experiment runs its templates' ReplicaSets, and the step passes only when it
@@ -95,25 +101,14 @@ describe('canary experiment steps', () => {
   });
 
   it('aborts the Rollout when an analysis in the experiment fails', async () => {
-    await env.c.custom.createNamespacedCustomObject({
-      group: 'bellwether.dev',
-      version: 'v1alpha1',
-      namespace: env.namespace,
-      plural: 'analysistemplates',
-      body: {
-        apiVersion: 'bellwether.dev/v1alpha1',
-        kind: 'AnalysisTemplate',
-        metadata: { name: 'always-fails' },
-        spec: {
-          metrics: [
-            {
-              name: 'one',
-              failureCondition: 'result[0] == 1',
-              provider: { prometheus: { address: prometheus.url, query: 'vector(1)' } },
-            },
-          ],
+    await createAnalysisTemplate(env.c, env.namespace, 'always-fails', {
+      metrics: [
+        {
+          name: 'one',
+          failureCondition: 'result[0] == 1',
+          provider: { prometheus: { address: prometheus.url, query: 'vector(1)' } },
         },
-      },
+      ],
     });
     await createRollout(
       env.c,
@@ -152,41 +147,30 @@ describe('canary experiment steps', () => {
       `sum(rate(http_request_duration_seconds_count{namespace="{{args.namespace}}",pod_template_hash="${hash}"}[5s])) > 0)[15s:1s]`;
 
     beforeAll(async () => {
-      await env.c.custom.createNamespacedCustomObject({
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'analysistemplates',
-        body: {
-          apiVersion: 'bellwether.dev/v1alpha1',
-          kind: 'AnalysisTemplate',
-          metadata: { name: 'latency-judge' },
-          spec: {
-            args: [{ name: 'baseline' }, { name: 'canary' }, { name: 'namespace' }],
-            metrics: [
-              {
-                name: 'judge',
-                // apps start in ~2s and Prometheus takes new targets within ~5.5s: then 15s of samples
-                initialDelay: '25s',
-                interval: '5s',
-                count: 1,
-                provider: {
-                  judge: {
-                    address: prometheus.url,
-                    minSamples: 8,
-                    metrics: [
-                      {
-                        name: 'latency',
-                        baseline: latency('{{args.baseline}}'),
-                        canary: latency('{{args.canary}}'),
-                      },
-                    ],
+      await createAnalysisTemplate(env.c, env.namespace, 'latency-judge', {
+        args: [{ name: 'baseline' }, { name: 'canary' }, { name: 'namespace' }],
+        metrics: [
+          {
+            name: 'judge',
+            // apps start in ~2s and Prometheus takes new targets within ~5.5s: then 15s of samples
+            initialDelay: '25s',
+            interval: '5s',
+            count: 1,
+            provider: {
+              judge: {
+                address: prometheus.url,
+                minSamples: 8,
+                metrics: [
+                  {
+                    name: 'latency',
+                    baseline: latency('{{args.baseline}}'),
+                    canary: latency('{{args.canary}}'),
                   },
-                },
+                ],
               },
-            ],
+            },
           },
-        },
+        ],
       });
     });
 
@@ -269,13 +253,8 @@ describe('canary experiment steps', () => {
     /** The judge's AnalysisRun of the Experiment, once it has finished. */
     const finishedJudgeRun = async (experiment: string): Promise<AnalysisRun> =>
       eventually(`the judge of ${experiment} finished`, async () => {
-        const list = (await env.c.custom.listNamespacedCustomObject({
-          group: 'bellwether.dev',
-          version: 'v1alpha1',
-          namespace: env.namespace,
-          plural: 'analysisruns',
-        })) as { items: AnalysisRun[] };
-        const run = list.items.find((r) => r.metadata.labels?.['bellwether.dev/experiment'] === experiment);
+        const runs = await analysisRunsOf(env.c, env.namespace);
+        const run = runs.find((r) => r.metadata.labels?.['bellwether.dev/experiment'] === experiment);
         return run?.status?.phase && !['Pending', 'Running'].includes(run.status.phase) ? run : undefined;
       });
 

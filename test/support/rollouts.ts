@@ -1,4 +1,5 @@
 import type { CoreV1Event, V1ReplicaSet } from '@kubernetes/client-node';
+import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { ownedReplicaSets } from '../../src/controller/replica-sets.ts';
 import type { Clients } from './kube.ts';
@@ -31,6 +32,22 @@ export async function createAnalysisTemplate(
     plural: 'analysistemplates',
     body: { apiVersion: `${group}/${version}`, kind: 'AnalysisTemplate', metadata: { name }, spec },
   });
+}
+
+/** The AnalysisRuns of a Rollout (by the label the controller sets), or of the namespace. */
+export async function analysisRunsOf(
+  c: Clients,
+  namespace: string,
+  rollout?: string,
+): Promise<AnalysisRun[]> {
+  const list = (await c.custom.listNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: 'analysisruns',
+    ...(rollout === undefined ? {} : { labelSelector: `bellwether.dev/rollout=${rollout}` }),
+  })) as { items: AnalysisRun[] };
+  return list.items;
 }
 
 export async function getRollout(c: Clients, namespace: string, name: string): Promise<RolloutObject> {
