@@ -8,7 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import { defaultNamespace, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { describeError, statusCode } from '../log.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../kube/names.ts';
 import { ownedReplicaSets } from '../controller/replica-sets.ts';
 import { applyRolloutPatches, type RolloutPatch } from '../operations/rollout-operations.ts';
 

@@ -43,3 +43,13 @@ export function parseDurationFlag(value: string, flag: string): number {
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1000;
   return n * factor;
 }
+
+/** Parses `:8080`, `0.0.0.0:8080` or `127.0.0.1:0` (0 = any free port). */
+export function parseAddr(value: string, flag: string): { host: string | undefined; port: number } {
+  const colon = value.lastIndexOf(':');
+  const host = colon > 0 ? value.slice(0, colon).replace(/^\[|\]$/g, '') : undefined;
+  const port = Number(value.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--${flag}: "${value}" is not host:port or :port`);
+  return { host, port };
+}

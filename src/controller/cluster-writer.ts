@@ -11,7 +11,8 @@ import {
 } from '@kubernetes/client-node';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { ObjectRef } from '../traffic/types.ts';
-import { group, rolloutPlural, version, type RolloutObject } from './rollout-object.ts';
+import { type RolloutObject } from './rollout-object.ts';
+import { group, rolloutPlural, version } from '../kube/names.ts';
 import type { AnalysisRun } from '../api/analysis.ts';
 
 /**

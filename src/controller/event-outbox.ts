@@ -1,7 +1,7 @@
 import type { RolloutEvent, RolloutStatusView } from '../../strategies/types.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
 import { describeError, statusCode, type Logger } from '../log.ts';
-import { firedTriggers } from '../notify/triggers.ts';
+import { firedTriggers } from './notification-triggers.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
 import { rolloutEvent, type EventSubject } from './rollout-events.ts';
 import { rolloutKey, type RolloutObject } from './rollout-object.ts';

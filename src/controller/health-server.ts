@@ -1,16 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageError } from '../cli/flags.ts';
-
-/** Parses `:8080`, `0.0.0.0:8080` or `127.0.0.1:0` (0 = any free port). */
-export function parseAddr(value: string, flag: string): { host: string | undefined; port: number } {
-  const colon = value.lastIndexOf(':');
-  const host = colon > 0 ? value.slice(0, colon).replace(/^\[|\]$/g, '') : undefined;
-  const port = Number(value.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--${flag}: "${value}" is not host:port or :port`);
-  return { host, port };
-}
 
 export type Routes = Record<string, () => Promise<{ status: number; body: string; contentType?: string }>>;
 

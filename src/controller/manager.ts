@@ -13,10 +13,10 @@ import { describeError, statusCode, type Logger } from '../log.ts';
 import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster-writer.ts';
 import { controllerUid, slimDeployment, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
 import { workloadRefLabel } from './workload-ref.ts';
-import { ResilientInformer } from './informer.ts';
-import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { ResilientInformer } from '../kube/informer.ts';
 import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
-import { group, rolloutKey, rolloutPlural, splitKey, version, type RolloutObject } from './rollout-object.ts';
+import { rolloutKey, splitKey, type RolloutObject } from './rollout-object.ts';
+import { group, instanceIdAnnotation, podTemplateHashLabel, rolloutPlural, version } from '../kube/names.ts';
 import { WorkQueue } from './work-queue.ts';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
 import { reconcileAnalysisRun, type AnalysisRunDeps } from './analysis/reconcile-analysis-run.ts';
@@ -32,8 +32,8 @@ import { EventOutbox } from './event-outbox.ts';
 import { rolloutEvent } from './rollout-events.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
-import type { NotifySink } from '../notify/notifier.ts';
-import { commitOf } from './provenance.ts';
+import type { NotifySink } from './notify-sink.ts';
+import { commitOf } from '../kube/provenance.ts';
 import { ExperimentController } from './experiment/experiment-controller.ts';
 import { GroupController } from './group/group-controller.ts';
 
@@ -73,8 +73,6 @@ export interface ManagerOptions {
   /** Fault-injection tests only: called right after a status write that added outbox entries. */
   afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
 }
-
-export const instanceIdAnnotation = 'bellwether.dev/instance-id';
 
 /** An informer's list page as the generated clients' parameters. */
 function pageParams(page: { limit: number; continueToken?: string }) {

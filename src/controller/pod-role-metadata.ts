@@ -18,7 +18,7 @@ import {
 } from '../../strategies/anti-affinity.ts';
 import type { AntiAffinityView, RolloutStatusView } from '../../strategies/types.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
-import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { podTemplateHashLabel } from '../kube/names.ts';
 import { hashOf } from './replica-sets.ts';
 import type { RolloutObject } from './rollout-object.ts';
 

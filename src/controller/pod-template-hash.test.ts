@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { podTemplateHash, podTemplateHashLabel } from './pod-template-hash.ts';
+import { podTemplateHash } from './pod-template-hash.ts';
+import { podTemplateHashLabel } from '../kube/names.ts';
 
 const template = {
   metadata: { labels: { app: 'web' } },

@@ -7,8 +7,7 @@
  */
 import { canonicalJson } from '../../strategies/canonical-json.ts';
 import { fnv1a32Value } from '../../strategies/step-hash.ts';
-
-export const podTemplateHashLabel = 'rollouts-pod-template-hash';
+import { podTemplateHashLabel } from '../kube/names.ts';
 
 const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
 

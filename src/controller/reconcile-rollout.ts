@@ -16,7 +16,8 @@ import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold
 import { mergePatch } from '../kube/merge-patch.ts';
 import { describeError, statusCode, type Logger } from '../log.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
-import { podTemplateHash, podTemplateHashLabel } from './pod-template-hash.ts';
+import { podTemplateHash } from './pod-template-hash.ts';
+import { annotations, podTemplateHashLabel } from '../kube/names.ts';
 import {
   hashOf,
   newReplicaSet,
@@ -25,11 +26,11 @@ import {
   revisionOf,
   selectorString,
 } from './replica-sets.ts';
-import { annotations, type RolloutObject } from './rollout-object.ts';
+import { type RolloutObject } from './rollout-object.ts';
 import { EventOutbox, outboxEntries } from './event-outbox.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
-import { commitOf, sourceStatus } from './provenance.ts';
-import type { NotifySink } from '../notify/notifier.ts';
+import { commitOf, sourceStatus } from '../kube/provenance.ts';
+import type { NotifySink } from './notify-sink.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';

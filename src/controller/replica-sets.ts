@@ -1,8 +1,8 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { ReplicaSetView } from '../../strategies/types.ts';
-import { podTemplateHashLabel } from './pod-template-hash.ts';
-import { provenanceAnnotations } from './provenance.ts';
-import { annotations, rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
+import { annotations, podTemplateHashLabel } from '../kube/names.ts';
+import { provenanceAnnotations } from '../kube/provenance.ts';
+import { rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
 /** The ReplicaSets this Rollout controls (by owner UID), whatever their labels say. */
 export function ownedReplicaSets(rollout: RolloutObject, all: readonly V1ReplicaSet[]): V1ReplicaSet[] {

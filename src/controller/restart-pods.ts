@@ -1,6 +1,6 @@
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { hashOf } from './replica-sets.ts';
-import { podTemplateHashLabel } from './pod-template-hash.ts';
+import { podTemplateHashLabel } from '../kube/names.ts';
 import type { RolloutObject } from './rollout-object.ts';
 import { resolveIntOrPercent } from '../../strategies/replicas.ts';
 

@@ -4,8 +4,8 @@ import { RoutingSpecError } from '../traffic/types.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
 import type { Caches } from './reconcile-rollout.ts';
-import { podTemplateHashLabel } from './pod-template-hash.ts';
-import { annotations, rolloutKey, type RolloutObject } from './rollout-object.ts';
+import { annotations, podTemplateHashLabel } from '../kube/names.ts';
+import { rolloutKey, type RolloutObject } from './rollout-object.ts';
 import { routingClient } from './traffic-routing.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { RolloutEvent } from '../../strategies/types.ts';
 import type { RolloutObject } from './rollout-object.ts';
-import { commitOf, describeCommit } from './provenance.ts';
+import { commitOf, describeCommit } from '../kube/provenance.ts';
 
 /** A bellwether.dev object Events are recorded about: a Rollout, or an Experiment (`kind`). */
 export interface EventSubject {

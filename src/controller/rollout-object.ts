@@ -29,25 +29,6 @@ export interface RolloutObject {
   };
 }
 
-export const group = 'bellwether.dev';
-export const version = 'v1alpha1';
-export const rolloutPlural = 'rollouts';
-
-/** Annotations and labels the controller reads and writes. */
-export const annotations = {
-  revision: 'rollout.bellwether.dev/revision',
-  scaleDownDeadline: 'bellwether.dev/scale-down-deadline',
-  managedBy: 'bellwether.dev/managed-by',
-  /** The selector a Service had before the controller injected the hash, restored on deletion. */
-  originalSelector: 'bellwether.dev/original-selector',
-  /** Provenance, written by `bellwether sync` on every object it applies (see provenance.ts). */
-  sourceRepository: 'bellwether.dev/source-repository',
-  sourcePath: 'bellwether.dev/source-path',
-  sourceRevision: 'bellwether.dev/source-revision',
-  sourceAuthor: 'bellwether.dev/source-author',
-  sourceSubject: 'bellwether.dev/source-subject',
-} as const;
-
 export function rolloutKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }

@@ -1,6 +1,7 @@
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ownedReplicaSets } from '../controller/replica-sets.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../kube/names.ts';
 import { describeError, statusCode } from '../log.ts';
 import {
   abortPatches,

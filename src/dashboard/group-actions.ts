@@ -1,6 +1,7 @@
 import { CustomObjectsApi, type KubernetesListObject } from '@kubernetes/client-node';
 import { rolloutGroupPlural, type RolloutGroupObject } from '../controller/group/group-object.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../kube/names.ts';
 import { describeError, statusCode } from '../log.ts';
 import {
   applyGroupPlan,

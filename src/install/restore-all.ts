@@ -7,7 +7,8 @@ import {
   rolloutsNamedBy,
   type RestoreDeps,
 } from '../controller/restore-routing.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../kube/names.ts';
 import { createLogger, statusCode } from '../log.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import { routingSpec } from '../traffic/routers.ts';

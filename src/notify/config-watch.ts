@@ -5,7 +5,7 @@
  * The Secret's data stays in memory only and is never logged.
  */
 import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
-import { ResilientInformer } from '../controller/informer.ts';
+import { ResilientInformer } from '../kube/informer.ts';
 import type { Logger } from '../log.ts';
 import type { Notifier } from './notifier.ts';
 

@@ -16,8 +16,9 @@
  */
 import type { OutboxEntry } from '../api/rollout.ts';
 import { redactor } from '../../analysis/args.ts';
-import { commitOf } from '../controller/provenance.ts';
+import { commitOf } from '../kube/provenance.ts';
 import type { RolloutObject } from '../controller/rollout-object.ts';
+import type { NotifySink } from '../controller/notify-sink.ts';
 import type { Logger } from '../log.ts';
 import {
   emptyConfig,
@@ -30,7 +31,7 @@ import { deliver } from './deliver.ts';
 import { Outbox } from './outbox.ts';
 import { payloadOf, type Notification } from './payload.ts';
 import { subscribersOf } from './subscriptions.ts';
-import { isTrigger, type Trigger } from './triggers.ts';
+import { isTrigger, type Trigger } from '../controller/notification-triggers.ts';
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'dropped';
 
@@ -41,12 +42,6 @@ export interface NotifierOptions {
   onDelivery?: (r: { trigger: Trigger; service: string; result: DeliveryOutcome }) => void;
   /** Waiting deliveries per webhook and Rollout before the oldest is dropped. */
   laneLimit?: number;
-}
-
-/** The part of the notifier the reconciler sees. */
-export interface NotifySink {
-  /** Sends the entry's notifications; resolves when every one has settled (sent, failed, dropped). */
-  deliver(rollout: RolloutObject, entry: OutboxEntry): Promise<void>;
 }
 
 interface Delivery {

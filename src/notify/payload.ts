@@ -2,9 +2,9 @@
  * What a webhook receives: a generic JSON document, or a Slack incoming-webhook message
  * (`text` as the fallback, `blocks` for the layout). Pure.
  */
-import { describeCommit, type Commit } from '../controller/provenance.ts';
+import { describeCommit, type Commit } from '../kube/provenance.ts';
 import type { PayloadFormat } from './config.ts';
-import type { Trigger } from './triggers.ts';
+import type { Trigger } from '../controller/notification-triggers.ts';
 
 /** One notification: a trigger fired by one event of one status write. */
 export interface Notification {

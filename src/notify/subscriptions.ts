@@ -4,7 +4,7 @@
  * ignored: a webhook's URL is its recipient). Pure.
  */
 import type { NotificationConfig } from './config.ts';
-import { isTrigger, type Trigger } from './triggers.ts';
+import { isTrigger, type Trigger } from '../controller/notification-triggers.ts';
 
 export const subscribeAnnotationPrefix = 'notifications.bellwether.dev/subscribe.';
 

@@ -7,7 +7,8 @@
  */
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import { rolloutGroupPlural, type RolloutGroupObject } from '../controller/group/group-object.ts';
-import { group, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
+import { group, version } from '../kube/names.ts';
 import {
   applyRolloutPatches,
   OperationRefused,

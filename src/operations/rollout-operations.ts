@@ -10,9 +10,9 @@ import {
   type CustomObjectsApi,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
-import { podTemplateHashLabel } from '../controller/pod-template-hash.ts';
+import { group, podTemplateHashLabel, rolloutPlural, version } from '../kube/names.ts';
 import { hashOf, revisionOf } from '../controller/replica-sets.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../controller/rollout-object.ts';
+import { type RolloutObject } from '../controller/rollout-object.ts';
 
 /** One write: a merge patch of the status subresource, or a merge/JSON patch of the object. */
 export type RolloutPatch =

@@ -4,7 +4,7 @@
  * object stops the whole commit), then for real. Each object carries the commit that declared it
  * and the sync that owns it.
  */
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations } from '../kube/names.ts';
 import type { Problem } from '../lint/lint.ts';
 import type { Commit } from './git.ts';
 import { describeRef, KubeApiError, refOf, type KubeObject, type KubeRest } from './kube-rest.ts';

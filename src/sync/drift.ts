@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations } from '../kube/names.ts';
 import { deepEqual } from '../kube/merge-patch.ts';
 import { fieldManager, syncedByAnnotation } from './apply.ts';
 import { describeRef, refOf, type KubeObject, type KubeRest } from './kube-rest.ts';

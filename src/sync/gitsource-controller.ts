@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubeConfig, KubernetesObject, KubernetesListObject } from '@kubernetes/client-node';
 import { GitSourceSpec } from '../api/gitsource.ts';
 import { issuesToErrors } from '../api/validate.ts';
-import { ResilientInformer } from '../controller/informer.ts';
+import { ResilientInformer } from '../kube/informer.ts';
 import { describeError, type Logger } from '../log.ts';
 import { keyOf, secretCredentials } from './credentials.ts';
 import { displayUrl, GitSource } from './git.ts';

@@ -3,7 +3,7 @@
  * applied commit aborted, the status says `Aborted` and names the Rollout and the commit; the
  * sync applies nothing more until a new commit (a fix or a revert) arrives. Pure.
  */
-import { commitOf, describeCommit } from '../controller/provenance.ts';
+import { commitOf, describeCommit } from '../kube/provenance.ts';
 import { deepEqual } from '../kube/merge-patch.ts';
 import type { Commit } from './git.ts';
 import type { RolloutReport, SyncPhase, SyncStatus } from './inventory.ts';

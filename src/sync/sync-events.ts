@@ -4,7 +4,7 @@
  * status before and after a write, so a restarted controller, which reads the status back,
  * never repeats one. Pure.
  */
-import { describeCommit } from '../controller/provenance.ts';
+import { describeCommit } from '../kube/provenance.ts';
 import { refusalReason } from './gitsource-status.ts';
 import type { SyncStatus } from './inventory.ts';
 

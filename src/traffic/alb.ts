@@ -1,5 +1,5 @@
 import type { AlbTrafficRouting } from '../api/rollout.ts';
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations } from '../kube/names.ts';
 import { routerCapabilities } from './router-capabilities.ts';
 import { applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
 import { routerWeights } from './weights.ts';

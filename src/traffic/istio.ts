@@ -1,8 +1,7 @@
 import type { IstioVirtualService } from '../api/rollout.ts';
 import { selectL4Routes, type L4Route } from './istio-l4-routes.ts';
 import { routerCapabilities } from './router-capabilities.ts';
-import { podTemplateHashLabel } from '../controller/pod-template-hash.ts';
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations, podTemplateHashLabel } from '../kube/names.ts';
 import { routerWeights } from './weights.ts';
 import { applyBody, applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
 import {

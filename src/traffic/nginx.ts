@@ -1,5 +1,5 @@
 import { routerCapabilities } from './router-capabilities.ts';
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations } from '../kube/names.ts';
 import { containsDesired } from './compare.ts';
 import { routerWeights } from './weights.ts';
 import { asRegex, readRequired, type RoutingObject } from './routing-object.ts';

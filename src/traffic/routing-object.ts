@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { annotations } from '../controller/rollout-object.ts';
+import { annotations } from '../kube/names.ts';
 import { containsDesired } from './compare.ts';
 import {
   RoutingSpecError,

@@ -32,7 +32,7 @@ import {
   type KubernetesObject,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
-import { ResilientInformer } from '../../src/controller/informer.ts';
+import { ResilientInformer } from '../../src/kube/informer.ts';
 import { slimObject, slimReplicaSet, controllerUid } from '../../src/controller/cached-objects.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { installCrds } from '../../src/install/apply.ts';

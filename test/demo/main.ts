@@ -12,7 +12,7 @@ import { Manager } from '../../src/controller/manager.ts';
 import { applyObjects, installCrds, readManifests } from '../../src/install/apply.ts';
 import { createLogger, describeError } from '../../src/log.ts';
 import { ClusterContext } from '../../src/cli/cluster-context.ts';
-import { describeStep } from '../../src/cli/render-rollout.ts';
+import { describeStep } from '../../src/operations/describe-step.ts';
 import { up } from '../cluster/plane.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { answers } from '../support/kube.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podTemplateHashLabel } from '../../src/controller/pod-template-hash.ts';
+import { podTemplateHashLabel } from '../../src/kube/names.ts';
 import { hashOf } from '../../src/controller/replica-sets.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';

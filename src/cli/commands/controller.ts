@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { kubeClusterWriter } from '../../controller/cluster-writer.ts';
-import { healthRoutes, parseAddr, serve } from '../../controller/health-server.ts';
+import { healthRoutes, serve } from '../../controller/health-server.ts';
 import { kubeLeaseApi, LeaderElector, validateTimings } from '../../controller/leader-election.ts';
 import { defaultWorkers, Manager } from '../../controller/manager.ts';
 import { ControllerMetrics } from '../../controller/metrics.ts';
@@ -13,7 +13,7 @@ import { TokenBucket } from '../../kube/token-bucket.ts';
 import { createLogger, isLevel, type Logger } from '../../log.ts';
 import { Notifier } from '../../notify/notifier.ts';
 import { NotificationConfigWatch, notificationObjects } from '../../notify/config-watch.ts';
-import { clusterFlags, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
+import { clusterFlags, parseAddr, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
 /** Client-side rate limit defaults: requests per second, and how many may go at once after a quiet time. */
 export const defaultQps = 100;

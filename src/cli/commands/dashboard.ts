@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { boundPort, parseAddr } from '../../controller/health-server.ts';
+import { boundPort } from '../../controller/health-server.ts';
 import { ensureWebBundle } from '../../dashboard/ensure-bundle.ts';
 import {
   KubeconfigAuthenticator,
@@ -10,7 +10,7 @@ import { createDashboardServer } from '../../dashboard/server.ts';
 import { StaticFiles } from '../../dashboard/static-files.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger, isLevel } from '../../log.ts';
-import { clusterFlags, parseFlags, UsageError } from '../flags.ts';
+import { clusterFlags, parseAddr, parseFlags, UsageError } from '../flags.ts';
 
 export const dashboardUsage = `Usage: bellwether dashboard [--addr 127.0.0.1:3100] [--auth kubeconfig|token] [flags]
 

@@ -1,5 +1,5 @@
 import { rolloutGroupPlural, type RolloutGroupObject } from '../../controller/group/group-object.ts';
-import { group, version } from '../../controller/rollout-object.ts';
+import { group, version } from '../../kube/names.ts';
 import { describeError, statusCode } from '../../log.ts';
 import { ClusterContext } from '../cluster-context.ts';
 import { clusterFlags, parseFlags, requirePositional, UsageError } from '../flags.ts';

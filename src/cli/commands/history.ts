@@ -1,5 +1,5 @@
 import { CoreV1Api, type CoreV1Event, type V1ReplicaSet } from '@kubernetes/client-node';
-import { commitOf, describeCommit } from '../../controller/provenance.ts';
+import { commitOf, describeCommit } from '../../kube/provenance.ts';
 import { hashOf, revisionOf } from '../../controller/replica-sets.ts';
 import type { RolloutObject } from '../../controller/rollout-object.ts';
 import { ClusterContext } from '../cluster-context.ts';

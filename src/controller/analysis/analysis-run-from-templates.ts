@@ -7,7 +7,7 @@ import { resolveMetricLimits } from '../../../analysis/resolve-limits.ts';
 import { analysisBlockOf } from './analysis-block.ts';
 import { parseJsonPath, readPath } from '../../../analysis/json-path.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
-import { podTemplateHashLabel } from '../pod-template-hash.ts';
+import { podTemplateHashLabel } from '../../kube/names.ts';
 import { API_VERSION } from '../../api/common.ts';
 import { validateKind } from '../../api/validate.ts';
 

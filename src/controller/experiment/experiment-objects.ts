@@ -5,7 +5,8 @@
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../api/analysis.ts';
 import type { Experiment, ExperimentTemplate } from '../../api/experiment.ts';
-import { podTemplateHash, podTemplateHashLabel } from '../pod-template-hash.ts';
+import { podTemplateHash } from '../pod-template-hash.ts';
+import { podTemplateHashLabel } from '../../kube/names.ts';
 import { runSpecFromTemplates, type TemplateLookup } from '../analysis/analysis-run-from-templates.ts';
 
 export const experimentLabels = {

@@ -7,7 +7,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { statusCode } from '../../log.ts';
-import { group, version } from '../rollout-object.ts';
+import { group, version } from '../../kube/names.ts';
 import type { ExperimentObject } from './experiment-objects.ts';
 
 export const experimentPlural = 'experiments';

@@ -9,7 +9,7 @@ import type { RolloutExperimentStep } from '../../api/rollout.ts';
 import type { AnalysisRunView, ExperimentRequest } from '../../../strategies/types.ts';
 import { isFinishedPhase } from '../../../strategies/experiment/decide.ts';
 import { analysisLabels, resolveRolloutArgs } from '../analysis/analysis-run-from-templates.ts';
-import { podTemplateHashLabel } from '../pod-template-hash.ts';
+import { podTemplateHashLabel } from '../../kube/names.ts';
 import { rolloutOwnerReference, type RolloutObject } from '../rollout-object.ts';
 import type { ExperimentObject } from './experiment-objects.ts';
 import type { ExperimentWriter } from './experiment-writer.ts';

@@ -8,8 +8,9 @@ import { memberHold, type MemberGroup, type MemberHold } from '../../../strategi
 import { capPartition } from '../../../strategies/group/cluster-cap.ts';
 import { isMember } from '../../../strategies/group/members.ts';
 import type { Logger } from '../../log.ts';
-import { ResilientInformer } from '../informer.ts';
-import { group, splitKey, version, type RolloutObject } from '../rollout-object.ts';
+import { ResilientInformer } from '../../kube/informer.ts';
+import { splitKey, type RolloutObject } from '../rollout-object.ts';
+import { group, version } from '../../kube/names.ts';
 import {
   capAsMemberGroup,
   capHolds,

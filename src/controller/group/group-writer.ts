@@ -1,5 +1,5 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { group, rolloutPlural, version } from '../rollout-object.ts';
+import { group, rolloutPlural, version } from '../../kube/names.ts';
 import { clusterRolloutGroupPlural } from './cluster-group.ts';
 import { rolloutGroupPlural } from './group-object.ts';
 

@@ -1,6 +1,6 @@
 import type { RolloutView } from '../../../strategies/group/types.ts';
 import { podTemplateHash } from '../pod-template-hash.ts';
-import { sourceStatus } from '../provenance.ts';
+import { sourceStatus } from '../../kube/provenance.ts';
 import type { RolloutObject } from '../rollout-object.ts';
 
 /** What the group core reads of a cached Rollout: labels, the version it asks for, its status. */

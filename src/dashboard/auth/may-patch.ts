@@ -1,4 +1,4 @@
-import { group } from '../../controller/rollout-object.ts';
+import { group } from '../../kube/names.ts';
 import type { Authenticator } from './authenticator.ts';
 import type { Identity } from './identity.ts';
 

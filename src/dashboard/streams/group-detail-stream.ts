@@ -1,7 +1,8 @@
 import { CustomObjectsApi, type KubernetesListObject } from '@kubernetes/client-node';
 import { rolloutGroupPlural, type RolloutGroupObject } from '../../controller/group/group-object.ts';
-import type { ResilientInformer } from '../../controller/informer.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../../controller/rollout-object.ts';
+import type { ResilientInformer } from '../../kube/informer.ts';
+import { type RolloutObject } from '../../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../../kube/names.ts';
 import { describeError, statusCode, type Logger } from '../../log.ts';
 import { groupOperationResources, groupOperations } from '../../operations/group-operations.ts';
 import type { Authenticator } from '../auth/authenticator.ts';

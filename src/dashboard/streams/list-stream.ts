@@ -1,6 +1,7 @@
 import { CustomObjectsApi, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { RolloutGroupObject } from '../../controller/group/group-object.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../../controller/rollout-object.ts';
+import { type RolloutObject } from '../../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../../kube/names.ts';
 import type { Logger } from '../../log.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Identity } from '../auth/identity.ts';

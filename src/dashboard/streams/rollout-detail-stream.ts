@@ -10,9 +10,10 @@ import {
 } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../api/analysis.ts';
 import { rolloutGroupPlural, type RolloutGroupObject } from '../../controller/group/group-object.ts';
-import type { ResilientInformer } from '../../controller/informer.ts';
+import type { ResilientInformer } from '../../kube/informer.ts';
 import { ownedReplicaSets } from '../../controller/replica-sets.ts';
-import { group, rolloutPlural, version, type RolloutObject } from '../../controller/rollout-object.ts';
+import { type RolloutObject } from '../../controller/rollout-object.ts';
+import { group, rolloutPlural, version } from '../../kube/names.ts';
 import { describeError, statusCode, type Logger } from '../../log.ts';
 import { operationResource, operations } from '../../operations/rollout-operations.ts';
 import type { Authenticator, ResourceAttributes } from '../auth/authenticator.ts';

@@ -1,5 +1,5 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { ResilientInformer } from '../../controller/informer.ts';
+import { ResilientInformer } from '../../kube/informer.ts';
 import type { Logger } from '../../log.ts';
 
 /**

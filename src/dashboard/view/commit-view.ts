@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { commitOf } from '../../controller/provenance.ts';
+import { commitOf } from '../../kube/provenance.ts';
 import type { CommitView } from './types.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { CoreV1Event, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../api/analysis.ts';
 import { hashOf, revisionOf } from '../../controller/replica-sets.ts';
-import { podTemplateHashLabel } from '../../controller/pod-template-hash.ts';
+import { podTemplateHashLabel } from '../../kube/names.ts';
 import type { RolloutObject } from '../../controller/rollout-object.ts';
-import { describeStep } from '../../cli/render-rollout.ts';
+import { describeStep } from '../../operations/describe-step.ts';
 import type { RolloutGroupObject } from '../../controller/group/group-object.ts';
 import { commitView } from './commit-view.ts';
 import { membershipsOf } from './group-view.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutEvent } from '../../strategies/types.ts';
-import { failedAnalysisRun, firedTriggers } from './triggers.ts';
+import { failedAnalysisRun, firedTriggers } from './notification-triggers.ts';
 
 const event = (reason: string, type: RolloutEvent['type'] = 'Normal'): RolloutEvent => ({
   type,

@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { annotations } from './rollout-object.ts';
+import { annotations } from './names.ts';
 
 /** The Git commit that declared an object, as `bellwether sync` recorded it in annotations. */
 export interface Commit {
