@@ -14,7 +14,8 @@ import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster
 import { controllerUid, slimDeployment, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
 import { workloadRefLabel } from './workload-ref.ts';
 import { ResilientInformer } from '../kube/informer.ts';
-import { reconcileRollout, type Caches } from './reconcile-rollout.ts';
+import { reconcileRollout } from './reconcile-rollout.ts';
+import type { Caches } from './reconcile-deps.ts';
 import { rolloutKey, splitKey, type RolloutObject } from './rollout-object.ts';
 import { group, instanceIdAnnotation, podTemplateHashLabel, rolloutPlural, version } from '../kube/names.ts';
 import { WorkQueue } from './work-queue.ts';

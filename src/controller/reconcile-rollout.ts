@@ -1,21 +1,11 @@
-import type {
-  V1Deployment,
-  V1Pod,
-  V1PodTemplateSpec,
-  V1ReplicaSet,
-  V1Service,
-} from '@kubernetes/client-node';
-import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
-import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { ExperimentObject } from './experiment/experiment-objects.ts';
-import type { ExperimentWriter } from './experiment/experiment-writer.ts';
 import { experimentViews, ownedExperiments, syncExperiments } from './experiment/rollout-experiments.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
-import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold.ts';
+import { reconcileUnderHold } from '../../strategies/group/hold.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
-import { describeError, statusCode, type Logger } from '../log.ts';
-import type { ClusterWriter } from './cluster-writer.ts';
+import { describeError, statusCode } from '../log.ts';
 import { podTemplateHash } from './pod-template-hash.ts';
 import { annotations, podTemplateHashLabel } from '../kube/names.ts';
 import {
@@ -30,7 +20,7 @@ import { type RolloutObject } from './rollout-object.ts';
 import { EventOutbox, outboxEntries } from './event-outbox.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
 import { commitOf, sourceStatus } from '../kube/provenance.ts';
-import type { NotifySink } from './notify-sink.ts';
+import type { ReconcileDeps, ReconcileResult } from './reconcile-deps.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
@@ -40,67 +30,6 @@ import { applyTraffic } from './traffic-routing.ts';
 import { resolveWorkload, scaleDownWorkload } from './workload-ref.ts';
 import { syncPodRoleMetadata, withInjectedAntiAffinity, withRoleMetadataOnNew } from './pod-role-metadata.ts';
 import { ensureRestoreRecord, finalizeDeletedRollout, restoreDeletedRollout } from './restore-routing.ts';
-
-/** Read access to the informer caches the reconciler observes the cluster through. */
-export interface Caches {
-  rollout(namespace: string, name: string): RolloutObject | undefined;
-  /** The ReplicaSets in the namespace whose controller owner has this UID (an index: no scan). */
-  replicaSets(namespace: string, ownerUid: string): readonly V1ReplicaSet[];
-  service(namespace: string, name: string): V1Service | undefined;
-  /** Every cached Service of the namespace (restoring a deleted Rollout finds its own by annotation). */
-  services(namespace: string): readonly V1Service[];
-  /** A direct read, made only while a restart (spec.restartAt) is in progress or a role's ephemeral metadata changes. */
-  pods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
-  /** The AnalysisRuns in the namespace whose controller owner has this UID. */
-  analysisRuns(namespace: string, ownerUid: string): readonly AnalysisRun[];
-  /** An AnalysisTemplate's spec in the namespace, or a ClusterAnalysisTemplate's (clusterScope). */
-  analysisTemplate(namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined;
-  /** A direct read of a routing object (HTTPRoute, VirtualService, Ingress…); undefined when missing. */
-  routingObject(ref: ObjectRef): Promise<RoutingObject | undefined>;
-  /** The Experiments in the namespace whose controller owner has this UID (canary experiment steps). */
-  experiments?(namespace: string, ownerUid: string): readonly ExperimentObject[];
-  /** The cached Deployment a workloadRef names (only labelled, referenced ones are cached: workload-ref.ts). */
-  deployment?(namespace: string, name: string): V1Deployment | undefined;
-  /** A direct read of a referenced Deployment not cached yet. */
-  readDeployment?(namespace: string, name: string): Promise<V1Deployment | undefined>;
-  /** A direct read of a ReplicaSet's pod template (the cache keeps none), when an Experiment needs it. */
-  replicaSetTemplate?(namespace: string, name: string): Promise<V1PodTemplateSpec | undefined>;
-}
-
-export interface ReconcileDeps {
-  caches: Caches;
-  writer: ClusterWriter;
-  now: () => number;
-  log: Logger;
-  /**
-   * resourceVersions this controller has already moved past with a status write, by key. A
-   * cached Rollout still at one of them is stale (the watch has not delivered our own write yet);
-   * acting on it would redo the previous step, so the reconcile waits for the watch instead.
-   */
-  supersededVersions?: Map<string, string>;
-  /**
-   * Per key, since when a progress-only status change (replica counts) waits to be written
-   * (progress-writes.ts). Without it every change is written at once.
-   */
-  progressPending?: Map<string, number>;
-  /** Webhook notifications for the events of each accepted status write (src/notify). */
-  notifier?: NotifySink;
-  /** Delivers status.outbox (Events, notifications); one per process. A fresh one when undefined. */
-  outbox?: EventOutbox;
-  /**
-   * Called right after a status write that added outbox entries was accepted, before they are
-   * delivered. Only fault-injection tests set it (to kill the process exactly there).
-   */
-  afterStatusWrite?: (entries: readonly OutboxEntry[]) => void;
-  /** Creates and terminates the Experiments of canary experiment steps. */
-  experiments?: ExperimentWriter;
-  /** What the RolloutGroups the Rollout belongs to allow it now (src/controller/group); none = free. */
-  hold?: (rollout: RolloutObject) => MemberHold | undefined;
-}
-
-export interface ReconcileResult {
-  requeueAfterMs?: number;
-}
 
 /**
  * One reconcile of one Rollout: observe (caches) -> strategy (pure) -> execute the decision

@@ -3,7 +3,7 @@ import { routersFor, routingSpec, type RoutingSpec } from '../traffic/routers.ts
 import { RoutingSpecError } from '../traffic/types.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
-import type { Caches } from './reconcile-rollout.ts';
+import type { Caches } from './reconcile-deps.ts';
 import { annotations, podTemplateHashLabel } from '../kube/names.ts';
 import { rolloutKey, type RolloutObject } from './rollout-object.ts';
 import { routingClient } from './traffic-routing.ts';

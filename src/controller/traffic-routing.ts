@@ -1,7 +1,7 @@
 import type { StrategyDecision } from '../../strategies/types.ts';
 import { routersFor, routingSpec } from '../traffic/routers.ts';
 import { RoutingSpecError, type RoutingObjectClient, type TrafficRouter } from '../traffic/types.ts';
-import type { ReconcileDeps } from './reconcile-rollout.ts';
+import type { ReconcileDeps } from './reconcile-deps.ts';
 import { rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
 export function routingClient(deps: {
