@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import { dependencyRule } from './eslint.dependency-rule.js';
 
 export default defineConfig(
   { ignores: ['node_modules/', 'dist/', '.cluster/', 'coverage/', 'bench-results/', 'crds/', 'deploy/'] },
@@ -29,30 +30,5 @@ export default defineConfig(
     files: ['**/*.test.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
-  {
-    files: ['strategies/**/*.ts', 'analysis/**/*.ts'],
-    // Tests may start local servers; providers are the one place in analysis/ that does I/O.
-    ignores: ['**/*.test.ts', 'analysis/providers/**'],
-    rules: {
-      // The pure core does no I/O and reads no clock: time is an input.
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process'],
-              message: 'pure core: no I/O',
-            },
-            { group: ['@kubernetes/*', 'axios'], message: 'pure core: no I/O' },
-            {
-              group: ['**/src/**'],
-              allowTypeImports: true,
-              message: 'pure core may import types only from src/',
-            },
-          ],
-        },
-      ],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time is an input' }],
-    },
-  },
+  ...dependencyRule,
 );

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultSyncName } from '../cli/commands/sync.ts';
 import { LocalRepo } from '../../test/support/git-repo.ts';
 import { displayUrl, GitSource, maskSecrets, normalizeRepoUrl } from './git.ts';
 import { concernsBranch, parseAddr, startWebhook, validSignature } from './webhook.ts';
@@ -24,11 +23,6 @@ describe('git URLs and secrets', () => {
     expect(normalizeRepoUrl('https://git.example/shop.git')).toBe('https://git.example/shop.git');
     expect(normalizeRepoUrl('git@github.com:org/shop.git')).toBe('git@github.com:org/shop.git');
     expect(normalizeRepoUrl('ssh://git@host/shop.git')).toBe('ssh://git@host/shop.git');
-  });
-
-  it('derives a DNS-label sync name from the repository and path', () => {
-    expect(defaultSyncName('https://git.example/Shop.git', 'apps/web')).toBe('shop-apps-web');
-    expect(defaultSyncName('/srv/repo/', '.')).toBe('repo');
   });
 });
 

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutSpecView } from '../../strategies/types.ts';
-import { lintParsed } from '../lint/lint.ts';
-import { parseYaml } from '../lint/source.ts';
 import { trafficStepProblems } from './capabilities.ts';
 
 const spec = (trafficRouting: object, steps: object[]): RolloutSpecView => ({
@@ -40,48 +38,6 @@ describe('trafficStepProblems', () => {
     expect(trafficStepProblems(spec({ nginx: { stableIngress: 'i' } }, [two, other]))).toEqual([
       'spec.strategy.canary.steps[0].setHeaderRoute.match: the nginx router supports one header match (canary-by-header)',
       'spec.strategy.canary.steps[1].setHeaderRoute.name: the nginx router supports one header route (canary-by-header)',
-    ]);
-  });
-});
-
-describe('bellwether lint', () => {
-  it('points at the line of a step the router cannot carry', () => {
-    const yaml = `apiVersion: bellwether.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers: [{ name: app, image: web:1 }]
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      analysis:
-        templates: [{ templateName: t }]
-      trafficRouting:
-        smi: {}
-        managedRoutes: [{ name: shadow }]
-      steps:
-        - setWeight: 10
-        - setMirrorRoute:
-            name: shadow
-`;
-    const template = `---
-apiVersion: bellwether.dev/v1alpha1
-kind: AnalysisTemplate
-metadata: { name: t }
-spec:
-  metrics: [{ name: m, provider: { web: { url: 'http://x' } } }]
-`;
-    const problems = lintParsed([parseYaml('web.yaml', yaml + template)]);
-    expect(problems.map((p) => `${p.line}:${p.col} ${p.object}: ${p.path}: ${p.message}`)).toEqual([
-      '24:11 Rollout web: spec.strategy.canary.steps[1].setMirrorRoute: the smi router does not support mirror routes',
     ]);
   });
 });
