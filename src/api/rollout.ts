@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AnalysisPhase, DryRun, MeasurementRetention } from './analysis.ts';
+import { routerKindList } from './routers.ts';
 import {
   API_VERSION,
   Condition,
@@ -306,7 +307,7 @@ export const TrafficRouting = withCel(
     .describe(
       'How traffic is split. Without it, weights are approximated by replica counts behind one Service.',
     ),
-  [atLeastOneOf(['nginx', 'gatewayAPI', 'istio', 'smi', 'alb'])],
+  [atLeastOneOf(routerKindList)],
 );
 export type TrafficRouting = z.infer<typeof TrafficRouting>;
 

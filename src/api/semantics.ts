@@ -9,6 +9,7 @@ import type { IntOrString, LabelSelector } from './common.ts';
 import type { Experiment } from './experiment.ts';
 import { durationMs } from '../../strategies/duration.ts';
 import { canaryServiceProblems } from './canary-services.ts';
+import { kindsWith, routerKindList, routerTable } from './routers.ts';
 import { providerFieldProblems } from './provider-fields.ts';
 import { selfReferences } from '../../analysis/template-composition.ts';
 import type {
@@ -376,10 +377,10 @@ function checkBlueGreen(blueGreen: BlueGreenStrategy, path: string, problems: Pr
 
 function checkAbTest(abTest: AbTestStrategy, path: string, problems: Problems): void {
   const routing = abTest.trafficRouting;
-  if (routing.nginx === undefined && routing.gatewayAPI === undefined && routing.istio === undefined) {
+  if (!routerKindList.some((kind) => routing[kind] !== undefined && routerTable[kind].abVariants)) {
     problems.add(
       `${path}.trafficRouting`,
-      'needs nginx, gatewayAPI or istio: sticky variants need a layer-7 router (smi cannot keep users on a variant)',
+      `needs ${kindsWith((c) => c.abVariants)}: sticky variants need a layer-7 router (smi cannot keep users on a variant)`,
     );
   }
   let previousB = 0;

@@ -1,6 +1,6 @@
 import type { AlbTrafficRouting } from '../api/rollout.ts';
 import { annotations } from '../kube/names.ts';
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
 import { routerWeights } from './weights.ts';
 import { albAnnotationPrefix } from './alb-names.ts';
@@ -167,7 +167,7 @@ export function albRouter(
 
   return {
     kind: 'alb',
-    capabilities: routerCapabilities.alb,
+    capabilities: routerTable.alb,
     async apply(desired: DesiredRouting) {
       let writes = 0;
       for (const { name, field } of ingresses) {

@@ -1,6 +1,6 @@
 import type { TrafficRouting } from '../api/rollout.ts';
 import type { RolloutSpecView } from '../../strategies/types.ts';
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { routerKinds } from './routers.ts';
 
 /**
@@ -25,7 +25,7 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
     const path = `spec.strategy.canary.steps[${i}]`;
     const header = step.setHeaderRoute as { name: string; match?: unknown[] } | undefined;
     if (header) {
-      for (const kind of kinds.filter((k) => !routerCapabilities[k].headerRoutes))
+      for (const kind of kinds.filter((k) => !routerTable[k].headerRoutes))
         problems.push({
           path: `${path}.setHeaderRoute`,
           detail: `the ${kind} router does not support header routes`,
@@ -54,7 +54,7 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
       }
     }
     if (step.setMirrorRoute !== undefined) {
-      for (const kind of kinds.filter((k) => !routerCapabilities[k].mirrorRoutes))
+      for (const kind of kinds.filter((k) => !routerTable[k].mirrorRoutes))
         problems.push({
           path: `${path}.setMirrorRoute`,
           detail: `the ${kind} router does not support mirror routes`,

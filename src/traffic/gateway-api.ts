@@ -1,4 +1,4 @@
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { withCookieStickiness, type StickyBackendRef, type StickyRule } from './gateway-api-stickiness.ts';
 import { routerWeights } from './weights.ts';
 import { applyBody, applyIfChanged, asRegex, readRequired, type RoutingObject } from './routing-object.ts';
@@ -102,7 +102,7 @@ export function gatewayApiRouter(
 
   return {
     kind: 'gatewayAPI',
-    capabilities: routerCapabilities.gatewayAPI,
+    capabilities: routerTable.gatewayAPI,
     async apply(desired: DesiredRouting) {
       const route = await readRequired(client, ref, field);
       const rules = weightedRules(route, desired.canaryWeight);

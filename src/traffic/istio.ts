@@ -1,6 +1,6 @@
 import type { IstioVirtualService } from '../api/rollout.ts';
 import { selectL4Routes, type L4Route } from './istio-l4-routes.ts';
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { annotations, podTemplateHashLabel } from '../kube/names.ts';
 import { routerWeights } from './weights.ts';
 import { applyBody, applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
@@ -78,7 +78,7 @@ export function istioRouter(
     dr ? syncDestinationRule(client, target, dr, hashes) : Promise.resolve(0);
   return {
     kind: 'istio',
-    capabilities: routerCapabilities.istio,
+    capabilities: routerTable.istio,
     async apply(desired: DesiredRouting) {
       let writes = await syncSubsets(desired.hashes);
       for (const vs of services) writes += await vs.apply(desired);

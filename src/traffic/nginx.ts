@@ -1,4 +1,4 @@
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { annotations } from '../kube/names.ts';
 import { containsDesired } from './compare.ts';
 import { routerWeights } from './weights.ts';
@@ -125,7 +125,7 @@ export function nginxRouter(
 
   return {
     kind: 'nginx',
-    capabilities: routerCapabilities.nginx,
+    capabilities: routerTable.nginx,
     async apply(desired: DesiredRouting) {
       let writes = 0;
       for (const { name, field } of stables) {

@@ -6,13 +6,8 @@ import { nginxRouter } from './nginx.ts';
 import { smiRouter } from './smi.ts';
 import { albRouter } from './alb.ts';
 import { canaryRoutingServices, type PingPongStatus } from './canary-routing-services.ts';
-import {
-  ROUTER_KINDS,
-  type RouterKind,
-  type RoutingObjectClient,
-  type RoutingTarget,
-  type TrafficRouter,
-} from './types.ts';
+import { routerKindList, type RouterKind } from '../api/routers.ts';
+import type { RoutingObjectClient, RoutingTarget, TrafficRouter } from './types.ts';
 
 /** The trafficRouting block of a strategy, its field path and the Services it splits between. */
 export interface RoutingSpec {
@@ -47,7 +42,34 @@ export function routingSpec(spec: RolloutSpecView, status?: PingPongStatus): Rou
 
 /** The router kinds a trafficRouting block names, in a fixed order. */
 export function routerKinds(routing: TrafficRouting): RouterKind[] {
-  return ROUTER_KINDS.filter((kind) => routing[kind] !== undefined);
+  return routerKindList.filter((kind) => routing[kind] !== undefined);
+}
+
+type RouterFactories = {
+  [K in RouterKind]: (
+    target: RoutingTarget,
+    config: NonNullable<TrafficRouting[K]>,
+    client: RoutingObjectClient,
+  ) => TrafficRouter;
+};
+
+/** One factory per row of the router table (src/api/routers.ts): a new kind does not compile without one. */
+const routerFactories: RouterFactories = {
+  nginx: nginxRouter,
+  gatewayAPI: gatewayApiRouter,
+  istio: istioRouter,
+  smi: smiRouter,
+  alb: albRouter,
+};
+
+function routerOf<K extends RouterKind>(
+  kind: K,
+  config: NonNullable<TrafficRouting[K]>,
+  target: RoutingTarget,
+  client: RoutingObjectClient,
+): TrafficRouter {
+  const make: RouterFactories[K] = routerFactories[kind];
+  return make(target, config, client);
 }
 
 /** One router per kind the block names; a Rollout may use several (e.g. NGINX in front of a mesh). */
@@ -65,11 +87,7 @@ export function routersFor(
     maxTrafficWeight: routing.maxTrafficWeight ?? 100,
     managedRoutes: (routing.managedRoutes ?? []).map((r) => r.name),
   };
-  const routers: TrafficRouter[] = [];
-  if (routing.nginx) routers.push(nginxRouter(target, routing.nginx, client));
-  if (routing.gatewayAPI) routers.push(gatewayApiRouter(target, routing.gatewayAPI, client));
-  if (routing.istio) routers.push(istioRouter(target, routing.istio, client));
-  if (routing.smi) routers.push(smiRouter(target, routing.smi, client));
-  if (routing.alb) routers.push(albRouter(target, routing.alb, client));
-  return routers;
+  return routerKinds(routing).map((kind) =>
+    routerOf(kind, routing[kind] as NonNullable<TrafficRouting[typeof kind]>, target, client),
+  );
 }

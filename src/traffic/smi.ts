@@ -1,4 +1,4 @@
-import { routerCapabilities } from './router-capabilities.ts';
+import { routerTable } from '../api/routers.ts';
 import { routerWeights } from './weights.ts';
 import { applyIfChanged, applyBody, type RoutingObject } from './routing-object.ts';
 import type {
@@ -56,7 +56,7 @@ export function smiRouter(
 
   return {
     kind: 'smi',
-    capabilities: routerCapabilities.smi,
+    capabilities: routerTable.smi,
     async apply(desired: DesiredRouting) {
       const split = await client.read(ref);
       if (!split) {

@@ -1,18 +1,6 @@
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { HeaderRouteDecision, MirrorRouteDecision, TrafficDecision } from '../../strategies/types.ts';
-
-/** The routers a `trafficRouting` block can name (one Rollout may use several at once), in a fixed order. */
-export const ROUTER_KINDS = ['nginx', 'gatewayAPI', 'istio', 'smi', 'alb'] as const;
-export type RouterKind = (typeof ROUTER_KINDS)[number];
-
-/** What a router can do; a step needing a missing capability is an InvalidSpec (capabilities.ts). */
-export interface RouterCapabilities {
-  weights: true;
-  headerRoutes: boolean;
-  mirrorRoutes: boolean;
-  /** Keep a user on the variant first assigned (A/B tests); stickiness-support.ts says by what. */
-  stickiness: boolean;
-}
+import type { RouterCapabilities, RouterKind } from '../api/routers.ts';
 
 /** A routing object as routers handle it: metadata plus a spec they read loosely. */
 export type RoutingObject = KubernetesObject & { spec?: Record<string, unknown> };
