@@ -14,33 +14,20 @@ import { countingWriter, kubeClusterWriter, type ClusterWriter } from './cluster
 import { controllerUid, slimDeployment, slimObject, slimReplicaSet, slimService } from './cached-objects.ts';
 import { workloadRefLabel } from './workload-ref.ts';
 import { ResilientInformer } from '../kube/informer.ts';
-import { reconcileRollout } from './reconcile-rollout.ts';
 import type { Caches } from './reconcile-deps.ts';
 import { rolloutKey, splitKey, type RolloutObject } from './rollout-object.ts';
 import { group, instanceIdAnnotation, podTemplateHashLabel, rolloutPlural, version } from '../kube/names.ts';
 import { WorkQueue } from './work-queue.ts';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
-import { reconcileAnalysisRun, type AnalysisRunDeps } from './analysis/reconcile-analysis-run.ts';
-import { kubeJobApi } from './analysis/kube-job-api.ts';
-import { jobRunner } from '../../analysis/providers/job.ts';
-import { comparisonProvider } from '../../analysis/providers/comparison.ts';
-import { judgeProvider } from '../../analysis/providers/judge.ts';
-import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
-import { webProvider } from '../../analysis/providers/web.ts';
 import { serviceRefs } from './service-roles.ts';
 import { rolloutsNamedBy } from './restore-routing.ts';
-import { EventOutbox } from './event-outbox.ts';
-import { rolloutEvent } from './rollout-events.ts';
 import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from './notify-sink.ts';
-import { commitOf } from '../kube/provenance.ts';
 import { ExperimentController } from './experiment/experiment-controller.ts';
 import { GroupController } from './group/group-controller.ts';
-
-/** Queue keys of AnalysisRuns carry this prefix; Rollout keys are plain namespace/name. */
-const analysisRunKeyPrefix = 'analysisrun:';
-const analysisRunKey = (namespace: string, name: string) => `${analysisRunKeyPrefix}${namespace}/${name}`;
+import { AnalysisRunController } from './analysis/analysis-run-controller.ts';
+import { RolloutController } from './rollout-controller.ts';
 
 export interface ManagerOptions {
   kc: KubeConfig;
@@ -105,7 +92,9 @@ export class Manager {
   private readonly clusterAnalysisTemplates: ResilientInformer<ClusterAnalysisTemplate & KubernetesObject>;
   /** RolloutGroups: their informer, reconciler and the hold they put on member Rollouts. */
   private readonly groups: GroupController;
-  private readonly analysisDeps: AnalysisRunDeps;
+  /** How one Rollout key and one AnalysisRun key are reconciled. */
+  private readonly rolloutController: RolloutController;
+  private readonly analysisRunController: AnalysisRunController;
   /** Experiments: their informer, reconciler and writer (canary experiment steps create them). */
   private readonly experiments: ExperimentController;
   private readonly writer: ClusterWriter;
@@ -116,12 +105,6 @@ export class Manager {
   private readonly now: () => number;
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly supersededVersions = new Map<string, string>();
-  private readonly progressPending = new Map<string, number>();
-  /** Delivers status.outbox; a settled notification brings its Rollout back to clear the entry. */
-  private readonly eventOutbox = new EventOutbox((key) => {
-    this.queue.add(key);
-  });
   private stopping = false;
   reconciles = 0;
   reconcileErrors = 0;
@@ -205,9 +188,13 @@ export class Manager {
       templateChanged,
       { clusterScoped: true },
     );
-    this.analysisDeps = analysisRunDependencies(kc, core, this.writer, this.now, log, (ns, name) =>
-      this.analysisRuns.get(name, ns),
-    );
+    this.analysisRunController = new AnalysisRunController({
+      kc,
+      writer: this.writer,
+      now: this.now,
+      log,
+      run: (ns, name) => this.analysisRuns.get(name, ns),
+    });
     this.replicaSets = new ResilientInformer<V1ReplicaSet>(
       kc,
       {
@@ -230,15 +217,41 @@ export class Manager {
       },
       log,
     );
-    this.services = new ResilientInformer<V1Service>(
+    this.services = this.serviceInformer();
+    this.deployments = this.deploymentInformer();
+    this.rolloutController = this.rolloutControllerOf();
+  }
+
+  /** Rollouts reconcile against the caches above, under their groups' hold, creating Experiments. */
+  private rolloutControllerOf(): RolloutController {
+    const { log, notifier, afterStatusWrite } = this.options;
+    return new RolloutController({
+      caches: this.caches,
+      writer: this.writer,
+      now: this.now,
+      log,
+      enqueue: (key) => {
+        this.queue.add(key);
+      },
+      hold: (ro) => this.groups.holdFor(ro),
+      experiments: this.experiments.writer,
+      ...(notifier ? { notifier } : {}),
+      ...(afterStatusWrite ? { afterStatusWrite } : {}),
+    });
+  }
+
+  /** Services: a change reconciles the Rollouts that name it, or restores for a deleted one. */
+  private serviceInformer(): ResilientInformer<V1Service> {
+    const { kc, log, namespace } = this.options;
+    return new ResilientInformer<V1Service>(
       kc,
       {
         name: 'services',
-        path: `/api/v1${scope}/services`,
+        path: `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/services`,
         list: (page) =>
           namespace
-            ? core.listNamespacedService({ ...pageParams(page), namespace })
-            : core.listServiceForAllNamespaces(pageParams(page)),
+            ? this.core.listNamespacedService({ ...pageParams(page), namespace })
+            : this.core.listServiceForAllNamespaces(pageParams(page)),
         transform: slimService,
       },
       (svc) => {
@@ -246,7 +259,6 @@ export class Manager {
       },
       log,
     );
-    this.deployments = this.deploymentInformer();
   }
 
   /** Deployments labelled as a workloadRef's: a change (a new template) reconciles the Rollouts naming it. */
@@ -281,7 +293,8 @@ export class Manager {
   private analysisRunChanged(run: AnalysisRun): void {
     const { namespace: ns, name } = run.metadata;
     const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-    if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+    if (ns && name && (!owner || this.mine(ns, owner.name)))
+      this.queue.add(this.analysisRunController.keyOf(ns, name));
     if (owner) this.enqueue(ns, owner.name);
     this.experiments.ownedObjectChanged(run);
   }
@@ -432,7 +445,8 @@ export class Manager {
     for (const run of this.analysisRuns.list()) {
       const { namespace: ns, name } = run.metadata;
       const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-      if (ns && name && (!owner || this.mine(ns, owner.name))) this.queue.add(analysisRunKey(ns, name));
+      if (ns && name && (!owner || this.mine(ns, owner.name)))
+        this.queue.add(this.analysisRunController.keyOf(ns, name));
     }
     this.experiments.enqueueAll();
     this.groups.enqueueAll();
@@ -459,8 +473,8 @@ export class Manager {
         await this.reconcileOther(key, 'experiment', (k) => this.experiments.reconcile(k));
         continue;
       }
-      const isRun = key.startsWith(analysisRunKeyPrefix);
-      const { namespace, name } = splitKey(isRun ? key.slice(analysisRunKeyPrefix.length) : key);
+      const isRun = this.analysisRunController.owns(key);
+      const { namespace, name } = isRun ? this.analysisRunController.runOf(key) : splitKey(key);
       const queueWaitMs = this.queue.lastWaitMs;
       const started = performance.now();
       let firstWriteAt: number | undefined;
@@ -477,20 +491,8 @@ export class Manager {
         });
       try {
         const result = isRun
-          ? await reconcileAnalysisRun(namespace, name, this.analysisDeps)
-          : await reconcileRollout(namespace, name, {
-              caches: this.caches,
-              writer,
-              now: this.now,
-              log: this.options.log,
-              supersededVersions: this.supersededVersions,
-              hold: (ro) => this.groups.holdFor(ro),
-              experiments: this.experiments.writer,
-              progressPending: this.progressPending,
-              ...(this.options.notifier ? { notifier: this.options.notifier } : {}),
-              outbox: this.eventOutbox,
-              ...(this.options.afterStatusWrite ? { afterStatusWrite: this.options.afterStatusWrite } : {}),
-            });
+          ? await this.analysisRunController.reconcile(key)
+          : await this.rolloutController.reconcile(key, writer);
         this.reconciles++;
         observe();
         this.queue.forget(key);
@@ -502,15 +504,14 @@ export class Manager {
         // A conflict only means someone (an operator, or our own previous write) changed the
         // Rollout since it was cached: the watch brings the new version, no need to shout.
         const level = statusCode(err) === 409 ? 'debug' : 'warn';
-        const ro = isRun ? undefined : this.rollouts.get(name, namespace);
-        // The first failure of a streak is also a Warning Event on the Rollout (the metric counts
-        // every one): an operator sees it in `kubectl describe`, without one Event per retry.
-        if (ro && level === 'warn' && this.queue.failureCount(key) === 1) this.recordFailure(ro, err);
+        const firstWarning = level === 'warn' && this.queue.failureCount(key) === 1;
+        const about = isRun
+          ? {}
+          : this.rolloutController.failed(this.rollouts.get(name, namespace), err, firstWarning);
         this.options.log[level]('reconcile failed; will retry', {
           [isRun ? 'analysisRun' : 'rollout']: name,
           namespace,
-          step: ro?.status?.currentStepIndex,
-          commit: commitOf(ro?.metadata)?.sha.slice(0, 7),
+          ...about,
           error: describeError(err),
           retryInMs: delay,
         });
@@ -518,18 +519,6 @@ export class Manager {
         this.queue.done(key);
       }
     }
-  }
-
-  /** A Warning Event ReconcileError; best effort (under overload the Event may fail too). */
-  private recordFailure(ro: RolloutObject, err: unknown): void {
-    const event = {
-      type: 'Warning' as const,
-      reason: 'ReconcileError',
-      message: `reconcile failed, retrying with backoff: ${describeError(err)}`,
-    };
-    void this.writer
-      .createEvent(ro.metadata.namespace, rolloutEvent(ro, event, this.now()))
-      .catch(() => undefined);
   }
 
   /** One RolloutGroup or Experiment key: the same retry-with-backoff and requeue rules as the other kinds. */
@@ -562,46 +551,4 @@ export class Manager {
     await Promise.all(this.workers);
     await Promise.all(this.informers.map((informer) => informer.stop()));
   }
-}
-
-/** What the AnalysisRun reconciler reads and writes through: Secrets read per reconcile, never cached. */
-function analysisRunDependencies(
-  kc: KubeConfig,
-  core: CoreV1Api,
-  writer: ClusterWriter,
-  now: () => number,
-  log: Logger,
-  run: AnalysisRunDeps['run'],
-): AnalysisRunDeps {
-  return {
-    run,
-    readSecret: async (ns, name) => {
-      try {
-        const secret = await core.readNamespacedSecret({ namespace: ns, name });
-        return Object.fromEntries(
-          Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-        );
-      } catch (err) {
-        if (statusCode(err) === 404) return undefined;
-        throw err;
-      }
-    },
-    patchRunStatus: (ns, name, rv, status) => writer.patchAnalysisRunStatus(ns, name, rv, status),
-    deleteRun: async (ns, name) => {
-      try {
-        await writer.deleteAnalysisRun(ns, name);
-      } catch (err) {
-        if (statusCode(err) !== 404) throw err;
-      }
-    },
-    providers: {
-      prometheus: prometheusProvider(),
-      web: webProvider(),
-      comparison: comparisonProvider(),
-      judge: judgeProvider(),
-    },
-    jobs: jobRunner(kubeJobApi(kc)),
-    now,
-    log,
-  };
 }
