@@ -2,8 +2,8 @@ import { setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
+import { startSimulator, type Simulator } from '../../tools/simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
+import { startSimulator, type Simulator } from '../../tools/simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import {

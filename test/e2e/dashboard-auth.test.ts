@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/install/apply.ts';
 import { renderKustomization } from '../../src/install/kustomization.ts';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';

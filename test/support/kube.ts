@@ -88,19 +88,3 @@ async function releaseRollouts(c: Clients, namespace: string): Promise<void> {
       .catch(() => undefined);
   }
 }
-
-/** Reachability check with a short timeout, used to decide whether KUBECONFIG is usable. */
-export async function answers(kubeconfigPath: string): Promise<boolean> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const version = kc.makeApiClient(k8s.VersionApi);
-  const timeout = new Promise<never>((_, reject) => {
-    setTimeout(() => {
-      reject(new Error('timeout'));
-    }, 5000).unref();
-  });
-  return Promise.race([version.getCode(), timeout]).then(
-    () => true,
-    () => false,
-  );
-}
