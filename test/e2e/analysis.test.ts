@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
-import { startSimulator, type Simulator } from '../../tools/simulator/simulator.ts';
+import { describe, expect, it } from 'vitest';
 import { useControllerEnv } from '../support/controller-env.ts';
+import { usePrometheusWithSimulators } from '../support/prometheus-traffic.ts';
 import { eventually } from '../support/kube.ts';
 import {
   analysisRunsOf,
@@ -16,18 +15,7 @@ import {
 // the pod template's env; the simulator sends traffic to each version in the ratio of its pods.
 describe('analysis on a real Prometheus', () => {
   const env = useControllerEnv('analysis');
-  let prometheus: PrometheusServer;
-  const simulators: Simulator[] = [];
-
-  beforeAll(async () => {
-    prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
-  });
-  afterEach(async () => {
-    for (const sim of simulators.splice(0)) await sim.stop();
-  });
-  afterAll(async () => {
-    await prometheus.stop();
-  });
+  const traffic = usePrometheusWithSimulators(env);
 
   /** Success rate of one version over the last 10s: what the analysis gates on. */
   const successRateQuery = (extra = '') =>
@@ -54,7 +42,7 @@ describe('analysis on a real Prometheus', () => {
               interval: '2s',
               count: 3,
               successCondition: 'result[0] >= 0.95',
-              provider: { prometheus: { address: prometheus.url, query: successRateQuery() } },
+              provider: { prometheus: { address: traffic.prometheus.url, query: successRateQuery() } },
               ...metric,
             },
           ],
@@ -79,16 +67,7 @@ describe('analysis on a real Prometheus', () => {
     await eventually(`${name} Healthy on v1`, async () =>
       (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
     );
-    const sim = startSimulator({
-      kubeconfig: env.kubeconfig,
-      namespace: env.namespace,
-      rollout: name,
-      requestsPerSecond: 40,
-      prometheus,
-      maxDurationMs: 300_000,
-    });
-    simulators.push(sim);
-    return sim;
+    return traffic.simulate(name);
   };
 
   /** A new version with the given error rate, as a commit changing image and env would. */
@@ -208,7 +187,7 @@ describe('analysis on a real Prometheus', () => {
       },
       120_000,
     );
-    await prometheus.kill();
+    await traffic.prometheus.kill();
     try {
       const aborted = await eventually(
         'aborted after consecutive errors',
@@ -224,7 +203,7 @@ describe('analysis on a real Prometheus', () => {
       const errors = run?.status?.metricResults?.[0]?.measurements?.filter((m) => m.phase === 'Error') ?? [];
       expect(errors.length).toBeGreaterThanOrEqual(3);
     } finally {
-      await prometheus.restart();
+      await traffic.prometheus.restart();
     }
   });
 
