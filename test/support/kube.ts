@@ -88,3 +88,15 @@ async function releaseRollouts(c: Clients, namespace: string): Promise<void> {
       .catch(() => undefined);
   }
 }
+
+/** A real token of a ServiceAccount, from the TokenRequest API (what `kubectl create token` does). */
+export async function serviceAccountToken(c: Clients, namespace: string, name: string): Promise<string> {
+  const request = await c.core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`no token for ${namespace}/${name}`);
+  return token;
+}
