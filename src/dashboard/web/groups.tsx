@@ -7,6 +7,7 @@ import { ago, shortImage } from './format.ts';
 import { Fact } from './fact.tsx';
 import { GridTable } from './grid-table.tsx';
 import { useLiveObject } from './live-object.ts';
+import { useLiveRows } from './live-rows.ts';
 import { navigate } from './router.ts';
 
 const rolloutHref = (namespace: string, name: string) =>
@@ -50,29 +51,10 @@ function policy(row: GroupRow): string {
 
 /** Every RolloutGroup the user may list, live from a watch. */
 export function GroupList({ namespace }: { namespace: string }) {
-  const [rows, setRows] = useState<Map<string, GroupRow> | undefined>();
-  const [error, setError] = useState('');
-  const [down, setDown] = useState(false);
+  const { rows, error, down } = useLiveRows(namespace, groupListStream);
   const [nsInput, setNsInput] = useState(namespace);
   useEffect(() => {
-    setRows(undefined);
-    setError('');
     setNsInput(namespace);
-    return groupListStream(
-      namespace,
-      (m) => {
-        if (m.type === 'error') setError(m.message);
-        else if (m.type === 'snapshot') setRows(new Map(m.rows.map((r) => [r.key, r])));
-        else
-          setRows((previous) => {
-            const next = new Map(previous);
-            for (const key of m.remove) next.delete(key);
-            for (const row of m.upsert) next.set(row.key, row);
-            return next;
-          });
-      },
-      setDown,
-    );
   }, [namespace]);
   const all = [...(rows?.values() ?? [])].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
