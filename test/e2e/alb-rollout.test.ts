@@ -46,27 +46,8 @@ describe('ALB canary through Ingress annotations', () => {
 
   it('writes the weights at each setWeight, nothing when settled, all to stable on abort and on deletion', async () => {
     await createServices(env.c, env.namespace, 'web-alb', ['web-alb', 'web-alb-canary', 'web-alb-stable']);
-    const body = (name: string): V1Ingress => ({
-      metadata: { name, annotations: { [scheme]: 'internet-facing' } },
-      spec: {
-        ingressClassName: 'alb',
-        rules: [
-          {
-            http: {
-              paths: [
-                {
-                  path: '/*',
-                  pathType: 'ImplementationSpecific',
-                  backend: { service: { name: 'web-alb', port: { name: 'use-annotation' } } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
     for (const name of ['web-alb-public', 'web-alb-internal'])
-      await net.createNamespacedIngress({ namespace: env.namespace, body: body(name) });
+      await net.createNamespacedIngress({ namespace: env.namespace, body: rootIngress(name, 'web-alb') });
 
     await createRollout(
       env.c,

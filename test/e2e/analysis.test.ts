@@ -8,6 +8,7 @@ import {
   createRollout,
   desiredByImage,
   getRollout,
+  releaseApp,
   rolloutEvents,
 } from '../support/rollouts.ts';
 
@@ -71,28 +72,8 @@ describe('analysis on a real Prometheus', () => {
   };
 
   /** A new version with the given error rate, as a commit changing image and env would. */
-  const release = async (name: string, image: string, errorRate: string) => {
-    await env.c.custom.patchNamespacedCustomObject(
-      {
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'rollouts',
-        name,
-        body: [
-          {
-            op: 'replace',
-            path: '/spec/template/spec/containers/0',
-            value: { name: 'app', image, env: [{ name: 'ERROR_RATE', value: errorRate }] },
-          },
-        ],
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/json-patch+json',
-      ),
-    );
-  };
+  const release = (name: string, image: string, errorRate: string) =>
+    releaseApp(env.c, env.namespace, name, image, { ERROR_RATE: errorRate });
 
   const runsOf = (name: string) => analysisRunsOf(env.c, env.namespace, name);
 
