@@ -2,7 +2,7 @@
 # Debian packages that have no other source, installed only when missing (apt is slow; a warm
 # machine skips it). Prometheus is not among them: `npm test` and `npm start` use Debian's
 # package where installed and otherwise build it from Go modules themselves
-# (test/prometheus/build.sh), so they need nothing from here.
+# (tools/prometheus/build.sh), so they need nothing from here.
 set -euo pipefail
 # chromium: the dashboard e2e tests drive it headless through playwright-core (no browser download).
 # openssh-client and gnupg: ssh-keygen / gpg behind `git verify-commit` (signed commits)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command as on a machine without Debian's prometheus package, to try the path a fresh
-# machine takes (test/prometheus/build.sh) where the package is installed: in a private mount
+# machine takes (tools/prometheus/build.sh) where the package is installed: in a private mount
 # namespace, /usr/bin is replaced by a copy made of hard links, minus prometheus. Nothing
 # outside this command sees a change. Needs root (unshare, mount).
 #

@@ -1,9 +1,8 @@
-import { setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
+import { startSimulator, type Simulator } from '../../tools/simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import {
@@ -12,6 +11,7 @@ import {
   createAnalysisTemplate,
   createRollout,
   getRollout,
+  releaseApp,
 } from '../support/rollouts.ts';
 
 const httpRoute = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', name: 'shop' };
@@ -143,25 +143,8 @@ describe('A/B test (Gateway API cookie stickiness, comparison analysis on a real
   });
 
   /** A new version of the shop with this conversion rate, as a commit changing image and env would. */
-  const release = async (image: string, conversionRate: string) => {
-    await env.c.custom.patchNamespacedCustomObject(
-      {
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'rollouts',
-        name: 'shop',
-        body: [
-          {
-            op: 'replace',
-            path: '/spec/template/spec/containers/0',
-            value: { name: 'app', image, env: [{ name: 'CONVERSION_RATE', value: conversionRate }] },
-          },
-        ],
-      },
-      setHeaderOptions('Content-Type', 'application/json-patch+json'),
-    );
-  };
+  const release = (image: string, conversionRate: string) =>
+    releaseApp(env.c, env.namespace, 'shop', image, { CONVERSION_RATE: conversionRate });
 
   const rolloutWhere = (what: string, test: (ro: RolloutObject) => boolean, timeoutMs = 120_000) =>
     eventually(

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { NetworkingV1Api } from '@kubernetes/client-node';
-import {
-  countingWriter,
-  kubeClusterWriter,
-  type ClusterWriter,
-} from '../../src/controller/cluster-writer.ts';
-import { Manager } from '../../src/controller/manager.ts';
-import { reconcileRollout } from '../../src/controller/reconcile-rollout.ts';
-import { createLogger } from '../../src/log.ts';
-import { abortCommand, promoteCommand, setCommand } from '../../src/cli/commands/rollout-commands.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { useInProcessController } from '../support/in-process-controller.ts';
+import { eventually } from '../support/kube.ts';
+import { createServices } from '../support/routing-objects.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
 
 // An ALB canary on the real API server: the Ingresses (class alb, the root Service's path on
@@ -24,32 +16,13 @@ const action = 'alb.ingress.kubernetes.io/actions.web-alb';
 const scheme = 'alb.ingress.kubernetes.io/scheme';
 
 describe('ALB canary through Ingress annotations', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
+  const env = useInProcessController('alb-rollout');
   let net: NetworkingV1Api;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let manager: Manager | undefined;
-
-  beforeAll(async () => {
-    c = clients();
-    net = c.kc.makeApiClient(NetworkingV1Api);
-    ns = await testNamespace(c, 'alb-rollout');
-    manager = new Manager({
-      kc: c.kc,
-      log: createLogger('warn', { component: 'controller' }),
-      namespace: ns.name,
-    });
-    await manager.start();
+  beforeAll(() => {
+    net = env.c.kc.makeApiClient(NetworkingV1Api);
   });
-  afterAll(async () => {
-    await manager?.stop();
-    await ns.cleanup();
-  });
-
-  const commands = { set: setCommand, promote: promoteCommand, abort: abortCommand };
-  const run = async (command: keyof typeof commands, ...args: string[]) =>
-    commands[command]([...args, '-n', ns.name, '--kubeconfig', kubeconfig], () => undefined);
-  const ingress = (name: string) => net.readNamespacedIngress({ name, namespace: ns.name });
+  const { run } = env;
+  const ingress = (name: string) => net.readNamespacedIngress({ name, namespace: env.namespace });
   /** The target group weights the action annotation says, by Service. */
   const weights = async (name: string) => {
     const annotations = (await ingress(name)).metadata?.annotations ?? {};
@@ -67,41 +40,18 @@ describe('ALB canary through Ingress annotations', () => {
   const split = (canary: number) => ({ 'web-alb-canary:80': canary, 'web-alb-stable:80': 100 - canary });
   const pausedAt = (index: number) =>
     eventually(`paused at step ${index}`, async () => {
-      const ro = await getRollout(c, ns.name, 'web-alb');
+      const ro = await getRollout(env.c, env.namespace, 'web-alb');
       return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
     });
 
   it('writes the weights at each setWeight, nothing when settled, all to stable on abort and on deletion', async () => {
-    for (const service of ['web-alb', 'web-alb-canary', 'web-alb-stable'])
-      await c.core.createNamespacedService({
-        namespace: ns.name,
-        body: { metadata: { name: service }, spec: { selector: { app: 'web-alb' }, ports: [{ port: 80 }] } },
-      });
-    const body = (name: string): V1Ingress => ({
-      metadata: { name, annotations: { [scheme]: 'internet-facing' } },
-      spec: {
-        ingressClassName: 'alb',
-        rules: [
-          {
-            http: {
-              paths: [
-                {
-                  path: '/*',
-                  pathType: 'ImplementationSpecific',
-                  backend: { service: { name: 'web-alb', port: { name: 'use-annotation' } } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
+    await createServices(env.c, env.namespace, 'web-alb', ['web-alb', 'web-alb-canary', 'web-alb-stable']);
     for (const name of ['web-alb-public', 'web-alb-internal'])
-      await net.createNamespacedIngress({ namespace: ns.name, body: body(name) });
+      await net.createNamespacedIngress({ namespace: env.namespace, body: rootIngress(name, 'web-alb') });
 
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('web-alb', 'web:1', {
         replicas: 2,
         strategy: {
@@ -122,7 +72,7 @@ describe('ALB canary through Ingress annotations', () => {
       }),
     );
     await eventually('Healthy', async () =>
-      (await getRollout(c, ns.name, 'web-alb')).status?.phase === 'Healthy' ? true : undefined,
+      (await getRollout(env.c, env.namespace, 'web-alb')).status?.phase === 'Healthy' ? true : undefined,
     );
 
     expect(await run('set', 'image', 'web-alb', 'app=web:2')).toBe(0);
@@ -147,39 +97,29 @@ describe('ALB canary through Ingress annotations', () => {
     // A reconcile of the settled Rollout writes nothing (counted through the writer). Settled
     // includes the pause's Events delivered: the controller has emptied status.outbox.
     await eventually('the outbox delivered', async () =>
-      ((await getRollout(c, ns.name, 'web-alb')).status?.outbox ?? []).length === 0 ? true : undefined,
+      ((await getRollout(env.c, env.namespace, 'web-alb')).status?.outbox ?? []).length === 0
+        ? true
+        : undefined,
     );
-    if (!manager) throw new Error('no controller');
-    const counted: Record<string, number> = {};
-    const writer: ClusterWriter = countingWriter(kubeClusterWriter(c.kc), (method) => {
-      counted[method] = (counted[method] ?? 0) + 1;
-    });
-    for (let i = 0; i < 5; i++)
-      await reconcileRollout(ns.name, 'web-alb', {
-        caches: manager.caches,
-        writer,
-        now: () => Date.now(),
-        log: createLogger('warn'),
-      });
-    expect(counted).toEqual({});
+    expect(await env.writesOfReconciles('web-alb', 5)).toEqual({});
 
     expect(await run('abort', 'web-alb')).toBe(0);
     const aborted = await eventually('aborted', async () => {
-      const ro = await getRollout(c, ns.name, 'web-alb');
+      const ro = await getRollout(env.c, env.namespace, 'web-alb');
       return ro.status?.phase === 'Degraded' ? ro : undefined;
     });
     expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
     for (const name of ['web-alb-public', 'web-alb-internal']) expect(await weights(name)).toEqual(split(0));
 
-    await c.custom.deleteNamespacedCustomObject({
+    await env.c.custom.deleteNamespacedCustomObject({
       group: 'bellwether.dev',
       version: 'v1alpha1',
-      namespace: ns.name,
+      namespace: env.namespace,
       plural: 'rollouts',
       name: 'web-alb',
     });
     await eventually('deleted', async () =>
-      (await getRollout(c, ns.name, 'web-alb').then(
+      (await getRollout(env.c, env.namespace, 'web-alb').then(
         () => false,
         () => true,
       ))
@@ -199,12 +139,14 @@ describe('ALB canary through Ingress annotations', () => {
 
   it('an Ingress without the root Service and a regex ALB header match are InvalidSpec naming the field', async () => {
     await net.createNamespacedIngress({
-      namespace: ns.name,
+      namespace: env.namespace,
       body: rootIngress('other', 'elsewhere', { number: 80 }),
     });
     const invalid = (name: string) =>
       eventually(`${name} InvalidSpec`, async () =>
-        (await getRollout(c, ns.name, name)).status?.conditions?.find((cond) => cond.type === 'InvalidSpec'),
+        (await getRollout(env.c, env.namespace, name)).status?.conditions?.find(
+          (cond) => cond.type === 'InvalidSpec',
+        ),
       );
     const rollout = (name: string, steps: object[]) =>
       canaryRollout(name, 'web:1', {
@@ -218,14 +160,14 @@ describe('ALB canary through Ingress annotations', () => {
           },
         },
       });
-    await createRollout(c, ns.name, rollout('alb-no-rule', [{ setWeight: 10 }, { pause: {} }]));
+    await createRollout(env.c, env.namespace, rollout('alb-no-rule', [{ setWeight: 10 }, { pause: {} }]));
     await run('set', 'image', 'alb-no-rule', 'app=web:2');
     expect((await invalid('alb-no-rule')).message).toContain(
       'spec.strategy.canary.trafficRouting.alb.ingress: Ingress "other" has no rule with the Service "web-alb-stable"',
     );
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       rollout('alb-header', [
         {
           setHeaderRoute: { name: 'beta', match: [{ headerName: 'X-Beta', headerValue: { regex: 'b.*' } }] },
@@ -239,15 +181,11 @@ describe('ALB canary through Ingress annotations', () => {
   });
 
   it('a header route writes actions.<route>, conditions.<route> and a use-annotation path first, and removes them', async () => {
-    for (const service of ['web-hr', 'web-hr-canary', 'web-hr-stable'])
-      await c.core.createNamespacedService({
-        namespace: ns.name,
-        body: { metadata: { name: service }, spec: { selector: { app: 'web-hr' }, ports: [{ port: 80 }] } },
-      });
-    await net.createNamespacedIngress({ namespace: ns.name, body: rootIngress('web-hr', 'web-hr') });
+    await createServices(env.c, env.namespace, 'web-hr', ['web-hr', 'web-hr-canary', 'web-hr-stable']);
+    await net.createNamespacedIngress({ namespace: env.namespace, body: rootIngress('web-hr', 'web-hr') });
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('web-hr', 'web:1', {
         replicas: 2,
         strategy: {
@@ -275,7 +213,7 @@ describe('ALB canary through Ingress annotations', () => {
       }),
     );
     await eventually('Healthy', async () =>
-      (await getRollout(c, ns.name, 'web-hr')).status?.phase === 'Healthy' ? true : undefined,
+      (await getRollout(env.c, env.namespace, 'web-hr')).status?.phase === 'Healthy' ? true : undefined,
     );
     expect(await run('set', 'image', 'web-hr', 'app=web:2')).toBe(0);
     await pausedAtStep('web-hr', 2);
@@ -306,15 +244,11 @@ describe('ALB canary through Ingress annotations', () => {
   });
 
   it('pingPong: the canary Service serves the new version, and at promotion ping and pong swap roles', async () => {
-    for (const service of ['web-pp', 'web-ping', 'web-pong'])
-      await c.core.createNamespacedService({
-        namespace: ns.name,
-        body: { metadata: { name: service }, spec: { selector: { app: 'web-pp' }, ports: [{ port: 80 }] } },
-      });
-    await net.createNamespacedIngress({ namespace: ns.name, body: rootIngress('web-pp', 'web-pp') });
+    await createServices(env.c, env.namespace, 'web-pp', ['web-pp', 'web-ping', 'web-pong']);
+    await net.createNamespacedIngress({ namespace: env.namespace, body: rootIngress('web-pp', 'web-pp') });
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('web-pp', 'web:1', {
         replicas: 2,
         strategy: {
@@ -328,7 +262,7 @@ describe('ALB canary through Ingress annotations', () => {
     );
     const healthy = () =>
       eventually('Healthy', async () => {
-        const ro = await getRollout(c, ns.name, 'web-pp');
+        const ro = await getRollout(env.c, env.namespace, 'web-pp');
         return ro.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash
           ? ro
           : undefined;
@@ -343,7 +277,7 @@ describe('ALB canary through Ingress annotations', () => {
       return (parsed.ForwardConfig?.TargetGroups ?? []).map((g) => `${g.ServiceName}=${g.Weight}`);
     };
     const selector = async (name: string) =>
-      (await c.core.readNamespacedService({ name, namespace: ns.name })).spec?.selector?.[
+      (await env.c.core.readNamespacedService({ name, namespace: env.namespace })).spec?.selector?.[
         'rollouts-pod-template-hash'
       ];
 
@@ -365,7 +299,7 @@ describe('ALB canary through Ingress annotations', () => {
 
   const pausedAtStep = (name: string, index: number) =>
     eventually(`${name} paused at step ${index}`, async () => {
-      const ro = await getRollout(c, ns.name, name);
+      const ro = await getRollout(env.c, env.namespace, name);
       return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
     });
 });

@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { describe, expect, it } from 'vitest';
 import { useControllerEnv } from '../support/controller-env.ts';
+import { usePrometheusWithSimulators } from '../support/prometheus-traffic.ts';
 import { eventually } from '../support/kube.ts';
 import {
   analysisRunsOf,
@@ -9,6 +8,7 @@ import {
   createRollout,
   desiredByImage,
   getRollout,
+  releaseApp,
   rolloutEvents,
 } from '../support/rollouts.ts';
 
@@ -16,18 +16,7 @@ import {
 // the pod template's env; the simulator sends traffic to each version in the ratio of its pods.
 describe('analysis on a real Prometheus', () => {
   const env = useControllerEnv('analysis');
-  let prometheus: PrometheusServer;
-  const simulators: Simulator[] = [];
-
-  beforeAll(async () => {
-    prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
-  });
-  afterEach(async () => {
-    for (const sim of simulators.splice(0)) await sim.stop();
-  });
-  afterAll(async () => {
-    await prometheus.stop();
-  });
+  const traffic = usePrometheusWithSimulators(env);
 
   /** Success rate of one version over the last 10s: what the analysis gates on. */
   const successRateQuery = (extra = '') =>
@@ -54,7 +43,7 @@ describe('analysis on a real Prometheus', () => {
               interval: '2s',
               count: 3,
               successCondition: 'result[0] >= 0.95',
-              provider: { prometheus: { address: prometheus.url, query: successRateQuery() } },
+              provider: { prometheus: { address: traffic.prometheus.url, query: successRateQuery() } },
               ...metric,
             },
           ],
@@ -79,41 +68,12 @@ describe('analysis on a real Prometheus', () => {
     await eventually(`${name} Healthy on v1`, async () =>
       (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
     );
-    const sim = startSimulator({
-      kubeconfig: env.kubeconfig,
-      namespace: env.namespace,
-      rollout: name,
-      requestsPerSecond: 40,
-      prometheus,
-      maxDurationMs: 300_000,
-    });
-    simulators.push(sim);
-    return sim;
+    return traffic.simulate(name);
   };
 
   /** A new version with the given error rate, as a commit changing image and env would. */
-  const release = async (name: string, image: string, errorRate: string) => {
-    await env.c.custom.patchNamespacedCustomObject(
-      {
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'rollouts',
-        name,
-        body: [
-          {
-            op: 'replace',
-            path: '/spec/template/spec/containers/0',
-            value: { name: 'app', image, env: [{ name: 'ERROR_RATE', value: errorRate }] },
-          },
-        ],
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/json-patch+json',
-      ),
-    );
-  };
+  const release = (name: string, image: string, errorRate: string) =>
+    releaseApp(env.c, env.namespace, name, image, { ERROR_RATE: errorRate });
 
   const runsOf = (name: string) => analysisRunsOf(env.c, env.namespace, name);
 
@@ -208,7 +168,7 @@ describe('analysis on a real Prometheus', () => {
       },
       120_000,
     );
-    await prometheus.kill();
+    await traffic.prometheus.kill();
     try {
       const aborted = await eventually(
         'aborted after consecutive errors',
@@ -224,7 +184,7 @@ describe('analysis on a real Prometheus', () => {
       const errors = run?.status?.metricResults?.[0]?.measurements?.filter((m) => m.phase === 'Error') ?? [];
       expect(errors.length).toBeGreaterThanOrEqual(3);
     } finally {
-      await prometheus.restart();
+      await traffic.prometheus.restart();
     }
   });
 

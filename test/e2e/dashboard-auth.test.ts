@@ -6,25 +6,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/install/apply.ts';
 import { renderKustomization } from '../../src/install/kustomization.ts';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
-import { eventually, type Clients } from '../support/kube.ts';
+import { eventually, serviceAccountToken } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
 import { DashboardProcess, launchChromium } from './dashboard-harness.ts';
 
 const dashboardNamespace = 'bellwether';
-
-/** A real token of a ServiceAccount, from the TokenRequest API (what `kubectl create token` does). */
-async function tokenOf(c: Clients, namespace: string, name: string): Promise<string> {
-  const request = await c.core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = request.status?.token;
-  if (!token) throw new Error(`no token for ${namespace}/${name}`);
-  return token;
-}
 
 /** A kubeconfig for the same API server with only `token` as credentials. */
 function kubeconfigWithToken(admin: KubeConfig, token: string, dir: string): string {
@@ -79,7 +67,7 @@ describe('dashboard (token mode: every request acts as the signed-in user)', () 
     );
     const saKubeconfig = kubeconfigWithToken(
       c.kc,
-      await tokenOf(c, dashboardNamespace, 'bellwether-dashboard'),
+      await serviceAccountToken(c, dashboardNamespace, 'bellwether-dashboard'),
       dir,
     );
 
@@ -114,8 +102,8 @@ describe('dashboard (token mode: every request acts as the signed-in user)', () 
         subjects: [{ kind: 'ServiceAccount', name: user, namespace: ns }],
       } as never);
     }
-    viewerToken = await tokenOf(c, ns, 'viewer');
-    operatorToken = await tokenOf(c, ns, 'operator');
+    viewerToken = await serviceAccountToken(c, ns, 'viewer');
+    operatorToken = await serviceAccountToken(c, ns, 'operator');
 
     await createRollout(
       c,

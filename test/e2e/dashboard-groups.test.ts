@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useControllerEnv } from '../support/controller-env.ts';
-import { eventually, type Clients } from '../support/kube.ts';
+import { eventually, serviceAccountToken } from '../support/kube.ts';
 import { createRollout, getRollout } from '../support/rollouts.ts';
 import {
   createRolloutGroup,
@@ -13,18 +13,6 @@ import {
   started,
 } from '../support/rollout-groups.ts';
 import { DashboardProcess, imagesDir, launchChromium } from './dashboard-harness.ts';
-
-/** A real token of a ServiceAccount, from the TokenRequest API (what `kubectl create token` does). */
-async function tokenOf(c: Clients, namespace: string, name: string): Promise<string> {
-  const request = await c.core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = request.status?.token;
-  if (!token) throw new Error(`no token for ${namespace}/${name}`);
-  return token;
-}
 
 // The RolloutGroup pages of the dashboard, in Debian's Chromium, against the real API server and
 // a real controller: a backend-then-frontend release followed live, the group promoted from the
@@ -56,7 +44,7 @@ describe('dashboard: RolloutGroups', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'viewer' },
       subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: ns() }],
     } as never);
-    viewerToken = await tokenOf(c, ns(), 'viewer');
+    viewerToken = await serviceAccountToken(c, ns(), 'viewer');
 
     await createRollout(c, ns(), memberRollout('backend', 'registry.example/shop/backend:1', steps));
     await createRollout(c, ns(), memberRollout('frontend', 'registry.example/shop/frontend:1', steps));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { clients, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 import { DashboardProcess, launchChromium } from './dashboard-harness.ts';

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CoreV1Event, V1ReplicaSet } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
+import { usePrometheusWithSimulators } from '../support/prometheus-traffic.ts';
 import { eventually } from '../support/kube.ts';
 import {
   analysisRunsOf,
@@ -18,18 +17,7 @@ import {
 // succeeds; a failed analysis inside it aborts the Rollout.
 describe('canary experiment steps', () => {
   const env = useControllerEnv('experiment');
-  let prometheus: PrometheusServer;
-  const simulators: Simulator[] = [];
-
-  beforeAll(async () => {
-    prometheus = await startPrometheus({ scrapeIntervalMs: 1000 });
-  });
-  afterEach(async () => {
-    for (const sim of simulators.splice(0)) await sim.stop();
-  });
-  afterAll(async () => {
-    await prometheus.stop();
-  });
+  const traffic = usePrometheusWithSimulators(env);
 
   const experimentObject = async (name: string) =>
     (await env.c.custom.getNamespacedCustomObject({
@@ -106,7 +94,7 @@ describe('canary experiment steps', () => {
         {
           name: 'one',
           failureCondition: 'result[0] == 1',
-          provider: { prometheus: { address: prometheus.url, query: 'vector(1)' } },
+          provider: { prometheus: { address: traffic.prometheus.url, query: 'vector(1)' } },
         },
       ],
     });
@@ -158,7 +146,7 @@ describe('canary experiment steps', () => {
             count: 1,
             provider: {
               judge: {
-                address: prometheus.url,
+                address: traffic.prometheus.url,
                 minSamples: 8,
                 metrics: [
                   {
@@ -214,16 +202,7 @@ describe('canary experiment steps', () => {
       await eventually(`${name} Healthy on v1`, async () =>
         (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
       );
-      simulators.push(
-        startSimulator({
-          kubeconfig: env.kubeconfig,
-          namespace: env.namespace,
-          rollout: name,
-          requestsPerSecond: 40,
-          prometheus,
-          maxDurationMs: 300_000,
-        }),
-      );
+      traffic.simulate(name);
     };
 
     /** v2: a new image and the given latency, as a commit changing both would. */

@@ -10,7 +10,7 @@ import { KubeRest } from '../../src/sync/kube-rest.ts';
 import { ConfigMapStore } from '../../src/sync/store.ts';
 import { GitSync } from '../../src/sync/sync-loop.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
-import { layout } from '../cluster/layout.ts';
+import { layout } from '../../tools/cluster/layout.ts';
 import { LocalRepo } from '../support/git-repo.ts';
 import { canaryRolloutYaml } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';

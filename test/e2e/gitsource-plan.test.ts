@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { LocalRepo } from '../support/git-repo.ts';
 import { canaryRolloutYaml } from '../support/manifests.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSourceStatus } from '../../src/api/gitsource.ts';
-import { layout } from '../cluster/layout.ts';
+import { layout } from '../../tools/cluster/layout.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { freePort, GitDaemon } from '../support/git-daemon.ts';
 import { LocalRepo } from '../support/git-repo.ts';

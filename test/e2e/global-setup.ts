@@ -2,12 +2,12 @@ import type { TestProject } from 'vitest/node';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../src/install/apply.ts';
-import { answers } from '../support/kube.ts';
-import { repoRoot } from '../cluster/layout.ts';
-import { layout } from '../cluster/layout.ts';
-import { down, isRunning, up } from '../cluster/plane.ts';
-import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
-import { prometheusBinary } from '../prometheus/binary.ts';
+import { answers } from '../../tools/cluster/answers.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
+import { layout } from '../../tools/cluster/layout.ts';
+import { down, isRunning, up } from '../../tools/cluster/plane.ts';
+import { installThirdPartyCrds } from '../../tools/cluster/third-party-crds.ts';
+import { prometheusBinary } from '../../tools/prometheus/binary.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryByLabel } from '../prometheus/query.ts';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { gatewayRoutingRules, type HTTPRoute } from '../simulator/gateway-routing.ts';
-import { serviceLookup } from '../simulator/service-versions.ts';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { TableRouter, type SimulatedRequest } from '../simulator/routing.ts';
+import { queryByLabel } from '../../tools/prometheus/query.ts';
+import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
+import { gatewayRoutingRules, type HTTPRoute } from '../../tools/simulator/gateway-routing.ts';
+import { serviceLookup } from '../../tools/simulator/service-versions.ts';
+import { startSimulator, type Simulator } from '../../tools/simulator/simulator.ts';
+import { TableRouter, type SimulatedRequest } from '../../tools/simulator/routing.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { eventually } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';

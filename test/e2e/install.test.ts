@@ -7,7 +7,7 @@ import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { objectKey, renderKustomization } from '../../src/install/kustomization.ts';
-import { layout, repoRoot } from '../cluster/layout.ts';
+import { layout, repoRoot } from '../../tools/cluster/layout.ts';
 import { bellwether } from '../support/cli.ts';
 import { ControllerProcess } from '../support/controller-process.ts';
 import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';

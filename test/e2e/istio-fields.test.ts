@@ -1,9 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { Manager } from '../../src/controller/manager.ts';
-import { createLogger } from '../../src/log.ts';
-import { promoteCommand, setCommand } from '../../src/cli/commands/rollout-commands.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { describe, expect, it } from 'vitest';
+import { useInProcessController } from '../support/in-process-controller.ts';
+import { eventually } from '../support/kube.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
 import { createServices } from '../support/routing-objects.ts';
 
@@ -15,39 +12,23 @@ const istio = { group: 'networking.istio.io', version: 'v1' };
 type Route = { route: { destination: { host: string; subset?: string }; weight?: number }[] };
 
 describe('Istio virtualServices, tlsRoutes, tcpRoutes and a subset-only split', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let manager: Manager | undefined;
-
-  beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'istio-fields');
-    manager = new Manager({
-      kc: c.kc,
-      log: createLogger('warn', { component: 'controller' }),
-      namespace: ns.name,
-    });
-    await manager.start();
-  });
-  afterAll(async () => {
-    await manager?.stop();
-    await ns.cleanup();
-  });
-
-  const commands = { set: setCommand, promote: promoteCommand };
-  const run = (command: keyof typeof commands, ...args: string[]) =>
-    commands[command]([...args, '-n', ns.name, '--kubeconfig', kubeconfig], () => undefined);
+  const env = useInProcessController('istio-fields');
+  const { run } = env;
   const create = (plural: string, kind: string, name: string, spec: object) =>
-    c.custom.createNamespacedCustomObject({
+    env.c.custom.createNamespacedCustomObject({
       ...istio,
       plural,
-      namespace: ns.name,
+      namespace: env.namespace,
       body: { apiVersion: 'networking.istio.io/v1', kind, metadata: { name }, spec },
     });
   const read = async (plural: string, name: string) =>
     (
-      (await c.custom.getNamespacedCustomObject({ ...istio, plural, namespace: ns.name, name })) as {
+      (await env.c.custom.getNamespacedCustomObject({
+        ...istio,
+        plural,
+        namespace: env.namespace,
+        name,
+      })) as {
         spec: Record<string, Route[] | undefined> & {
           subsets?: { name: string; labels?: Record<string, string> }[];
         };
@@ -59,12 +40,12 @@ describe('Istio virtualServices, tlsRoutes, tcpRoutes and a subset-only split', 
     );
   const pausedAt = (name: string, index: number) =>
     eventually(`${name} paused at step ${index}`, async () => {
-      const ro = await getRollout(c, ns.name, name);
+      const ro = await getRollout(env.c, env.namespace, name);
       return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index ? ro : undefined;
     });
   const healthy = (name: string) =>
     eventually(`${name} Healthy`, async () =>
-      (await getRollout(c, ns.name, name)).status?.phase === 'Healthy' ? true : undefined,
+      (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
     );
   const split = (stable: string, canary: string, stableWeight: number) => [
     { destination: { host: stable }, weight: stableWeight },
@@ -72,7 +53,7 @@ describe('Istio virtualServices, tlsRoutes, tcpRoutes and a subset-only split', 
   ];
 
   it('sets the weights in the selected TLS and TCP routes and in every VirtualService, not in others', async () => {
-    await createServices(c, ns.name, 'l4', ['l4-stable', 'l4-canary']);
+    await createServices(env.c, env.namespace, 'l4', ['l4-stable', 'l4-canary']);
     await create('virtualservices', 'VirtualService', 'l4', {
       hosts: ['l4.example.com'],
       tls: [
@@ -92,8 +73,8 @@ describe('Istio virtualServices, tlsRoutes, tcpRoutes and a subset-only split', 
       http: [{ name: 'primary', route: split('l4-stable', 'l4-canary', 100) }],
     });
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('l4', 'web:1', {
         replicas: 2,
         strategy: {
@@ -161,8 +142,8 @@ describe('Istio virtualServices, tlsRoutes, tcpRoutes and a subset-only split', 
       ],
     });
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('sub', 'web:1', {
         replicas: 2,
         strategy: {

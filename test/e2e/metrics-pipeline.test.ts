@@ -1,8 +1,8 @@
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { activeTargets, queryByLabel, queryVector } from '../prometheus/query.ts';
-import { startPrometheus, type PrometheusServer } from '../prometheus/server.ts';
-import { startSimulator, type Simulator, type TrafficCounts } from '../simulator/simulator.ts';
+import { activeTargets, queryByLabel, queryVector } from '../../tools/prometheus/query.ts';
+import { startPrometheus, type PrometheusServer } from '../../tools/prometheus/server.ts';
+import { startSimulator, type Simulator, type TrafficCounts } from '../../tools/simulator/simulator.ts';
 import { setHeaderOptions } from '@kubernetes/client-node';
 import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';

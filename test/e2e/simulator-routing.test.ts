@@ -1,6 +1,6 @@
 import { NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Ingress } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSimulator, type Simulator, type TrafficCounts } from '../simulator/simulator.ts';
+import { startSimulator, type Simulator, type TrafficCounts } from '../../tools/simulator/simulator.ts';
 import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 

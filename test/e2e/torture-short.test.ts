@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../cluster/layout.ts';
-import { runTorture } from '../torture/driver.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
+import { runTorture } from '../../tools/torture/driver.ts';
 
 /**
  * The torture run, short: 12 Rollouts of every strategy (canary with and without a router,

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  countingWriter,
-  kubeClusterWriter,
-  type ClusterWriter,
-} from '../../src/controller/cluster-writer.ts';
-import { Manager } from '../../src/controller/manager.ts';
-import { reconcileRollout } from '../../src/controller/reconcile-rollout.ts';
 import { restoreRecordAnnotation } from '../../src/controller/restore-routing.ts';
-import { createLogger } from '../../src/log.ts';
 import { kubeRoutingObjects } from '../../src/traffic/kube-routing-client.ts';
-import { abortCommand, promoteCommand, setCommand } from '../../src/cli/commands/rollout-commands.ts';
-import { clients, eventually, testNamespace, type Clients } from '../support/kube.ts';
+import { useInProcessController } from '../support/in-process-controller.ts';
+import { eventually } from '../support/kube.ts';
+import { createServices } from '../support/routing-objects.ts';
 import { canaryRollout, createRollout, getRollout } from '../support/rollouts.ts';
 
 // Canary Rollouts through each router, driven by an in-process controller on the real API
@@ -155,66 +147,38 @@ const cases: RouterCase[] = [
 ];
 
 describe('canary Rollouts through the traffic routers', () => {
-  const kubeconfig = inject('kubeconfig');
-  let c: Clients;
-  let ns: { name: string; cleanup: () => Promise<void> };
-  let manager: Manager | undefined;
+  const env = useInProcessController('traffic-rollout');
   let read: Reader;
 
-  const startController = async () => {
-    manager = new Manager({
-      kc: c.kc,
-      log: createLogger('warn', { component: 'controller' }),
-      namespace: ns.name,
-    });
-    await manager.start();
-  };
-
-  beforeAll(async () => {
-    c = clients();
-    ns = await testNamespace(c, 'traffic-rollout');
-    const objects = kubeRoutingObjects(c.kc);
+  beforeAll(() => {
+    const objects = kubeRoutingObjects(env.c.kc);
     read = async (apiVersion, kind, name) =>
-      (await objects.read({ apiVersion, kind, namespace: ns.name, name })) as
+      (await objects.read({ apiVersion, kind, namespace: env.namespace, name })) as
         Record<string, unknown> | undefined;
-    await startController();
-  });
-  afterAll(async () => {
-    await manager?.stop();
-    await ns.cleanup();
   });
 
-  // The CLI's own commands, called in the test process: `bellwether promote` and friends without
-  // paying a process start each (seconds on a loaded 2-core machine).
-  const commands = { set: setCommand, promote: promoteCommand, abort: abortCommand };
-  const run = async (command: keyof typeof commands, ...args: string[]) => ({
-    code: await commands[command]([...args, '-n', ns.name, '--kubeconfig', kubeconfig], () => undefined),
-  });
+  const { run } = env;
   const pausedAt = (name: string, index: number) =>
     eventually(`${name} paused at step ${index}`, async () => {
-      const ro = await getRollout(c, ns.name, name);
+      const ro = await getRollout(env.c, env.namespace, name);
       // settled: the outbox of the pausing write delivered too (its Events created, entries cleared)
       return ro.status?.phase === 'Paused' && ro.status.currentStepIndex === index && !ro.status.outbox
         ? ro
         : undefined;
     });
   const selectorOf = async (service: string) =>
-    (await c.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector;
+    (await env.c.core.readNamespacedService({ name: service, namespace: env.namespace })).spec?.selector;
 
   async function setUp(rc: RouterCase) {
     const { name } = rc;
-    for (const service of [`${name}-canary`, `${name}-stable`])
-      await c.core.createNamespacedService({
-        namespace: ns.name,
-        body: { metadata: { name: service }, spec: { selector: { app: name }, ports: [{ port: 80 }] } },
-      });
+    await createServices(env.c, env.namespace, name, [`${name}-canary`, `${name}-stable`]);
     for (const obj of rc.objects(name)) {
       const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
-      await c.objects.create({ ...obj, metadata: { ...metadata, namespace: ns.name } });
+      await env.c.objects.create({ ...obj, metadata: { ...metadata, namespace: env.namespace } });
     }
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout(name, `${name}:1`, {
         replicas: 2,
         strategy: {
@@ -236,34 +200,25 @@ describe('canary Rollouts through the traffic routers', () => {
       }),
     );
     await eventually(`${name} Healthy`, async () =>
-      (await getRollout(c, ns.name, name)).status?.phase === 'Healthy' ? true : undefined,
+      (await getRollout(env.c, env.namespace, name)).status?.phase === 'Healthy' ? true : undefined,
     );
     // nothing holds a deletion: the restore record is on the stable Service
-    expect((await getRollout(c, ns.name, name)).metadata.finalizers ?? []).toEqual([]);
-    const stable = await c.core.readNamespacedService({ namespace: ns.name, name: `${name}-stable` });
+    expect((await getRollout(env.c, env.namespace, name)).metadata.finalizers ?? []).toEqual([]);
+    const stable = await env.c.core.readNamespacedService({
+      namespace: env.namespace,
+      name: `${name}-stable`,
+    });
     expect(JSON.parse(stable.metadata?.annotations?.[restoreRecordAnnotation] ?? '{}')).toMatchObject({
       rollout: name,
     });
   }
 
   /** Reconciles the settled Rollout directly, five times, through a counting writer: no write at all. */
-  async function expectNoWrites(name: string) {
-    if (!manager) throw new Error('no controller');
-    const counted: Record<string, number> = {};
-    const writer: ClusterWriter = countingWriter(kubeClusterWriter(c.kc), (method) => {
-      counted[method] = (counted[method] ?? 0) + 1;
-    });
-    const log = createLogger('warn');
-    for (let i = 0; i < 5; i++)
-      await reconcileRollout(ns.name, name, { caches: manager.caches, writer, now: () => Date.now(), log });
-    expect(counted).toEqual({});
-  }
-
   for (const rc of cases.filter((r) => r.name !== 'smi')) {
     it(`${rc.name}: 10 / 50 / 100 in the routing object, no write when settled, abort, restore on deletion`, async () => {
       const { name } = rc;
       await setUp(rc);
-      expect((await run('set', 'image', name, `app=${name}:2`)).code).toBe(0);
+      expect(await run('set', 'image', name, `app=${name}:2`)).toBe(0);
       for (const [index, weight] of [
         [1, 10],
         [3, 50],
@@ -272,28 +227,28 @@ describe('canary Rollouts through the traffic routers', () => {
         const ro = await pausedAt(name, index);
         expect(ro.status?.canary?.weights).toEqual({ canary: weight, stable: 100 - weight });
         expect(await rc.weights(read, name)).toEqual({ canary: weight, stable: 100 - weight });
-        if (index === 3) await expectNoWrites(name);
-        if (index < 5) expect((await run('promote', name)).code).toBe(0);
+        if (index === 3) expect(await env.writesOfReconciles(name, 5)).toEqual({});
+        if (index < 5) expect(await run('promote', name)).toBe(0);
       }
-      expect((await run('abort', name)).code).toBe(0);
+      expect(await run('abort', name)).toBe(0);
       // Status is written after the routers: once it says aborted, all traffic is on stable.
       const aborted = await eventually(`${name} aborted`, async () => {
-        const ro = await getRollout(c, ns.name, name);
+        const ro = await getRollout(env.c, env.namespace, name);
         return ro.status?.phase === 'Degraded' ? ro : undefined;
       });
       expect(aborted.status?.canary?.weights).toEqual({ canary: 0, stable: 100 });
       expect(await rc.weights(read, name)).toEqual({ canary: 0, stable: 100 });
       expect(await selectorOf(`${name}-stable`)).toHaveProperty(['rollouts-pod-template-hash']);
 
-      await c.custom.deleteNamespacedCustomObject({
+      await env.c.custom.deleteNamespacedCustomObject({
         group: 'bellwether.dev',
         version: 'v1alpha1',
-        namespace: ns.name,
+        namespace: env.namespace,
         plural: 'rollouts',
         name,
       });
       await eventually(`${name} deleted`, async () =>
-        (await getRollout(c, ns.name, name).then(
+        (await getRollout(env.c, env.namespace, name).then(
           () => false,
           () => true,
         ))
@@ -317,26 +272,25 @@ describe('canary Rollouts through the traffic routers', () => {
     const rc = cases.find((r) => r.name === 'smi') as RouterCase;
     const { name } = rc;
     await setUp(rc);
-    expect((await run('set', 'image', name, `app=${name}:2`)).code).toBe(0);
+    expect(await run('set', 'image', name, `app=${name}:2`)).toBe(0);
     await pausedAt(name, 1);
     expect(await rc.weights(read, name)).toEqual({ canary: 10, stable: 90 });
-    expect((await run('promote', name)).code).toBe(0);
+    expect(await run('promote', name)).toBe(0);
     await pausedAt(name, 3);
     expect(await rc.weights(read, name)).toEqual({ canary: 50, stable: 50 });
 
-    await manager?.stop();
-    manager = undefined;
-    await c.custom.deleteNamespacedCustomObject({
+    await env.stop();
+    await env.c.custom.deleteNamespacedCustomObject({
       group: 'bellwether.dev',
       version: 'v1alpha1',
-      namespace: ns.name,
+      namespace: env.namespace,
       plural: 'rollouts',
       name,
     });
     // nothing holds the deletion while no controller runs: the Rollout goes at once, the routing
     // stays as it was until a controller runs again
     await eventually(`${name} deleted without a controller`, async () =>
-      (await getRollout(c, ns.name, name).then(
+      (await getRollout(env.c, env.namespace, name).then(
         () => false,
         () => true,
       ))
@@ -345,7 +299,7 @@ describe('canary Rollouts through the traffic routers', () => {
     );
     expect(await rc.weights(read, name)).toEqual({ canary: 50, stable: 50 });
 
-    await startController();
+    await env.start();
     await eventually(`${name} routing restored after the restart`, async () =>
       JSON.stringify(await rc.weights(read, name)) === JSON.stringify({ canary: 0, stable: 100 })
         ? true
@@ -355,18 +309,19 @@ describe('canary Rollouts through the traffic routers', () => {
     await eventually(`${name}-stable selector restored`, async () =>
       JSON.stringify(await selectorOf(`${name}-stable`)) === JSON.stringify({ app: name }) ? true : undefined,
     );
-    const stable = await c.core.readNamespacedService({ namespace: ns.name, name: `${name}-stable` });
+    const stable = await env.c.core.readNamespacedService({
+      namespace: env.namespace,
+      name: `${name}-stable`,
+    });
     expect(stable.metadata?.annotations?.[restoreRecordAnnotation]).toBeUndefined();
   });
   it('a missing routing object and a step the router cannot carry are InvalidSpec naming the field', async () => {
-    for (const service of ['bad-canary', 'bad-stable'])
-      await c.core.createNamespacedService({
-        namespace: ns.name,
-        body: { metadata: { name: service }, spec: { selector: { app: 'bad' }, ports: [{ port: 80 }] } },
-      });
+    await createServices(env.c, env.namespace, 'bad', ['bad-canary', 'bad-stable']);
     const invalid = (name: string) =>
       eventually(`${name} InvalidSpec`, async () =>
-        (await getRollout(c, ns.name, name)).status?.conditions?.find((cond) => cond.type === 'InvalidSpec'),
+        (await getRollout(env.c, env.namespace, name)).status?.conditions?.find(
+          (cond) => cond.type === 'InvalidSpec',
+        ),
       );
     const strategy = (trafficRouting: object, steps: object[] = [{ setWeight: 10 }, { pause: {} }]) => ({
       replicas: 1,
@@ -375,16 +330,16 @@ describe('canary Rollouts through the traffic routers', () => {
       },
     });
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout('bad', 'bad:1', strategy({ gatewayAPI: { httpRoute: 'missing' } })),
     );
     expect((await invalid('bad')).message).toBe(
-      `InvalidSpec: spec.strategy.canary.trafficRouting.gatewayAPI.httpRoute: HTTPRoute "missing" not found in namespace ${ns.name}`,
+      `InvalidSpec: spec.strategy.canary.trafficRouting.gatewayAPI.httpRoute: HTTPRoute "missing" not found in namespace ${env.namespace}`,
     );
     await createRollout(
-      c,
-      ns.name,
+      env.c,
+      env.namespace,
       canaryRollout(
         'bad-mirror',
         'bad:1',

@@ -7,7 +7,7 @@ import { routersFor } from '../../src/traffic/routers.ts';
 import type { DesiredRouting, RoutingObjectClient, TrafficRouter } from '../../src/traffic/types.ts';
 import { join } from 'node:path';
 import { readManifests } from '../../src/install/apply.ts';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { clients, testNamespace, type Clients } from '../support/kube.ts';
 import { canaryRollout, createRollout } from '../support/rollouts.ts';
 

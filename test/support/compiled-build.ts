@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 
 /** What `npm run build:js` compiles (tsconfig.build.json), and the file it writes last. */
 const sources = ['src', 'strategies', 'analysis', 'tsconfig.json', 'tsconfig.build.json'];

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { bellwether, type CliResult } from './cli.ts';
 import { ControllerProcess } from './controller-process.ts';
-import { clients, testNamespace, type Clients } from './kube.ts';
+import { useTestNamespace, withTestNamespace, type NamespaceEnv } from './kube.ts';
 
 /** What an end-to-end test file needs: clients, its own namespace, a controller watching it. */
-export interface ControllerEnv {
-  readonly kubeconfig: string;
-  readonly c: Clients;
-  readonly namespace: string;
+export interface ControllerEnv extends NamespaceEnv {
   readonly controller: ControllerProcess;
   /** `bellwether ARGS -n <namespace>` as a user runs it. */
   run(...args: string[]): Promise<CliResult>;
@@ -23,40 +20,25 @@ export function useControllerEnv(
   /** More controller flags; a function when they name the test's namespace. */
   extraArgs: string[] | ((namespace: string) => string[]) = [],
 ): ControllerEnv {
-  const kubeconfig = inject('kubeconfig');
-  let state:
-    | { c: Clients; ns: { name: string; cleanup: () => Promise<void> }; controller: ControllerProcess }
-    | undefined;
-  const get = () => {
-    if (!state) throw new Error('useControllerEnv: used before beforeAll ran');
-    return state;
-  };
-  beforeAll(async () => {
-    const c = clients();
-    const ns = await testNamespace(c, prefix);
-    const controller = new ControllerProcess(kubeconfig, `controller-${ns.name}`, [
+  const env = useTestNamespace(prefix);
+  let controller: ControllerProcess | undefined;
+  beforeAll(() => {
+    const namespace = env.namespace;
+    controller = new ControllerProcess(env.kubeconfig, `controller-${namespace}`, [
       '--namespace',
-      ns.name,
-      ...(typeof extraArgs === 'function' ? extraArgs(ns.name) : extraArgs),
+      namespace,
+      ...(typeof extraArgs === 'function' ? extraArgs(namespace) : extraArgs),
     ]);
     controller.start();
-    state = { c, ns, controller };
   });
   afterAll(async () => {
-    await state?.controller.stop();
-    await state?.ns.cleanup();
+    await controller?.stop();
   });
-  return {
-    kubeconfig,
-    get c() {
-      return get().c;
-    },
-    get namespace() {
-      return get().ns.name;
-    },
+  return withTestNamespace<Omit<ControllerEnv, keyof NamespaceEnv>>(env, {
     get controller() {
-      return get().controller;
+      if (!controller) throw new Error('useControllerEnv: used before beforeAll ran');
+      return controller;
     },
-    run: (...args: string[]) => bellwether(kubeconfig, [...args, '-n', get().ns.name]),
-  };
+    run: (...args: string[]) => bellwether(env.kubeconfig, [...args, '-n', env.namespace]),
+  });
 }

@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 /** API clients for the cluster the e2e global setup chose. */
 export function clients(kubeconfigPath: string = inject('kubeconfig')) {
@@ -89,18 +89,56 @@ async function releaseRollouts(c: Clients, namespace: string): Promise<void> {
   }
 }
 
-/** Reachability check with a short timeout, used to decide whether KUBECONFIG is usable. */
-export async function answers(kubeconfigPath: string): Promise<boolean> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const version = kc.makeApiClient(k8s.VersionApi);
-  const timeout = new Promise<never>((_, reject) => {
-    setTimeout(() => {
-      reject(new Error('timeout'));
-    }, 5000).unref();
+/** A real token of a ServiceAccount, from the TokenRequest API (what `kubectl create token` does). */
+export async function serviceAccountToken(c: Clients, namespace: string, name: string): Promise<string> {
+  const request = await c.core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
-  return Promise.race([version.getCode(), timeout]).then(
-    () => true,
-    () => false,
-  );
+  const token = request.status?.token;
+  if (!token) throw new Error(`no token for ${namespace}/${name}`);
+  return token;
+}
+
+/** A test file's clients and its own namespace. */
+export interface NamespaceEnv {
+  readonly kubeconfig: string;
+  readonly c: Clients;
+  readonly namespace: string;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that create a fresh namespace for the file's tests and delete
+ * it after them (hooks registered later, such as a controller's, stop before it goes). Fields are
+ * readable from inside tests (after beforeAll has run).
+ */
+export function useTestNamespace(prefix: string): NamespaceEnv {
+  const kubeconfig = inject('kubeconfig');
+  let state: { c: Clients; ns: { name: string; cleanup: () => Promise<void> } } | undefined;
+  const get = () => {
+    if (!state) throw new Error(`test namespace ${prefix}: used before beforeAll ran`);
+    return state;
+  };
+  beforeAll(async () => {
+    const c = clients();
+    state = { c, ns: await testNamespace(c, prefix) };
+  });
+  afterAll(async () => {
+    await state?.ns.cleanup();
+  });
+  return {
+    kubeconfig,
+    get c() {
+      return get().c;
+    },
+    get namespace() {
+      return get().ns.name;
+    },
+  };
+}
+
+/** `more` with the fields of `env` beside its own, still read when used (after beforeAll). */
+export function withTestNamespace<T extends object>(env: NamespaceEnv, more: T): NamespaceEnv & T {
+  return Object.defineProperties(more, Object.getOwnPropertyDescriptors(env)) as NamespaceEnv & T;
 }

@@ -4,8 +4,8 @@
  * plane's binaries and a Prometheus server (Debian's where installed, else built from Go modules).
  * Each first-time build prints its own progress.
  */
-import { buildBinaries } from '../cluster/plane.ts';
-import { prometheusBinary } from '../prometheus/binary.ts';
+import { buildBinaries } from '../../tools/cluster/plane.ts';
+import { prometheusBinary } from '../../tools/prometheus/binary.ts';
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1ReplicaSet } from '@kubernetes/client-node';
+import { setHeaderOptions, type CoreV1Event, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { ownedReplicaSets } from '../../src/controller/replica-sets.ts';
@@ -112,4 +112,38 @@ export function canaryRollout(name: string, image: string, spec: Record<string, 
       ...spec,
     },
   };
+}
+
+/**
+ * A new version of a Rollout made with canaryRollout(): its app container replaced by `image`
+ * with exactly `env` (the demo app's ERROR_RATE, LATENCY_MS, ...), as a commit changing both would.
+ */
+export async function releaseApp(
+  c: Clients,
+  namespace: string,
+  name: string,
+  image: string,
+  env: Record<string, string>,
+): Promise<void> {
+  await c.custom.patchNamespacedCustomObject(
+    {
+      group: 'bellwether.dev',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'rollouts',
+      name,
+      body: [
+        {
+          op: 'replace',
+          path: '/spec/template/spec/containers/0',
+          value: {
+            name: 'app',
+            image,
+            env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
+          },
+        },
+      ],
+    },
+    setHeaderOptions('Content-Type', 'application/json-patch+json'),
+  );
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../cluster/layout.ts';
-import { promtoolBinary } from '../prometheus/binary.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
+import { promtoolBinary } from '../../tools/prometheus/binary.ts';
 import { exposedSeries, promqlProblems } from './promql-references.ts';
 
 interface Rule {
@@ -37,7 +37,7 @@ afterAll(() => {
 const rulesFile = join(work, 'rules.yaml');
 writeFileSync(rulesFile, dump({ groups: prometheusRule.spec.groups }));
 
-/** promtool: Debian's, or the one built from Go modules beside Prometheus (test/prometheus). */
+/** promtool: Debian's, or the one built from Go modules beside Prometheus (tools/prometheus). */
 async function promtool(args: string[]): Promise<{ code: number; output: string }> {
   const bin = await promtoolBinary();
   return new Promise((resolve) => {

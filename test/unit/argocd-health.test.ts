@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LuaFactory, type LuaEngine } from 'wasmoon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 
 // The Argo CD health check runs in a real Lua 5.4 interpreter (wasmoon; Argo CD embeds gopher-lua
 // 5.1: the script uses only what both have) against sample Rollout statuses.

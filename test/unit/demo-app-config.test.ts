@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../demo-app/config.ts';
-import { isSelected } from '../demo-app/even-selection.ts';
+import { configFromEnv } from '../../tools/demo-app/config.ts';
+import { isSelected } from '../../tools/demo-app/even-selection.ts';
 
 describe('demo app configuration from env', () => {
   it('reads every variable a pod template may set', () => {

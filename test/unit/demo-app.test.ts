@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDemoApp } from '../demo-app/app.ts';
-import type { DemoAppConfig } from '../demo-app/config.ts';
+import { createDemoApp } from '../../tools/demo-app/app.ts';
+import type { DemoAppConfig } from '../../tools/demo-app/config.ts';
 
 // The handler on a loopback server in this process: what a scrape and a client see.
 describe('demo app', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../cluster/layout.ts';
+import { repoRoot } from '../../tools/cluster/layout.ts';
 import { exposedSeries, promqlProblems } from './promql-references.ts';
 
 interface Target {

@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { durationText, fileSdTargets, prometheusConfig } from '../prometheus/config.ts';
+import { durationText, fileSdTargets, prometheusConfig } from '../../tools/prometheus/config.ts';
 
 describe('Prometheus configuration for tests', () => {
   it('scrapes and evaluates at the interval, from a file of targets, keeping the app version label', () => {

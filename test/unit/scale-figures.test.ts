@@ -9,7 +9,7 @@ import {
   slopePerMinute,
   writesIn,
   writesByStep,
-} from '../bench/scale-figures.ts';
+} from '../../tools/bench/scale-figures.ts';
 
 const scrape = (n: number) => `# HELP bellwether_kubernetes_requests_sent_total x
 # TYPE bellwether_kubernetes_requests_sent_total counter

@@ -5,9 +5,9 @@ import {
   type HTTPRoute,
   type HTTPRouteFilter,
   type HTTPRouteRule,
-} from '../simulator/gateway-routing.ts';
-import { TableRouter } from '../simulator/routing.ts';
-import { serviceLookup } from '../simulator/service-versions.ts';
+} from '../../tools/simulator/gateway-routing.ts';
+import { TableRouter } from '../../tools/simulator/routing.ts';
+import { serviceLookup } from '../../tools/simulator/service-versions.ts';
 import { countsOf, lookupOf, request } from './simulator-routing-support.ts';
 
 const lookup = lookupOf({ stable: 'S', canary: 'C' });

@@ -4,9 +4,9 @@ import {
   serviceOfHost,
   type DestinationRule,
   type VirtualService,
-} from '../simulator/istio-routing.ts';
-import { TableRouter } from '../simulator/routing.ts';
-import { smiRoutingRules, smiWeight } from '../simulator/smi-routing.ts';
+} from '../../tools/simulator/istio-routing.ts';
+import { TableRouter } from '../../tools/simulator/routing.ts';
+import { smiRoutingRules, smiWeight } from '../../tools/simulator/smi-routing.ts';
 import { countsOf, lookupOf, request } from './simulator-routing-support.ts';
 
 const lookup = lookupOf({ 'web-stable': 'S', 'web-canary': 'C' });

@@ -1,7 +1,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { canaryIngressFor } from '../simulator/cluster-routing.ts';
-import { nginxCanaryPolicy, nginxRoutingRules } from '../simulator/nginx-routing.ts';
+import { canaryIngressFor } from '../../tools/simulator/cluster-routing.ts';
+import { nginxCanaryPolicy, nginxRoutingRules } from '../../tools/simulator/nginx-routing.ts';
 import { countsOf, lookupOf, request } from './simulator-routing-support.ts';
 
 const p = 'nginx.ingress.kubernetes.io';

@@ -1,5 +1,5 @@
-import { TableRouter, type RouteRule, type SimulatedRequest } from '../simulator/routing.ts';
-import type { ServiceLookup } from '../simulator/service-versions.ts';
+import { TableRouter, type RouteRule, type SimulatedRequest } from '../../tools/simulator/routing.ts';
+import type { ServiceLookup } from '../../tools/simulator/service-versions.ts';
 
 /** A lookup where each named Service selects one version (as after the controller injected the hash). */
 export function lookupOf(services: Record<string, string>): ServiceLookup {

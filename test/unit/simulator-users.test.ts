@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TableRouter, type RouteRule } from '../simulator/routing.ts';
-import { parseSetCookie, SimulatedUsers } from '../simulator/users.ts';
-import { cookieValue } from '../simulator/request-match.ts';
+import { TableRouter, type RouteRule } from '../../tools/simulator/routing.ts';
+import { parseSetCookie, SimulatedUsers } from '../../tools/simulator/users.ts';
+import { cookieValue } from '../../tools/simulator/request-match.ts';
 
 const now = Date.parse('2026-11-26T12:00:00Z');
 

@@ -1,7 +1,7 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { replicaRatio } from '../simulator/replica-ratio.ts';
-import { imageTag, observedVersions, templateEnv } from '../simulator/versions.ts';
+import { replicaRatio } from '../../tools/simulator/replica-ratio.ts';
+import { imageTag, observedVersions, templateEnv } from '../../tools/simulator/versions.ts';
 
 function replicaSet(options: {
   hash?: string;

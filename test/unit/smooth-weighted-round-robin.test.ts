@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SmoothWeightedRoundRobin } from '../simulator/allocation.ts';
+import { SmoothWeightedRoundRobin } from '../../tools/simulator/allocation.ts';
 
 const picks = (rr: SmoothWeightedRoundRobin, n: number) => Array.from({ length: n }, () => rr.next());
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { check, type CheckInput } from '../torture/checker.ts';
-import type { EventView, HistoryRecord, StatusView } from '../torture/history.ts';
+import { check, type CheckInput } from '../../tools/torture/checker.ts';
+import type { EventView, HistoryRecord, StatusView } from '../../tools/torture/history.ts';
 
 // A canary of 4 steps (analysis at steps[2]) taking web from version `old` to `new`, as the
 // torture driver records it: outbox Events named <rollout>.<rv>.<index>, the watched status

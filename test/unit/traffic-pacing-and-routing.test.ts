@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { requestsDue } from '../simulator/pacing.ts';
-import { runningWeights, tableOf, TableRouter, type MatchRoute } from '../simulator/routing.ts';
+import { requestsDue } from '../../tools/simulator/pacing.ts';
+import { runningWeights, tableOf, TableRouter, type MatchRoute } from '../../tools/simulator/routing.ts';
 
 describe('pacing', () => {
   it('sends what keeps the rate since the window started', () => {

@@ -4,6 +4,9 @@ import { ActionBar, rolloutActions } from './actions.tsx';
 import { detailStream } from './api.ts';
 import { PhaseBadge, WeightBar } from './badges.tsx';
 import { MetricChart, WeightChart } from './chart.tsx';
+import { Fact } from './fact.tsx';
+import { GridTable } from './grid-table.tsx';
+import { useLiveObject } from './live-object.ts';
 import { groupHref, StateChip } from './groups.tsx';
 import { ago, percent, shortImage, shortSha } from './format.ts';
 
@@ -175,34 +178,20 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
         />
       </div>
       <dl class="facts">
-        <div>
-          <dt>Namespace</dt>
-          <dd>{r.namespace}</dd>
-        </div>
-        <div>
-          <dt>Strategy</dt>
-          <dd>{r.strategy}</dd>
-        </div>
-        <div>
-          <dt>Step</dt>
-          <dd data-testid="step">{r.step ? `${r.step.current} of ${r.step.total}` : '–'}</dd>
-        </div>
-        <div>
-          <dt>Weight</dt>
-          <dd>
-            <WeightBar weight={r.weight} />
-          </dd>
-        </div>
-        <div>
-          <dt>Replicas</dt>
-          <dd title={`${detail.replicas.updated} updated, ${detail.replicas.ready} ready`}>
-            {detail.replicas.available}/{detail.replicas.desired} available
-          </dd>
-        </div>
-        <div>
-          <dt>Image</dt>
-          <dd class="mono">{r.images.map(shortImage).join(', ')}</dd>
-        </div>
+        <Fact term="Namespace">{r.namespace}</Fact>
+        <Fact term="Strategy">{r.strategy}</Fact>
+        <Fact term="Step" testid="step">
+          {r.step ? `${r.step.current} of ${r.step.total}` : '–'}
+        </Fact>
+        <Fact term="Weight">
+          <WeightBar weight={r.weight} />
+        </Fact>
+        <Fact term="Replicas" title={`${detail.replicas.updated} updated, ${detail.replicas.ready} ready`}>
+          {detail.replicas.available}/{detail.replicas.desired} available
+        </Fact>
+        <Fact term="Image" valueClass="mono">
+          {r.images.map(shortImage).join(', ')}
+        </Fact>
       </dl>
       <div class="provenance" data-testid="provenance">
         <span class="k">Git</span>
@@ -236,55 +225,35 @@ function Overview({ detail, who, now }: { detail: RolloutDetail; who: WhoAmI; no
 function EventsTable({ events, now }: { events: RolloutDetail['events']; now: number }) {
   return (
     <Section title="Events" extra={<span class="muted small">{events.length}</span>}>
-      <table class="grid-table events">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Reason</th>
-            <th>Message</th>
-            <th>Commit</th>
+      <GridTable kind="events" columns={['When', 'Reason', 'Message', 'Commit']}>
+        {events.slice(0, 50).map((e) => (
+          <tr class={e.type === 'Warning' ? 'warning' : ''}>
+            <td class="muted nowrap" title={e.time}>
+              {ago(e.time, now)}
+            </td>
+            <td class="nowrap">{e.reason}</td>
+            <td>
+              {e.message}
+              {e.count > 1 ? <span class="muted"> ×{e.count}</span> : null}
+            </td>
+            <td class="small">{e.commit ? <code>{e.commit}</code> : <span class="muted">–</span>}</td>
           </tr>
-        </thead>
-        <tbody>
-          {events.slice(0, 50).map((e) => (
-            <tr class={e.type === 'Warning' ? 'warning' : ''}>
-              <td class="muted nowrap" title={e.time}>
-                {ago(e.time, now)}
-              </td>
-              <td class="nowrap">{e.reason}</td>
-              <td>
-                {e.message}
-                {e.count > 1 ? <span class="muted"> ×{e.count}</span> : null}
-              </td>
-              <td class="small">{e.commit ? <code>{e.commit}</code> : <span class="muted">–</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </GridTable>
     </Section>
   );
 }
 
 /** One Rollout, live: every watched change is pushed by the server and re-rendered. */
 export function RolloutPage({ who, namespace, name }: { who: WhoAmI; namespace: string; name: string }) {
-  const [detail, setDetail] = useState<RolloutDetail | undefined>();
-  const [problem, setProblem] = useState('');
-  const [down, setDown] = useState(false);
+  const {
+    value: detail,
+    problem,
+    down,
+  } = useLiveObject('Rollout', namespace, name, detailStream, (m) =>
+    m.type === 'detail' ? m.detail : undefined,
+  );
   const now = useNow(5000);
-  useEffect(() => {
-    setDetail(undefined);
-    setProblem('');
-    return detailStream(
-      namespace,
-      name,
-      (m) => {
-        if (m.type === 'detail') setDetail(m.detail);
-        else if (m.type === 'gone') setProblem(`Rollout ${namespace}/${name} does not exist (any more).`);
-        else setProblem(m.message);
-      },
-      setDown,
-    );
-  }, [namespace, name]);
   if (problem) return <div class="card notice">{problem}</div>;
   if (!detail) return <p class="empty">Loading…</p>;
   const comparison = detail.analysisRuns.flatMap((run) => run.metrics).find((m) => m.comparison)?.comparison;
@@ -323,51 +292,38 @@ export function RolloutPage({ who, namespace, name }: { who: WhoAmI; namespace: 
         )}
       </Section>
       <Section title="ReplicaSets and pods">
-        <table class="grid-table">
-          <thead>
-            <tr>
-              <th>Revision</th>
-              <th>Role</th>
-              <th>Hash</th>
-              <th>Image</th>
-              <th>Pods</th>
-              <th>Commit</th>
-              <th>Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.replicaSets.map((rs) => {
-              const pods = detail.pods.filter((p) => p.hash === rs.hash);
-              return (
-                <tr data-hash={rs.hash}>
-                  <td>{rs.revision}</td>
-                  <td>
-                    <span class={`role role-${rs.role.replace('+', '-')}`}>{rs.role}</span>
-                  </td>
-                  <td class="mono">{rs.hash}</td>
-                  <td class="mono">{rs.images.map(shortImage).join(', ')}</td>
-                  <td>
-                    <span class="muted small">
-                      {rs.available}/{rs.desired}
-                    </span>{' '}
-                    <span class="pods">
-                      {pods.map((p) => (
-                        <span
-                          class={`pod ${p.ready ? 'ready' : p.phase.toLowerCase()}`}
-                          title={`${p.name}: ${p.phase}${p.ready ? ', ready' : ''}, ${p.restarts} restarts, node ${p.node || '–'}`}
-                        />
-                      ))}
-                    </span>
-                  </td>
-                  <td>
-                    <Commit commit={rs.commit} />
-                  </td>
-                  <td class="muted">{ago(rs.created, now)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <GridTable columns={['Revision', 'Role', 'Hash', 'Image', 'Pods', 'Commit', 'Created']}>
+          {detail.replicaSets.map((rs) => {
+            const pods = detail.pods.filter((p) => p.hash === rs.hash);
+            return (
+              <tr data-hash={rs.hash}>
+                <td>{rs.revision}</td>
+                <td>
+                  <span class={`role role-${rs.role.replace('+', '-')}`}>{rs.role}</span>
+                </td>
+                <td class="mono">{rs.hash}</td>
+                <td class="mono">{rs.images.map(shortImage).join(', ')}</td>
+                <td>
+                  <span class="muted small">
+                    {rs.available}/{rs.desired}
+                  </span>{' '}
+                  <span class="pods">
+                    {pods.map((p) => (
+                      <span
+                        class={`pod ${p.ready ? 'ready' : p.phase.toLowerCase()}`}
+                        title={`${p.name}: ${p.phase}${p.ready ? ', ready' : ''}, ${p.restarts} restarts, node ${p.node || '–'}`}
+                      />
+                    ))}
+                  </span>
+                </td>
+                <td>
+                  <Commit commit={rs.commit} />
+                </td>
+                <td class="muted">{ago(rs.created, now)}</td>
+              </tr>
+            );
+          })}
+        </GridTable>
       </Section>
       <EventsTable events={detail.events} now={now} />
     </div>

@@ -1,9 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { GroupDetail, GroupMemberView, GroupRow, GroupStageDetail, WhoAmI } from '../view/types.ts';
+import type { GroupMemberView, GroupRow, GroupStageDetail, WhoAmI } from '../view/types.ts';
 import { ActionBar, groupActions } from './actions.tsx';
 import { groupListStream, groupStream } from './api.ts';
 import { PhaseBadge, StepPips, WeightBar } from './badges.tsx';
 import { ago, shortImage } from './format.ts';
+import { Fact } from './fact.tsx';
+import { GridTable } from './grid-table.tsx';
+import { useLiveObject } from './live-object.ts';
+import { useLiveRows } from './live-rows.ts';
 import { navigate } from './router.ts';
 
 const rolloutHref = (namespace: string, name: string) =>
@@ -47,29 +51,10 @@ function policy(row: GroupRow): string {
 
 /** Every RolloutGroup the user may list, live from a watch. */
 export function GroupList({ namespace }: { namespace: string }) {
-  const [rows, setRows] = useState<Map<string, GroupRow> | undefined>();
-  const [error, setError] = useState('');
-  const [down, setDown] = useState(false);
+  const { rows, error, down } = useLiveRows(namespace, groupListStream);
   const [nsInput, setNsInput] = useState(namespace);
   useEffect(() => {
-    setRows(undefined);
-    setError('');
     setNsInput(namespace);
-    return groupListStream(
-      namespace,
-      (m) => {
-        if (m.type === 'error') setError(m.message);
-        else if (m.type === 'snapshot') setRows(new Map(m.rows.map((r) => [r.key, r])));
-        else
-          setRows((previous) => {
-            const next = new Map(previous);
-            for (const key of m.remove) next.delete(key);
-            for (const row of m.upsert) next.set(row.key, row);
-            return next;
-          });
-      },
-      setDown,
-    );
   }, [namespace]);
   const all = [...(rows?.values() ?? [])].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
@@ -107,53 +92,41 @@ export function GroupList({ namespace }: { namespace: string }) {
         </div>
       )}
       <div class="card flush">
-        <table class="grid-table groups">
-          <thead>
-            <tr>
-              <th>RolloutGroup</th>
-              <th>Phase</th>
-              <th>Stages</th>
-              <th>Members</th>
-              <th>Policy</th>
-              <th>Age</th>
+        <GridTable kind="groups" columns={['RolloutGroup', 'Phase', 'Stages', 'Members', 'Policy', 'Age']}>
+          {all.map((r) => (
+            <tr data-group={r.key}>
+              <td class="group-name">
+                <a href={groupHref(r.namespace, r.name)}>{r.name}</a>
+                <small>{r.namespace}</small>
+              </td>
+              <td>
+                <PhaseBadge phase={r.phase} aborted={r.aborted} />
+                {r.message && <small class="group-message">{r.message}</small>}
+              </td>
+              <td>
+                {r.stages.length === 0 ? (
+                  <span class="muted">–</span>
+                ) : (
+                  <span class="stage-chain">
+                    {r.stages.map((s, i) => (
+                      <>
+                        {i > 0 && <span class="chain-arrow">→</span>}
+                        <span class={r.currentStages.includes(s) ? 'stage-name current' : 'stage-name'}>
+                          {s}
+                        </span>
+                      </>
+                    ))}
+                  </span>
+                )}
+              </td>
+              <td class="small">
+                {r.members} · <span class="muted">{counts(r)}</span>
+              </td>
+              <td class="small muted">{policy(r)}</td>
+              <td class="muted small nowrap">{ago(r.created)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {all.map((r) => (
-              <tr data-group={r.key}>
-                <td class="group-name">
-                  <a href={groupHref(r.namespace, r.name)}>{r.name}</a>
-                  <small>{r.namespace}</small>
-                </td>
-                <td>
-                  <PhaseBadge phase={r.phase} aborted={r.aborted} />
-                  {r.message && <small class="group-message">{r.message}</small>}
-                </td>
-                <td>
-                  {r.stages.length === 0 ? (
-                    <span class="muted">–</span>
-                  ) : (
-                    <span class="stage-chain">
-                      {r.stages.map((s, i) => (
-                        <>
-                          {i > 0 && <span class="chain-arrow">→</span>}
-                          <span class={r.currentStages.includes(s) ? 'stage-name current' : 'stage-name'}>
-                            {s}
-                          </span>
-                        </>
-                      ))}
-                    </span>
-                  )}
-                </td>
-                <td class="small">
-                  {r.members} · <span class="muted">{counts(r)}</span>
-                </td>
-                <td class="small muted">{policy(r)}</td>
-                <td class="muted small nowrap">{ago(r.created)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </GridTable>
         {rows !== undefined && all.length === 0 && <p class="empty">No RolloutGroups.</p>}
         {rows === undefined && !error && <p class="empty">Loading…</p>}
       </div>
@@ -204,24 +177,13 @@ function Stage({ stage, namespace }: { stage: GroupStageDetail; namespace: strin
 
 /** One RolloutGroup, live: its stages in release order, each member and why it waits. */
 export function GroupPage({ who, namespace, name }: { who: WhoAmI; namespace: string; name: string }) {
-  const [detail, setDetail] = useState<GroupDetail | undefined>();
-  const [problem, setProblem] = useState('');
-  const [down, setDown] = useState(false);
-  useEffect(() => {
-    setDetail(undefined);
-    setProblem('');
-    return groupStream(
-      namespace,
-      name,
-      (m) => {
-        if (m.type === 'group') setDetail(m.group);
-        else if (m.type === 'gone')
-          setProblem(`RolloutGroup ${namespace}/${name} does not exist (any more).`);
-        else setProblem(m.message);
-      },
-      setDown,
-    );
-  }, [namespace, name]);
+  const {
+    value: detail,
+    problem,
+    down,
+  } = useLiveObject('RolloutGroup', namespace, name, groupStream, (m) =>
+    m.type === 'group' ? m.group : undefined,
+  );
   if (problem) return <div class="card notice">{problem}</div>;
   if (!detail) return <p class="empty">Loading…</p>;
   const r = detail.row;
@@ -252,34 +214,18 @@ export function GroupPage({ who, namespace, name }: { who: WhoAmI; namespace: st
           />
         </div>
         <dl class="facts">
-          <div>
-            <dt>Namespace</dt>
-            <dd>{r.namespace}</dd>
-          </div>
-          <div>
-            <dt>Members</dt>
-            <dd>{r.members}</dd>
-          </div>
-          <div>
-            <dt>In progress</dt>
-            <dd data-testid="current-stages">{r.currentStages.length ? r.currentStages.join(', ') : '–'}</dd>
-          </div>
-          <div>
-            <dt>Lockstep</dt>
-            <dd>
-              {r.lockstep
-                ? `yes${detail.maxStepIndex === null ? '' : `, up to step ${detail.maxStepIndex}`}`
-                : 'no'}
-            </dd>
-          </div>
-          <div>
-            <dt>Max in progress</dt>
-            <dd>{r.maxInProgress ?? 'no limit'}</dd>
-          </div>
-          <div>
-            <dt>Abort policy</dt>
-            <dd>{r.abortPolicy}</dd>
-          </div>
+          <Fact term="Namespace">{r.namespace}</Fact>
+          <Fact term="Members">{r.members}</Fact>
+          <Fact term="In progress" testid="current-stages">
+            {r.currentStages.length ? r.currentStages.join(', ') : '–'}
+          </Fact>
+          <Fact term="Lockstep">
+            {r.lockstep
+              ? `yes${detail.maxStepIndex === null ? '' : `, up to step ${detail.maxStepIndex}`}`
+              : 'no'}
+          </Fact>
+          <Fact term="Max in progress">{r.maxInProgress ?? 'no limit'}</Fact>
+          <Fact term="Abort policy">{r.abortPolicy}</Fact>
         </dl>
       </section>
       <div class="stages" data-testid="stages">

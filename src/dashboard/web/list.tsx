@@ -4,6 +4,7 @@ import { listStream } from './api.ts';
 import { PhaseBadge, StepPips, WeightBar } from './badges.tsx';
 import { ago, shortImage, shortSha } from './format.ts';
 import { navigate } from './router.ts';
+import { useLiveRows } from './live-rows.ts';
 import { useVirtualizer } from './virtual-list.ts';
 
 const phases = ['Progressing', 'Paused', 'Degraded', 'Healthy'] as const;
@@ -142,30 +143,11 @@ function Toolbar(props: ToolbarProps) {
 
 /** Every Rollout the user may list, live from a watch; filtered by namespace (server) and phase. */
 export function RolloutList({ namespace, phase }: { namespace: string; phase: string }) {
-  const [rows, setRows] = useState<Map<string, RolloutRow> | undefined>();
-  const [error, setError] = useState('');
-  const [down, setDown] = useState(false);
+  const { rows, error, down } = useLiveRows(namespace, listStream);
   const [query, setQuery] = useState('');
   const [nsInput, setNsInput] = useState(namespace);
   useEffect(() => {
-    setRows(undefined);
-    setError('');
     setNsInput(namespace);
-    return listStream(
-      namespace,
-      (message) => {
-        if (message.type === 'error') setError(message.message);
-        else if (message.type === 'snapshot') setRows(new Map(message.rows.map((r) => [r.key, r])));
-        else
-          setRows((previous) => {
-            const next = new Map(previous);
-            for (const key of message.remove) next.delete(key);
-            for (const row of message.upsert) next.set(row.key, row);
-            return next;
-          });
-      },
-      setDown,
-    );
   }, [namespace]);
 
   const all = useMemo(

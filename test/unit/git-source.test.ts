@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalRepo } from '../../test/support/git-repo.ts';
-import { displayUrl, GitSource, maskSecrets, normalizeRepoUrl } from './git.ts';
-import { concernsBranch, parseAddr, startWebhook, validSignature } from './webhook.ts';
+import { LocalRepo } from '../support/git-repo.ts';
+import { displayUrl, GitSource, maskSecrets, normalizeRepoUrl } from '../../src/sync/git.ts';
+import { concernsBranch, parseAddr, startWebhook, validSignature } from '../../src/sync/webhook.ts';
 
 describe('git URLs and secrets', () => {
   it('masks credentials in URLs and secret values anywhere in a message', () => {

@@ -1,5 +1,5 @@
 /**
- * The demo app as a process: `node --import tsx test/demo-app/server.ts`, configured by
+ * The demo app as a process: `node --import tsx tools/demo-app/server.ts`, configured by
  * environment (see config.ts). Listens on 127.0.0.1 only and prints `{"port":N}` on stdout once
  * listening, which is how whoever started it learns a port picked with PORT=0.
  *

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayRoutingRules, type HTTPRoute } from '../../test/simulator/gateway-routing.ts';
-import { STICKY_RULE_PREFIX, withCookieStickiness, type StickyRule } from './gateway-api-stickiness.ts';
-import { abTestStickinessProblems } from './stickiness-support.ts';
+import { gatewayRoutingRules, type HTTPRoute } from '../../tools/simulator/gateway-routing.ts';
+import {
+  STICKY_RULE_PREFIX,
+  withCookieStickiness,
+  type StickyRule,
+} from '../../src/traffic/gateway-api-stickiness.ts';
+import { abTestStickinessProblems } from '../../src/traffic/stickiness-support.ts';
 
 const weighted: StickyRule = {
   matches: [{ path: { type: 'PathPrefix', value: '/' } }],

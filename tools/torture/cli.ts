@@ -17,7 +17,7 @@ import { installCrds } from '../../src/install/apply.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { up } from '../cluster/plane.ts';
 import { installThirdPartyCrds } from '../cluster/third-party-crds.ts';
-import buildIfStale from '../support/compiled-build.ts';
+import buildIfStale from '../../test/support/compiled-build.ts';
 import { runTorture, type TortureReport } from './driver.ts';
 
 const { values } = parseArgs({

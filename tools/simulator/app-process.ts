@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../cluster/layout.ts';
 
-const serverScript = join(repoRoot, 'test', 'demo-app', 'server.ts');
+const serverScript = join(repoRoot, 'tools', 'demo-app', 'server.ts');
 
 /** One running demo-app process: a stand-in for the pods of one ReplicaSet. */
 export interface DemoAppProcess {
@@ -20,7 +20,7 @@ export interface DemoAppProcess {
 }
 
 /**
- * Starts `test/demo-app/server.ts` with exactly `env` (plus PATH and PORT=0: many apps share one
+ * Starts `tools/demo-app/server.ts` with exactly `env` (plus PATH and PORT=0: many apps share one
  * loopback interface) and resolves once it prints its port. A direct, non-detached child: Ctrl-C
  * reaches it with the test run, and it exits by itself if the test process dies.
  */

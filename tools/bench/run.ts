@@ -24,7 +24,7 @@ import { installCrds } from '../../src/install/apply.ts';
 import { createLogger } from '../../src/log.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { up } from '../cluster/plane.ts';
-import { answers } from '../support/kube.ts';
+import { answers } from '../cluster/answers.ts';
 
 const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 50);
 const say = (text: string) => process.stdout.write(`${text}\n`);

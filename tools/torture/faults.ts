@@ -1,6 +1,6 @@
 import { restartApiServer } from '../cluster/plane.ts';
 import type { PrometheusServer } from '../prometheus/server.ts';
-import type { ControllerProcess } from '../support/controller-process.ts';
+import type { ControllerProcess } from '../../test/support/controller-process.ts';
 import { sleep } from './retry.ts';
 import type { Fault } from './scenario.ts';
 

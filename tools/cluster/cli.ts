@@ -24,7 +24,7 @@ async function main(command: string | undefined): Promise<number> {
       return running ? 0 : 1;
     }
     default:
-      process.stderr.write('usage: tsx test/cluster/cli.ts up|down|status\n');
+      process.stderr.write('usage: tsx tools/cluster/cli.ts up|down|status\n');
       return 2;
   }
 }

@@ -15,7 +15,7 @@ import { ClusterContext } from '../../src/cli/cluster-context.ts';
 import { describeStep } from '../../src/operations/describe-step.ts';
 import { up } from '../cluster/plane.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
-import { answers } from '../support/kube.ts';
+import { answers } from '../cluster/answers.ts';
 import { prometheusBinary } from '../prometheus/binary.ts';
 import { startPrometheus } from '../prometheus/server.ts';
 import { startSimulator } from '../simulator/simulator.ts';

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Prometheus server and promtool (the alert-rule tests run it) from Go modules (test/prometheus/go pins the version) into a cache
+# Builds the Prometheus server and promtool (the alert-rule tests run it) from Go modules (tools/prometheus/go pins the version) into a cache
 # directory outside the work tree, keyed by the version, the wrapper module's go.sum and the
 # build flags, so a second run is a no-op. Used where Debian's prometheus package is not
-# installed (test/prometheus/binary.ts decides).
+# installed (tools/prometheus/binary.ts decides).
 # Prints the binary's path on its last line of stdout; progress goes to stderr.
 set -euo pipefail
 

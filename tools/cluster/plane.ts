@@ -34,7 +34,7 @@ function log(message: string): void {
  */
 export function buildBinaries(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'test', 'cluster', 'build.sh')], {
+    const child = spawn('bash', [join(repoRoot, 'tools', 'cluster', 'build.sh')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -43,7 +43,7 @@ export function buildBinaries(): Promise<string> {
     child.on('exit', (code) => {
       const dir = out.trim().split('\n').pop();
       if (code === 0 && dir) resolve(dir);
-      else reject(new Error(`test/cluster/build.sh failed with exit code ${code}`));
+      else reject(new Error(`tools/cluster/build.sh failed with exit code ${code}`));
     });
   });
 }

@@ -9,7 +9,7 @@ export const debianPrometheus = '/usr/bin/prometheus';
 /**
  * The Prometheus server the tests and the demo run, found with no manual step:
  * `BELLWETHER_PROMETHEUS_BIN` when set, else Debian's package when installed, else the binary
- * test/prometheus/build.sh builds from Go modules once (cached in ~/.cache/bellwether, its
+ * tools/prometheus/build.sh builds from Go modules once (cached in ~/.cache/bellwether, its
  * progress on stderr). Concurrent callers share one build.
  */
 export function prometheusBinary(): Promise<string> {
@@ -35,7 +35,7 @@ export const debianPromtool = '/usr/bin/promtool';
 
 /**
  * promtool, found like the server: `BELLWETHER_PROMTOOL_BIN`, else Debian's package, else the one
- * test/prometheus/build.sh builds beside the server it builds.
+ * tools/prometheus/build.sh builds beside the server it builds.
  */
 export async function promtoolBinary(): Promise<string> {
   const chosen = process.env.BELLWETHER_PROMTOOL_BIN;
@@ -52,7 +52,7 @@ export async function promtoolBinary(): Promise<string> {
 }
 
 function buildPrometheus(): Promise<string> {
-  const script = join(repoRoot, 'test', 'prometheus', 'build.sh');
+  const script = join(repoRoot, 'tools', 'prometheus', 'build.sh');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -61,7 +61,7 @@ function buildPrometheus(): Promise<string> {
     child.on('exit', (code) => {
       const binary = out.trim().split('\n').pop();
       if (code === 0 && binary && existsSync(binary)) resolve(binary);
-      else reject(new Error(`test/prometheus/build.sh failed with exit code ${code}`));
+      else reject(new Error(`tools/prometheus/build.sh failed with exit code ${code}`));
     });
   });
 }

@@ -15,7 +15,7 @@
  * RSS and CPU (/proc) are its own; API requests are the controller's own count
  * (bellwether_kubernetes_requests_sent_total), event-to-write latency its histogram
  * (bellwether_event_to_write_seconds). The plane is started with the scale profile
- * (test/cluster/plane.ts): large kwok nodes, raised client QPS for controller-manager and scheduler.
+ * (tools/cluster/plane.ts): large kwok nodes, raised client QPS for controller-manager and scheduler.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ import { createLogger } from '../../src/log.ts';
 import { layout, repoRoot } from '../cluster/layout.ts';
 import { up } from '../cluster/plane.ts';
 import { freePort, sleep } from '../cluster/processes.ts';
-import { answers } from '../support/kube.ts';
+import { answers } from '../cluster/answers.ts';
 import {
   countDelta,
   histogramBuckets,

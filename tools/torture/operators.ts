@@ -1,4 +1,4 @@
-import { bellwether } from '../support/cli.ts';
+import { bellwether } from '../../test/support/cli.ts';
 import type { StatusView } from './history.ts';
 import { sleep } from './retry.ts';
 import type { RolloutPlan } from './scenario.ts';

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFakeNodes } from '../cluster/plane.ts';
 import { startPrometheus } from '../prometheus/server.ts';
-import { ControllerProcess } from '../support/controller-process.ts';
+import { ControllerProcess } from '../../test/support/controller-process.ts';
 import { check, type Counts, type RolloutExpectation } from './checker.ts';
 import { TortureCluster } from './cluster-io.ts';
 import { inflict, type FaultTally } from './faults.ts';

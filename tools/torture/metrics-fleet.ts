@@ -8,7 +8,7 @@ import { podTemplateHashLabel, templateEnv } from '../simulator/versions.ts';
 
 /**
  * The metrics of many Rollouts at once, for the torture run: one demo app (the project's own,
- * `test/demo-app/app.ts`) per ReplicaSet with available pods, each on its own loopback port in
+ * `tools/demo-app/app.ts`) per ReplicaSet with available pods, each on its own loopback port in
  * this process (a process per version, as the simulator runs, would be 200 node processes),
  * registered with Prometheus under the labels the simulator uses, and sent `requestsPerSecond`
  * requests each. The ReplicaSets are listed every `pollMs`; a failed list keeps the last view, so

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../support/seeded-random.ts';
+import { SeededRandom } from '../../test/support/seeded-random.ts';
 
 /**
  * The torture run as data, drawn from one seed: which Rollouts exist (strategy, good or bad new
