@@ -525,6 +525,29 @@ export const RollingStrategy = z
   .describe('Bellwether addition: a plain rolling update (the same as a canary with no steps).');
 export type RollingStrategy = z.infer<typeof RollingStrategy>;
 
+export const ReplicaProgressThreshold = withCel(
+  z
+    .strictObject({
+      type: z
+        .enum(['Percent', 'Pod'])
+        .describe(
+          "Percent: `value` percent of the step's pods; Pod: `value` pods (at most the step's count).",
+        ),
+      value: z.int32().min(1).describe('The share: 1-100 for Percent, at least 1 for Pod.'),
+    })
+    .describe(
+      "A step's pods count as ready once this many of them are available (Argo Rollouts v1.8); unset: all of them.",
+    ),
+  [
+    {
+      rule: "self.type != 'Percent' || self.value <= 100",
+      message: 'a Percent value must be from 1 to 100',
+      fieldPath: '.value',
+      holds: (self) => self.type !== 'Percent' || self.value <= 100,
+    },
+  ],
+);
+
 export const CanaryStrategy = withCel(
   z
     .strictObject({
@@ -571,6 +594,7 @@ export const CanaryStrategy = withCel(
         "Labels and annotations put on the stable version's pods while they are the stable.",
       ),
       antiAffinity: AntiAffinity.optional(),
+      replicaProgressThreshold: ReplicaProgressThreshold.optional(),
     })
     .describe('Canary: shift traffic step by step, gated on pauses and analyses.'),
   [
