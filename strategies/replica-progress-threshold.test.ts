@@ -71,11 +71,6 @@ describe('validateReplicaProgressThreshold', () => {
     },
   );
 
-  it('refuses an unknown type naming the type', () => {
-    const threshold = { type: 'Pods', value: 1 } as unknown as ReplicaProgressThreshold;
-    expect(() => validateReplicaProgressThreshold(threshold, field)).toThrow(`${field}.type`);
-  });
-
   it('accepts the bounds and nothing', () => {
     expect(validateReplicaProgressThreshold(percent(1), field)).toEqual(percent(1));
     expect(validateReplicaProgressThreshold(percent(100), field)).toEqual(percent(100));

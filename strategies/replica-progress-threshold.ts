@@ -23,16 +23,14 @@ export function requiredAvailable(desired: number, threshold: ReplicaProgressThr
 
 /**
  * Argo's bounds: a `Percent` is 1..100, a `Pod` count at least 1 (0 would let a step go on with
- * none of its pods available). Throws `InvalidSpecError` naming `field`.value / .type.
+ * none of its pods available). Throws `InvalidSpecError` naming `field`.value (the schema
+ * keeps `type` to Percent or Pod).
  */
 export function validateReplicaProgressThreshold(
   threshold: ReplicaProgressThreshold | undefined,
   field: string,
 ): ReplicaProgressThreshold | undefined {
   if (threshold === undefined) return undefined;
-  if (threshold.type !== 'Percent' && threshold.type !== 'Pod') {
-    throw new InvalidSpecError(`${field}.type`, `must be Percent or Pod, got '${String(threshold.type)}'`);
-  }
   const max = threshold.type === 'Percent' ? 100 : Infinity;
   if (!Number.isInteger(threshold.value) || threshold.value < 1 || threshold.value > max) {
     const range = threshold.type === 'Percent' ? 'an integer from 1 to 100' : 'an integer of at least 1';

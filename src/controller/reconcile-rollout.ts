@@ -5,11 +5,12 @@ import type {
   V1ReplicaSet,
   V1Service,
 } from '@kubernetes/client-node';
-import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
+import type { ExtraDestination, ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { AnalysisRun, AnalysisTemplateSpec } from '../api/analysis.ts';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { ExperimentObject } from './experiment/experiment-objects.ts';
 import type { ExperimentWriter } from './experiment/experiment-writer.ts';
+import { experimentDestinations } from './experiment/experiment-destinations.ts';
 import { experimentViews, ownedExperiments, syncExperiments } from './experiment/rollout-experiments.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileUnderHold, type MemberHold } from '../../strategies/group/hold.ts';
@@ -184,7 +185,15 @@ async function decideAndApply(
   const stablePingPong = pingPongAfter(rollout, decision);
   const routed = withPingPong(rollout, stablePingPong);
   await applyServiceSelectors(routed, decision, deps);
-  if (await routeTraffic(routed, decision, deps)) return {};
+  if (
+    await routeTraffic(
+      routed,
+      decision,
+      experimentDestinations(rollout, decision.experiments ?? [], experiments),
+      deps,
+    )
+  )
+    return {};
   // Role labels on the templates before the pods come: a canary pod is created as one.
   const prepared = withRoleMetadataOnNew(rollout, replicaSets, decision.status);
   await syncPodRoleMetadata(rollout, prepared, decision.status, {
@@ -290,9 +299,10 @@ async function syncStepExperiments(
 async function routeTraffic(
   rollout: RolloutObject,
   decision: StrategyDecision,
+  extra: readonly ExtraDestination[],
   deps: ReconcileDeps,
 ): Promise<boolean> {
-  const problem = await applyTraffic(rollout, decision, deps);
+  const problem = await applyTraffic(rollout, decision, deps, extra);
   if (problem) await writeStatus(rollout, invalidSpecStatus(rollout, [problem], deps.now()), deps);
   return problem !== undefined;
 }

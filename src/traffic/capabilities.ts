@@ -53,6 +53,15 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
           });
       }
     }
+    const templates = (step.experiment as { templates?: { weight?: number }[] } | undefined)?.templates ?? [];
+    templates.forEach((template, j) => {
+      if (template.weight === undefined) return;
+      for (const kind of kinds.filter((k) => !routerCapabilities[k].extraDestinations))
+        problems.push({
+          path: `${path}.experiment.templates[${j}].weight`,
+          detail: `the ${kind} router cannot send traffic to an experiment template (only istio and smi can)`,
+        });
+    });
     if (step.setMirrorRoute !== undefined) {
       for (const kind of kinds.filter((k) => !routerCapabilities[k].mirrorRoutes))
         problems.push({
