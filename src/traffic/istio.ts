@@ -236,14 +236,12 @@ function extraHosts(vs: RoutingObject): ReadonlySet<string> {
 
 function withExtraHosts(body: RoutingObject, extra: readonly ExtraDestination[]): RoutingObject {
   if (extra.length === 0 || !body.metadata) return body;
-  const listed = extra.map((d) => d.service).join(',');
-  return {
-    ...body,
-    metadata: {
-      ...body.metadata,
-      annotations: { ...body.metadata.annotations, [EXTRA_HOSTS_ANNOTATION]: listed },
-    },
+  // `body` is the fresh apply body of this reconcile (applyBody), so it is extended in place.
+  body.metadata.annotations = {
+    ...body.metadata.annotations,
+    [EXTRA_HOSTS_ANNOTATION]: extra.map((d) => d.service).join(','),
   };
+  return body;
 }
 
 const isHost = (d: Destination, service: string) => d.host === service || d.host.startsWith(`${service}.`);
