@@ -397,7 +397,9 @@ export const RolloutExperimentTemplate = z
     replicas: nonNegativeInt().optional().describe('Pods to run (default 1).'),
     weight: percent()
       .optional()
-      .describe('Traffic weight to send to this variant (requires trafficRouting).'),
+      .describe(
+        "Percent of the traffic the router sends to this variant's Service while the Experiment runs (trafficRouting istio or smi).",
+      ),
     metadata: PodMetadata.optional().describe('Extra pod labels and annotations.'),
     selector: LabelSelector.optional().describe(
       'Selector for the variant (default: derived from the template).',
