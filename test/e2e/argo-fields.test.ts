@@ -11,6 +11,7 @@ import {
   createAnalysisTemplate,
   createRollout,
   getRollout,
+  patchRollout,
   replicaSetsOf,
 } from '../support/rollouts.ts';
 
@@ -204,31 +205,24 @@ describe('Argo Rollouts fields carried out', () => {
       await until(`${name}:1 Healthy`, async () =>
         (await rollout(name)).status?.phase === 'Healthy' ? true : undefined,
       );
-      await env.c.custom.patchNamespacedCustomObject({
-        group: 'bellwether.dev',
-        version: 'v1alpha1',
-        namespace: env.namespace,
-        plural: 'rollouts',
-        name,
-        body: [
-          { op: 'add', path: '/spec/template/metadata/labels/release', value: 'two' },
-          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${name}:2` },
-          {
-            op: 'add',
-            path: '/spec/template/spec/affinity',
-            value: {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [
-                  {
-                    labelSelector: { matchLabels: { app: name, release: 'two' } },
-                    topologyKey: 'kubernetes.io/os',
-                  },
-                ],
-              },
+      await patchRollout(env.c, env.namespace, name, [
+        { op: 'add', path: '/spec/template/metadata/labels/release', value: 'two' },
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${name}:2` },
+        {
+          op: 'add',
+          path: '/spec/template/spec/affinity',
+          value: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  labelSelector: { matchLabels: { app: name, release: 'two' } },
+                  topologyKey: 'kubernetes.io/os',
+                },
+              ],
             },
           },
-        ],
-      });
+        },
+      ]);
     }
     /** The canary RS of `name` at 2 pods with exactly 1 available. */
     const oneOfTwo = (name: string) =>
