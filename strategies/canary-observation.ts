@@ -99,7 +99,7 @@ function podsAtStepTargets(
   const targets = replicaTargetsAtStep(settings.steps, index, settings.replicas);
   const wanted: Record<string, number> = { [input.currentPodHash]: targets.canary };
   if (stableRS !== undefined) wanted[stableRS] = targets.stable;
-  return targetsReached(input.replicaSets, wanted);
+  return targetsReached(input.replicaSets, wanted, settings.replicaProgressThreshold);
 }
 
 /**

@@ -4,6 +4,10 @@
  */
 import { validateSteps } from './canary-steps.ts';
 import { InvalidSpecError } from './invalid-spec.ts';
+import {
+  validateReplicaProgressThreshold,
+  type ReplicaProgressThreshold,
+} from './replica-progress-threshold.ts';
 import { resolveRollingLimits, type RollingLimits } from './replicas.ts';
 import { desiredReplicas, progressDeadlineMs, secondsToMs } from './rollout-settings.ts';
 import { stepsHash } from './step-hash.ts';
@@ -36,6 +40,8 @@ export interface CanarySettings {
   background: BackgroundAnalysis | undefined;
   /** spec.strategy.canary.trafficRouting, resolved; undefined = weights are replica ratios. */
   router: RouterSettings | undefined;
+  /** spec.strategy.canary.replicaProgressThreshold; undefined = every wanted pod available. */
+  replicaProgressThreshold: ReplicaProgressThreshold | undefined;
 }
 
 export interface RouterSettings {
@@ -80,6 +86,10 @@ export function canarySettings(spec: RolloutSpecView): CanarySettings {
     rollbackWindowRevisions: Math.max(0, spec.rollbackWindow?.revisions ?? 0),
     background: backgroundAnalysis(canary),
     router: routerSettings(canary),
+    replicaProgressThreshold: validateReplicaProgressThreshold(
+      canary.replicaProgressThreshold,
+      'spec.strategy.canary.replicaProgressThreshold',
+    ),
   };
 }
 

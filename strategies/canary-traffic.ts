@@ -22,6 +22,7 @@
 import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './canary-machine.ts';
 import type { CanarySettings, RouterSettings } from './canary-settings.ts';
 import { canaryScaleAtStep, weightAtStep } from './canary-steps.ts';
+import { requiredAvailable, type ReplicaProgressThreshold } from './replica-progress-threshold.ts';
 import { findView } from './replica-set-view.ts';
 import { canaryReplicasForWeight, effectiveAvailable, targetsReached } from './replicas.ts';
 import { NO_ROUTES, routesInEffect } from './traffic-routes.ts';
@@ -40,6 +41,8 @@ export interface RoutedView {
   stableAvailable: number;
   /** The canary RS is at spec.replicas with all of them available. */
   canaryFull: boolean;
+  /** replicaProgressThreshold: the share of a step's pods that must be available. */
+  threshold: ReplicaProgressThreshold | undefined;
 }
 
 export function routedView(
@@ -61,6 +64,7 @@ export function routedView(
       canary !== undefined &&
       canary.specReplicas === settings.replicas &&
       canary.availableReplicas >= settings.replicas,
+    threshold: settings.replicaProgressThreshold,
   };
 }
 
@@ -105,9 +109,10 @@ function stepWeight(view: RoutedView, index: number): number {
 function stepReady(view: RoutedView, index: number): boolean {
   const want = stepWeight(view, index);
   return (
-    view.canaryAvailable >= stepCanaryPods(view, index) &&
+    view.canaryAvailable >= requiredAvailable(stepCanaryPods(view, index), view.threshold) &&
     (want === 0 || view.canaryAvailable > 0) &&
-    view.stableAvailable >= (view.router.dynamicStableScale ? stablePodsFor(view, want) : 0)
+    view.stableAvailable >=
+      (view.router.dynamicStableScale ? requiredAvailable(stablePodsFor(view, want), view.threshold) : 0)
   );
 }
 
@@ -187,7 +192,7 @@ export function routedStepDone(
   const wanted: Record<string, number> = { [input.currentPodHash]: stepCanaryPods(view, index) };
   if (stableRS !== undefined && stableRS !== input.currentPodHash)
     wanted[stableRS] = stablePodsFor(view, want);
-  return targetsReached(input.replicaSets, wanted);
+  return targetsReached(input.replicaSets, wanted, view.threshold);
 }
 
 /**

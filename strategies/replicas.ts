@@ -8,6 +8,7 @@
  * - never remove an available pod while that would leave fewer than `replicas - maxUnavailable`.
  */
 import { InvalidSpecError } from './invalid-spec.ts';
+import { requiredAvailable, type ReplicaProgressThreshold } from './replica-progress-threshold.ts';
 import type { IntOrPercent, ReplicaSetView } from './types.ts';
 
 /** Kubernetes Deployment defaults, which Argo Rollouts shares. */
@@ -176,13 +177,17 @@ function scaleUpOrder(views: readonly ReplicaSetView[], first: readonly string[]
   return [...views].sort((a, b) => rank(a) - rank(b) || -byRevisionThenHash(a, b));
 }
 
-/** True when every RS is at its target spec and has that many pods available. */
+/**
+ * True when every RS is at its target spec and has that many pods available (or the share
+ * replicaProgressThreshold asks for; unset = all of them).
+ */
 export function targetsReached(
   views: readonly ReplicaSetView[],
   targets: Readonly<Record<string, number>>,
+  threshold?: ReplicaProgressThreshold,
 ): boolean {
   return views.every((view) => {
     const target = targets[view.hash] ?? 0;
-    return view.specReplicas === target && view.availableReplicas >= target;
+    return view.specReplicas === target && view.availableReplicas >= requiredAvailable(target, threshold);
   });
 }

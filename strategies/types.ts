@@ -76,6 +76,8 @@ export interface CanaryStrategySpec {
   stableMetadata?: PodMetadataView;
   /** Keep the canary's pods off the stable's nodes (anti-affinity.ts). */
   antiAffinity?: AntiAffinityView;
+  /** A step's pods count as ready at this share of them available (replica-progress-threshold.ts). */
+  replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number };
 }
 
 /** Ephemeral pod metadata (Argo's PodTemplateMetadata). */

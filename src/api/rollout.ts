@@ -398,7 +398,9 @@ export const RolloutExperimentTemplate = z
     replicas: nonNegativeInt().optional().describe('Pods to run (default 1).'),
     weight: percent()
       .optional()
-      .describe('Traffic weight to send to this variant (requires trafficRouting).'),
+      .describe(
+        "Percent of the traffic the router sends to this variant's Service while the Experiment runs (trafficRouting istio or smi).",
+      ),
     metadata: PodMetadata.optional().describe('Extra pod labels and annotations.'),
     selector: LabelSelector.optional().describe(
       'Selector for the variant (default: derived from the template).',
@@ -526,6 +528,29 @@ export const RollingStrategy = z
   .describe('Bellwether addition: a plain rolling update (the same as a canary with no steps).');
 export type RollingStrategy = z.infer<typeof RollingStrategy>;
 
+export const ReplicaProgressThreshold = withCel(
+  z
+    .strictObject({
+      type: z
+        .enum(['Percent', 'Pod'])
+        .describe(
+          "Percent: `value` percent of the step's pods; Pod: `value` pods (at most the step's count).",
+        ),
+      value: z.int32().min(1).describe('The share: 1-100 for Percent, at least 1 for Pod.'),
+    })
+    .describe(
+      "A step's pods count as ready once this many of them are available (Argo Rollouts v1.8); unset: all of them.",
+    ),
+  [
+    {
+      rule: "self.type != 'Percent' || self.value <= 100",
+      message: 'a Percent value must be from 1 to 100',
+      fieldPath: '.value',
+      holds: (self) => self.type !== 'Percent' || self.value <= 100,
+    },
+  ],
+);
+
 export const CanaryStrategy = withCel(
   z
     .strictObject({
@@ -572,6 +597,7 @@ export const CanaryStrategy = withCel(
         "Labels and annotations put on the stable version's pods while they are the stable.",
       ),
       antiAffinity: AntiAffinity.optional(),
+      replicaProgressThreshold: ReplicaProgressThreshold.optional(),
     })
     .describe('Canary: shift traffic step by step, gated on pauses and analyses.'),
   [

@@ -16,12 +16,21 @@ export interface RouterCapabilities {
   abVariants: boolean;
   /** Keeps a user on the variant first assigned (spec.strategy.abTest.stickiness), by cookie or header. */
   stickiness: { cookie: boolean; header: boolean };
+  /** Weighted destinations beyond canary and stable (experiment step templates with `weight`). */
+  extraDestinations: boolean;
 }
 
 const none = { cookie: false, header: false };
 
 export const routerTable = {
-  nginx: { weights: true, headerRoutes: true, mirrorRoutes: false, abVariants: true, stickiness: none },
+  nginx: {
+    weights: true,
+    headerRoutes: true,
+    mirrorRoutes: false,
+    abVariants: true,
+    stickiness: none,
+    extraDestinations: false,
+  },
   // Cookie stickiness: gateway-api-stickiness.ts. Header stickiness (a stable hash of a header
   // value) needs consistent hashing per backend, which HTTPRoute cannot express.
   gatewayAPI: {
@@ -30,11 +39,33 @@ export const routerTable = {
     mirrorRoutes: true,
     abVariants: true,
     stickiness: { cookie: true, header: false },
+    extraDestinations: false,
   },
-  istio: { weights: true, headerRoutes: true, mirrorRoutes: true, abVariants: true, stickiness: none },
-  smi: { weights: true, headerRoutes: false, mirrorRoutes: false, abVariants: false, stickiness: none },
+  istio: {
+    weights: true,
+    headerRoutes: true,
+    mirrorRoutes: true,
+    abVariants: true,
+    stickiness: none,
+    extraDestinations: true,
+  },
+  smi: {
+    weights: true,
+    headerRoutes: false,
+    mirrorRoutes: false,
+    abVariants: false,
+    stickiness: none,
+    extraDestinations: true,
+  },
   // Header routes as Argo Rollouts writes them (alb-header-routes.ts); ALB has no mirroring.
-  alb: { weights: true, headerRoutes: true, mirrorRoutes: false, abVariants: false, stickiness: none },
+  alb: {
+    weights: true,
+    headerRoutes: true,
+    mirrorRoutes: false,
+    abVariants: false,
+    stickiness: none,
+    extraDestinations: false,
+  },
 } as const satisfies Record<string, RouterCapabilities>;
 
 export type RouterKind = keyof typeof routerTable;

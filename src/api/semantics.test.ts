@@ -15,13 +15,8 @@ function problems(file: FixtureFile, mutate: (manifest: Manifest) => void = () =
   mutate(manifest);
   const result = validateResource(manifest);
   if (!result.ok) throw new Error(`schema errors: ${result.errors.map((error) => error.message).join('; ')}`);
-  return semanticErrors(result.value)
-    .map((error) => `${error.path}: ${error.detail}`)
-    .filter((problem) => !problem.includes(NOT_CARRIED_OUT));
+  return semanticErrors(result.value).map((error) => `${error.path}: ${error.detail}`);
 }
-
-/** The fixture's experiment template weight is refused until it is routed; tested apart. */
-const NOT_CARRIED_OUT = 'is not carried out yet';
 
 const paths = (file: FixtureFile, mutate: (manifest: Manifest) => void) =>
   problems(file, mutate).map((problem) => problem.slice(0, problem.indexOf(': ')));
@@ -48,12 +43,28 @@ describe('semanticErrors', () => {
 });
 
 describe('a gate never silently does nothing', () => {
-  it('refuses an experiment template weight (not routed yet), naming the field', () => {
-    const result = validateResource(fixture('rollout-canary.yaml'));
-    const errors = result.ok ? semanticErrors(result.value) : [];
+  it('refuses an experiment template weight without trafficRouting, naming the field', () => {
     expect(
-      errors.filter((error) => error.detail.includes(NOT_CARRIED_OUT)).map((error) => error.path),
-    ).toEqual(['spec.strategy.canary.steps[8].experiment.templates[1].weight']);
+      problems('rollout-canary.yaml', (m) => {
+        delete m.spec.strategy.canary.trafficRouting;
+        delete m.spec.strategy.canary.canaryService;
+        delete m.spec.strategy.canary.stableService;
+      }).filter((problem) => problem.includes('.weight')),
+    ).toEqual([
+      'spec.strategy.canary.steps[8].experiment.templates[1].weight: requires trafficRouting (without a router no traffic can be sent to an experiment template)',
+    ]);
+  });
+
+  it('refuses experiment template weights that leave the stable less than nothing, naming the last', () => {
+    expect(
+      problems('rollout-canary.yaml', (m) => {
+        m.spec.strategy.canary.steps[8].experiment.templates[0].weight = 90;
+      }).filter((problem) => problem.includes('.weight')),
+    ).toEqual([
+      expect.stringMatching(
+        /^spec\.strategy\.canary\.steps\[8\]\.experiment\.templates\[1\]\.weight: the templates' weights \(\d+\) plus/,
+      ),
+    ]);
   });
 });
 

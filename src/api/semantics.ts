@@ -249,8 +249,12 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
     problems.add(`${path}.scaleDownDelaySeconds`, 'cannot be used with dynamicStableScale');
   }
   const steps = canary.steps ?? [];
+  let canaryPercent = 0;
   steps.forEach((step, index) => {
     checkCanaryStep(step, `${path}.steps[${index}]`, routing, problems);
+    if (step.setWeight !== undefined)
+      canaryPercent = (step.setWeight * 100) / (routing?.maxTrafficWeight ?? 100);
+    checkExperimentWeights(step, `${path}.steps[${index}]`, canaryPercent, problems);
   });
   if (canary.analysis !== undefined) {
     checkAnalysis(canary.analysis, `${path}.analysis`, problems);
@@ -261,6 +265,24 @@ function checkCanary(canary: CanaryStrategy, path: string, problems: Problems): 
         `must be less than the number of steps (${steps.length})`,
       );
     }
+  }
+}
+
+/** The experiment templates' weights and the canary's weight at the step leave the stable something. */
+function checkExperimentWeights(
+  step: CanaryStep,
+  path: string,
+  canaryPercent: number,
+  problems: Problems,
+): void {
+  const templates = step.experiment?.templates ?? [];
+  const total = templates.reduce((sum, t) => sum + (t.weight ?? 0), 0);
+  const last = templates.findLastIndex((t) => t.weight !== undefined);
+  if (last >= 0 && canaryPercent + total > 100) {
+    problems.add(
+      `${path}.experiment.templates[${last}].weight`,
+      `the templates' weights (${total}) plus the canary's weight at this step (${canaryPercent}) exceed 100`,
+    );
   }
 }
 
@@ -305,11 +327,12 @@ function checkCanaryStep(
       if (templateNames.has(template.name))
         problems.add(`${templatePath}.name`, `duplicate name "${template.name}"`);
       templateNames.add(template.name);
-      // A weight the router would not carry is refused, never ignored.
-      if (template.weight !== undefined) {
+      // A weight the router would not carry is refused, never ignored (src/traffic/capabilities.ts
+      // names the routers that cannot carry one).
+      if (template.weight !== undefined && !hasRouter(routing)) {
         problems.add(
           `${templatePath}.weight`,
-          'is not carried out yet: traffic is not routed to experiment templates (remove weight; the templates get no traffic from the router)',
+          'requires trafficRouting (without a router no traffic can be sent to an experiment template)',
         );
       }
     });

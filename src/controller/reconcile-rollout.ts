@@ -1,6 +1,8 @@
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { analysisRunViews, ownedAnalysisRuns, syncAnalysisRuns } from './analysis/rollout-analysis-runs.ts';
 import type { ExperimentObject } from './experiment/experiment-objects.ts';
+import type { ExtraDestination } from '../traffic/types.ts';
+import { experimentDestinations } from './experiment/experiment-destinations.ts';
 import { experimentViews, ownedExperiments, syncExperiments } from './experiment/rollout-experiments.ts';
 import type { StrategyDecision, StrategyInput } from '../../strategies/types.ts';
 import { reconcileUnderHold } from '../../strategies/group/hold.ts';
@@ -114,7 +116,15 @@ async function decideAndApply(
   const stablePingPong = pingPongAfter(rollout, decision);
   const routed = withPingPong(rollout, stablePingPong);
   await applyServiceSelectors(routed, decision, deps);
-  if (await routeTraffic(routed, decision, deps)) return {};
+  if (
+    await routeTraffic(
+      routed,
+      decision,
+      experimentDestinations(rollout, decision.experiments ?? [], experiments),
+      deps,
+    )
+  )
+    return {};
   // Role labels on the templates before the pods come: a canary pod is created as one.
   const prepared = withRoleMetadataOnNew(rollout, replicaSets, decision.status);
   await syncPodRoleMetadata(rollout, prepared, decision.status, {
@@ -220,9 +230,10 @@ async function syncStepExperiments(
 async function routeTraffic(
   rollout: RolloutObject,
   decision: StrategyDecision,
+  extra: readonly ExtraDestination[],
   deps: ReconcileDeps,
 ): Promise<boolean> {
-  const problem = await applyTraffic(rollout, decision, deps);
+  const problem = await applyTraffic(rollout, decision, deps, extra);
   if (problem) await writeStatus(rollout, invalidSpecStatus(rollout, [problem], deps.now()), deps);
   return problem !== undefined;
 }

@@ -1,6 +1,11 @@
 import type { StrategyDecision } from '../../strategies/types.ts';
 import { routersFor, routingSpec } from '../traffic/routers.ts';
-import { RoutingSpecError, type RoutingObjectClient, type TrafficRouter } from '../traffic/types.ts';
+import {
+  RoutingSpecError,
+  type ExtraDestination,
+  type RoutingObjectClient,
+  type TrafficRouter,
+} from '../traffic/types.ts';
 import type { ReconcileDeps } from './reconcile-deps.ts';
 import { rolloutOwnerReference, type RolloutObject } from './rollout-object.ts';
 
@@ -36,18 +41,20 @@ export async function applyTraffic(
   rollout: RolloutObject,
   decision: StrategyDecision,
   deps: ReconcileDeps,
+  extra: readonly ExtraDestination[] = [],
 ): Promise<string | undefined> {
   const traffic = decision.traffic;
   if (!traffic) return undefined;
   try {
     for (const router of rolloutRouters(rollout, deps)) {
-      const writes = await router.apply({ ...traffic, hashes: decision.selectors });
+      const writes = await router.apply({ ...traffic, hashes: decision.selectors, extra });
       if (writes > 0)
         deps.log.info('traffic routed', {
           rollout: rollout.metadata.name,
           namespace: rollout.metadata.namespace,
           router: router.kind,
           canaryWeight: traffic.canaryWeight,
+          ...(extra.length > 0 ? { extra: extra.map((d) => `${d.service}=${d.weight}`) } : {}),
           headerRoutes: traffic.headerRoutes.map((r) => r.name),
           mirrorRoutes: traffic.mirrorRoutes.map((r) => r.name),
         });

@@ -27,7 +27,7 @@ describe('convert: Argo Rollouts objects', () => {
 
   it('reports every field it cannot carry, and every condition it rewrote, with the path', () => {
     expect(summary(notes)).toEqual([
-      'dropped Rollout shop/rollouts-demo spec.strategy.canary.replicaProgressThreshold',
+      'dropped Rollout shop/rollouts-demo spec.strategy.canary.trafficRouting.alb.servicePorts',
       'translated AnalysisTemplate shop/success-rate spec.metrics[0].successCondition',
       'translated AnalysisTemplate shop/success-rate spec.metrics[1].failureCondition',
     ]);
@@ -49,7 +49,7 @@ describe('convert: Argo Rollouts objects', () => {
       return copy;
     });
     const [rollout, template] = expected as [Record<string, unknown>, Record<string, unknown>];
-    deleteAtPath(rollout, 'spec.strategy.canary.replicaProgressThreshold');
+    deleteAtPath(rollout, 'spec.strategy.canary.trafficRouting.alb.servicePorts');
     const metrics = (template.spec as { metrics: Record<string, unknown>[] }).metrics;
     (metrics[0] as Record<string, unknown>).successCondition = 'size(result) > 0 && result[0] >= 0.95';
     (metrics[1] as Record<string, unknown>).failureCondition =
@@ -81,13 +81,17 @@ describe('convert: Argo Rollouts objects', () => {
         selector: { matchLabels: { app: 'a' } },
         template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'a', image: 'a' }] } },
         strategy: {
-          canary: { steps: [{ setWeight: 150 }], replicaProgressThreshold: { type: 'Pod', value: 1 } },
+          canary: {
+            steps: [{ setWeight: 150 }],
+            trafficRouting: { traefik: { weightedTraefikServiceName: 'w' } },
+          },
         },
       },
     });
     expect(invalid.notes.map((n) => `${n.kind} ${n.path}: ${n.message}`)).toEqual([
-      'dropped spec.strategy.canary.replicaProgressThreshold: not supported by Bellwether',
+      'dropped spec.strategy.canary.trafficRouting.traefik: not supported by Bellwether',
       'invalid spec.strategy.canary.steps[0].setWeight: must be at most 100',
+      'invalid spec.strategy.canary.trafficRouting: at least one of nginx, gatewayAPI, istio, smi, alb must be set',
     ]);
   });
 

@@ -22,7 +22,7 @@ export function isLossy(notes: readonly ConvertNote[]): boolean {
   return notes.some((n) => n.kind === 'dropped' || n.kind === 'invalid');
 }
 
-/** `dropped: Rollout shop/web: spec.strategy.canary.replicaProgressThreshold: not supported by Bellwether` */
+/** `dropped: Rollout shop/web: spec.strategy.canary.trafficRouting.alb.servicePorts: not supported by Bellwether` */
 export function formatNote(note: ConvertNote): string {
   const where = [note.object, note.path].filter((part) => part !== '').join(': ');
   return `${note.kind}: ${where}: ${note.message}\n`;

@@ -30,6 +30,27 @@ describe('trafficStepProblems', () => {
     expect(trafficStepProblems(spec({ nginx: { stableIngress: 'i' } }, [header, header]))).toEqual([]);
   });
 
+  it('experiment template weights: carried by istio and smi, refused naming the field elsewhere', () => {
+    const experiment = {
+      experiment: {
+        templates: [
+          { name: 'a', specRef: 'stable' },
+          { name: 'b', specRef: 'canary', weight: 5 },
+        ],
+      },
+    };
+    expect(trafficStepProblems(spec({ istio: { virtualService: { name: 'v' } } }, [experiment]))).toEqual([]);
+    expect(trafficStepProblems(spec({ smi: {} }, [experiment]))).toEqual([]);
+    expect(
+      trafficStepProblems(spec({ smi: {}, alb: { ingress: 'i', servicePort: 80 } }, [experiment])),
+    ).toEqual([
+      'spec.strategy.canary.steps[0].experiment.templates[1].weight: the alb router cannot send traffic to an experiment template (only istio or smi can)',
+    ]);
+    expect(trafficStepProblems(spec({ nginx: { stableIngress: 'i' } }, [experiment]))).toEqual([
+      'spec.strategy.canary.steps[0].experiment.templates[1].weight: the nginx router cannot send traffic to an experiment template (only istio or smi can)',
+    ]);
+  });
+
   it('nginx: one header route with one match', () => {
     const two = {
       setHeaderRoute: { name: 'h', match: [header.setHeaderRoute.match[0], header.setHeaderRoute.match[0]] },

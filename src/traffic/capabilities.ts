@@ -1,6 +1,6 @@
 import type { TrafficRouting } from '../api/rollout.ts';
 import type { RolloutSpecView } from '../../strategies/types.ts';
-import { routerTable } from '../api/routers.ts';
+import { kindsWith, routerTable } from '../api/routers.ts';
 import { routerKinds } from './routers.ts';
 
 /**
@@ -53,6 +53,15 @@ export function trafficStepIssues(spec: RolloutSpecView): { path: string; detail
           });
       }
     }
+    const templates = (step.experiment as { templates?: { weight?: number }[] } | undefined)?.templates ?? [];
+    templates.forEach((template, j) => {
+      if (template.weight === undefined) return;
+      for (const kind of kinds.filter((k) => !routerTable[k].extraDestinations))
+        problems.push({
+          path: `${path}.experiment.templates[${j}].weight`,
+          detail: `the ${kind} router cannot send traffic to an experiment template (only ${kindsWith((c) => c.extraDestinations)} can)`,
+        });
+    });
     if (step.setMirrorRoute !== undefined) {
       for (const kind of kinds.filter((k) => !routerTable[k].mirrorRoutes))
         problems.push({

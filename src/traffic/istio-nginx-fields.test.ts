@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { istioRouter } from './istio.ts';
 import { nginxRouter } from './nginx.ts';
+import { smiRouter } from './smi.ts';
+import { routerSplit } from './weights.ts';
 import { selectL4Routes } from './istio-l4-routes.ts';
 import { canaryRoutingServices } from './canary-routing-services.ts';
 import type { ObjectRef, RoutingObject, RoutingObjectClient, RoutingTarget } from './types.ts';
@@ -230,6 +232,68 @@ describe('pingPong Services by status', () => {
     expect(canaryRoutingServices(canary, routing, { canary: { stablePingPong: 'pong' } })).toEqual({
       canaryService: 'ping',
       stableService: 'pong',
+    });
+  });
+});
+
+describe('extra destinations (experiment templates with weight)', () => {
+  const extra = [
+    { service: 'web-exp-baseline', weight: 5 },
+    { service: 'web-exp-canary', weight: 10 },
+  ];
+  const withExtra = (canaryWeight: number, destinations = extra) => ({
+    ...desired(canaryWeight),
+    extra: destinations,
+  });
+
+  it('Istio: adds each template Service as a host destination, takes its share from the stable, removes it after', async () => {
+    const http = [{ name: 'primary', route: [dest('web-stable', 100), dest('web-canary', 0)] }];
+    const m = memory([virtualService('vs', { http })]);
+    const router = istioRouter(target, { virtualService: { name: 'vs' } }, m.client);
+    const routes = () => (m.get('VirtualService', 'vs')?.spec?.http as typeof http)[0]?.route;
+
+    expect(await router.apply(withExtra(20))).toBe(1);
+    expect(routes()).toEqual([
+      dest('web-stable', 65),
+      dest('web-canary', 20),
+      dest('web-exp-baseline', 5),
+      dest('web-exp-canary', 10),
+    ]);
+    expect(await router.apply(withExtra(20))).toBe(0);
+    // A weight changes in place; a destination no longer wanted goes.
+    expect(await router.apply(withExtra(20, [{ service: 'web-exp-canary', weight: 30 }]))).toBe(1);
+    expect(routes()).toEqual([dest('web-stable', 50), dest('web-canary', 20), dest('web-exp-canary', 30)]);
+    expect(await router.apply(desired(20))).toBe(1);
+    expect(routes()).toEqual([dest('web-stable', 80), dest('web-canary', 20)]);
+  });
+
+  it('SMI: one backend per template Service next to canary and stable, gone when the experiment ends', async () => {
+    const m = memory([]);
+    const router = smiRouter(target, { trafficSplitName: 'split' }, m.client);
+    const backends = () => m.get('TrafficSplit', 'split')?.spec?.backends;
+    await router.apply(withExtra(20));
+    expect(backends()).toEqual([
+      { service: 'web-canary', weight: 20 },
+      { service: 'web-stable', weight: 65 },
+      { service: 'web-exp-baseline', weight: 5 },
+      { service: 'web-exp-canary', weight: 10 },
+    ]);
+    expect(await router.apply(withExtra(20))).toBe(0);
+    await router.apply(desired(20));
+    expect(backends()).toEqual([
+      { service: 'web-canary', weight: 20 },
+      { service: 'web-stable', weight: 80 },
+    ]);
+  });
+
+  it('on a maxTrafficWeight scale, the shares still add up to the total', () => {
+    expect(routerSplit(20, extra, 1000)).toEqual({
+      canary: 200,
+      stable: 650,
+      extra: [
+        { service: 'web-exp-baseline', weight: 50 },
+        { service: 'web-exp-canary', weight: 100 },
+      ],
     });
   });
 });

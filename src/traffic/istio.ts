@@ -2,11 +2,12 @@ import type { IstioVirtualService } from '../api/rollout.ts';
 import { selectL4Routes, type L4Route } from './istio-l4-routes.ts';
 import { routerTable } from '../api/routers.ts';
 import { annotations, podTemplateHashLabel } from '../kube/names.ts';
-import { routerWeights } from './weights.ts';
+import { routerSplit } from './weights.ts';
 import { applyBody, applyIfChanged, readRequired, type RoutingObject } from './routing-object.ts';
 import {
   RoutingSpecError,
   type DesiredRouting,
+  type ExtraDestination,
   type HeaderRouteDecision,
   type MirrorRouteDecision,
   type ObjectRef,
@@ -146,31 +147,36 @@ function virtualServiceRouter(
   };
   const withWeights = <R extends { route?: RouteDestination[] }>(
     route: R,
-    canaryPercent: number,
+    split: Split,
     field: string,
     label: string,
   ): R => {
-    const weights = routerWeights(canaryPercent, target.maxTrafficWeight);
+    const weights = routerSplit(split.canaryWeight, split.extra ?? [], target.maxTrafficWeight);
     const roles = { isRole, kind: dr ? 'subset' : 'Service', vs: vsRef.name };
-    return weightedRoute(route, weights, roles, field, label);
+    return weightedRoute(route, weights, split.previousExtra, roles, field, label);
   };
-  const weighted = (vs: RoutingObject, canaryPercent: number) => {
+  const weighted = (vs: RoutingObject, split: Split) => {
     const routes = baseRoutes(vs);
     const indexes = weightedIndexes(routes);
     return {
       routes: routes.map((r, i) =>
         indexes.includes(i)
-          ? withWeights(r, canaryPercent, `${vsField}.routes`, `HTTP route "${r.name ?? '(unnamed)'}"`)
+          ? withWeights(r, split, `${vsField}.routes`, `HTTP route "${r.name ?? '(unnamed)'}"`)
           : r,
       ),
       first: indexes[0],
     };
   };
   /** spec.tls / spec.tcp with the selected routes weighted; absent when the config selects none. */
-  const l4 = (vs: RoutingObject, canaryPercent: number) =>
-    weightedL4(vs, config, vsField, (route, field, label) => withWeights(route, canaryPercent, field, label));
+  const l4 = (vs: RoutingObject, split: Split) =>
+    weightedL4(vs, config, vsField, (route, field, label) => withWeights(route, split, field, label));
+  const splitOf = (vs: RoutingObject, desired: DesiredRouting | undefined): Split => ({
+    canaryWeight: desired?.canaryWeight ?? 0,
+    extra: desired?.extra ?? [],
+    previousExtra: extraHosts(vs),
+  });
   const httpSpec = (vs: RoutingObject, desired: DesiredRouting | undefined): Record<string, unknown> => {
-    const { routes, first } = weighted(vs, desired?.canaryWeight ?? 0);
+    const { routes, first } = weighted(vs, splitOf(vs, desired));
     if (!desired) return weightsHttp ? { http: routes } : {};
     const main = first === undefined ? undefined : routes[first];
     const canary = main?.route?.find((d) => isRole(d.destination, 'canary'));
@@ -190,31 +196,64 @@ function virtualServiceRouter(
   return {
     async apply(desired: DesiredRouting) {
       const vs = await readRequired(client, vsRef, `${vsField}.name`);
-      const spec = { ...httpSpec(vs, desired), ...l4(vs, desired.canaryWeight) };
-      return applyIfChanged(client, vs, applyBody(vsRef, target, spec));
+      const spec = { ...httpSpec(vs, desired), ...l4(vs, splitOf(vs, desired)) };
+      return applyIfChanged(client, vs, withExtraHosts(applyBody(vsRef, target, spec), desired.extra ?? []));
     },
     async verifyWeight(canaryWeight: number) {
       const vs = await readRequired(client, vsRef, `${vsField}.name`);
-      const expected: Record<string, unknown> = {
-        http: weighted(vs, canaryWeight).routes,
-        ...l4(vs, canaryWeight),
-      };
+      const split: Split = { canaryWeight, previousExtra: new Set() };
+      const expected: Record<string, unknown> = { http: weighted(vs, split).routes, ...l4(vs, split) };
       const current: Record<string, unknown> = { http: baseRoutes(vs), tls: vs.spec?.tls, tcp: vs.spec?.tcp };
       return Object.keys(expected).every((k) => JSON.stringify(expected[k]) === JSON.stringify(current[k]));
     },
     async restore() {
       const vs = await client.read(vsRef);
       if (!vs) return 0;
-      const spec = { ...httpSpec(vs, undefined), ...l4(vs, 0) };
+      const spec = { ...httpSpec(vs, undefined), ...l4(vs, splitOf(vs, undefined)) };
       return applyIfChanged(client, vs, applyBody(vsRef, target, spec, false));
     },
   };
 }
 
-/** The route with the canary and stable destinations weighted; both must be there. */
+/** What one apply splits: the canary weight, the extra destinations, and those it added before. */
+interface Split {
+  canaryWeight: number;
+  extra?: readonly ExtraDestination[];
+  previousExtra: ReadonlySet<string>;
+}
+
+/**
+ * The extra destinations (experiment template Services) a VirtualService carries are listed in
+ * an annotation, so that the next apply removes the ones no longer wanted and nothing else.
+ */
+const EXTRA_HOSTS_ANNOTATION = 'bellwether.dev/extra-destinations';
+
+function extraHosts(vs: RoutingObject): ReadonlySet<string> {
+  const listed = vs.metadata?.annotations?.[EXTRA_HOSTS_ANNOTATION] ?? '';
+  return new Set(listed.split(',').filter((host) => host !== ''));
+}
+
+function withExtraHosts(body: RoutingObject, extra: readonly ExtraDestination[]): RoutingObject {
+  if (extra.length === 0 || !body.metadata) return body;
+  // `body` is the fresh apply body of this reconcile (applyBody), so it is extended in place.
+  body.metadata.annotations = {
+    ...body.metadata.annotations,
+    [EXTRA_HOSTS_ANNOTATION]: extra.map((d) => d.service).join(','),
+  };
+  return body;
+}
+
+const isHost = (d: Destination, service: string) => d.host === service || d.host.startsWith(`${service}.`);
+
+/**
+ * The route with the canary and stable destinations weighted (both must be there), each extra
+ * destination weighted or added (host-level, as Argo Rollouts adds experiment Services), and
+ * the extra destinations of an earlier apply that are no longer wanted removed.
+ */
 function weightedRoute<R extends { route?: RouteDestination[] }>(
   route: R,
-  weights: { canary: number; stable: number },
+  weights: { canary: number; stable: number; extra: { service: string; weight: number }[] },
+  previousExtra: ReadonlySet<string>,
   roles: { isRole: (d: Destination, role: 'canary' | 'stable') => boolean; kind: string; vs: string },
   field: string,
   label: string,
@@ -228,14 +267,18 @@ function weightedRoute<R extends { route?: RouteDestination[] }>(
       field,
       `${label} of VirtualService "${roles.vs}" needs destinations for both the canary and the stable ${roles.kind}`,
     );
-  return {
-    ...route,
-    route: destinations.map((d) => {
-      if (roles.isRole(d.destination, 'canary')) return { ...d, weight: weights.canary };
-      if (roles.isRole(d.destination, 'stable')) return { ...d, weight: weights.stable };
-      return d;
-    }),
-  };
+  const extraOf = (d: Destination) => weights.extra.find((e) => isHost(d, e.service));
+  const kept = destinations.flatMap((d): RouteDestination[] => {
+    if (roles.isRole(d.destination, 'canary')) return [{ ...d, weight: weights.canary }];
+    if (roles.isRole(d.destination, 'stable')) return [{ ...d, weight: weights.stable }];
+    const extra = extraOf(d.destination);
+    if (extra) return [{ ...d, weight: extra.weight }];
+    return Array.from(previousExtra).some((host) => isHost(d.destination, host)) ? [] : [d];
+  });
+  const added = weights.extra
+    .filter((e) => !destinations.some((d) => isHost(d.destination, e.service)))
+    .map((e): RouteDestination => ({ destination: { host: e.service }, weight: e.weight }));
+  return { ...route, route: [...kept, ...added] };
 }
 
 /** spec.tls and spec.tcp with the routes tlsRoutes / tcpRoutes select weighted (istio-l4-routes.ts). */

@@ -1,8 +1,9 @@
 import { routerTable } from '../api/routers.ts';
-import { routerWeights } from './weights.ts';
+import { routerSplit } from './weights.ts';
 import { applyIfChanged, applyBody, type RoutingObject } from './routing-object.ts';
 import type {
   DesiredRouting,
+  ExtraDestination,
   ObjectRef,
   RoutingObjectClient,
   RoutingTarget,
@@ -16,7 +17,8 @@ interface Backend {
 
 /**
  * SMI: a TrafficSplit (split.smi-spec.io/v1alpha2, the version meshes serve today) with two
- * backends, the canary and the stable Service, behind the root Service. An existing split keeps
+ * backends, the canary and the stable Service (plus a weighted backend per running experiment
+ * template with `weight`), behind the root Service. An existing split keeps
  * its root Service and gets its backends set; a missing one is created, owned by the Rollout, and
  * deleted again on restore. SMI has no header or mirror routes.
  */
@@ -31,23 +33,28 @@ export function smiRouter(
     namespace: target.rollout.namespace,
     name: config.trafficSplitName ?? target.rollout.name,
   };
-  const backends = (canaryPercent: number): Backend[] => {
-    const weights = routerWeights(canaryPercent, target.maxTrafficWeight);
+  /** Canary and stable, then one backend per extra destination (a running experiment's templates). */
+  const backends = (canaryPercent: number, extra: readonly ExtraDestination[] = []): Backend[] => {
+    const weights = routerSplit(canaryPercent, extra, target.maxTrafficWeight);
     return [
       { service: target.canaryService, weight: weights.canary },
       { service: target.stableService, weight: weights.stable },
+      ...weights.extra,
     ];
   };
   const ownedByRollout = (split: RoutingObject) =>
     (split.metadata?.ownerReferences ?? []).some((o) => o.uid === target.rollout.uid);
   /** What we apply: a split we created carries its root Service and owner reference each time (SSA keeps what is re-applied). */
-  const body = (canaryPercent: number, created: boolean, managed = true): RoutingObject => {
+  const body = (
+    desired: Pick<DesiredRouting, 'canaryWeight' | 'extra'>,
+    created: boolean,
+    managed = true,
+  ) => {
+    const list = backends(desired.canaryWeight, desired.extra);
     const obj = applyBody(
       ref,
       target,
-      created
-        ? { service: config.rootService ?? target.stableService, backends: backends(canaryPercent) }
-        : { backends: backends(canaryPercent) },
+      created ? { service: config.rootService ?? target.stableService, backends: list } : { backends: list },
       managed,
     );
     if (created && obj.metadata) obj.metadata.ownerReferences = [target.ownerReference];
@@ -60,10 +67,10 @@ export function smiRouter(
     async apply(desired: DesiredRouting) {
       const split = await client.read(ref);
       if (!split) {
-        await client.apply(body(desired.canaryWeight, true));
+        await client.apply(body(desired, true));
         return 1;
       }
-      return applyIfChanged(client, split, body(desired.canaryWeight, ownedByRollout(split)));
+      return applyIfChanged(client, split, body(desired, ownedByRollout(split)));
     },
     async verifyWeight(canaryWeight: number) {
       const split = await client.read(ref);
@@ -79,7 +86,7 @@ export function smiRouter(
         await client.remove(ref);
         return 1;
       }
-      return applyIfChanged(client, split, body(0, false, false));
+      return applyIfChanged(client, split, body({ canaryWeight: 0 }, false, false));
     },
   };
 }

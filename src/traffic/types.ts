@@ -47,10 +47,21 @@ export interface RoutingTarget {
   managedRoutes: readonly string[];
 }
 
+/**
+ * A Service that gets `weight` percent of all traffic next to the canary and the stable (a
+ * running experiment step's template with `weight`); the stable's share is reduced by it.
+ */
+export interface ExtraDestination {
+  service: string;
+  weight: number;
+}
+
 /** What the routing objects should say now: the strategy's decision plus the hashes Services select. */
 export interface DesiredRouting extends TrafficDecision {
   /** Pod template hashes of the versions (DestinationRule subsets point at them). */
   hashes: { canary?: string; stable?: string };
+  /** Extra weighted destinations; only routers with `extraDestinations` are ever given any. */
+  extra?: readonly ExtraDestination[];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   createAnalysisTemplate,
   createRollout,
   getRollout,
+  patchRollout,
   replicaSetsOf,
 } from '../support/rollouts.ts';
 
@@ -179,6 +180,79 @@ describe('Argo Rollouts fields carried out', () => {
         ? true
         : undefined;
     });
+  });
+
+  // v2's pods keep away from each other across `kubernetes.io/os` (every node is linux), so the
+  // scheduler places one of them and leaves the rest Pending: the canary never has more than 1
+  // available pod. setWeight 50 of 4 wants 2 canary pods: with replicaProgressThreshold Pod 1 the
+  // step completes, without it the step waits.
+  it('canary: replicaProgressThreshold lets a step go on with part of its pods available', async () => {
+    const steps = [{ setWeight: 50 }, { pause: {} }];
+    await createRollout(
+      env.c,
+      env.namespace,
+      canaryRollout('rpt', 'rpt:1', {
+        replicas: 4,
+        strategy: { canary: { steps, replicaProgressThreshold: { type: 'Pod', value: 1 } } },
+      }),
+    );
+    await createRollout(
+      env.c,
+      env.namespace,
+      canaryRollout('rpt-all', 'rpt-all:1', { replicas: 4, strategy: { canary: { steps } } }),
+    );
+    for (const name of ['rpt', 'rpt-all']) {
+      await until(`${name}:1 Healthy`, async () =>
+        (await rollout(name)).status?.phase === 'Healthy' ? true : undefined,
+      );
+      await patchRollout(env.c, env.namespace, name, [
+        { op: 'add', path: '/spec/template/metadata/labels/release', value: 'two' },
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${name}:2` },
+        {
+          op: 'add',
+          path: '/spec/template/spec/affinity',
+          value: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  labelSelector: { matchLabels: { app: name, release: 'two' } },
+                  topologyKey: 'kubernetes.io/os',
+                },
+              ],
+            },
+          },
+        },
+      ]);
+    }
+    /** The canary RS of `name` at 2 pods with exactly 1 available. */
+    const oneOfTwo = (name: string) =>
+      until(`${name}:2 at 2 pods, 1 available`, async () => {
+        const rs = await replicaSetOf(name, `${name}:2`);
+        return rs.spec?.replicas === 2 && rs.status?.availableReplicas === 1 ? rs : undefined;
+      });
+    await oneOfTwo('rpt');
+    await until('rpt paused at step 2 with 1 of 2 canary pods', async () => {
+      const ro = await rollout('rpt');
+      return ro.status?.currentStepIndex === 1 && ro.status.pauseConditions?.[0]?.reason === 'CanaryPauseStep'
+        ? true
+        : undefined;
+    });
+    expect((await replicaSetOf('rpt', 'rpt:2')).status?.availableReplicas).toBe(1);
+    expect((await replicaSetOf('rpt', 'rpt:1')).spec?.replicas).toBe(2);
+
+    // The same Rollout without the field: the stable is at its 2 too (the step's counts are
+    // reached), the status the controller wrote after that counts 3 available pods, and the step
+    // still waits for the second canary pod.
+    await oneOfTwo('rpt-all');
+    await until('rpt-all stable at 2 pods', async () =>
+      (await replicaSetOf('rpt-all', 'rpt-all:1')).spec?.replicas === 2 ? true : undefined,
+    );
+    await until('rpt-all status counts 3 available pods', async () =>
+      (await rollout('rpt-all')).status?.availableReplicas === 3 ? true : undefined,
+    );
+    const waiting = await rollout('rpt-all');
+    expect(waiting.status?.currentStepIndex ?? 0).toBe(0);
+    expect(waiting.status?.pauseConditions ?? []).toEqual([]);
   });
 
   it('blue-green: previewMetadata on the preview, activeMetadata moves to it on promotion', async () => {

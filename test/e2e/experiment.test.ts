@@ -4,6 +4,7 @@ import type { AnalysisRun } from '../../src/api/analysis.ts';
 import { useControllerEnv } from '../support/controller-env.ts';
 import { usePrometheusWithSimulators } from '../support/prometheus-traffic.ts';
 import { eventually } from '../support/kube.ts';
+import { createServices } from '../support/routing-objects.ts';
 import {
   analysisRunsOf,
   canaryRollout,
@@ -298,6 +299,115 @@ describe('canary experiment steps', () => {
       });
       expect(failed).toHaveLength(1);
       expect(failed[0]?.type).toBe('Warning');
+    });
+  });
+
+  // An experiment step whose templates have weights, on an Istio-routed canary (host-level
+  // VirtualService): while the Experiment runs, each template's Service is a destination of the
+  // route with its weight and the stable gives that share up; once it is over they are gone.
+  describe('template weights through a traffic router', () => {
+    const istio = { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' };
+    type Destination = { destination: { host: string }; weight?: number };
+    const routeOf = async (name: string): Promise<string[]> => {
+      const vs = (await env.c.custom.getNamespacedCustomObject({
+        ...istio,
+        namespace: env.namespace,
+        name,
+      })) as { spec: { http: { route: Destination[] }[] } };
+      return (vs.spec.http[0]?.route ?? []).map((d) => `${d.destination.host}=${d.weight ?? 0}`);
+    };
+
+    it('routes each weighted template its share while the Experiment runs, and takes it back after', async () => {
+      await createServices(env.c, env.namespace, 'exp-w', ['exp-w-canary', 'exp-w-stable']);
+      await env.c.custom.createNamespacedCustomObject({
+        ...istio,
+        namespace: env.namespace,
+        body: {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'exp-w' },
+          spec: {
+            hosts: ['exp-w.example'],
+            http: [
+              {
+                name: 'primary',
+                route: [
+                  { destination: { host: 'exp-w-stable' }, weight: 100 },
+                  { destination: { host: 'exp-w-canary' }, weight: 0 },
+                ],
+              },
+            ],
+          },
+        },
+      });
+      await createRollout(
+        env.c,
+        env.namespace,
+        canaryRollout('exp-w', 'exp-w:1', {
+          replicas: 2,
+          strategy: {
+            canary: {
+              canaryService: 'exp-w-canary',
+              stableService: 'exp-w-stable',
+              trafficRouting: { istio: { virtualService: { name: 'exp-w', routes: ['primary'] } } },
+              steps: [
+                { setWeight: 20 },
+                {
+                  experiment: {
+                    duration: '10s',
+                    templates: [
+                      { name: 'baseline', specRef: 'stable', replicas: 1, weight: 5 },
+                      { name: 'canary', specRef: 'canary', replicas: 1, weight: 10 },
+                    ],
+                  },
+                },
+                { pause: {} },
+              ],
+            },
+          },
+        }),
+      );
+      await eventually('Healthy', async () =>
+        (await getRollout(env.c, env.namespace, 'exp-w')).status?.phase === 'Healthy' ? true : undefined,
+      );
+      await deployV2('exp-w');
+      const running = await eventually('the template Services in the route', async () => {
+        const name = (await getRollout(env.c, env.namespace, 'exp-w')).status?.canary?.currentExperiment;
+        if (!name) return undefined;
+        const route = await routeOf('exp-w');
+        return route.length === 4 ? { name, route } : undefined;
+      });
+      expect(running.route).toEqual([
+        'exp-w-stable=65',
+        'exp-w-canary=20',
+        `${running.name}-baseline=5`,
+        `${running.name}-canary=10`,
+      ]);
+      // Only while the Experiment runs, and each Service selects its template's pods.
+      expect((await experimentObject(running.name)).status?.phase).toBe('Running');
+      for (const template of ['baseline', 'canary']) {
+        const service = await env.c.core.readNamespacedService({
+          namespace: env.namespace,
+          name: `${running.name}-${template}`,
+        });
+        const [rs] = (await experimentReplicaSets(running.name)).filter(
+          (set) => set.metadata?.labels?.['bellwether.dev/experiment-template'] === template,
+        );
+        expect(service.spec?.selector?.['rollouts-pod-template-hash']).toBe(
+          rs?.metadata?.labels?.['rollouts-pod-template-hash'],
+        );
+      }
+
+      await eventually('past the experiment, at the pause', async () => {
+        const ro = await getRollout(env.c, env.namespace, 'exp-w');
+        return ro.status?.currentStepIndex === 2 && ro.status.phase === 'Paused' ? ro : undefined;
+      });
+      const after = await eventually('the route back to canary and stable', async () => {
+        const route = await routeOf('exp-w');
+        return route.length === 2 ? route : undefined;
+      });
+      expect(after).toEqual(['exp-w-stable=80', 'exp-w-canary=20']);
+      expect((await experimentObject(running.name)).status?.phase).toBe('Successful');
     });
   });
 });

@@ -50,6 +50,16 @@ export async function analysisRunsOf(
   return list.items;
 }
 
+/** A JSON patch (RFC 6902) to a Rollout, as a commit changing those fields would make. */
+export async function patchRollout(
+  c: Clients,
+  namespace: string,
+  name: string,
+  body: object[],
+): Promise<void> {
+  await c.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body });
+}
+
 export async function getRollout(c: Clients, namespace: string, name: string): Promise<RolloutObject> {
   return (await c.custom.getNamespacedCustomObject({
     group,

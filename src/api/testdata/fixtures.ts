@@ -61,6 +61,20 @@ export const INVALID_CASES: InvalidCase[] = [
     detail: 'must be at least 0',
   },
   {
+    name: 'replicaProgressThreshold Percent above 100',
+    file: 'rollout-canary.yaml',
+    mutate: (m) => (canary(m).replicaProgressThreshold = { type: 'Percent', value: 150 }),
+    path: 'spec.strategy.canary.replicaProgressThreshold.value',
+    detail: 'a Percent value must be from 1 to 100',
+  },
+  {
+    name: 'replicaProgressThreshold Pod 0',
+    file: 'rollout-canary.yaml',
+    mutate: (m) => (canary(m).replicaProgressThreshold = { type: 'Pod', value: 0 }),
+    path: 'spec.strategy.canary.replicaProgressThreshold.value',
+    detail: 'must be at least 1',
+  },
+  {
     name: 'replicas as a string',
     file: 'rollout-canary.yaml',
     mutate: (m) => (m.spec.replicas = '3'),

@@ -31,7 +31,7 @@ describe('bellwether convert', () => {
     expect(await convertCommand([], a.value)).toBe(1);
     expect(a.out.join('')).toContain('kind: Rollout');
     expect(a.err.join('')).toContain(
-      'dropped: Rollout shop/rollouts-demo: spec.strategy.canary.replicaProgressThreshold: not supported by Bellwether\n',
+      'dropped: Rollout shop/rollouts-demo: spec.strategy.canary.trafficRouting.alb.servicePorts: not supported by Bellwether\n',
     );
     expect(a.err.join('')).toContain('convert: 1 field(s) dropped, 0 invalid\n');
     const b = io({ 'in.yaml': read('argo-rollout.yaml') });

@@ -49,26 +49,14 @@ export function experimentForStep(
     const source = t.specRef === 'stable' ? stable : rollout.spec.template;
     if (source === undefined)
       return { ok: false, error: `${path}.templates[${index}].specRef: no ${t.specRef} pod template yet` };
-    const labels = Object.fromEntries(
-      Object.entries({ ...(source.metadata?.labels ?? {}), ...(t.metadata?.labels ?? {}) }).filter(
-        ([key]) => key !== podTemplateHashLabel,
-      ),
-    );
-    const plain = source as { metadata?: object; spec?: unknown };
-    const template = {
-      spec: plain.spec,
-      metadata: {
-        ...(plain.metadata ?? {}),
-        labels,
-        annotations: { ...(source.metadata?.annotations ?? {}), ...(t.metadata?.annotations ?? {}) },
-      },
-    } as V1PodTemplateSpec;
+    const template = podTemplateFor(source, t);
     templates.push({
       name: t.name,
       replicas: t.replicas ?? 1,
       selector: t.selector ?? rollout.spec.selector,
       template,
-      ...(t.service === undefined ? {} : { service: t.service }),
+      // A weighted template gets a Service for the router to send its share to (as in Argo).
+      ...(t.service === undefined && t.weight === undefined ? {} : { service: t.service ?? {} }),
     });
   }
   return {
@@ -90,6 +78,27 @@ export function experimentForStep(
       },
     },
   };
+}
+
+/** The template's pods: the source pod template with the template's own labels and annotations, no hash label. */
+function podTemplateFor(
+  source: V1PodTemplateSpec,
+  t: RolloutExperimentStep['templates'][number],
+): V1PodTemplateSpec {
+  const labels = Object.fromEntries(
+    Object.entries({ ...(source.metadata?.labels ?? {}), ...(t.metadata?.labels ?? {}) }).filter(
+      ([key]) => key !== podTemplateHashLabel,
+    ),
+  );
+  const plain = source as { metadata?: object; spec?: unknown };
+  return {
+    spec: plain.spec,
+    metadata: {
+      ...(plain.metadata ?? {}),
+      labels,
+      annotations: { ...(source.metadata?.annotations ?? {}), ...(t.metadata?.annotations ?? {}) },
+    },
+  } as V1PodTemplateSpec;
 }
 
 /** The step's analyses with Rollout-side valueFrom (podTemplateHashValue, fieldRef) made literal. */
