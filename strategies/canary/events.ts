@@ -2,36 +2,39 @@
  * The machine's effects as Kubernetes Events. Effects only exist on transitions, so a reconcile
  * that changes nothing emits nothing. Pure.
  */
-import { describeAbortCause } from '../kernel/abort-cause.ts';
-import type { CanaryEffect, CanaryEffectType } from './machine.ts';
+import { describeAbortCause, type AbortCause } from '../kernel/abort-cause.ts';
+import { effect, effectsIn, type EffectOf } from '../kernel/effects.ts';
 import type { CanarySettings } from './settings.ts';
 import { stepLabel } from './steps.ts';
 import { toIso } from '../kernel/time.ts';
-import { describeRun } from '../kernel/analysis-runs.ts';
+import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
 import type { RolloutEvent } from '../types.ts';
 
-const EFFECT_TYPES: ReadonlySet<string> = new Set<CanaryEffectType>([
-  'versionDetected',
-  'stepsChanged',
-  'stepStarted',
-  'stepCompleted',
-  'pausedAtStep',
-  'pauseElapsed',
-  'pausePromoted',
-  'promotedFull',
-  'rolloutCompleted',
-  'rolloutAborted',
-  'analysisInconclusive',
-  'inconclusivePromoted',
-  'rolloutRetried',
-  'pausedByUser',
-  'resumedByUser',
-]);
+/** How a new version is handled. */
+export type VersionRoute = 'initial' | 'steps' | 'stable' | 'rollbackWindow';
+
+/** What the canary machine reports, one effect per thing that happened (see kernel/effects.ts). */
+export const canaryEffects = {
+  versionDetected: effect<{ podHash: string; route: VersionRoute }>(),
+  stepsChanged: effect<{ stepsHash: string }>(),
+  stepStarted: effect<{ index: number }>(),
+  stepCompleted: effect<{ index: number }>(),
+  pausedAtStep: effect<{ index: number; until: number | undefined }>(),
+  pauseElapsed: effect<{ index: number }>(),
+  pausePromoted: effect<{ index: number }>(),
+  promotedFull: effect<{ index: number }>(),
+  rolloutCompleted: effect<{ podHash: string }>(),
+  rolloutAborted: effect<{ index: number; cause: AbortCause; run?: RunVerdict }>(),
+  analysisInconclusive: effect<{ index: number; run: RunVerdict }>(),
+  inconclusivePromoted: effect<{ index: number; runs: RunVerdict[] }>(),
+  rolloutRetried: effect(),
+  pausedByUser: effect(),
+  resumedByUser: effect(),
+};
+export type CanaryEffect = EffectOf<typeof canaryEffects>;
 
 /** The effects among the actions `transition()` returned (assignments are not effects). */
-export function effectsOf(actions: readonly { type: string; params?: unknown }[]): CanaryEffect[] {
-  return actions.filter((action) => EFFECT_TYPES.has(action.type)) as CanaryEffect[];
-}
+export const effectsOf = effectsIn(canaryEffects);
 
 export function canaryEvents(effects: readonly CanaryEffect[], settings: CanarySettings): RolloutEvent[] {
   const events: RolloutEvent[] = [];
