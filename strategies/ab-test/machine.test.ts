@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { backgroundRunId, stepRunId } from '../kernel/analysis-runs.ts';
 import {
   AB_INITIAL_CONTEXT,
-  AbHold,
+  Hold,
   AbLifecycle,
   abTestMachine,
   type AbContext,
@@ -19,7 +19,7 @@ import {
 } from './machine.ts';
 import type { AbStep } from './settings.ts';
 import { abLifecycleFromContext } from './snapshot.ts';
-import { abEffectsOf } from './status.ts';
+import { abEffectsOf } from './events.ts';
 import { exploreMachine, labelsTo, type ModelEvent } from '../../test/support/strategies/machine-model.ts';
 import type { AnalysisPhase } from '../types.ts';
 
@@ -53,7 +53,7 @@ function quietObservation(snapshot: Snapshot): AbObservation {
     type: 'OBSERVE',
     now: T0,
     podHash: snapshot.context.currentPodHash ?? 'v1',
-    userPaused: snapshot.value.hold === AbHold.heldByUser,
+    userPaused: snapshot.value.hold === Hold.heldByUser,
     replicas: REPLICAS,
     steps: STEPS,
     comparisonFrom: 1,
@@ -109,7 +109,7 @@ function modelEvents(snapshot: Snapshot): ModelEvent<AbContext, AbObservation>[]
 }
 
 const initialSnapshot: Snapshot = abTestMachine.resolveState({
-  value: { hold: AbHold.running, lifecycle: AbLifecycle.healthy },
+  value: { hold: Hold.running, lifecycle: AbLifecycle.healthy },
   context: AB_INITIAL_CONTEXT,
 });
 
@@ -127,7 +127,7 @@ describe('A/B machine, explored exhaustively', () => {
   it('reaches every lifecycle state, held and not', () => {
     const reached = model.reachedStates();
     for (const lifecycle of Object.values(AbLifecycle)) {
-      for (const hold of Object.values(AbHold)) expect(reached).toContain(`${lifecycle}/${hold}`);
+      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
     }
   });
 

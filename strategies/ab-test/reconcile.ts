@@ -14,7 +14,8 @@ import { AbLifecycle, abTestMachine, type AbObservation } from './machine.ts';
 import { abAnalysis, abScaling, routedShareB, servesBoth, type AbOutcome } from './scaling.ts';
 import { abTestSettings, type AbTestSettings } from './settings.ts';
 import { resolveAbSnapshot } from './snapshot.ts';
-import { abEffectsOf, abEvents, abStatus } from './status.ts';
+import { abEffectsOf, abEvents } from './events.ts';
+import { abStatus } from './status.ts';
 import type { StrategyDecision, StrategyInput } from '../types.ts';
 
 export function reconcileAbTest(input: StrategyInput): StrategyDecision {

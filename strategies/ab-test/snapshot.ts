@@ -5,7 +5,7 @@
  * Edited steps (a new `currentStepHash`) start the test over with a new attempt, so no run is
  * judged for steps it was not started for.
  */
-import { AbHold, AbLifecycle, abTestMachine, type AbContext, type AbStateValue } from './machine.ts';
+import { Hold, AbLifecycle, abTestMachine, type AbContext, type AbStateValue } from './machine.ts';
 import { wasPausedByUser } from '../kernel/conditions.ts';
 import { fromIso } from '../kernel/time.ts';
 import { lifecycleFlags } from '../kernel/lifecycle-flags.ts';
@@ -66,7 +66,7 @@ export function resolveAbSnapshot(input: StrategyInput, stepsHash: string) {
   const context = abContextFromStatus(input, stepsHash);
   const value: AbStateValue = {
     // Region order matters to xstate when both regions move in one microstep: `hold` first.
-    hold: wasPausedByUser(input.status.conditions) ? AbHold.heldByUser : AbHold.running,
+    hold: wasPausedByUser(input.status.conditions) ? Hold.heldByUser : Hold.running,
     lifecycle: abLifecycleFromContext(context),
   };
   return abTestMachine.resolveState({ value, context });

@@ -1,18 +1,9 @@
 /**
  * The status an A/B reconcile writes (phase, a message that says why, status.abTest, the
- * conditions) and the Events for the machine's effects. The same observation produces the same
- * status; effects exist only on transitions, so a reconcile that changes nothing emits nothing. Pure.
+ * conditions). The same observation produces the same status. Pure.
  */
 import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
-import {
-  AbHold,
-  AbLifecycle,
-  verdictDecision,
-  type AbEffect,
-  type AbEffectType,
-  type AbObservation,
-  type DecisionCause,
-} from './machine.ts';
+import { Hold, AbLifecycle, verdictDecision, type AbObservation } from './machine.ts';
 import type { AbAnalysisView, AbOutcome } from './scaling.ts';
 import { abStepLabel, targetShareB, type AbTestSettings } from './settings.ts';
 import { AB_DECISION_REASON, AB_PAUSE_REASON, abStatusFields } from './snapshot.ts';
@@ -22,7 +13,7 @@ import { replicaCounts, replicasProgressed } from '../kernel/progress.ts';
 import { findView } from '../kernel/replica-set-view.ts';
 import { rolloutConditions, type ConditionSummary } from '../kernel/rollout-conditions.ts';
 import { fromIso, toIso } from '../kernel/time.ts';
-import type { Phase, RolloutEvent, RolloutStatusView, StrategyInput } from '../types.ts';
+import type { Phase, RolloutStatusView, StrategyInput } from '../types.ts';
 
 export interface AbStatusInput {
   input: StrategyInput;
@@ -63,7 +54,7 @@ export function abStatus(facts: AbStatusInput): RolloutStatusView {
     ...input.status,
     phase,
     message:
-      value.hold === AbHold.heldByUser && value.lifecycle !== AbLifecycle.keptA
+      value.hold === Hold.heldByUser && value.lifecycle !== AbLifecycle.keptA
         ? `Paused by user (spec.paused): ${message}`
         : message,
     observedGeneration: input.generation,
@@ -92,7 +83,7 @@ function abPhase({ input, settings, outcome }: AbStatusInput): Phase {
   const { value, context } = outcome;
   if (value.lifecycle === AbLifecycle.keptA) return 'Degraded';
   if (
-    value.hold === AbHold.heldByUser ||
+    value.hold === Hold.heldByUser ||
     value.lifecycle === AbLifecycle.paused ||
     value.lifecycle === AbLifecycle.waiting
   )
@@ -106,7 +97,7 @@ function abPhase({ input, settings, outcome }: AbStatusInput): Phase {
 }
 
 function pausedBy({ value }: AbOutcome): ConditionSummary['pausedBy'] {
-  if (value.hold === AbHold.heldByUser)
+  if (value.hold === Hold.heldByUser)
     return { reason: ConditionReason.PausedByUser, message: 'Paused by user (spec.paused)' };
   if (value.lifecycle === AbLifecycle.paused)
     return { reason: AB_PAUSE_REASON, message: 'Paused at an A/B pause step' };
@@ -163,63 +154,3 @@ function pauseEnd({ settings, outcome }: AbStatusInput): string {
     return ' until promoted';
   return ` until ${toIso(context.pauseStartedAt + step.ms)}`;
 }
-
-const EFFECT_TYPES: ReadonlySet<string> = new Set<AbEffectType>([
-  'testStarted',
-  'stepCompleted',
-  'pausedAtStep',
-  'decided',
-  'rolloutCompleted',
-  'rolloutRetried',
-  'pausedByUser',
-  'resumedByUser',
-]);
-
-/** The effects among the actions `transition()` returned (assignments are not effects). */
-export function abEffectsOf(actions: readonly { type: string; params?: unknown }[]): AbEffect[] {
-  return actions.filter((action) => EFFECT_TYPES.has(action.type)) as AbEffect[];
-}
-
-const CAUSE_TEXT: Record<Exclude<DecisionCause, 'comparison' | 'stepAnalysis'>, string> = {
-  noComparison: 'the steps are done and no comparison analysis is configured',
-  operator: 'by an operator',
-};
-
-export function abEvents(effects: readonly AbEffect[], settings: AbTestSettings): RolloutEvent[] {
-  return effects.map((effect): RolloutEvent => {
-    switch (effect.type) {
-      case 'testStarted':
-        return normal(
-          'AbTestStarted',
-          `A/B test started: A ${settings.names.a} (${effect.params.a}) vs B ${settings.names.b} (${effect.params.b}), split up to ${100 - settings.finalB}/${settings.finalB}`,
-        );
-      case 'stepCompleted':
-        return normal(
-          'RolloutStepCompleted',
-          `${abStepLabel(settings.steps, effect.params.index)} completed`,
-        );
-      case 'pausedAtStep':
-        return normal(
-          'RolloutPaused',
-          `${abStepLabel(settings.steps, effect.params.index)}: paused ${effect.params.until === undefined ? 'until promoted' : `until ${toIso(effect.params.until)}`}`,
-        );
-      case 'decided': {
-        const { decision, cause, run } = effect.params;
-        const why = run ? describeRun(run) : CAUSE_TEXT[cause as keyof typeof CAUSE_TEXT];
-        const message = `Decision ${decision}: ${why}`;
-        return decision === 'KeepA' ? warning('AbTestDecision', message) : normal('AbTestDecision', message);
-      }
-      case 'rolloutCompleted':
-        return normal('RolloutCompleted', `B ${effect.params.podHash} is the stable version`);
-      case 'rolloutRetried':
-        return normal('RolloutRetried', 'A/B test retried: steps start over with new analysis runs');
-      case 'pausedByUser':
-        return normal('RolloutPaused', 'Paused by user (spec.paused)');
-      case 'resumedByUser':
-        return normal('RolloutResumed', 'Resumed by user');
-    }
-  });
-}
-
-const normal = (reason: string, message: string): RolloutEvent => ({ type: 'Normal', reason, message });
-const warning = (reason: string, message: string): RolloutEvent => ({ type: 'Warning', reason, message });

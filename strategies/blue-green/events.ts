@@ -2,34 +2,35 @@
  * The blue-green machine's effects as Kubernetes Events. Effects only exist on transitions, so a
  * reconcile that changes nothing emits nothing. Pure.
  */
-import { describeAbortCause } from '../kernel/abort-cause.ts';
-import { describeRun } from '../kernel/analysis-runs.ts';
-import type { BlueGreenEffect, BlueGreenEffectType } from './machine.ts';
+import { describeAbortCause, type AbortCause } from '../kernel/abort-cause.ts';
+import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
+import { effect, effectsIn, type EffectOf } from '../kernel/effects.ts';
 import type { BlueGreenSettings } from './settings.ts';
 import { toIso } from '../kernel/time.ts';
 import type { RolloutEvent } from '../types.ts';
 
-const EFFECT_TYPES: ReadonlySet<string> = new Set<BlueGreenEffectType>([
-  'versionDetected',
-  'activeSwitched',
-  'pausedForPromotion',
-  'pausePromoted',
-  'autoPromoted',
-  'promotedFull',
-  'rolloutCompleted',
-  'rolloutAborted',
-  'analysisInconclusive',
-  'rolloutRetried',
-  'pausedByUser',
-  'resumedByUser',
-]);
+export type VersionRoute = 'initial' | 'stable' | 'active' | 'preview';
+export type SwitchReason = 'initial' | 'promotion' | 'back';
+
+/** What the blue-green machine reports, one effect per thing that happened (see kernel/effects.ts). */
+export const blueGreenEffects = {
+  versionDetected: effect<{ podHash: string; route: VersionRoute }>(),
+  activeSwitched: effect<{ from: string | undefined; to: string; why: SwitchReason }>(),
+  pausedForPromotion: effect<{ until: number | undefined }>(),
+  pausePromoted: effect<{ run?: RunVerdict }>(),
+  autoPromoted: effect(),
+  promotedFull: effect(),
+  rolloutCompleted: effect<{ podHash: string }>(),
+  rolloutAborted: effect<{ cause: AbortCause; run?: RunVerdict }>(),
+  analysisInconclusive: effect<{ run: RunVerdict }>(),
+  rolloutRetried: effect(),
+  pausedByUser: effect(),
+  resumedByUser: effect(),
+};
+export type BlueGreenEffect = EffectOf<typeof blueGreenEffects>;
 
 /** The effects among the actions `transition()` returned (assignments are not effects). */
-export function blueGreenEffectsOf(
-  actions: readonly { type: string; params?: unknown }[],
-): BlueGreenEffect[] {
-  return actions.filter((action) => EFFECT_TYPES.has(action.type)) as BlueGreenEffect[];
-}
+export const blueGreenEffectsOf = effectsIn(blueGreenEffects);
 
 export function blueGreenEvents(
   effects: readonly BlueGreenEffect[],

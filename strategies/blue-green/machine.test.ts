@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { postPromotionRunId, prePromotionRunId } from '../kernel/analysis-runs.ts';
 import { blueGreenEffectsOf } from './events.ts';
 import {
-  BlueGreenHold,
+  Hold,
   BlueGreenLifecycle,
   blueGreenMachine,
   INITIAL_CONTEXT,
@@ -54,7 +54,7 @@ function quietObservation(snapshot: Snapshot): BlueGreenObservation {
     type: 'OBSERVE',
     now: T0,
     podHash: snapshot.context.currentPodHash ?? 'v1',
-    userPaused: snapshot.value.hold === BlueGreenHold.heldByUser,
+    userPaused: snapshot.value.hold === Hold.heldByUser,
     replicas: REPLICAS,
     previewReplicas: 1,
     available: {},
@@ -134,7 +134,7 @@ function modelEvents(snapshot: Snapshot): BlueGreenEvent[] {
 }
 
 const initialSnapshot: Snapshot = blueGreenMachine.resolveState({
-  value: { hold: BlueGreenHold.running, lifecycle: BlueGreenLifecycle.healthy },
+  value: { hold: Hold.running, lifecycle: BlueGreenLifecycle.healthy },
   context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
 });
 
@@ -152,7 +152,7 @@ describe('blue-green machine, explored exhaustively', () => {
   it('reaches every lifecycle state, held and not', () => {
     const reached = model.reachedStates();
     for (const lifecycle of Object.values(BlueGreenLifecycle)) {
-      for (const hold of Object.values(BlueGreenHold)) expect(reached).toContain(`${lifecycle}/${hold}`);
+      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
     }
     expect(vertices.length).toBeGreaterThan(50);
     expect(edges.length).toBeGreaterThan(1000);

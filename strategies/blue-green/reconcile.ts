@@ -10,7 +10,7 @@ import { transition } from 'xstate';
 import { observeRuns } from '../kernel/analysis-runs.ts';
 import { blueGreenAnalysis } from './analysis.ts';
 import { blueGreenEffectsOf, blueGreenEvents } from './events.ts';
-import { BlueGreenHold, BlueGreenLifecycle, blueGreenMachine, type BlueGreenObservation } from './machine.ts';
+import { Hold, BlueGreenLifecycle, blueGreenMachine, type BlueGreenObservation } from './machine.ts';
 import { blueGreenScaling } from './scaling.ts';
 import { blueGreenSettings, type BlueGreenSettings } from './settings.ts';
 import { resolveBlueGreenSnapshot } from './snapshot.ts';
@@ -78,7 +78,7 @@ function nextTimer(
   const auto = settings.autoPromotion;
   if (
     value.lifecycle === BlueGreenLifecycle.paused &&
-    value.hold === BlueGreenHold.running &&
+    value.hold === Hold.running &&
     auto.kind === 'timed' &&
     context.pauseStartedAt !== undefined
   ) {

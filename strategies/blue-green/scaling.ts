@@ -11,12 +11,7 @@
  * version the active Service was just switched away from: the shell scales ReplicaSets before it
  * patches Services, and kube-proxy needs a moment to follow the new selector.
  */
-import {
-  BlueGreenHold,
-  BlueGreenLifecycle,
-  type BlueGreenStateValue,
-  type BlueGreenContext,
-} from './machine.ts';
+import { Hold, BlueGreenLifecycle, type BlueGreenStateValue, type BlueGreenContext } from './machine.ts';
 import type { BlueGreenSettings } from './settings.ts';
 import { beyondRevisionLimit, delayedScaleDown } from '../kernel/scale-down-delay.ts';
 import type { StrategyInput } from '../types.ts';
@@ -36,7 +31,7 @@ export function blueGreenScaling(
 ): BlueGreenScaling {
   const current = (hash: string) => input.replicaSets.find((view) => view.hash === hash)?.specReplicas ?? 0;
   // spec.paused holds every ReplicaSet where it is; an abort still goes through.
-  if (value.hold === BlueGreenHold.heldByUser && value.lifecycle !== BlueGreenLifecycle.aborted) {
+  if (value.hold === Hold.heldByUser && value.lifecycle !== BlueGreenLifecycle.aborted) {
     return {
       replicaSets: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.specReplicas])),
       scaleDownDeadlines: {},

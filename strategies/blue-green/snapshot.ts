@@ -3,7 +3,7 @@
  * the snapshot from `status` and writes the next status from the resulting context. Pure.
  */
 import {
-  BlueGreenHold,
+  Hold,
   BlueGreenLifecycle,
   blueGreenMachine,
   type BlueGreenContext,
@@ -63,7 +63,7 @@ export function blueGreenLifecycleFromContext(context: BlueGreenContext): BlueGr
 export function blueGreenStateValue(input: StrategyInput, context: BlueGreenContext): BlueGreenStateValue {
   // Region order matters to xstate when both regions move in one microstep: `hold` first.
   return {
-    hold: wasPausedByUser(input.status.conditions) ? BlueGreenHold.heldByUser : BlueGreenHold.running,
+    hold: wasPausedByUser(input.status.conditions) ? Hold.heldByUser : Hold.running,
     lifecycle: blueGreenLifecycleFromContext(context),
   };
 }

@@ -4,12 +4,7 @@
  * and what the ReplicaSets show. The same observation produces the same status. Pure.
  */
 import { abortingPromotionRun, promotionRunStatus, type BlueGreenAnalysisView } from './analysis.ts';
-import {
-  BlueGreenHold,
-  BlueGreenLifecycle,
-  type BlueGreenContext,
-  type BlueGreenStateValue,
-} from './machine.ts';
+import { Hold, BlueGreenLifecycle, type BlueGreenContext, type BlueGreenStateValue } from './machine.ts';
 import type { BlueGreenSettings } from './settings.ts';
 import { BLUE_GREEN_PAUSE_REASON, blueGreenStatusFields } from './snapshot.ts';
 import { describeRun } from '../kernel/analysis-runs.ts';
@@ -48,7 +43,7 @@ export function isAdvancing(
   outcome: BlueGreenOutcome,
 ): boolean {
   const { value, context } = outcome;
-  if (value.hold !== BlueGreenHold.running) return false;
+  if (value.hold !== Hold.running) return false;
   if (value.lifecycle === BlueGreenLifecycle.promoting) return true;
   if (value.lifecycle !== BlueGreenLifecycle.preview) return false;
   const available = findView(input.replicaSets, context.currentPodHash)?.availableReplicas ?? 0;
@@ -96,7 +91,7 @@ export function blueGreenStatus(
   );
   let message = lifecycleMessage(input, settings, outcome, analysis);
   if (value.lifecycle !== BlueGreenLifecycle.aborted) {
-    if (value.hold === BlueGreenHold.heldByUser) message = `Paused by user (spec.paused): ${message}`;
+    if (value.hold === Hold.heldByUser) message = `Paused by user (spec.paused): ${message}`;
     else if (deadlineExceeded)
       message = `ProgressDeadlineExceeded: no progress for ${settings.progressDeadlineMs / 1000}s. ${message}`;
   }
@@ -128,7 +123,7 @@ function blueGreenPhase(
 ): Phase {
   if (value.lifecycle === BlueGreenLifecycle.aborted || deadlineExceeded) return 'Degraded';
   if (
-    value.hold === BlueGreenHold.heldByUser ||
+    value.hold === Hold.heldByUser ||
     value.lifecycle === BlueGreenLifecycle.paused ||
     value.lifecycle === BlueGreenLifecycle.postPromotionPaused
   )
@@ -213,7 +208,7 @@ function lifecycleMessage(
 }
 
 function pausedBy({ value, context }: BlueGreenOutcome): ConditionSummary['pausedBy'] {
-  if (value.hold === BlueGreenHold.heldByUser)
+  if (value.hold === Hold.heldByUser)
     return { reason: ConditionReason.PausedByUser, message: 'Paused by user (spec.paused)' };
   if (value.lifecycle === BlueGreenLifecycle.postPromotionPaused)
     return {

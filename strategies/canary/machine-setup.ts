@@ -128,9 +128,6 @@ export const backgroundRun = ({ context, event }: GuardArgs): RunVerdict | undef
   const run = event.analysisRuns[backgroundRunId(context.currentPodHash, context.attempt)];
   return run && { kind: 'background', ...run };
 };
-/** For effect params behind a guard that saw the run (never the fallback in practice). */
-export const seen = (run: RunVerdict | undefined, kind: RunVerdict['kind']): RunVerdict =>
-  run ?? { kind, name: '', phase: 'Pending' };
 export const inconclusiveRuns = (args: GuardArgs): RunVerdict[] =>
   [stepRun(args), backgroundRun(args)].filter((run): run is RunVerdict => verdictOf(run) === 'inconclusive');
 

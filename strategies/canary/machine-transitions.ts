@@ -1,10 +1,9 @@
 import { and, not } from 'xstate';
-import type { RunKind, RunVerdict } from '../kernel/analysis-runs.ts';
+import { seenRun, type RunKind, type RunVerdict } from '../kernel/analysis-runs.ts';
 import {
   Lifecycle,
   backgroundRun,
   inconclusiveRuns,
-  seen,
   stepRun,
   type GuardArgs,
   type Transition,
@@ -90,7 +89,7 @@ export function onAbortRestartOrPromoteFull(): Transition[] {
 }
 
 const runOf = (kind: RunKind, args: GuardArgs): RunVerdict =>
-  seen(kind === 'step' ? stepRun(args) : backgroundRun(args), kind);
+  seenRun(kind === 'step' ? stepRun(args) : backgroundRun(args), kind);
 
 /** A Failed or Error run aborts like status.abort (and sets it, so retry works the same way). */
 export function onRunFailed(kind: RunKind): Transition {

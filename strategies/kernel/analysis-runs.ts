@@ -113,3 +113,7 @@ export function describeRun(run: RunVerdict): string {
   const which = RUN_NAMES[run.kind];
   return `${which} ${run.name} ${run.phase}${run.message ? `: ${run.message}` : ''}`;
 }
+
+/** For effect params behind a guard that saw the run (never the fallback in practice). */
+export const seenRun = (run: RunVerdict | undefined, kind: RunVerdict['kind']): RunVerdict =>
+  run ?? { kind, name: '', phase: 'Pending' };

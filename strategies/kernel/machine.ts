@@ -64,6 +64,12 @@ interface Args<Context, Observation> {
  */
 const isObservation = (event: { type: string }): boolean => event.type === 'OBSERVE';
 
+/** Available pods of a ReplicaSet by hash, from an observation that lists them (blue-green, A/B). */
+export const availableOf = (
+  event: { available: Readonly<Record<string, number>> },
+  hash: string | undefined,
+): number => (hash === undefined ? 0 : (event.available[hash] ?? 0));
+
 /** The guards every strategy machine has, by the same names. */
 export const kernelGuards = {
   noStableYet: ({ context, event }: Args<KernelContext, KernelObservation>) =>
