@@ -9,13 +9,15 @@
  * variant first assigned.
  */
 import { transition } from 'xstate';
-import { observeRuns } from '../kernel/analysis-runs.ts';
-import { AbLifecycle, abTestMachine, type AbObservation } from './machine.ts';
-import { abAnalysis, abScaling, routedShareB, servesBoth, type AbOutcome } from './scaling.ts';
+import { AbLifecycle, abTestMachine } from './machine.ts';
+import { abAnalysis } from './analysis.ts';
+import { observeAbTest } from './observation.ts';
+import { abScaling, routedShareB, servesBoth, type AbOutcome } from './scaling.ts';
 import { abTestSettings, type AbTestSettings } from './settings.ts';
 import { resolveAbSnapshot } from './snapshot.ts';
 import { abEffectsOf, abEvents } from './events.ts';
 import { abStatus } from './status.ts';
+import { withRequeue } from '../kernel/timer.ts';
 import type { StrategyDecision, StrategyInput } from '../types.ts';
 
 export function reconcileAbTest(input: StrategyInput): StrategyDecision {
@@ -38,33 +40,16 @@ export function reconcileAbTest(input: StrategyInput): StrategyDecision {
     events: abEvents(abEffectsOf(actions), settings),
     analysisRuns: analysis.requests,
   };
-  const requeueAfterMs = nextTimer(input, settings, outcome, scaling.nextDeadline);
-  return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };
+  return withRequeue(decision, input.now, timersDue(input, settings, outcome, scaling.nextDeadline));
 }
 
-/** Every fact the machine's guards need, from the cluster alone. */
-export function observeAbTest(input: StrategyInput, settings: AbTestSettings): AbObservation {
-  return {
-    type: 'OBSERVE',
-    now: input.now,
-    podHash: input.currentPodHash,
-    userPaused: input.spec.paused === true,
-    replicas: settings.replicas,
-    steps: settings.steps,
-    comparisonFrom: settings.comparison?.startingStep,
-    rules: settings.rules,
-    available: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.availableReplicas])),
-    analysisRuns: observeRuns(input.analysisRuns),
-  };
-}
-
-/** The soonest pending timer (pause end, scale-down deadline), from now. */
-function nextTimer(
+/** The pending timers (pause end, scale-down deadline), as epoch ms. */
+function timersDue(
   input: StrategyInput,
   settings: AbTestSettings,
   outcome: AbOutcome,
   nextDeadline: number | undefined,
-): number | undefined {
+): number[] {
   const { value, context } = outcome;
   const due: number[] = [];
   if (nextDeadline !== undefined) due.push(nextDeadline);
@@ -77,6 +62,5 @@ function nextTimer(
   ) {
     due.push(context.pauseStartedAt + step.ms);
   }
-  const soonest = Math.min(...due.map((time) => time - input.now).filter((delay) => delay > 0));
-  return Number.isFinite(soonest) ? soonest : undefined;
+  return due;
 }

@@ -1,6 +1,6 @@
 /**
- * What the A/B machine's resulting state asks of the cluster: pods per ReplicaSet, B's share at
- * the router, and the AnalysisRuns that should exist. Pure.
+ * What the A/B machine's resulting state asks of the cluster: pods per ReplicaSet and B's share
+ * at the router (the AnalysisRuns: `analysis.ts`). Pure.
  *
  * Pods follow the split: while the test runs, B gets the pods for the share it is moving to and A
  * the pods for the share it still carries (both at least one), so A shrinks only once the router
@@ -9,13 +9,11 @@
  * stable (A leaves after scaleDownDelaySeconds). Keeping A: 0% to B at once, A at spec.replicas,
  * B leaves after scaleDownDelaySeconds.
  */
-import { backgroundRunId, stepRunId } from '../kernel/analysis-runs.ts';
-import { AbLifecycle, comparisonRun, stepRun, type AbContext, type AbStateValue } from './machine.ts';
+import { AbLifecycle, type AbContext, type AbStateValue } from './machine.ts';
 import { podsForShare, targetShareB, type AbTestSettings } from './settings.ts';
 import { findView } from '../kernel/replica-set-view.ts';
 import { delayedScaleDown } from '../kernel/scale-down-delay.ts';
-import { observeRuns } from '../kernel/analysis-runs.ts';
-import type { AnalysisRunRequest, StrategyInput } from '../types.ts';
+import type { StrategyInput } from '../types.ts';
 
 export interface AbOutcome {
   value: AbStateValue;
@@ -104,56 +102,4 @@ export function abScaling(
   return nextDeadline === undefined
     ? { replicaSets, scaleDownDeadlines }
     : { replicaSets, scaleDownDeadlines, nextDeadline };
-}
-
-export interface AbAnalysisView {
-  requests: AnalysisRunRequest[];
-  stepRun?: ReturnType<typeof stepRun>;
-  comparisonRun?: ReturnType<typeof comparisonRun>;
-}
-
-/** Runs requested while B serves users: the current step's analysis and the comparison. */
-export function abAnalysis(
-  input: StrategyInput,
-  settings: AbTestSettings,
-  outcome: AbOutcome,
-): AbAnalysisView {
-  const { context } = outcome;
-  const lifecycle = outcome.value.lifecycle;
-  const testing =
-    lifecycle === AbLifecycle.testing ||
-    lifecycle === AbLifecycle.paused ||
-    lifecycle === AbLifecycle.waiting;
-  if (!testing || context.currentPodHash === undefined) return { requests: [] };
-  const runs = observeRuns(input.analysisRuns);
-  const facts = {
-    steps: settings.steps,
-    comparisonFrom: settings.comparison?.startingStep,
-    analysisRuns: runs,
-  };
-  const requests: AnalysisRunRequest[] = [];
-  const step = settings.steps[context.stepIndex];
-  if (step?.kind === 'analysis') {
-    requests.push({
-      id: stepRunId(context.currentPodHash, context.attempt, context.stepIndex),
-      kind: 'step',
-      stepIndex: context.stepIndex,
-      templates: step.templates,
-      ...(step.args === undefined ? {} : { args: step.args }),
-    });
-  }
-  const comparison = settings.comparison;
-  if (comparison !== undefined && context.stepIndex >= comparison.startingStep) {
-    requests.push({
-      id: backgroundRunId(context.currentPodHash, context.attempt),
-      kind: 'background',
-      templates: comparison.templates,
-      ...(comparison.args === undefined ? {} : { args: comparison.args }),
-    });
-  }
-  return {
-    requests,
-    stepRun: stepRun(context, facts),
-    comparisonRun: comparisonRun(context, facts),
-  };
 }

@@ -4,7 +4,8 @@
  */
 import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
 import { Hold, AbLifecycle, verdictDecision, type AbObservation } from './machine.ts';
-import type { AbAnalysisView, AbOutcome } from './scaling.ts';
+import type { AbAnalysisView } from './analysis.ts';
+import type { AbOutcome } from './scaling.ts';
 import { abStepLabel, targetShareB, type AbTestSettings } from './settings.ts';
 import { AB_DECISION_REASON, AB_PAUSE_REASON, abStatusFields } from './snapshot.ts';
 import { compact } from '../kernel/compact.ts';

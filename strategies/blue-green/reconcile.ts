@@ -7,10 +7,10 @@
  * (see machine.ts), and the shell writes it as one patch of the Service.
  */
 import { transition } from 'xstate';
-import { observeRuns } from '../kernel/analysis-runs.ts';
 import { blueGreenAnalysis } from './analysis.ts';
 import { blueGreenEffectsOf, blueGreenEvents } from './events.ts';
-import { Hold, BlueGreenLifecycle, blueGreenMachine, type BlueGreenObservation } from './machine.ts';
+import { Hold, BlueGreenLifecycle, blueGreenMachine } from './machine.ts';
+import { observeBlueGreen } from './observation.ts';
 import { blueGreenScaling } from './scaling.ts';
 import { blueGreenSettings, type BlueGreenSettings } from './settings.ts';
 import { resolveBlueGreenSnapshot } from './snapshot.ts';
@@ -21,7 +21,7 @@ import {
   progressDeadlineExceeded,
   type BlueGreenOutcome,
 } from './status.ts';
-import { replicaCounts, replicasProgressed } from '../kernel/progress.ts';
+import { withRequeue } from '../kernel/timer.ts';
 import type { StrategyDecision, StrategyInput } from '../types.ts';
 
 /** One reconcile of a blue-green Rollout. Throws `InvalidSpecError` (naming the field). */
@@ -41,37 +41,16 @@ export function reconcileBlueGreen(input: StrategyInput): StrategyDecision {
     events: blueGreenEvents(blueGreenEffectsOf(actions), settings),
     analysisRuns: analysis.requests,
   };
-  const requeueAfterMs = nextTimer(input, settings, outcome, scaling.nextDeadline);
-  return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };
+  return withRequeue(decision, input.now, timersDue(input, settings, outcome, scaling.nextDeadline));
 }
 
-/** Every fact the machine's guards need, from the cluster alone. */
-export function observeBlueGreen(input: StrategyInput, settings: BlueGreenSettings): BlueGreenObservation {
-  return {
-    type: 'OBSERVE',
-    now: input.now,
-    podHash: input.currentPodHash,
-    userPaused: input.spec.paused === true,
-    replicas: settings.replicas,
-    previewReplicas: settings.previewReplicas,
-    available: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.availableReplicas])),
-    autoPromotion: settings.autoPromotion,
-    prePromotion: settings.prePromotionAnalysis !== undefined,
-    postPromotion: settings.postPromotionAnalysis !== undefined,
-    replicaProgress: replicasProgressed(input.status, replicaCounts(input.replicaSets, input.currentPodHash)),
-    progressDeadlineMs: settings.progressDeadlineMs,
-    progressDeadlineAbort: settings.progressDeadlineAbort,
-    analysisRuns: observeRuns(input.analysisRuns),
-  };
-}
-
-/** The soonest pending timer (auto-promotion, scale-down deadline, progress deadline), from now. */
-function nextTimer(
+/** The pending timers (auto-promotion, scale-down deadline, progress deadline), as epoch ms. */
+function timersDue(
   input: StrategyInput,
   settings: BlueGreenSettings,
   outcome: BlueGreenOutcome,
   nextDeadline: number | undefined,
-): number | undefined {
+): number[] {
   const { value, context } = outcome;
   const due: number[] = [];
   if (nextDeadline !== undefined) due.push(nextDeadline);
@@ -87,6 +66,5 @@ function nextTimer(
   if (isAdvancing(input, settings, outcome) && !progressDeadlineExceeded(input, settings, outcome)) {
     due.push(context.lastProgressAt + settings.progressDeadlineMs);
   }
-  const soonest = Math.min(...due.map((time) => time - input.now).filter((delay) => delay > 0));
-  return Number.isFinite(soonest) ? soonest : undefined;
+  return due;
 }

@@ -5,7 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { reconcileCanary } from './reconcile.ts';
-import { reasons, reconcileOnce, settle } from '../../test/support/strategies/reconcile-driver.ts';
+import { reasons } from '../../test/support/strategies/reconcile-driver.ts';
+import {
+  METRIC_FAILED,
+  STEPS,
+  SUCCESS_RATE,
+  T0,
+  finish,
+  promote,
+  reconcile,
+  rolloutOfV2,
+  settleCanary,
+  spec,
+} from '../../test/support/strategies/canary-analysis-world.ts';
 import {
   advanceClock,
   analysisRun,
@@ -13,51 +25,9 @@ import {
   finishRuns,
   readyReplicaSet,
   specCounts,
-  type SimulatedRun,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
-import type { AnalysisPhase, CanaryStep, CanaryStrategySpec, RolloutSpecView } from '../types.ts';
-
-const T0 = Date.parse('2024-01-01T00:00:00Z');
-const SUCCESS_RATE = {
-  templates: [{ templateName: 'success-rate' }],
-  args: [{ name: 'service', value: 'web' }],
-};
-/** setWeight 20, analysis, setWeight 60, pause until promoted. */
-const STEPS: CanaryStep[] = [{ setWeight: 20 }, { analysis: SUCCESS_RATE }, { setWeight: 60 }, { pause: {} }];
-const METRIC_FAILED =
-  'metric "success-rate" assessed Failed due to failed (1) > failureLimit (0): value 0.71';
-
-function spec(canary: CanaryStrategySpec = { steps: STEPS }, extra: Partial<RolloutSpecView> = {}) {
-  return { replicas: 5, ...extra, strategy: { canary } };
-}
-
-const reconcile = (world: SimulatedWorld) => reconcileOnce(reconcileCanary, world);
-const settleCanary = (world: SimulatedWorld) => settle(reconcileCanary, world);
-
-/** v1 stable with 5 pods, v2 deployed and settled: waiting at the first step that waits. */
-function rolloutOfV2(rolloutSpec: RolloutSpecView = spec()): ReturnType<typeof settleCanary> {
-  const fresh: SimulatedWorld = {
-    generation: 1,
-    spec: rolloutSpec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, 5)],
-    now: T0,
-  };
-  return settleCanary(deployVersion(settleCanary(fresh).world, 'v2'));
-}
-
-const promote = (world: SimulatedWorld): SimulatedWorld => ({
-  ...world,
-  status: { ...world.status, pauseConditions: undefined },
-});
-const finish = (
-  world: SimulatedWorld,
-  phase: AnalysisPhase,
-  message?: string,
-  kind: SimulatedRun['kind'] = 'step',
-) => finishRuns(world, kind, phase, message);
+import type { AnalysisPhase } from '../types.ts';
 
 describe('an analysis step', () => {
   it('requests its run under a deterministic id and waits while it runs, with no deadline', () => {

@@ -11,6 +11,7 @@ import { replicaCounts, replicasProgressed } from '../kernel/progress.ts';
 import { targetsReached } from '../kernel/replicas.ts';
 import { findView } from '../kernel/replica-set-view.ts';
 import { routedStepDone, routedView, routerAtFull, type RoutedView } from './traffic.ts';
+import { kernelObservation } from '../kernel/machine.ts';
 import type { ReplicaSetView, StrategyInput } from '../types.ts';
 
 export function observeCanary(
@@ -21,14 +22,11 @@ export function observeCanary(
   const canaryView = findView(input.replicaSets, input.currentPodHash);
   const routed = settings.router && routedView(input, settings, settings.router, stableRS);
   return {
-    type: 'OBSERVE',
-    now: input.now,
-    podHash: input.currentPodHash,
+    ...kernelObservation(input),
     stepsHash: settings.stepsHash,
     steps: settings.steps.map((step, index) =>
       observeStep(input, settings, routed, stableRS, index, stepKind(step, index)),
     ),
-    userPaused: input.spec.paused === true,
     maxStepIndex: input.maxStepIndex ?? Infinity,
     inRollbackWindow: inRollbackWindow(
       input.replicaSets,

@@ -24,6 +24,7 @@ import {
   weightUpdatedEvents,
 } from './traffic.ts';
 import type { RoutedWeight } from './scaling.ts';
+import { withRequeue } from '../kernel/timer.ts';
 import type { StrategyDecision, StrategyInput } from '../types.ts';
 
 /**
@@ -65,8 +66,7 @@ export function reconcileCanary(input: StrategyInput): StrategyDecision {
     analysisRuns: analysis.requests,
     experiments: analysis.experiments,
   };
-  const requeueAfterMs = nextTimer(input, outcome, settings, scaling.nextDeadline);
-  return requeueAfterMs === undefined ? decision : { ...decision, requeueAfterMs };
+  return withRequeue(decision, input.now, timersDue(input, outcome, settings, scaling.nextDeadline));
 }
 
 /** With a traffic router: what the router sees and the canary weight to tell it now. */
@@ -80,13 +80,13 @@ function routedWeightFor(
   return { view, weight: routedWeight(view, outcome.value, outcome.context) };
 }
 
-/** The soonest pending timer (pause end, scale-down deadline, progress deadline), from now. */
-function nextTimer(
+/** The pending timers (pause end, scale-down deadline, progress deadline), as epoch ms. */
+function timersDue(
   input: StrategyInput,
   outcome: CanaryOutcome,
   settings: CanarySettings,
   nextDeadline: number | undefined,
-): number | undefined {
+): number[] {
   const { value, context } = outcome;
   const due: number[] = [];
   if (nextDeadline !== undefined) due.push(nextDeadline);
@@ -101,6 +101,5 @@ function nextTimer(
   if (isAdvancing(outcome, settings) && !progressDeadlineExceeded(outcome, settings, input.now)) {
     due.push(context.lastProgressAt + settings.progressDeadlineMs);
   }
-  const soonest = Math.min(...due.map((time) => time - input.now).filter((delay) => delay > 0));
-  return Number.isFinite(soonest) ? soonest : undefined;
+  return due;
 }

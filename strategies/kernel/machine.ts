@@ -7,6 +7,7 @@
  * strategy decides on its own (its lifecycle, its guards over runs and steps) stays in its folder.
  */
 import { assign, not } from 'xstate';
+import type { StrategyInput } from '../types.ts';
 
 /** The `hold` region: running, or held by the user (`spec.paused`). */
 export const Hold = { running: 'running', heldByUser: 'heldByUser' } as const;
@@ -51,6 +52,21 @@ export interface ProgressObservation extends KernelObservation {
   replicaProgress: boolean;
   progressDeadlineMs: number;
   progressDeadlineAbort: boolean;
+}
+
+/** The facts every strategy's observation starts from, for one reconcile of `input`. */
+export function kernelObservation(input: StrategyInput): KernelObservation & { type: 'OBSERVE' } {
+  return {
+    type: 'OBSERVE',
+    now: input.now,
+    podHash: input.currentPodHash,
+    userPaused: input.spec.paused === true,
+  };
+}
+
+/** Available pods by ReplicaSet hash (the blue-green and A/B observations). */
+export function availableByHash(input: StrategyInput): Readonly<Record<string, number>> {
+  return Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.availableReplicas]));
 }
 
 interface Args<Context, Observation> {

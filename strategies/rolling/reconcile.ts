@@ -20,6 +20,7 @@ import {
 } from '../kernel/replicas.ts';
 import { rolloutConditions } from '../kernel/rollout-conditions.ts';
 import { desiredReplicas, progressDeadlineMs } from '../kernel/rollout-settings.ts';
+import { withRequeue } from '../kernel/timer.ts';
 import { fromIso, keepIsoSpelling } from '../kernel/time.ts';
 import type {
   Phase,
@@ -88,10 +89,10 @@ export function reconcileRolling(
     status: rollingStatus(facts, state, deadlineExceeded),
     events: state.events,
   };
-  const deadlineIn = state.lastProgressAt + facts.deadlineMs - input.now;
-  return isAdvancing(input, state) && !deadlineExceeded && deadlineIn > 0
-    ? { ...decision, requeueAfterMs: deadlineIn }
-    : decision;
+  const deadline = state.lastProgressAt + facts.deadlineMs;
+  return withRequeue(decision, input.now, [
+    isAdvancing(input, state) && !deadlineExceeded ? deadline : undefined,
+  ]);
 }
 
 function isAborted(input: StrategyInput, state: RollingState): boolean {
