@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Argument } from '../src/api/analysis.ts';
 import { mergeArgs, redactor, resolveArgs, resolveMetric, secretRefsOf, substituteArgs } from './args.ts';
 import type { ArgValueSources, ResolvedArgs } from './args.ts';
-import { metric } from './test-support/fixtures.ts';
+import { metric } from '../test/support/analysis/fixtures.ts';
 
 function ok<T>(outcome: { ok: true; value: T } | { ok: false; error: string }): T {
   if (!outcome.ok) throw new Error(outcome.error);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { redactor } from './args.ts';
 import { MAX_VALUE_TEXT, compileMetricConditions, measurementFromOutcome } from './measurement.ts';
 import type { MetricConditions, ProviderOutcome } from './measurement.ts';
-import { T0 } from './test-support/fixtures.ts';
+import { T0 } from '../test/support/analysis/fixtures.ts';
 
 function conditions(successCondition?: string, failureCondition?: string): MetricConditions {
   const compiled = compileMetricConditions({ name: 'm', successCondition, failureCondition });

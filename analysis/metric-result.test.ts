@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Measurement, MetricInput, MetricResult } from '../src/api/analysis.ts';
 import { applyMeasurement, assessMetric, emptyMetricResult, measurementPhase } from './metric-result.ts';
 import type { ApplyOptions } from './metric-result.ts';
-import { measurement, metric } from './test-support/fixtures.ts';
+import { measurement, metric } from '../test/support/analysis/fixtures.ts';
 
 /** Apply measurements of the given phases one after another (one second apart). */
 function applyAll(

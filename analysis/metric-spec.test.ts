@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidSpecError } from '../strategies/invalid-spec.ts';
+import { InvalidSpecError } from '../strategies/kernel/invalid-spec.ts';
 import {
   effectiveCount,
   initialDelayMs,
@@ -8,7 +8,7 @@ import {
   measurementRetention,
   metricLimits,
 } from './metric-spec.ts';
-import { metric } from './test-support/fixtures.ts';
+import { metric } from '../test/support/analysis/fixtures.ts';
 
 describe('durations', () => {
   it('reads interval and initialDelay', () => {

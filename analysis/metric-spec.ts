@@ -7,8 +7,8 @@
  * that into an Error run, as Argo does with "analysis spec invalid").
  */
 import type { DryRun, MeasurementRetention, MetricInput } from '../src/api/analysis.ts';
-import { parseDurationMs } from '../strategies/duration.ts';
-import { InvalidSpecError } from '../strategies/invalid-spec.ts';
+import { parseDurationMs } from '../strategies/kernel/duration.ts';
+import { InvalidSpecError } from '../strategies/kernel/invalid-spec.ts';
 import { parseIntOrString } from './int-or-string.ts';
 
 /** Consecutive measurement errors tolerated before a metric is Error (Argo's default). */

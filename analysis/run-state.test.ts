@@ -4,7 +4,7 @@ import { applyMeasurement } from './metric-result.ts';
 import { measurementRetention, isDryRun } from './metric-spec.ts';
 import { assessRun } from './run-state.ts';
 import type { RunSpecView, RunState } from './run-state.ts';
-import { T0, at, measurement, metric } from './test-support/fixtures.ts';
+import { T0, at, measurement, metric } from '../test/support/analysis/fixtures.ts';
 
 const seconds = (s: number) => T0 + s * 1000;
 

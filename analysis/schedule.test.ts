@@ -3,7 +3,7 @@ import type { MetricResult } from '../src/api/analysis.ts';
 import { emptyMetricResult } from './metric-result.ts';
 import { scheduleMetric } from './schedule.ts';
 import type { ScheduleContext } from './schedule.ts';
-import { T0, at, measurement, metric } from './test-support/fixtures.ts';
+import { T0, at, measurement, metric } from '../test/support/analysis/fixtures.ts';
 
 function context(nowSeconds: number, terminating = false): ScheduleContext {
   return { runStartedAt: T0, now: T0 + nowSeconds * 1000, terminating };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateTimeExpression } from './time-expression.ts';
-import { T0 } from './test-support/fixtures.ts';
+import { T0 } from '../test/support/analysis/fixtures.ts';
 
 function ms(expression: string): number {
   const outcome = evaluateTimeExpression(expression, T0);

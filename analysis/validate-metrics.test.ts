@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateMetrics } from './validate-metrics.ts';
-import { metric } from './test-support/fixtures.ts';
+import { metric } from '../test/support/analysis/fixtures.ts';
 
 describe('validateMetrics', () => {
   it('accepts a well-formed template', () => {

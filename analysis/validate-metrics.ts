@@ -8,11 +8,11 @@
  * for failureLimit, inconclusiveLimit and consecutiveSuccessLimit).
  */
 import type { DryRun, MeasurementRetention, MetricInput } from '../src/api/analysis.ts';
-import { InvalidSpecError } from '../strategies/invalid-spec.ts';
+import { InvalidSpecError } from '../strategies/kernel/invalid-spec.ts';
 import { compileCondition } from './conditions.ts';
 import { parseJsonPath } from './json-path.ts';
 import { evaluateTimeExpression } from './time-expression.ts';
-import { parseDurationMs } from '../strategies/duration.ts';
+import { parseDurationMs } from '../strategies/kernel/duration.ts';
 import { ALL_METRICS, effectiveCount, initialDelayMs, intervalMs, metricLimits } from './metric-spec.ts';
 
 const PROVIDER_KINDS = ['prometheus', 'web', 'job', 'comparison', 'judge'] as const;

@@ -4,16 +4,16 @@
  * out the scale-down delay; older ones go at once), for the canary and blue-green.
  */
 import { describe, expect, it } from 'vitest';
-import { reconcileBlueGreen } from './blue-green.ts';
-import { reconcileCanary } from './canary.ts';
-import { InvalidSpecError } from './invalid-spec.ts';
-import { settle } from './test-support/reconcile-driver.ts';
+import { reconcileBlueGreen } from './blue-green/reconcile.ts';
+import { reconcileCanary } from './canary/reconcile.ts';
+import { InvalidSpecError } from './kernel/invalid-spec.ts';
+import { settle } from '../test/support/strategies/reconcile-driver.ts';
 import {
   deployVersion,
   readyReplicaSet,
   specCounts,
   type SimulatedWorld,
-} from './test-support/simulated-cluster.ts';
+} from '../test/support/strategies/simulated-cluster.ts';
 import type { CanaryStrategySpec, RolloutSpecView, StrategyInput } from './types.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');

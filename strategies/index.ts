@@ -2,17 +2,17 @@
  * The strategy core's entry point: one pure function per reconcile, chosen by
  * `spec.strategy`. See `types.ts` for the contract with the shell.
  */
-import { reconcileAbTest } from './ab-test.ts';
-import { reconcileBlueGreen } from './blue-green.ts';
-import { reconcileCanary } from './canary.ts';
-import { reconcileRolling } from './rolling.ts';
+import { reconcileAbTest } from './ab-test/reconcile.ts';
+import { reconcileBlueGreen } from './blue-green/reconcile.ts';
+import { reconcileCanary } from './canary/reconcile.ts';
+import { reconcileRolling } from './rolling/reconcile.ts';
 import type { StrategyDecision, StrategyInput } from './types.ts';
 
-export { reconcileAbTest } from './ab-test.ts';
-export { reconcileBlueGreen } from './blue-green.ts';
-export { reconcileCanary } from './canary.ts';
-export { reconcileRolling } from './rolling.ts';
-export { InvalidSpecError } from './invalid-spec.ts';
+export { reconcileAbTest } from './ab-test/reconcile.ts';
+export { reconcileBlueGreen } from './blue-green/reconcile.ts';
+export { reconcileCanary } from './canary/reconcile.ts';
+export { reconcileRolling } from './rolling/reconcile.ts';
+export { InvalidSpecError } from './kernel/invalid-spec.ts';
 export type * from './types.ts';
 
 /**

@@ -70,11 +70,11 @@ export interface CanaryStrategySpec {
   scaleDownDelayRevisionLimit?: number;
   /** With a router: a canary or stable RS that has pods has at least this many (Argo). */
   minPodsPerReplicaSet?: number;
-  /** Labels / annotations on the canary's pods while it is the canary (ephemeral-metadata.ts). */
+  /** Labels / annotations on the canary's pods while it is the canary (kernel/ephemeral-metadata.ts). */
   canaryMetadata?: PodMetadataView;
   /** Labels / annotations on the stable's pods while it is the stable. */
   stableMetadata?: PodMetadataView;
-  /** Keep the canary's pods off the stable's nodes (anti-affinity.ts). */
+  /** Keep the canary's pods off the stable's nodes (kernel/anti-affinity.ts). */
   antiAffinity?: AntiAffinityView;
   /** A step's pods count as ready at this share of them available (replica-progress-threshold.ts). */
   replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number };

@@ -12,7 +12,7 @@ import {
   type RecordedRequest,
   type Reply,
   type TestServer,
-} from './test-support/http-server.ts';
+} from '../../test/support/analysis/http-server.ts';
 import { oauth2TokenSource } from './oauth2.ts';
 import { prometheusProvider } from './prometheus.ts';
 import { sigv4Headers } from './sigv4.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisRunStatus, MetricInput } from '../../src/api/analysis.ts';
 import { applyMeasurement } from '../metric-result.ts';
 import { assessRun } from '../run-state.ts';
-import { T0, at } from '../test-support/fixtures.ts';
+import { T0, at } from '../../test/support/analysis/fixtures.ts';
 import { jobManifest, jobName, jobOrdinal, jobRunner } from './job.ts';
 import type { AnalysisRunRef, JobApi, JobManifest, JobObservation } from './job.ts';
 

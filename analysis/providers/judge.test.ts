@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JudgeMetric, MetricInput } from '../../src/api/analysis.ts';
 import { withJudgeDefaults } from '../judge-metric.ts';
 import { compileMetricConditions, measurementFromOutcome } from '../measurement.ts';
-import { T0 } from '../test-support/fixtures.ts';
+import { T0 } from '../../test/support/analysis/fixtures.ts';
 import { judgeProvider } from './judge.ts';
-import { startServer, type Reply, type TestServer } from './test-support/http-server.ts';
+import { startServer, type Reply, type TestServer } from '../../test/support/analysis/http-server.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {

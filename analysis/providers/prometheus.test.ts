@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetricInput, PrometheusMetric } from '../../src/api/analysis.ts';
 import { compileMetricConditions, measurementFromOutcome } from '../measurement.ts';
-import { startServer, unusedPort } from './test-support/http-server.ts';
-import type { Reply, TestServer } from './test-support/http-server.ts';
-import { T0 } from '../test-support/fixtures.ts';
+import { startServer, unusedPort } from '../../test/support/analysis/http-server.ts';
+import type { Reply, TestServer } from '../../test/support/analysis/http-server.ts';
+import { T0 } from '../../test/support/analysis/fixtures.ts';
 import { prometheusProvider } from './prometheus.ts';
 import { MeasurementError } from './provider.ts';
 import type { MeasureContext } from './provider.ts';

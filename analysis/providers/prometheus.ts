@@ -18,7 +18,7 @@
  * header. Timeout: `timeout` seconds, 30 by default.
  */
 import type { MetricInput, PrometheusMetric } from '../../src/api/analysis.ts';
-import { parseDurationMs } from '../../strategies/duration.ts';
+import { parseDurationMs } from '../../strategies/kernel/duration.ts';
 import { evaluateTimeExpression } from '../time-expression.ts';
 import { excerpt, headerObject, httpRequest, parseJsonBody } from './http.ts';
 import { sharedOAuth2Tokens, type OAuth2TokenSource } from './oauth2.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetricInput, WebMetric } from '../../src/api/analysis.ts';
-import { startServer, unusedPort } from './test-support/http-server.ts';
-import type { RecordedRequest, Reply, TestServer } from './test-support/http-server.ts';
+import { startServer, unusedPort } from '../../test/support/analysis/http-server.ts';
+import type { RecordedRequest, Reply, TestServer } from '../../test/support/analysis/http-server.ts';
 import { MeasurementError } from './provider.ts';
 import { webProvider } from './web.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DURATION_PATTERN } from './common.ts';
-import { durationMs, parseDuration } from '../../strategies/duration.ts';
+import { durationMs, parseDuration } from '../../strategies/kernel/duration.ts';
 
-// The core's duration grammar (strategies/duration.ts) against the pattern the CRD enforces.
+// The core's duration grammar (strategies/kernel/duration.ts) against the pattern the CRD enforces.
 describe('parseDuration', () => {
   it.each([
     ['0', 0],

@@ -7,7 +7,7 @@
 import type { AnalysisRun, AnalysisTemplate, Argument, ClusterAnalysisTemplate, Metric } from './analysis.ts';
 import type { IntOrString, LabelSelector } from './common.ts';
 import type { Experiment } from './experiment.ts';
-import { durationMs } from '../../strategies/duration.ts';
+import { durationMs } from '../../strategies/kernel/duration.ts';
 import { canaryServiceProblems } from './canary-services.ts';
 import { kindsWith, routerKindList, routerTable } from './routers.ts';
 import { providerFieldProblems } from './provider-fields.ts';

@@ -37,7 +37,7 @@ interface TriggerRule {
 /**
  * Event reason -> triggers, in the order they are sent. An abort caused by a failed analysis
  * fires on-analysis-run-failed before on-rollout-aborted: the strategies report both with one
- * RolloutAborted event whose message names the run the way strategies/analysis-runs.ts
+ * RolloutAborted event whose message names the run the way strategies/kernel/analysis-runs.ts
  * describeRun() does (`analysis run NAME Failed: ...`), or whose written status still shows it.
  */
 export const reasonTriggers: Readonly<Record<string, readonly TriggerRule[]>> = {

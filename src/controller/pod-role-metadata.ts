@@ -1,6 +1,6 @@
 /**
- * The shell half of ephemeral metadata and anti-affinity (strategies/ephemeral-metadata.ts,
- * strategies/anti-affinity.ts). The informer keeps no pod templates, so what the controller put
+ * The shell half of ephemeral metadata and anti-affinity (strategies/kernel/ephemeral-metadata.ts,
+ * strategies/kernel/anti-affinity.ts). The informer keeps no pod templates, so what the controller put
  * on a ReplicaSet's template is recorded in an annotation of the ReplicaSet; a reconcile writes
  * only when the wanted metadata differs from it, so a settled Rollout writes nothing.
  */
@@ -9,13 +9,13 @@ import {
   ephemeralMetadataByHash,
   ephemeralMetadataPatch,
   type EphemeralMetadata,
-} from '../../strategies/ephemeral-metadata.ts';
+} from '../../strategies/kernel/ephemeral-metadata.ts';
 import {
   affinityWithAntiAffinity,
   antiAffinityTarget,
   podAntiAffinityPatch,
   type Affinity,
-} from '../../strategies/anti-affinity.ts';
+} from '../../strategies/kernel/anti-affinity.ts';
 import type { AntiAffinityView, RolloutStatusView } from '../../strategies/types.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
 import { podTemplateHashLabel } from '../kube/names.ts';

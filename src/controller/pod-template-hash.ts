@@ -5,8 +5,8 @@
  * template always gets the same hash, on any controller replica, which is what lets a restarted
  * controller find the ReplicaSets it made.
  */
-import { canonicalJson } from '../../strategies/canonical-json.ts';
-import { fnv1a32Value } from '../../strategies/step-hash.ts';
+import { canonicalJson } from '../../strategies/kernel/canonical-json.ts';
+import { fnv1a32Value } from '../../strategies/kernel/step-hash.ts';
 import { podTemplateHashLabel } from '../kube/names.ts';
 
 const alphanums = 'bcdfghjklmnpqrstvwxz2456789';

@@ -2,7 +2,7 @@ import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { hashOf } from './replica-sets.ts';
 import { podTemplateHashLabel } from '../kube/names.ts';
 import type { RolloutObject } from './rollout-object.ts';
-import { resolveIntOrPercent } from '../../strategies/replicas.ts';
+import { resolveIntOrPercent } from '../../strategies/kernel/replicas.ts';
 
 /**
  * `spec.restartAt`: replace every pod created before that time, at most `maxUnavailable` pods

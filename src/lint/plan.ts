@@ -4,7 +4,7 @@
  */
 import type { AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
 import type { CanaryStep, Rollout } from '../api/rollout.ts';
-import { durationMs, formatDurationMs } from '../../strategies/duration.ts';
+import { durationMs, formatDurationMs } from '../../strategies/kernel/duration.ts';
 
 type Template = AnalysisTemplate | ClusterAnalysisTemplate;
 

@@ -13,7 +13,7 @@
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { durationMs } from '../../strategies/duration.ts';
+import { durationMs } from '../../strategies/kernel/duration.ts';
 import { isTrigger, triggerNames, type Trigger } from '../controller/notification-triggers.ts';
 
 export type PayloadFormat = 'json' | 'slack';

@@ -18,7 +18,7 @@ import { GitSourceStore } from './gitsource-store.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { syncEvents } from './sync-events.ts';
 import { GitSync } from './sync-loop.ts';
-import { durationMs } from '../../strategies/duration.ts';
+import { durationMs } from '../../strategies/kernel/duration.ts';
 
 interface GitSourceObject extends KubernetesObject {
   spec?: unknown;

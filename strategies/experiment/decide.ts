@@ -15,7 +15,7 @@
  * Each change of phase is an event (`phaseEvents`: `Experiment<Phase>`, a Warning for Failed and
  * Error, as Argo records them); the shell writes it into status.outbox in the same status patch.
  */
-import { formatDurationMs, parseDurationMs } from '../duration.ts';
+import { formatDurationMs, parseDurationMs } from '../kernel/duration.ts';
 import type { RolloutEvent } from '../types.ts';
 
 export type ExperimentPhase = 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Error' | 'Inconclusive';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileCanary } from '../canary.ts';
-import { settle } from '../test-support/reconcile-driver.ts';
-import { advanceClock, deployVersion, specCounts } from '../test-support/simulated-cluster.ts';
-import { stableWorldFor } from '../test-support/world-edits.ts';
+import { reconcileCanary } from '../canary/reconcile.ts';
+import { settle } from '../../test/support/strategies/reconcile-driver.ts';
+import { advanceClock, deployVersion, specCounts } from '../../test/support/strategies/simulated-cluster.ts';
+import { stableWorldFor } from '../../test/support/strategies/world-edits.ts';
 import type { RolloutSpecView, StrategyInput } from '../types.ts';
 import { memberHold, reconcileUnderHold, type MemberGroup, type MemberHold } from './hold.ts';
 

@@ -1,7 +1,7 @@
 import type { AnalysisRun } from '../../api/analysis.ts';
 import type { AnalysisRunRequest, AnalysisRunView } from '../../../strategies/types.ts';
 import { isFinished } from '../../../analysis/metric-result.ts';
-import { runsBeyondHistory, type RunHistoryLimits } from '../../../strategies/analysis-run-history.ts';
+import { runsBeyondHistory, type RunHistoryLimits } from '../../../strategies/kernel/analysis-run-history.ts';
 import type { ClusterWriter } from '../cluster-writer.ts';
 import type { RolloutObject } from '../rollout-object.ts';
 import {
@@ -84,7 +84,7 @@ function requestField(rollout: RolloutObject, request: AnalysisRunRequest): stri
   }
 }
 
-/** Finished runs beyond spec.analysis's history limits (strategies/analysis-run-history.ts). */
+/** Finished runs beyond spec.analysis's history limits (strategies/kernel/analysis-run-history.ts). */
 function runsToDelete(
   rollout: RolloutObject,
   runs: readonly AnalysisRun[],
