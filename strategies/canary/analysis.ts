@@ -15,7 +15,7 @@ import {
 } from '../kernel/analysis-runs.ts';
 import { Lifecycle } from './machine.ts';
 import type { CanarySettings } from './settings.ts';
-import type { CanaryOutcome } from './status.ts';
+import type { CanaryOutcome } from './machine-setup.ts';
 import type { AnalysisRunRequest, ExperimentRequest, RolloutStatusView, StrategyInput } from '../types.ts';
 
 type RunStatus = NonNullable<NonNullable<RolloutStatusView['canary']>['currentStepAnalysisRunStatus']>;

@@ -62,6 +62,12 @@ export interface CanaryContext extends KernelContext, ProgressContext {
   analysisInconclusive: boolean;
 }
 
+/** Where the machine stands after one reconcile's transition: its state and what status will record. */
+export interface CanaryOutcome {
+  value: CanaryStateValue;
+  context: CanaryContext;
+}
+
 /** What one reconcile observed about step i. */
 export interface StepObservation {
   kind: StepKind;

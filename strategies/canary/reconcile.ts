@@ -13,7 +13,8 @@ import { canaryScaling } from './scaling.ts';
 import { canarySettings, type CanarySettings } from './settings.ts';
 import { resolveCanarySnapshot } from './snapshot.ts';
 import { canaryEvents, effectsOf } from './events.ts';
-import { canaryStatus, isAdvancing, progressDeadlineExceeded, type CanaryOutcome } from './status.ts';
+import type { CanaryOutcome } from './machine-setup.ts';
+import { canaryStatus, isAdvancing, progressDeadlineExceeded } from './status.ts';
 import { pauseDurationMs } from './steps.ts';
 import { reconcileRolling } from '../rolling/reconcile.ts';
 import {

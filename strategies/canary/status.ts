@@ -4,7 +4,8 @@
  * the clock except through `input.now`, and nothing changes unless the state or the pods did,
  * so the same observation produces the same status. Pure.
  */
-import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './machine.ts';
+import { Hold, Lifecycle } from './machine.ts';
+import type { CanaryOutcome } from './machine-setup.ts';
 import type { CanarySettings } from './settings.ts';
 import { pauseDurationMs, replicaTargetsAtStep, stepLabel, weightAtStep } from './steps.ts';
 import { statusFieldsFromContext } from './snapshot.ts';
@@ -19,11 +20,6 @@ import { abortingRun, runStatus, type CanaryAnalysis } from './analysis.ts';
 import { toIso } from '../kernel/time.ts';
 import type { RoutedWeight } from './scaling.ts';
 import type { Phase, RolloutStatusView, StrategyInput } from '../types.ts';
-
-export interface CanaryOutcome {
-  value: CanaryStateValue;
-  context: CanaryContext;
-}
 
 /** True when the rollout is moving on its own but has shown no progress for the deadline. */
 export function progressDeadlineExceeded(
