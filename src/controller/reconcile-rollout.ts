@@ -31,7 +31,7 @@ import type { OutboxEntry } from '../api/rollout.ts';
 import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
-import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
+import { onlyProgress, progressWriteDelay, progressWriteInterval } from './progress-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
@@ -217,7 +217,7 @@ async function decideAndApply(
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
     outbox: kept.length > 0 ? kept : undefined,
   };
-  const heldMs = heldProgressMs(rollout, status, decision, deps);
+  const heldMs = heldProgressMs(rollout, status, decision, replicaSets, deps);
   if (heldMs === undefined) await writeDecision(rollout, status, kept, decision, outbox, deps);
   await pruneHistory(rollout, applied, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
@@ -422,16 +422,23 @@ function heldProgressMs(
   rollout: RolloutObject,
   status: object,
   decision: StrategyDecision,
+  replicaSets: readonly V1ReplicaSet[],
   deps: ReconcileDeps,
 ): number | undefined {
   if (!deps.progressPending || decision.events.length > 0) return undefined;
   const before = rollout.status ?? {};
   const patch = mergePatch(before, status);
   if (!patch || !onlyProgress(before, patch, status)) return undefined;
+  const counts = replicaSets.map((rs) => ({
+    desired: decision.replicaSets[hashOf(rs)] ?? rs.spec?.replicas ?? 0,
+    replicas: rs.status?.replicas ?? 0,
+    available: rs.status?.availableReplicas ?? 0,
+  }));
   const waitMs = progressWriteDelay(
     deps.progressPending,
     `${rollout.metadata.namespace}/${rollout.metadata.name}`,
     deps.now(),
+    progressWriteInterval(patch, decision.requeueAfterMs, counts),
   );
   return waitMs > 0 ? waitMs : undefined;
 }
