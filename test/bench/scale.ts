@@ -5,7 +5,8 @@
  *
  *   BENCH_ROLLOUTS=1000      Rollouts of 5 replicas, canary setWeight 20, pause 2s, setWeight 60, pause 2s
  *   BENCH_SOAK_MINUTES=10    idle soak after the update (RSS slope, writes while idle)
- *   BENCH_PHASE_MINUTES=30   give up waiting for a phase after this long (figures so far are kept)
+ *   BENCH_PHASE_MINUTES=30   give up on a phase after this long, the sync's creates included
+ *                            (figures so far are kept; the soak runs anyway)
  *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400" (or
  *                            "--leader-elect=true": with leader election, as deployed)
  *   BENCH_UPDATE=0           skip phase 2 (sync, then the soak: memory of N Rollouts held idle)
@@ -413,16 +414,23 @@ function rollout(i: number) {
 }
 
 /** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
-async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+/** Runs task(0..n-1), `concurrency` at a time, starting none after `deadline`; how many ran. */
+async function pool(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+  deadline = Infinity,
+): Promise<number> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < n) {
+      while (next < n && Date.now() < deadline) {
         const i = next++;
         await task(i);
       }
     }),
   );
+  return next;
 }
 
 async function waitUntil(what: string, check: () => boolean, timeoutMs: number, progress: () => string) {
@@ -461,6 +469,8 @@ interface ScaleResults {
   plane: string;
   complete: boolean;
   controllerRssEmptyMiB?: number;
+  /** Rollouts created: fewer than `rollouts` when the sync phase's time ran out first. */
+  created?: number;
   createSeconds?: number;
   timeToFirstHealthySeconds?: number;
   timeToAllHealthySeconds?: number;
@@ -534,22 +544,31 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   say(`creating ${rolloutCount} Rollouts...`);
   const createStart = Date.now();
   const cpuCreate = procStatus(pid).cpuSeconds;
-  await pool(rolloutCount, 64, async (i) => {
-    await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: 'rollouts',
-      body: rollout(i),
-    });
-  });
-  results.createSeconds = seconds(Date.now() - createStart);
-  const allHealthy = await waitUntil(
-    'all Rollouts Healthy',
-    () => observer.healthy >= rolloutCount,
-    phaseTimeoutMs,
-    () => `${observer.healthy}/${rolloutCount} Healthy`,
+  // the phase's time limit counts from the first POST: at N=10,000 the creates alone can take it
+  const phaseDeadline = createStart + phaseTimeoutMs;
+  const created = await pool(
+    rolloutCount,
+    64,
+    async (i) => {
+      await custom.createNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: 'rollouts',
+        body: rollout(i),
+      });
+    },
+    phaseDeadline,
   );
+  results.created = created;
+  results.createSeconds = seconds(Date.now() - createStart);
+  const allCreatedHealthy = await waitUntil(
+    'all Rollouts Healthy',
+    () => observer.healthy >= created,
+    Math.max(0, phaseDeadline - Date.now()),
+    () => `${observer.healthy}/${created} Healthy (${rolloutCount} wanted)`,
+  );
+  const allHealthy = allCreatedHealthy && created === rolloutCount;
   const syncedAt = Date.now();
   results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
   results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
@@ -562,7 +581,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   const synced = procStatus(pid);
   results.cpuSecondsToSync = round(synced.cpuSeconds - cpuCreate);
   results.controllerRssAfterSyncMiB = round(synced.rss / mib, 1);
-  results.memoryPerRolloutKiB = round((synced.rss - emptyRss) / 1024 / rolloutCount, 1);
+  results.memoryPerRolloutKiB = round((synced.rss - emptyRss) / 1024 / Math.max(created, 1), 1);
   const metrics = await run.controller.metrics();
   results.createPhaseRequestsPerRollout = perRollout(
     countDelta(requestCounts(metricsBefore), requestCounts(metrics)),
