@@ -20,12 +20,15 @@ export const progressWriteIntervalMs = 10_000;
 /**
  * A status change that only clears delivered outbox entries waits up to this long while another
  * status write is sure to come: a timed transition within it (a pause's end, a scale-down
- * deadline) or pods still coming or going (their counts are written within 10 s). The clear then
- * leaves with that write: at the end of a canary the Healthy write and the final replica counts
- * carry the clears that were writes of their own. Exactly-once is unchanged: until the clear is
- * written, a restarted controller delivers the entries again and their Event creates are 409s.
+ * deadline, the progress deadline) or pods still coming or going (their counts are written once
+ * they move). The clear then leaves with that write: at the end of a canary the Healthy write and
+ * the final replica counts carry the clears that were writes of their own. Pods can take minutes
+ * under load (bench:scale at N=1,000: 2-3 min a step, so a 120 s wait still cost 3 clears per
+ * update); the default progress deadline (600 s) bounds how long a move can take before the
+ * Rollout's status changes anyway. Exactly-once is unchanged: until the clear is written, a
+ * restarted controller delivers the entries again and their Event creates are 409s.
  */
-export const outboxClearWaitMs = 120_000;
+export const outboxClearWaitMs = 600_000;
 
 const progressFields = new Set(['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas']);
 
