@@ -505,6 +505,8 @@ interface ScaleResults {
   idleRssMiB?: number;
   soakMinutes?: number;
   soakRssSlopeMiBPerMinute?: number;
+  /** RSS every 10 s of the soak. */
+  soakRssSamplesMiB?: number[];
   idleWrites?: number;
   idleLeaseWrites?: number;
   idleRequests?: Record<string, number>;
@@ -739,6 +741,8 @@ async function soakPhase(run: Run, metricsBefore: string, previousFinished: bool
   results.idleRssMiB = round(end.rss / mib, 1);
   results.soakMinutes = soakMs / 60_000;
   results.soakRssSlopeMiBPerMinute = round(slopePerMinute(samples), 3);
+  // the samples themselves: a garbage-collected heap saw-tooths, and a fit over few teeth tilts
+  results.soakRssSamplesMiB = samples.map((sample) => round(sample.value, 1) ?? 0);
   results.idleWrites = writesIn(requests, ['leases']);
   results.idleLeaseWrites = writesIn(requests) - writesIn(requests, ['leases']);
   results.idleRequests = requests;
