@@ -34,6 +34,7 @@ import type { OutboxEntry } from '../api/rollout.ts';
 import { kubeRoutingObjects } from '../traffic/kube-routing-client.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { commitOf } from './provenance.ts';
+import type { ReplicaSetWrites } from './replica-set-writes.ts';
 import { ExperimentController } from './experiment/experiment-controller.ts';
 import { GroupController } from './group/group-controller.ts';
 
@@ -118,6 +119,7 @@ export class Manager {
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly supersededVersions = new Map<string, string>();
+  private readonly replicaSetWrites: ReplicaSetWrites = new Map();
   private readonly progressPending = new Map<string, number>();
   /** Delivers status.outbox; a settled notification brings its Rollout back to clear the entry. */
   private readonly eventOutbox = new EventOutbox((key) => {
@@ -485,6 +487,7 @@ export class Manager {
               now: this.now,
               log: this.options.log,
               supersededVersions: this.supersededVersions,
+              replicaSetWrites: this.replicaSetWrites,
               hold: (ro) => this.groups.holdFor(ro),
               experiments: this.experiments.writer,
               progressPending: this.progressPending,

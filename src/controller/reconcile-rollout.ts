@@ -32,6 +32,11 @@ import { commitOf, sourceStatus } from './provenance.ts';
 import type { NotifySink } from '../notify/notifier.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay, progressWriteInterval } from './progress-writes.ts';
+import {
+  rememberReplicaSetWrite,
+  replicaSetCacheBehind,
+  type ReplicaSetWrites,
+} from './replica-set-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
@@ -77,6 +82,8 @@ export interface ReconcileDeps {
    * acting on it would redo the previous step, so the reconcile waits for the watch instead.
    */
   supersededVersions?: Map<string, string>;
+  /** The same for the Rollout's ReplicaSets (replica-set-writes.ts). */
+  replicaSetWrites?: ReplicaSetWrites;
   /**
    * Per key, since when a progress-only status change (replica counts) waits to be written
    * (progress-writes.ts). Without it every change is written at once.
@@ -232,6 +239,7 @@ async function forgetDeletedRollout(
 ): Promise<ReconcileResult> {
   const key = `${namespace}/${name}`;
   deps.supersededVersions?.delete(key);
+  deps.replicaSetWrites?.delete(key);
   deps.progressPending?.delete(key);
   deps.outbox?.forgetRollout(key);
   await restoreDeletedRollout(namespace, name, deps);
@@ -250,6 +258,8 @@ async function notDecidingNow(
 ): Promise<ReconcileResult | undefined> {
   const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
+  const owned = deps.caches.replicaSets(rollout.metadata.namespace, rollout.metadata.uid);
+  if (replicaSetCacheBehind(deps.replicaSetWrites, key, owned)) return { requeueAfterMs: 200 };
   if (rollout.metadata.deletionTimestamp) {
     await finalizeDeletedRollout(rollout, deps);
     return {};
@@ -378,7 +388,17 @@ async function applyReplicaSets(
     }
     if (rs.metadata?.uid === undefined) applied.push(await createReplicaSet(rollout, rs, patch, deps));
     else if (patch.spec || patch.metadata) {
-      await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata.name ?? '', patch);
+      const after = await deps.writer.patchReplicaSet(
+        rollout.metadata.namespace,
+        rs.metadata.name ?? '',
+        patch,
+      );
+      rememberReplicaSetWrite(
+        deps.replicaSetWrites,
+        `${rollout.metadata.namespace}/${rollout.metadata.name}`,
+        rs,
+        after,
+      );
       applied.push(rs);
     } else applied.push(rs);
   }
