@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { onlyProgress, progressWriteDelay, progressWriteIntervalMs } from './progress-writes.ts';
+import {
+  onlyProgress,
+  outboxClearWaitMs,
+  progressWriteDelay,
+  progressWriteInterval,
+  progressWriteIntervalMs,
+} from './progress-writes.ts';
 
 const progressing = (reason: string, lastUpdateTime: string) => ({
   type: 'Progressing',
@@ -68,5 +74,26 @@ describe('progress-only status changes', () => {
     expect(progressWriteDelay(pending, 'a/r', 1000 + progressWriteIntervalMs)).toBe(0);
     pending.delete('a/r'); // written
     expect(progressWriteDelay(pending, 'a/r', 20_000)).toBe(progressWriteIntervalMs);
+  });
+
+  it('lets a clear of delivered entries alone wait for the next write when one is sure to come', () => {
+    const settled = [{ desired: 5, replicas: 5, available: 5 }];
+    const clear = { outbox: null };
+    // nothing coming: the clear is a write of its own within the interval
+    expect(progressWriteInterval(clear, undefined, settled)).toBe(progressWriteIntervalMs);
+    expect(progressWriteInterval(clear, outboxClearWaitMs + 1, settled)).toBe(progressWriteIntervalMs);
+    // a scale-down deadline or a pause's end within the wait, or pods still moving
+    expect(progressWriteInterval(clear, 30_000, settled)).toBe(outboxClearWaitMs);
+    const starting = [{ desired: 5, replicas: 5, available: 3 }];
+    const going = [{ desired: 0, replicas: 2, available: 2 }];
+    expect(progressWriteInterval(clear, undefined, starting)).toBe(outboxClearWaitMs);
+    expect(progressWriteInterval(clear, undefined, going)).toBe(outboxClearWaitMs);
+    // pod counts are not held longer than the interval, with or without a clear
+    expect(progressWriteInterval({ availableReplicas: 4, outbox: null }, 30_000, starting)).toBe(
+      progressWriteIntervalMs,
+    );
+    const pending = new Map<string, number>();
+    expect(progressWriteDelay(pending, 'a/r', 0, outboxClearWaitMs)).toBe(outboxClearWaitMs);
+    expect(progressWriteDelay(pending, 'a/r', 11_000)).toBe(0);
   });
 });

@@ -17,6 +17,19 @@
  */
 export const progressWriteIntervalMs = 10_000;
 
+/**
+ * A status change that only clears delivered outbox entries waits up to this long while another
+ * status write is sure to come: a timed transition within it (a pause's end, a scale-down
+ * deadline, the progress deadline) or pods still coming or going (their counts are written once
+ * they move). The clear then leaves with that write: at the end of a canary the Healthy write and
+ * the final replica counts carry the clears that were writes of their own. Pods can take minutes
+ * under load (bench:scale at N=1,000: 2-3 min a step, so a 120 s wait still cost 3 clears per
+ * update); the default progress deadline (600 s) bounds how long a move can take before the
+ * Rollout's status changes anyway. Exactly-once is unchanged: until the clear is written, a
+ * restarted controller delivers the entries again and their Event creates are 409s.
+ */
+export const outboxClearWaitMs = 600_000;
+
 const progressFields = new Set(['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas']);
 
 interface Condition {
@@ -71,11 +84,40 @@ function sameConditionStates(before: Condition[], after: Condition[]): boolean {
  * remembers, per Rollout, when its first unwritten change was seen; the caller deletes the entry
  * whenever it writes status.
  */
-export function progressWriteDelay(pendingSince: Map<string, number>, key: string, now: number): number {
+export function progressWriteDelay(
+  pendingSince: Map<string, number>,
+  key: string,
+  now: number,
+  intervalMs = progressWriteIntervalMs,
+): number {
   const since = pendingSince.get(key);
   if (since === undefined) {
     pendingSince.set(key, now);
-    return progressWriteIntervalMs;
+    return intervalMs;
   }
-  return Math.max(0, since + progressWriteIntervalMs - now);
+  return Math.max(0, since + intervalMs - now);
+}
+
+/** A ReplicaSet as the clear's wait sees it: what it is asked for and what it has. */
+interface ReplicaSetCounts {
+  desired: number;
+  replicas: number;
+  available: number;
+}
+
+/**
+ * How long a pending status change may wait in all (`progressWriteDelay`'s interval): longer only
+ * for a change that clears delivered outbox entries and nothing else, while another write is sure
+ * to come (`outboxClearWaitMs`).
+ */
+export function progressWriteInterval(
+  patch: Record<string, unknown>,
+  requeueAfterMs: number | undefined,
+  replicaSets: readonly ReplicaSetCounts[],
+): number {
+  const clearOnly = Object.keys(patch).every((key) => key === 'outbox');
+  if (!clearOnly) return progressWriteIntervalMs;
+  const timedTransition = requeueAfterMs !== undefined && requeueAfterMs <= outboxClearWaitMs;
+  const podsMoving = replicaSets.some((rs) => rs.replicas !== rs.desired || rs.available < rs.desired);
+  return timedTransition || podsMoving ? outboxClearWaitMs : progressWriteIntervalMs;
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import type { ObjectRef, RoutingObject } from '../traffic/types.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
 import type { EventOutbox } from './event-outbox.ts';
+import type { ReplicaSetWrites } from './replica-set-writes.ts';
 import type { ExperimentObject } from './experiment/experiment-objects.ts';
 import type { ExperimentWriter } from './experiment/experiment-writer.ts';
 import type { NotifySink } from './notify-sink.ts';
@@ -60,6 +61,8 @@ export interface ReconcileDeps {
    * acting on it would redo the previous step, so the reconcile waits for the watch instead.
    */
   supersededVersions?: Map<string, string>;
+  /** The same for the Rollout's ReplicaSets (replica-set-writes.ts). */
+  replicaSetWrites?: ReplicaSetWrites;
   /**
    * Per key, since when a progress-only status change (replica counts) waits to be written
    * (progress-writes.ts). Without it every change is written at once.

@@ -24,7 +24,12 @@ import type { OutboxEntry } from '../api/rollout.ts';
 import { commitOf, sourceStatus } from '../kube/provenance.ts';
 import type { ReconcileDeps, ReconcileResult } from './reconcile-deps.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
-import { onlyProgress, progressWriteDelay } from './progress-writes.ts';
+import { onlyProgress, progressWriteDelay, progressWriteInterval } from './progress-writes.ts';
+import {
+  rememberReplicaSetWrite,
+  replicaSetCacheBehind,
+  type ReplicaSetWrites,
+} from './replica-set-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';
@@ -157,7 +162,7 @@ async function decideAndApply(
     restartedAt: restart.done ? rollout.spec.restartAt : rollout.status?.restartedAt,
     outbox: kept.length > 0 ? kept : undefined,
   };
-  const heldMs = heldProgressMs(rollout, status, decision, deps);
+  const heldMs = heldProgressMs(rollout, status, decision, replicaSets, deps);
   if (heldMs === undefined) await writeDecision(rollout, status, kept, decision, outbox, deps);
   await pruneHistory(rollout, applied, decision, deps);
   const requeue = [decision.requeueAfterMs, restart.requeueAfterMs, heldMs].filter((ms) => ms !== undefined);
@@ -172,6 +177,7 @@ async function forgetDeletedRollout(
 ): Promise<ReconcileResult> {
   const key = `${namespace}/${name}`;
   deps.supersededVersions?.delete(key);
+  deps.replicaSetWrites?.delete(key);
   deps.progressPending?.delete(key);
   deps.outbox?.forgetRollout(key);
   await restoreDeletedRollout(namespace, name, deps);
@@ -190,6 +196,8 @@ async function notDecidingNow(
 ): Promise<ReconcileResult | undefined> {
   const key = `${rollout.metadata.namespace}/${rollout.metadata.name}`;
   if (deps.supersededVersions?.get(key) === rollout.metadata.resourceVersion) return { requeueAfterMs: 200 };
+  const owned = deps.caches.replicaSets(rollout.metadata.namespace, rollout.metadata.uid);
+  if (replicaSetCacheBehind(deps.replicaSetWrites, key, owned)) return { requeueAfterMs: 200 };
   if (rollout.metadata.deletionTimestamp) {
     await finalizeDeletedRollout(rollout, deps);
     return {};
@@ -319,7 +327,17 @@ async function applyReplicaSets(
     }
     if (rs.metadata?.uid === undefined) applied.push(await createReplicaSet(rollout, rs, patch, deps));
     else if (patch.spec || patch.metadata) {
-      await deps.writer.patchReplicaSet(rollout.metadata.namespace, rs.metadata.name ?? '', patch);
+      const after = await deps.writer.patchReplicaSet(
+        rollout.metadata.namespace,
+        rs.metadata.name ?? '',
+        patch,
+      );
+      rememberReplicaSetWrite(
+        deps.replicaSetWrites,
+        `${rollout.metadata.namespace}/${rollout.metadata.name}`,
+        rs,
+        after,
+      );
       applied.push(rs);
     } else applied.push(rs);
   }
@@ -363,16 +381,23 @@ function heldProgressMs(
   rollout: RolloutObject,
   status: object,
   decision: StrategyDecision,
+  replicaSets: readonly V1ReplicaSet[],
   deps: ReconcileDeps,
 ): number | undefined {
   if (!deps.progressPending || decision.events.length > 0) return undefined;
   const before = rollout.status ?? {};
   const patch = mergePatch(before, status);
   if (!patch || !onlyProgress(before, patch, status)) return undefined;
+  const counts = replicaSets.map((rs) => ({
+    desired: decision.replicaSets[hashOf(rs)] ?? rs.spec?.replicas ?? 0,
+    replicas: rs.status?.replicas ?? 0,
+    available: rs.status?.availableReplicas ?? 0,
+  }));
   const waitMs = progressWriteDelay(
     deps.progressPending,
     `${rollout.metadata.namespace}/${rollout.metadata.name}`,
     deps.now(),
+    progressWriteInterval(patch, decision.requeueAfterMs, counts),
   );
   return waitMs > 0 ? waitMs : undefined;
 }

@@ -8,6 +8,7 @@ import type { ExperimentWriter } from './experiment/experiment-writer.ts';
 import type { NotifySink } from './notify-sink.ts';
 import type { Caches, ReconcileResult } from './reconcile-deps.ts';
 import { reconcileRollout } from './reconcile-rollout.ts';
+import type { ReplicaSetWrites } from './replica-set-writes.ts';
 import { rolloutEvent } from './rollout-events.ts';
 import { splitKey, type RolloutObject } from './rollout-object.ts';
 
@@ -36,6 +37,7 @@ export interface RolloutControllerOptions {
  */
 export class RolloutController {
   private readonly supersededVersions = new Map<string, string>();
+  private readonly replicaSetWrites: ReplicaSetWrites = new Map();
   private readonly progressPending = new Map<string, number>();
   /** Delivers status.outbox; a settled notification brings its Rollout back to clear the entry. */
   private readonly eventOutbox: EventOutbox;
@@ -54,6 +56,7 @@ export class RolloutController {
       now: this.options.now,
       log: this.options.log,
       supersededVersions: this.supersededVersions,
+      replicaSetWrites: this.replicaSetWrites,
       hold: this.options.hold,
       experiments: this.options.experiments,
       progressPending: this.progressPending,

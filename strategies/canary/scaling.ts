@@ -8,13 +8,14 @@ export interface RoutedWeight {
  * Desired ReplicaSet sizes for the canary lifecycle state the machine ended in. Pure.
  *
  * Without a traffic router the weight is the share of pods: the canary is scaled up first and
- * the stable down after it, both within maxSurge / maxUnavailable (`planReplicaSetScaling`).
+ * the stable down after it, both within maxSurge / maxUnavailable (`planReplicaSetScaling`), a
+ * partial scale-down deferred when that saves a write (`planScalingInFewerMoves`).
  * With one, the pods are sized for the weight the router carries (`traffic.ts`).
  */
 import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './machine.ts';
 import type { CanarySettings } from './settings.ts';
 import { replicaTargetsAtStep } from './steps.ts';
-import { planReplicaSetScaling } from '../kernel/replicas.ts';
+import { planScalingInFewerMoves } from '../kernel/fewer-scale-down-moves.ts';
 import { beyondRevisionLimit, delayedScaleDown } from '../kernel/scale-down-delay.ts';
 import { routedTargets, type RoutedView } from './traffic.ts';
 import type { StrategyInput } from '../types.ts';
@@ -61,7 +62,7 @@ export function canaryScaling(
       nextDeadline = Math.min(nextDeadline ?? plan.pendingUntil, plan.pendingUntil);
   }
 
-  const replicaSets = planReplicaSetScaling({
+  const replicaSets = planScalingInFewerMoves({
     replicas,
     limits: settings.limits,
     views: input.replicaSets,

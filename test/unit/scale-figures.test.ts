@@ -80,11 +80,13 @@ describe('bench:scale figures', () => {
         { kind: 'replicaset', version: 'new', replicas: 1, created: true },
         { kind: 'status', step: 0 },
         { kind: 'status', step: 1 },
+        { kind: 'replicaset', version: 'old', replicas: 3, created: false }, // on the way to step 2
         { kind: 'replicaset', version: 'old', replicas: 2, created: false },
         { kind: 'replicaset', version: 'new', replicas: 3, created: false },
         { kind: 'status', step: 2 },
         { kind: 'replicaset', version: 'new', replicas: 2, created: false }, // a size no step asks for
         { kind: 'status', step: 3 },
+        { kind: 'replicaset', version: 'old', replicas: 1, created: false }, // on the way to the end
         { kind: 'replicaset', version: 'new', replicas: 5, created: false },
         { kind: 'status', step: 4 },
         { kind: 'replicaset', version: 'old', replicas: 0, created: false },
@@ -93,6 +95,6 @@ describe('bench:scale figures', () => {
       steps,
       5,
     );
-    expect(Object.fromEntries(byStep)).toEqual({ 0: 3, 1: 1, 2: 4, 3: 1, 4: 4 });
+    expect(Object.fromEntries(byStep)).toEqual({ 0: 3, 1: 1, 2: 5, 3: 1, 4: 5 });
   });
 });

@@ -159,9 +159,11 @@ export type ObservedWrite =
  * Which step of the canary each write carried out. A status write belongs to the step its
  * status names (currentStepIndex after the write). A ReplicaSet write is recognised by the size
  * it set: a setWeight step w of `replicas` asks for ceil(w * replicas / 100) new pods and the rest
- * old ones; the end asks for all new and no old. A ReplicaSet write of any other size (a step in
- * between that maxSurge/maxUnavailable forced, or a write that changed nothing) belongs to the
- * step the Rollout was at. `steps[i]` is the setWeight of step i, undefined for a pause.
+ * old ones; the end asks for all new and no old. A ReplicaSet write of any other size (a move in
+ * between that maxSurge/maxUnavailable forced) belongs to the step it moves toward: the first
+ * setWeight step at or after the step the Rollout was at, or the end (its ReplicaSet writes come
+ * before the status write that names the step, so the Rollout is still at the pause before it).
+ * `steps[i]` is the setWeight of step i, undefined for a pause.
  */
 export function writesByStep(
   writes: readonly ObservedWrite[],
@@ -177,13 +179,17 @@ export function writesByStep(
   });
   sizes.set(`new ${replicas}`, steps.length);
   sizes.set(`old 0`, steps.length);
+  const towards = (at: number) => {
+    const next = steps.findIndex((weight, index) => index >= at && weight !== undefined);
+    return next === -1 ? steps.length : next;
+  };
   const byStep = new Map<number, number>();
   let current = 0;
   for (const write of writes) {
     const step =
       write.kind === 'status'
         ? (current = write.step)
-        : (sizes.get(`${write.version} ${write.replicas}`) ?? current);
+        : (sizes.get(`${write.version} ${write.replicas}`) ?? towards(current));
     byStep.set(step, (byStep.get(step) ?? 0) + 1);
   }
   return byStep;

@@ -5,14 +5,18 @@
  *
  *   BENCH_ROLLOUTS=1000      Rollouts of 5 replicas, canary setWeight 20, pause 2s, setWeight 60, pause 2s
  *   BENCH_SOAK_MINUTES=10    idle soak after the update (RSS slope, writes while idle)
- *   BENCH_PHASE_MINUTES=30   give up waiting for a phase after this long (figures so far are kept)
- *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400"
+ *   BENCH_PHASE_MINUTES=30   give up on a phase after this long, the sync's creates included
+ *                            (figures so far are kept; the soak runs anyway)
+ *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400" (or
+ *                            "--leader-elect=true": with leader election, as deployed)
  *   BENCH_UPDATE=0           skip phase 2 (sync, then the soak: memory of N Rollouts held idle)
  *
  * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
  * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
- * as its own process (`bin/bellwether.js controller`, leader election on, as deployed), so its
- * RSS and CPU (/proc) are its own; API requests are the controller's own count
+ * as its own process (`bin/bellwether.js controller`), so its RSS and CPU (/proc) are its own.
+ * It runs with `--leader-elect=false` unless BENCH_CONTROLLER_ARGS says otherwise: a leader whose
+ * Lease renewal takes longer than --renew-deadline exits by design for its Deployment to restart
+ * it, and the bench has no supervisor (an N=10,000 run ended that way under load); API requests are the controller's own count
  * (bellwether_kubernetes_requests_sent_total), event-to-write latency its histogram
  * (bellwether_event_to_write_seconds). The plane is started with the scale profile
  * (tools/cluster/plane.ts): large kwok nodes, raised client QPS for controller-manager and scheduler.
@@ -60,7 +64,12 @@ const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const soakMs = Number(process.env.BENCH_SOAK_MINUTES ?? 10) * 60_000;
 const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
 const runUpdate = process.env.BENCH_UPDATE !== '0';
-const controllerArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
+const extraArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** Leader election off unless asked for: nothing restarts a leader that lost its Lease here. */
+const controllerArgs = extraArgs.some((arg) => arg.startsWith('--leader-elect='))
+  ? extraArgs
+  : ['--leader-elect=false', ...extraArgs];
+const leaderElection = !controllerArgs.includes('--leader-elect=false');
 const replicas = 5;
 const pausesMs = 4000;
 const setWeights = [20, undefined, 60, undefined];
@@ -405,16 +414,23 @@ function rollout(i: number) {
 }
 
 /** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
-async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+/** Runs task(0..n-1), `concurrency` at a time, starting none after `deadline`; how many ran. */
+async function pool(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+  deadline = Infinity,
+): Promise<number> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < n) {
+      while (next < n && Date.now() < deadline) {
         const i = next++;
         await task(i);
       }
     }),
   );
+  return next;
 }
 
 async function waitUntil(what: string, check: () => boolean, timeoutMs: number, progress: () => string) {
@@ -448,9 +464,13 @@ interface ScaleResults {
   replicasPerRollout: number;
   steps: string;
   controllerArgs: string[];
+  /** False by default (--leader-elect=false): the bench does not restart a controller that exits. */
+  leaderElection: boolean;
   plane: string;
   complete: boolean;
   controllerRssEmptyMiB?: number;
+  /** Rollouts created: fewer than `rollouts` when the sync phase's time ran out first. */
+  created?: number;
   createSeconds?: number;
   timeToFirstHealthySeconds?: number;
   timeToAllHealthySeconds?: number;
@@ -485,6 +505,8 @@ interface ScaleResults {
   idleRssMiB?: number;
   soakMinutes?: number;
   soakRssSlopeMiBPerMinute?: number;
+  /** RSS every 10 s of the soak. */
+  soakRssSamplesMiB?: number[];
   idleWrites?: number;
   idleLeaseWrites?: number;
   idleRequests?: Record<string, number>;
@@ -524,22 +546,31 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   say(`creating ${rolloutCount} Rollouts...`);
   const createStart = Date.now();
   const cpuCreate = procStatus(pid).cpuSeconds;
-  await pool(rolloutCount, 64, async (i) => {
-    await custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: 'rollouts',
-      body: rollout(i),
-    });
-  });
-  results.createSeconds = seconds(Date.now() - createStart);
-  const allHealthy = await waitUntil(
-    'all Rollouts Healthy',
-    () => observer.healthy >= rolloutCount,
-    phaseTimeoutMs,
-    () => `${observer.healthy}/${rolloutCount} Healthy`,
+  // the phase's time limit counts from the first POST: at N=10,000 the creates alone can take it
+  const phaseDeadline = createStart + phaseTimeoutMs;
+  const created = await pool(
+    rolloutCount,
+    64,
+    async (i) => {
+      await custom.createNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: 'rollouts',
+        body: rollout(i),
+      });
+    },
+    phaseDeadline,
   );
+  results.created = created;
+  results.createSeconds = seconds(Date.now() - createStart);
+  const allCreatedHealthy = await waitUntil(
+    'all Rollouts Healthy',
+    () => observer.healthy >= created,
+    Math.max(0, phaseDeadline - Date.now()),
+    () => `${observer.healthy}/${created} Healthy (${rolloutCount} wanted)`,
+  );
+  const allHealthy = allCreatedHealthy && created === rolloutCount;
   const syncedAt = Date.now();
   results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
   results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
@@ -552,7 +583,7 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   const synced = procStatus(pid);
   results.cpuSecondsToSync = round(synced.cpuSeconds - cpuCreate);
   results.controllerRssAfterSyncMiB = round(synced.rss / mib, 1);
-  results.memoryPerRolloutKiB = round((synced.rss - emptyRss) / 1024 / rolloutCount, 1);
+  results.memoryPerRolloutKiB = round((synced.rss - emptyRss) / 1024 / Math.max(created, 1), 1);
   const metrics = await run.controller.metrics();
   results.createPhaseRequestsPerRollout = perRollout(
     countDelta(requestCounts(metricsBefore), requestCounts(metrics)),
@@ -710,6 +741,8 @@ async function soakPhase(run: Run, metricsBefore: string, previousFinished: bool
   results.idleRssMiB = round(end.rss / mib, 1);
   results.soakMinutes = soakMs / 60_000;
   results.soakRssSlopeMiBPerMinute = round(slopePerMinute(samples), 3);
+  // the samples themselves: a garbage-collected heap saw-tooths, and a fit over few teeth tilts
+  results.soakRssSamplesMiB = samples.map((sample) => round(sample.value, 1) ?? 0);
   results.idleWrites = writesIn(requests, ['leases']);
   results.idleLeaseWrites = writesIn(requests) - writesIn(requests, ['leases']);
   results.idleRequests = requests;
@@ -747,6 +780,7 @@ async function main(): Promise<void> {
     replicasPerRollout: replicas,
     steps: 'setWeight 20, pause 2s, setWeight 60, pause 2s',
     controllerArgs,
+    leaderElection,
     plane: useExternal
       ? 'external KUBECONFIG'
       : `local plane, ${nodes} kwok nodes of ${podsPerNode} pods (+2 of 110)`,
