@@ -25,11 +25,7 @@ import { commitOf, sourceStatus } from '../kube/provenance.ts';
 import type { ReconcileDeps, ReconcileResult } from './reconcile-deps.ts';
 import { invalidSpecStatus, specProblems } from './spec-problems.ts';
 import { onlyProgress, progressWriteDelay, progressWriteInterval } from './progress-writes.ts';
-import {
-  rememberReplicaSetWrite,
-  replicaSetCacheBehind,
-  type ReplicaSetWrites,
-} from './replica-set-writes.ts';
+import { rememberReplicaSetWrite, replicaSetCacheBehind } from './replica-set-writes.ts';
 import { serviceRefs } from './service-roles.ts';
 import { pingPongAfter, withPingPong } from './ping-pong.ts';
 import { nextRestartStep, restartPending } from './restart-pods.ts';

@@ -10,8 +10,6 @@ import {
   targetsReached,
   type RollingLimits,
 } from './replicas.ts';
-import { scaleReplicaSet } from '../../test/support/strategies/simulated-cluster.ts';
-import type { ReplicaSetView } from '../types.ts';
 import { rs, scalingProperties } from '../../test/support/strategies/scaling-properties.ts';
 
 describe('resolveIntOrPercent', () => {
