@@ -13,6 +13,7 @@ import {
   Hold,
   Lifecycle,
   canaryMachine,
+  INITIAL_CONTEXT,
   type CanaryContext,
   type CanaryObservation,
   type StepObservation,
@@ -163,21 +164,7 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
 /** A fresh Rollout: empty status. */
 const initialSnapshot: Snapshot = canaryMachine.resolveState({
   value: { hold: Hold.running, lifecycle: Lifecycle.healthy },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    stepIndex: 0,
-    stepsHash: undefined,
-    pauseStartedAt: undefined,
-    controllerPause: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    lastProgressAt: T0,
-    attempt: 0,
-    inconclusivePausedAt: undefined,
-    analysisInconclusive: false,
-  },
+  context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
 });
 
 /**

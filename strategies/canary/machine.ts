@@ -23,7 +23,7 @@
  */
 import { and, not } from 'xstate';
 import { holdRegion } from '../kernel/machine.ts';
-import { Lifecycle, canarySetup, pauseEnd } from './machine-setup.ts';
+import { Lifecycle, canarySetup, pauseEnd, type CanaryContext } from './machine-setup.ts';
 import {
   completeStep,
   inconclusivePromoted,
@@ -45,26 +45,29 @@ export {
   type StepObservation,
 } from './machine-setup.ts';
 
+/** A fresh Rollout's context: empty status. */
+export const INITIAL_CONTEXT: CanaryContext = {
+  currentPodHash: undefined,
+  stableRS: undefined,
+  stepIndex: 0,
+  stepsHash: undefined,
+  pauseStartedAt: undefined,
+  controllerPause: false,
+  abort: false,
+  abortedAt: undefined,
+  promoteFull: false,
+  lastProgressAt: 0,
+  attempt: 0,
+  inconclusivePausedAt: undefined,
+  analysisInconclusive: false,
+};
+
 export const canaryMachine = canarySetup.createMachine({
   id: 'canary',
   type: 'parallel',
   // A bug that made guards flip forever must fail the reconcile, not hang the controller.
   options: { maxIterations: 10_000 },
-  context: {
-    currentPodHash: undefined,
-    stableRS: undefined,
-    stepIndex: 0,
-    stepsHash: undefined,
-    pauseStartedAt: undefined,
-    controllerPause: false,
-    abort: false,
-    abortedAt: undefined,
-    promoteFull: false,
-    lastProgressAt: 0,
-    attempt: 0,
-    inconclusivePausedAt: undefined,
-    analysisInconclusive: false,
-  },
+  context: INITIAL_CONTEXT,
   on: {
     OBSERVE: { actions: 'noteReplicaProgress' },
   },
