@@ -80,6 +80,15 @@ describe('WorkQueue', () => {
     expect(q.addRateLimited('ns/a')).toBe(10);
   });
 
+  it('caps the default backoff at 30 s, so a key retries soon after an outage ends', () => {
+    const { timers } = manualTimers();
+    const q = new WorkQueue({ timers });
+    const delays = Array.from({ length: 16 }, () => q.addRateLimited('ns/a'));
+    expect(delays.slice(0, 3)).toEqual([50, 100, 200]);
+    expect(Math.max(...delays)).toBe(30_000);
+    expect(delays.at(-1)).toBe(30_000);
+  });
+
   it('releases waiting workers on shutdown and ignores later adds', async () => {
     const q = new WorkQueue();
     const waiting = q.get();

@@ -26,6 +26,15 @@ export interface WorkQueueOptions {
   timers?: Timers;
 }
 
+/**
+ * The longest a failed key waits before its next try. Argo Rollouts caps at 10 s, client-go's
+ * default at 16 min; at 5 min a Rollout that failed through a minute of API server overload sat
+ * up to 3 min after the server recovered. 30 s matches the informer's watch restart cap: recovery
+ * within half a minute, while the request rate during an outage stays held by the client's QPS
+ * limit and the server's Retry-After (server-backoff.ts), not by this cap.
+ */
+export const defaultMaxDelayMs = 30_000;
+
 export class WorkQueue {
   private readonly ready: string[] = [];
   private readonly dirty = new Set<string>();
@@ -42,7 +51,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 50;
-    this.maxDelayMs = options.maxDelayMs ?? 300_000;
+    this.maxDelayMs = options.maxDelayMs ?? defaultMaxDelayMs;
     this.timers = options.timers ?? realTimers;
   }
 

@@ -123,6 +123,7 @@ describe('an API server answering 429/5xx or slowly', () => {
     const duringHold = proxy.counts.duringHold - holdBefore;
 
     for (const name of names) await healthyOn(name, `${name}:2`);
+    const recoveredSeconds = (performance.now() - end) / 1000;
     const errors = (await metric('bellwether_reconcile_errors_total')) - errorsBefore;
     const events = (await Promise.all(names.map((n) => rolloutEvents(c, ns.name, n)))).flat();
     const reconcileErrors = events.filter((e) => e.reason === 'ReconcileError');
@@ -137,7 +138,8 @@ describe('an API server answering 429/5xx or slowly', () => {
     process.stderr.write(
       `[fault-overload] proxy ${JSON.stringify(proxy.counts)}; requests/s first 15s ${first.toFixed(1)}, last 15s ${last.toFixed(1)}; ` +
         `${String(duringHold)} of ${String(during)} requests inside a Retry-After; reconcile errors ${String(errors)}; ` +
-        `ReconcileError Events ${String(reconcileErrors.length)}; max queue depth ${String(maxDepth)} over ${String(samples)} samples\n`,
+        `ReconcileError Events ${String(reconcileErrors.length)}; max queue depth ${String(maxDepth)} over ${String(samples)} samples; ` +
+        `all Healthy ${recoveredSeconds.toFixed(1)} s after the faults stopped\n`,
     );
     expect(running).toBe('running');
     expect(last).toBeLessThan(first);
