@@ -141,6 +141,16 @@ describe('deploy/ as bellwether install applies it', () => {
     expect(container?.ports?.map((p) => p.containerPort)).toEqual([8080, 8090]);
   });
 
+  it("caps node's heap 160Mi under the container's memory limit (young generation, code, buffers)", () => {
+    const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+    const container = deployment.spec?.template.spec?.containers[0];
+    const heapCap = container?.command?.find((word) => word.startsWith('--max-old-space-size='));
+    const limit = container?.resources?.limits?.memory;
+    expect(container?.command?.[0]).toBe('node');
+    expect(limit).toMatch(/^\d+Mi$/);
+    expect(Number(heapCap?.split('=')[1])).toBe(Number.parseInt(limit ?? '', 10) - 160);
+  });
+
   it('--image replaces the controller image', () => {
     const deployment = installObjects({ image: 'registry.example/bellwether:dev' }).find(
       (o) => o.kind === 'Deployment',

@@ -13,7 +13,8 @@
  *
  * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
  * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
- * as its own process (`bin/bellwether.js controller`), so its RSS and CPU (/proc) are its own.
+ * as its own process (`bin/bellwether.js controller`, with the node flags of the installed
+ * Deployment, e.g. its heap cap), so its RSS and CPU (/proc) are its own.
  * It runs with `--leader-elect=false` unless BENCH_CONTROLLER_ARGS says otherwise: a leader whose
  * Lease renewal takes longer than --renew-deadline exits by design for its Deployment to restart
  * it, and the bench has no supervisor (an N=10,000 run ended that way under load); API requests are the controller's own count
@@ -37,6 +38,7 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { ResilientInformer } from '../../src/kube/informer.ts';
+import { deployedNodeFlags } from './deployed-node-flags.ts';
 import { slimObject, slimReplicaSet, controllerUid } from '../../src/controller/cached-objects.ts';
 import type { RolloutObject } from '../../src/controller/rollout-object.ts';
 import { installCrds } from '../../src/install/apply.ts';
@@ -127,6 +129,7 @@ class Controller {
     this.child = spawn(
       process.execPath,
       [
+        ...deployedNodeFlags(),
         join(repoRoot, 'bin', 'bellwether.js'),
         'controller',
         '--kubeconfig',
