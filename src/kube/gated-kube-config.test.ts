@@ -3,7 +3,23 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatedKubeConfig } from './gated-kube-config.ts';
+import { FlowControlAwareLimit, flowSchemaHeader } from './flow-control-limit.ts';
 import { ServerBackoff } from './server-backoff.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+/** A KubeConfig for a local plain-HTTP test server, once it listens. */
+async function listening(server: Server): Promise<KubeConfig> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  const port = String((server.address() as AddressInfo).port);
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
 
 // A 429 with Retry-After: 1 holds the client's next request (any API client made from the same
 // config) for a second, as client-go does; without a serverBackoff nothing waits.
@@ -25,16 +41,7 @@ describe('GatedKubeConfig and Retry-After', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}');
     });
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    const kc = new KubeConfig();
-    const port = String((server.address() as AddressInfo).port);
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    return { kc, arrivals };
+    return { kc: await listening(server), arrivals };
   };
 
   it('holds the next request for the Retry-After of a 429', async () => {
@@ -54,5 +61,37 @@ describe('GatedKubeConfig and Retry-After', () => {
     await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
     await gated.makeApiClient(CoreV1Api).listNamespace();
     expect(arrivals).toHaveLength(2);
+  });
+});
+
+// The default limit is lifted by the first response of a server that runs API Priority and
+// Fairness: the flow schema header reaches the limiter from every API client of the config.
+describe('GatedKubeConfig and API Priority and Fairness', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const serverWith = async (headers: Record<string, string>) => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', ...headers });
+      res.end('{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}');
+    });
+    return listening(server);
+  };
+  const limitOf = () => new FlowControlAwareLimit(new TokenBucket({ qps: 1, burst: 5 }));
+
+  it('lifts the default limit when the server answers with a flow schema', async () => {
+    const limit = limitOf();
+    const gated = new GatedKubeConfig(await serverWith({ [flowSchemaHeader]: 'uid-1' }), { limiter: limit });
+    await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(limit.limited).toBe(false);
+  });
+
+  it('keeps it for a server without APF', async () => {
+    const limit = limitOf();
+    const gated = new GatedKubeConfig(await serverWith({}), { limiter: limit });
+    await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(limit.limited).toBe(true);
   });
 });

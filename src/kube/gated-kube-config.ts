@@ -12,11 +12,19 @@ import {
 } from '@kubernetes/client-node';
 import { describeApiRequest, type ApiRequestKind } from './api-request.ts';
 import type { ServerBackoff } from './server-backoff.ts';
-import type { TokenBucket } from './token-bucket.ts';
+
+/** What a request waits for before it is sent; `observe` sees every API client's response headers. */
+export interface RequestLimiter {
+  take(): Promise<void>;
+  observe?(headers: Readonly<Record<string, string | undefined>>): void;
+}
 
 export interface RequestGate {
-  /** Every request waits for a token first (`--qps`/`--burst`); none when undefined. */
-  limiter?: TokenBucket;
+  /**
+   * Every request waits for it first (a TokenBucket for `--qps`/`--burst`, or the default
+   * FlowControlAwareLimit); none when undefined.
+   */
+  limiter?: RequestLimiter;
   /** Called once per request sent, with its verb and resource (the request metric). */
   onRequest?: (request: ApiRequestKind) => void;
   /** Holds every request while the server's last 429/503 Retry-After runs (server-backoff.ts). */
@@ -30,7 +38,8 @@ export interface RequestGate {
  * one place that sees every call the controller makes.
  *
  * API clients also report every response's status and Retry-After to `serverBackoff`, which the
- * next requests wait for: an overloaded API server is given the pause it asked for.
+ * next requests wait for: an overloaded API server is given the pause it asked for; and its
+ * headers to the limiter (the default limit lifts itself when the server runs APF).
  *
  * It also keeps one keep-alive agent: the library builds a new https.Agent for every request, so
  * each call would pay a fresh TCP and TLS handshake (on both ends) and leave a socket behind;
@@ -53,9 +62,9 @@ export class GatedKubeConfig extends KubeConfig {
   }
 
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
-    const backoff = this.gate.serverBackoff;
+    const { serverBackoff: backoff, limiter } = this.gate;
     const cluster = this.getCurrentCluster();
-    if (!backoff || !cluster) return super.makeApiClient(apiClientType);
+    if ((!backoff && !limiter?.observe) || !cluster) return super.makeApiClient(apiClientType);
     // What KubeConfig.makeApiClient builds, plus a middleware that sees every response.
     const config = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
@@ -64,7 +73,8 @@ export class GatedKubeConfig extends KubeConfig {
         {
           pre: (context: RequestContext) => Promise.resolve(context),
           post: (response: ResponseContext) => {
-            backoff.observe(response.httpStatusCode, response.headers['retry-after']);
+            backoff?.observe(response.httpStatusCode, response.headers['retry-after']);
+            limiter?.observe?.(response.headers);
             return Promise.resolve(response);
           },
         },

@@ -9,26 +9,34 @@ import { ControllerMetrics } from '../../controller/metrics.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { GatedKubeConfig } from '../../kube/gated-kube-config.ts';
 import { ServerBackoff } from '../../kube/server-backoff.ts';
+import { FlowControlAwareLimit } from '../../kube/flow-control-limit.ts';
 import { TokenBucket } from '../../kube/token-bucket.ts';
 import { createLogger, isLevel, type Logger } from '../../log.ts';
 import { Notifier } from '../../notify/notifier.ts';
 import { NotificationConfigWatch, notificationObjects } from '../../notify/config-watch.ts';
 import { clusterFlags, parseAddr, parseDurationFlag, parseFlags, UsageError } from '../flags.ts';
 
-/** Client-side rate limit defaults: requests per second, and how many may go at once after a quiet time. */
+/**
+ * Client-side rate limit when neither --qps nor --burst is given and the API server does not run
+ * API Priority and Fairness (with APF the default is no client-side limit: flow-control-limit.ts):
+ * requests per second, and how many may go at once after a quiet time.
+ */
 export const defaultQps = 100;
 export const defaultBurst = 200;
 
 export const controllerUsage = `bellwether controller [--kubeconfig PATH] [--namespace NS] [--workers N] [--log-level debug|info|warn|error]
-    [--qps ${defaultQps}] [--burst ${defaultBurst}]
+    [--qps N] [--burst N]
     [--leader-elect=true|false] [--leader-election-namespace NS] [--lease-duration 15s]
     [--renew-deadline 10s] [--retry-period 2s] [--instance-id ID]
     [--health-addr :8080] [--metrics-addr :8090] [--notifications-configmap NS/NAME]
 
 Runs the Rollout controller until SIGTERM or SIGINT. The cluster comes from --kubeconfig, else
 KUBECONFIG, else the in-cluster ServiceAccount. Watches all namespaces unless --namespace is set.
---workers (default ${defaultWorkers}) reconciles run at once. Every API request waits for a token of a
-client-side rate limit: --qps per second on average, --burst at once; Lease renewals bypass it.
+--workers (default ${defaultWorkers}) reconciles run at once. With --qps or --burst every API request
+waits for a token of a client-side rate limit: --qps per second on average, --burst at once.
+Without them the limit is ${defaultQps}/s, burst ${defaultBurst}, until the API server shows it runs API
+Priority and Fairness; then none (the server's 429 Retry-After still holds every request).
+Lease renewals bypass the limit.
 
 With leader election (the default) several replicas may run: they all watch, only the holder of
 the Lease "bellwether-controller" (in --leader-election-namespace, default --namespace or
@@ -75,7 +83,9 @@ function throughputOptions(values: { workers?: string; qps?: string; burst?: str
   const burst = Number(values.burst ?? defaultBurst);
   if (!Number.isInteger(burst) || burst < 1)
     throw new UsageError(`--burst: "${values.burst ?? ''}" is not a positive integer`);
-  return { workers, qps, burst };
+  // neither flag: the default limit, lifted when the server runs APF (flow-control-limit.ts)
+  const fixedLimit = values.qps !== undefined || values.burst !== undefined;
+  return { workers, qps, burst, fixedLimit };
 }
 
 /**
@@ -85,15 +95,24 @@ function throughputOptions(values: { workers?: string; qps?: string; burst?: str
  */
 function apiClients(
   loaded: KubeConfig,
-  throughput: { qps: number; burst: number },
+  throughput: { qps: number; burst: number; fixedLimit: boolean },
   metrics: ControllerMetrics,
+  log: Logger,
 ) {
   const onRequest = (r: { verb: string; resource: string }) => {
     metrics.observeRequestSent(r);
   };
+  const bucket = new TokenBucket(throughput);
+  const limiter = throughput.fixedLimit
+    ? bucket
+    : new FlowControlAwareLimit(bucket, () => {
+        log.info(
+          'the API server runs API Priority and Fairness: no client-side rate limit (--qps/--burst set one); its 429 Retry-After holds every request',
+        );
+      });
   return {
     kc: new GatedKubeConfig(loaded, {
-      limiter: new TokenBucket(throughput),
+      limiter,
       onRequest,
       serverBackoff: new ServerBackoff(),
     }),
@@ -167,7 +186,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     identity,
   );
-  const { kc, leaseKc } = apiClients(loaded, throughput, metrics);
+  const { kc, leaseKc } = apiClients(loaded, throughput, metrics, log);
   const notifier = new Notifier({
     log,
     sources: {
