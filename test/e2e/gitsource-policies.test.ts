@@ -12,7 +12,7 @@ import { LocalRepo } from '../support/git-repo.ts';
 import { canaryRolloutYaml, policiesBoundTo } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';
 import { createRollout } from '../support/rollouts.ts';
-import { SyncControllerProcess } from '../support/sync-controller-process.ts';
+import { SyncControllerProcess } from '../support/controller-process.ts';
 
 // What a GitSource refuses, end to end on the real API server and real git: a commit that breaks
 // an admission policy the repository itself supplies (and the same file, installed in the

@@ -11,7 +11,7 @@ import { LocalRepo } from '../support/git-repo.ts';
 import { canaryRolloutYaml } from '../support/manifests.ts';
 import { eventually } from '../support/kube.ts';
 import { getRollout, rolloutEvents } from '../support/rollouts.ts';
-import { SyncControllerProcess } from '../support/sync-controller-process.ts';
+import { SyncControllerProcess } from '../support/controller-process.ts';
 
 // The in-cluster GitOps loop end to end: a GitSource pointing at a repository served by the real
 // `git daemon` on loopback, `bellwether sync-controller` as a real process applying its commits

@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { repoRoot } from '../../tools/cluster/layout.ts';
 
 /**
- * The controller as a real OS process (`bellwether controller`), as an operator runs it, so
- * tests can SIGKILL it mid-rollout. Its JSON logs go to test-results/<name>.log.
+ * A `bellwether` long-running command as a real OS process, as an operator runs it, so tests can
+ * SIGKILL it mid-rollout or between commits. Its JSON logs go to test-results/<name>.log.
  */
-export class ControllerProcess {
+class BellwetherProcess {
   private child: ChildProcess | undefined;
   readonly logFile: string;
 
   constructor(
+    private readonly command: string,
     private readonly kubeconfig: string,
     private readonly name: string,
-    private readonly extraArgs: string[] = [],
+    private readonly args: string[],
     /** More environment variables (fault injection, e.g. BELLWETHER_FAULT_KILL_AFTER_STATUS_WRITE). */
     private readonly env: Record<string, string> = {},
   ) {
@@ -26,16 +27,7 @@ export class ControllerProcess {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     this.child = spawn(
       process.execPath,
-      [
-        join(repoRoot, 'bin', 'bellwether.js'),
-        'controller',
-        '--kubeconfig',
-        this.kubeconfig,
-        // tests never rely on the default ports 8080/8090 being free: any free port unless given
-        ...(this.extraArgs.includes('--health-addr') ? [] : ['--health-addr', '127.0.0.1:0']),
-        ...(this.extraArgs.includes('--metrics-addr') ? [] : ['--metrics-addr', '127.0.0.1:0']),
-        ...this.extraArgs,
-      ],
+      [join(repoRoot, 'bin', 'bellwether.js'), this.command, '--kubeconfig', this.kubeconfig, ...this.args],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTNAME: this.name, ...this.env } },
     );
     this.child.stdout?.pipe(log);
@@ -71,5 +63,30 @@ export class ControllerProcess {
     );
     child.kill(signal);
     return exited;
+  }
+}
+
+/** `bellwether controller`, on free ports for health and metrics unless the arguments name them. */
+export class ControllerProcess extends BellwetherProcess {
+  constructor(kubeconfig: string, name: string, extraArgs: string[] = [], env: Record<string, string> = {}) {
+    super(
+      'controller',
+      kubeconfig,
+      name,
+      [
+        // tests never rely on the default ports 8080/8090 being free: any free port unless given
+        ...(extraArgs.includes('--health-addr') ? [] : ['--health-addr', '127.0.0.1:0']),
+        ...(extraArgs.includes('--metrics-addr') ? [] : ['--metrics-addr', '127.0.0.1:0']),
+        ...extraArgs,
+      ],
+      env,
+    );
+  }
+}
+
+/** `bellwether sync-controller`. */
+export class SyncControllerProcess extends BellwetherProcess {
+  constructor(kubeconfig: string, name: string, args: string[]) {
+    super('sync-controller', kubeconfig, name, args);
   }
 }
