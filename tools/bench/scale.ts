@@ -10,6 +10,8 @@
  *   BENCH_CONTROLLER_ARGS    more controller flags, e.g. "--qps 200 --burst 400" (or
  *                            "--leader-elect=true": with leader election, as deployed)
  *   BENCH_UPDATE=0           skip phase 2 (sync, then the soak: memory of N Rollouts held idle)
+ *   BENCH_NAMESPACE=NS       no creates: a fresh controller syncs the N Rollouts an earlier run
+ *                            left in NS (a restart at scale; the namespace is kept afterwards)
  *
  * Phases: (1) create N Rollouts and wait until all are Healthy; (2) change every image at once and
  * wait until all N have finished the canary on the new version; (3) idle soak. The controller runs
@@ -66,6 +68,8 @@ const rolloutCount = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const soakMs = Number(process.env.BENCH_SOAK_MINUTES ?? 10) * 60_000;
 const phaseTimeoutMs = Number(process.env.BENCH_PHASE_MINUTES ?? 30) * 60_000;
 const runUpdate = process.env.BENCH_UPDATE !== '0';
+/** An earlier run's namespace: its Rollouts r0..r(N-1) are synced by a fresh controller, not created. */
+const existingNamespace = process.env.BENCH_NAMESPACE;
 const extraArgs = (process.env.BENCH_CONTROLLER_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** Leader election off unless asked for: nothing restarts a leader that lost its Lease here. */
 const controllerArgs = extraArgs.some((arg) => arg.startsWith('--leader-elect='))
@@ -469,6 +473,8 @@ interface ScaleResults {
   controllerArgs: string[];
   /** False by default (--leader-elect=false): the bench does not restart a controller that exits. */
   leaderElection: boolean;
+  /** BENCH_NAMESPACE: the Rollouts were left by an earlier run and only synced (a restart at scale). */
+  existingNamespace?: string;
   plane: string;
   complete: boolean;
   controllerRssEmptyMiB?: number;
@@ -546,25 +552,31 @@ interface PhaseEnd {
 /** (1) N Rollouts created and brought to Healthy. */
 async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Promise<PhaseEnd> {
   const { custom, namespace, observer, results, pid } = run;
-  say(`creating ${rolloutCount} Rollouts...`);
+  say(
+    existingNamespace
+      ? `syncing the ${rolloutCount} Rollouts of ${namespace}...`
+      : `creating ${rolloutCount} Rollouts...`,
+  );
   const createStart = Date.now();
   const cpuCreate = procStatus(pid).cpuSeconds;
   // the phase's time limit counts from the first POST: at N=10,000 the creates alone can take it
   const phaseDeadline = createStart + phaseTimeoutMs;
-  const created = await pool(
-    rolloutCount,
-    64,
-    async (i) => {
-      await custom.createNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural: 'rollouts',
-        body: rollout(i),
-      });
-    },
-    phaseDeadline,
-  );
+  const created = existingNamespace
+    ? rolloutCount
+    : await pool(
+        rolloutCount,
+        64,
+        async (i) => {
+          await custom.createNamespacedCustomObject({
+            group,
+            version,
+            namespace,
+            plural: 'rollouts',
+            body: rollout(i),
+          });
+        },
+        phaseDeadline,
+      );
   results.created = created;
   results.createSeconds = seconds(Date.now() - createStart);
   const allCreatedHealthy = await waitUntil(
@@ -772,8 +784,8 @@ async function main(): Promise<void> {
   const kc = new GatedKubeConfig(loaded, {});
   await installCrds(kc, join(repoRoot, 'crds'));
   const core = kc.makeApiClient(CoreV1Api);
-  const namespace = `bench-scale-${Math.random().toString(36).slice(2, 7)}`;
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  const namespace = existingNamespace ?? `bench-scale-${Math.random().toString(36).slice(2, 7)}`;
+  if (!existingNamespace) await core.createNamespace({ body: { metadata: { name: namespace } } });
   mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
   const resultFile = join(repoRoot, 'bench-results', `scale-${rolloutCount}.json`);
   const results: ScaleResults = {
@@ -784,6 +796,7 @@ async function main(): Promise<void> {
     steps: 'setWeight 20, pause 2s, setWeight 60, pause 2s',
     controllerArgs,
     leaderElection,
+    ...(existingNamespace ? { existingNamespace } : {}),
     plane: useExternal
       ? 'external KUBECONFIG'
       : `local plane, ${nodes} kwok nodes of ${podsPerNode} pods (+2 of 110)`,
@@ -822,7 +835,7 @@ async function main(): Promise<void> {
     await controller.stop();
     await observer.stop();
     // the namespace goes in the background: the garbage collector removes thousands of objects
-    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    if (!existingNamespace) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   }
   say(JSON.stringify(results, null, 2));
   say(`written to ${resultFile}`);
