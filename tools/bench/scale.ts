@@ -587,7 +587,10 @@ async function syncPhase(run: Run, metricsBefore: string, emptyRss: number): Pro
   );
   const allHealthy = allCreatedHealthy && created === rolloutCount;
   const syncedAt = Date.now();
-  results.timeToFirstHealthySeconds = seconds((observer.firstHealthyAt ?? NaN) - createStart);
+  // Rollouts left Healthy by an earlier run are Healthy before this phase starts
+  results.timeToFirstHealthySeconds = existingNamespace
+    ? undefined
+    : seconds((observer.firstHealthyAt ?? NaN) - createStart);
   results.timeToAllHealthySeconds = allHealthy ? seconds(syncedAt - createStart) : undefined;
   results.healthyAfterCreate = observer.healthy;
   results.loadAverage = { ...results.loadAverage, sync: load() };
