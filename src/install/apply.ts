@@ -5,9 +5,12 @@ import {
   KubernetesObjectApi,
   loadAllYaml,
   PatchStrategy,
+  Watch,
   type KubeConfig,
   type KubernetesObject,
+  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { describeError } from '../log.ts';
 
 /**
  * Every object in the YAML files of a directory (multi-document files allowed), in file order.
@@ -62,7 +65,35 @@ export async function installCrdObjects(
   await applyObjects(kc, crds);
   const names = crds.map((c) => c.metadata?.name ?? '');
   await waitForCrdsEstablished(kc, names, timeoutMs);
+  await waitUntilWatchable(kc, crds, timeoutMs);
   return names;
+}
+
+/**
+ * Right after a CRD is created the API server answers its kind with 429 "storage is
+ * (re)initializing" for a few seconds, though the CRD is Established: a controller, or a test's
+ * own list, started into that window fails. Waits until a short watch of each kind (its storage
+ * version) is accepted.
+ */
+async function waitUntilWatchable(
+  kc: KubeConfig,
+  crds: KubernetesObject[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const { spec } of crds as V1CustomResourceDefinition[]) {
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? '';
+    const path = `/apis/${spec.group}/${version}/${spec.names.plural}`;
+    for (;;) {
+      const err = await new Promise<unknown>((resolve) => {
+        void new Watch(kc).watch(path, { timeoutSeconds: 1 }, () => undefined, resolve);
+      });
+      if (!err) break;
+      if (Date.now() > deadline)
+        throw new Error(`watching ${path} still fails after ${timeoutMs / 1000}s: ${describeError(err)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Waits until the API server serves each named CRD (condition Established). */

@@ -7,10 +7,10 @@
  * one with 30% errors is aborted automatically.
  */
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Manager } from '../../src/controller/manager.ts';
 import { applyObjects, installCrds, readManifests } from '../../src/install/apply.ts';
-import { createLogger, describeError } from '../../src/log.ts';
+import { createLogger } from '../../src/log.ts';
 import { ClusterContext } from '../../src/cli/cluster-context.ts';
 import { describeStep } from '../../src/operations/describe-step.ts';
 import { up } from '../cluster/plane.ts';
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
   kc.loadFromFile(kubeconfig);
   const crds = await installCrds(kc, join(repoRoot, 'crds'));
   say(`CRDs installed: ${crds.join(', ')}`);
-  await waitUntilWatchable(kc, crds);
   await kc
     .makeApiClient(CoreV1Api)
     .createNamespace({ body: { metadata: { name: namespace } } })
@@ -147,28 +146,6 @@ async function analysisDemo(
   } finally {
     await simulator.stop();
     await prometheus.stop();
-  }
-}
-
-/**
- * Right after a CRD is created the API server answers watches of its kind with 429 "storage is
- * (re)initializing" for a few seconds; on a fresh plane the controller would start into that.
- * Waits until a short watch of each kind is accepted.
- */
-async function waitUntilWatchable(kc: KubeConfig, crdNames: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (const crd of crdNames) {
-    const [plural, ...group] = crd.split('.');
-    const path = `/apis/${group.join('.')}/v1alpha1/${plural ?? ''}`;
-    for (;;) {
-      const err = await new Promise<unknown>((resolve) => {
-        void new Watch(kc).watch(path, { timeoutSeconds: 1 }, () => undefined, resolve);
-      });
-      if (!err) break;
-      if (Date.now() > deadline)
-        throw new Error(`watching ${path} still fails after 60s: ${describeError(err)}`);
-      await sleep(500);
-    }
   }
 }
 
