@@ -3,6 +3,7 @@ import {
   onlyProgress,
   outboxClearWaitMs,
   progressWriteDelay,
+  podsMovingWriteWaitMs,
   progressWriteInterval,
   progressWriteIntervalMs,
 } from './progress-writes.ts';
@@ -76,6 +77,23 @@ describe('progress-only status changes', () => {
     expect(progressWriteDelay(pending, 'a/r', 20_000)).toBe(progressWriteIntervalMs);
   });
 
+  it('holds pod counts longer while pods move (their move ends in a write), not once they settled', () => {
+    const counts = { availableReplicas: 4, readyReplicas: 4 };
+    expect(progressWriteInterval(counts, undefined, [{ desired: 5, replicas: 5, available: 4 }])).toBe(
+      podsMovingWriteWaitMs,
+    );
+    expect(progressWriteInterval(counts, undefined, [{ desired: 2, replicas: 4, available: 4 }])).toBe(
+      podsMovingWriteWaitMs,
+    );
+    expect(progressWriteInterval(counts, 30_000, [{ desired: 5, replicas: 5, available: 5 }])).toBe(
+      progressWriteIntervalMs,
+    );
+    // a change first held while pods moved goes out at once when they settle past the interval
+    const pending = new Map<string, number>();
+    expect(progressWriteDelay(pending, 'a/r', 0, podsMovingWriteWaitMs)).toBe(podsMovingWriteWaitMs);
+    expect(progressWriteDelay(pending, 'a/r', 12_000, progressWriteIntervalMs)).toBe(0);
+  });
+
   it('lets a clear of delivered entries alone wait for the next write when one is sure to come', () => {
     const settled = [{ desired: 5, replicas: 5, available: 5 }];
     const clear = { outbox: null };
@@ -88,9 +106,9 @@ describe('progress-only status changes', () => {
     const going = [{ desired: 0, replicas: 2, available: 2 }];
     expect(progressWriteInterval(clear, undefined, starting)).toBe(outboxClearWaitMs);
     expect(progressWriteInterval(clear, undefined, going)).toBe(outboxClearWaitMs);
-    // pod counts are not held longer than the interval, with or without a clear
+    // pod counts are not held as long as a clear, with or without one
     expect(progressWriteInterval({ availableReplicas: 4, outbox: null }, 30_000, starting)).toBe(
-      progressWriteIntervalMs,
+      podsMovingWriteWaitMs,
     );
     const pending = new Map<string, number>();
     expect(progressWriteDelay(pending, 'a/r', 0, outboxClearWaitMs)).toBe(outboxClearWaitMs);
