@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatedKubeConfig } from './gated-kube-config.ts';
+import { kubeConfigFor } from '../../test/support/loopback-kube-config.ts';
 import { FlowControlAwareLimit, flowSchemaHeader } from './flow-control-limit.ts';
 import { ServerBackoff } from './server-backoff.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -10,15 +10,7 @@ import { TokenBucket } from './token-bucket.ts';
 /** A KubeConfig for a local plain-HTTP test server, once it listens. */
 async function listening(server: Server): Promise<KubeConfig> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  const port = String((server.address() as AddressInfo).port);
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
+  return kubeConfigFor(server);
 }
 
 // A 429 with Retry-After: 1 holds the client's next request (any API client made from the same

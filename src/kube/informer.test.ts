@@ -3,19 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
+import { kubeConfigFor } from '../../test/support/loopback-kube-config.ts';
 import { ResilientInformer } from './informer.ts';
-
-function kubeConfigFor(server: Server): KubeConfig {
-  const kc = new KubeConfig();
-  const port = String((server.address() as AddressInfo).port);
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
 
 // An API server that lists fine but answers every watch 429: the informer must back off (1s,
 // 2s, 4s...), not retry every second as it did when the library's early "connect" reset it.
