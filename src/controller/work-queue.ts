@@ -30,8 +30,8 @@ export interface WorkQueueOptions {
  * The longest a failed key waits before its next try. Argo Rollouts caps at 10 s, client-go's
  * default at 16 min; at 5 min a Rollout that failed through a minute of API server overload sat
  * up to 3 min after the server recovered. 30 s matches the informer's watch restart cap: recovery
- * within half a minute, while the request rate during an outage stays held by the client's QPS
- * limit and the server's Retry-After (server-backoff.ts), not by this cap.
+ * within half a minute, while the request rate during an outage stays held by the server's
+ * Retry-After (server-backoff.ts), any client-side limit and --workers, not by this cap.
  */
 export const defaultMaxDelayMs = 30_000;
 
