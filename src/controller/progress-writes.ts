@@ -4,14 +4,17 @@
  * `progressWriteIntervalMs` (`podsMovingWriteWaitMs` while pods still move), and whatever the
  * Rollout does next (a step completing, a pause starting) writes it along. Without this a canary
  * step writes status once per pod that becomes ready or goes away: two thirds of all writes of an
- * update, measured by `npm run bench:scale`.  Clearing delivered entries from status.outbox
- * (event-outbox.ts) waits the same way: the next transition's write leaves them out anyway, so a
- * canary clears them for free and a settled Rollout with one write at most 10 s after its last
- * Event.  Nothing that decides the rollout waits: phase, step, pause, weights, hashes, abort and
- * every condition's status and reason are written at once. The progress deadline is unaffected:
- * the strategy compares the observed counts with the counts in status, so while a count change
- * waits it keeps seeing progress. Pending changes are in memory only; a restarted controller
- * writes them on its first reconcile.
+ * update, measured by `npm run bench:scale`.
+ *
+ * Clearing delivered entries from status.outbox (event-outbox.ts) waits the same way: the next
+ * transition's write leaves them out anyway, so a canary clears them for free and a settled
+ * Rollout with one write at most 10 s after its last Event.
+ *
+ * Nothing that decides the rollout waits: phase, step, pause, weights, hashes, abort and every
+ * condition's status and reason are written at once. The progress deadline is unaffected: the
+ * strategy compares the observed counts with the counts in status, so while a count change waits
+ * it keeps seeing progress. Pending changes are in memory only; a restarted controller writes them
+ * on its first reconcile.
  */
 export const progressWriteIntervalMs = 10_000;
 
