@@ -194,7 +194,13 @@ describe('git sync', () => {
 
   it('an abort pulls the andon cord: the sync says so, names the commit, and retries nothing', async () => {
     await patchStatus({ abort: true });
-    const status = await syncUntil('Aborted', (s) => s.phase === 'Aborted');
+    // The sync reports Aborted as soon as status.abort is set; the controller's message, which the
+    // sync's message quotes, then counts the stable pods coming back (each change is one write of
+    // the sync status). Wait for all 5 before counting writes.
+    const status = await syncUntil(
+      'Aborted, with the stable version back at 5/5',
+      (s) => s.phase === 'Aborted' && s.message.includes('has 5/5 available'),
+    );
     expect(status.message).toContain(`commit ${short('bump')} "Bump web to 2" by Ann Lee`);
     expect(status.message).toContain('Not retried');
     const seen = (await rolloutEvents(env.c, env.namespace, 'web')).length;
