@@ -21,12 +21,15 @@ export const progressWriteIntervalMs = 10_000;
 /**
  * A progress-only change waits this long instead while pods are still coming or going: the end
  * of the move is a write of its own (the step completes, the scale-down ends, the Rollout turns
- * Healthy) and carries the counts. With 10 s, when pods took 30-40 s a step (bench:scale at
- * N=1,000), a count write went out a few seconds before each transition: 3.63 and 4 writes per
- * setWeight step instead of 3. The counts in status then lag the pods by up to 30 s while they
- * move; each ReplicaSet's own counts (the CLI's and the dashboard's ReplicaSet rows) are live.
+ * Healthy) and carries the counts. A step's pods take as long as the cluster needs to start them,
+ * so any shorter wait costs a fourth write per setWeight step whenever they are slower than it
+ * (bench:scale at N=1,000: with 10 s, 3.63 and 4 writes per setWeight step; with 30 s, 3 when
+ * pods took under 30 s and 3.22 and 3.93 when they took 30-70 s). The counts in status then lag
+ * the pods by up to 2 minutes while they move, and the progress deadline starts counting at most
+ * that much later; each ReplicaSet's own counts (the CLI's and the dashboard's ReplicaSet rows)
+ * are live, and an HPA reads spec.replicas through the scale subresource, not these counts.
  */
-export const podsMovingWriteWaitMs = 30_000;
+export const podsMovingWriteWaitMs = 120_000;
 
 /**
  * A status change that only clears delivered outbox entries waits up to this long while another

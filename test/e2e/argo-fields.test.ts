@@ -247,13 +247,16 @@ describe('Argo Rollouts fields carried out', () => {
     await until('rpt-all stable at 2 pods', async () =>
       (await replicaSetOf('rpt-all', 'rpt-all:1')).spec?.replicas === 2 ? true : undefined,
     );
-    await until('rpt-all status counts 3 available pods', async () =>
-      (await rollout('rpt-all')).status?.availableReplicas === 3 ? true : undefined,
+    // A count-only change waits up to 2 minutes while pods still move (progress-writes.ts).
+    await until(
+      'rpt-all status counts 3 available pods',
+      async () => ((await rollout('rpt-all')).status?.availableReplicas === 3 ? true : undefined),
+      200_000,
     );
     const waiting = await rollout('rpt-all');
     expect(waiting.status?.currentStepIndex ?? 0).toBe(0);
     expect(waiting.status?.pauseConditions ?? []).toEqual([]);
-  });
+  }, 320_000);
 
   it('blue-green: previewMetadata on the preview, activeMetadata moves to it on promotion', async () => {
     await createRollout(
