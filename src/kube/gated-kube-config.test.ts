@@ -13,45 +13,83 @@ async function listening(server: Server): Promise<KubeConfig> {
   return kubeConfigFor(server);
 }
 
-// A 429 with Retry-After: 1 holds the client's next request (any API client made from the same
-// config) for a second, as client-go does; without a serverBackoff nothing waits.
+// A 429 with Retry-After: 1 holds the client's requests (any API client made from the same
+// config) for a second and is sent again then, as client-go does; without a serverBackoff nothing
+// waits and nothing is sent again.
 describe('GatedKubeConfig and Retry-After', () => {
   let server: Server | undefined;
   afterEach(async () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  const overloadedOnce = async () => {
-    const arrivals: number[] = [];
-    server = createServer((_req, res) => {
-      arrivals.push(performance.now());
-      if (arrivals.length === 1) {
-        res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
-        res.end('{"kind":"Status","apiVersion":"v1","status":"Failure","code":429}');
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end('{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}');
+  /** A server answering the first `refusals` requests with `status` (and Retry-After unless null). */
+  const refusing = async (refusals: number, status = 429, retryAfter: string | null = '1') => {
+    const arrivals: { at: number; body: string }[] = [];
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        arrivals.push({ at: performance.now(), body });
+        if (arrivals.length <= refusals) {
+          res.writeHead(status, {
+            'Content-Type': 'application/json',
+            ...(retryAfter === null ? {} : { 'Retry-After': retryAfter }),
+          });
+          res.end(`{"kind":"Status","apiVersion":"v1","status":"Failure","code":${String(status)}}`);
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(
+          req.method === 'POST'
+            ? body
+            : '{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}',
+        );
+      });
     });
     return { kc: await listening(server), arrivals };
   };
 
-  it('holds the next request for the Retry-After of a 429', async () => {
-    const { kc, arrivals } = await overloadedOnce();
+  it('sends a request refused with 429 again once the Retry-After has passed, counting each attempt', async () => {
+    const { kc, arrivals } = await refusing(1);
     const backoff = new ServerBackoff();
-    const gated = new GatedKubeConfig(kc, { serverBackoff: backoff });
-    await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
-    // another client of the same config: the hold is the server's, not one client's
+    let requests = 0;
+    const gated = new GatedKubeConfig(kc, { serverBackoff: backoff, onRequest: () => requests++ });
     await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(arrivals).toHaveLength(2);
+    expect(requests).toBe(2);
     expect(backoff.holds).toBe(1);
-    expect((arrivals[1] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(950);
+    expect((arrivals[1]?.at ?? 0) - (arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
-  it('does not hold without a serverBackoff', async () => {
-    const { kc, arrivals } = await overloadedOnce();
-    const gated = new GatedKubeConfig(kc, {});
+  it('sends a write again with the same body, and a 503 with Retry-After too', async () => {
+    const { kc, arrivals } = await refusing(1, 503, '0');
+    const gated = new GatedKubeConfig(kc, { serverBackoff: new ServerBackoff() });
+    const created = await gated
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'n1' } } });
+    expect(created.metadata?.name).toBe('n1');
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[1]?.body).toBe(arrivals[0]?.body);
+  });
+
+  it('gives up after 10 retries and fails with the last refusal', async () => {
+    const { kc, arrivals } = await refusing(100, 429, '0');
+    const gated = new GatedKubeConfig(kc, { serverBackoff: new ServerBackoff() });
     await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
-    await gated.makeApiClient(CoreV1Api).listNamespace();
+    expect(arrivals).toHaveLength(11);
+  });
+
+  it('does not send again a 5xx without Retry-After, nor anything without a serverBackoff', async () => {
+    const plain = await refusing(1, 500, null);
+    const gated = new GatedKubeConfig(plain.kc, { serverBackoff: new ServerBackoff() });
+    await expect(gated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 500 });
+    expect(plain.arrivals).toHaveLength(1);
+    await new Promise((resolve) => server?.close(resolve));
+
+    const { kc, arrivals } = await refusing(1);
+    const ungated = new GatedKubeConfig(kc, {});
+    await expect(ungated.makeApiClient(CoreV1Api).listNamespace()).rejects.toMatchObject({ code: 429 });
+    await ungated.makeApiClient(CoreV1Api).listNamespace();
     expect(arrivals).toHaveLength(2);
   });
 });

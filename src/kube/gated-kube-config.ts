@@ -11,6 +11,7 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import { describeApiRequest, type ApiRequestKind } from './api-request.ts';
+import { retryAfterHttpLibrary } from './retry-after-http.ts';
 import type { ServerBackoff } from './server-backoff.ts';
 
 /** What a request waits for before it is sent; `observe` sees every API client's response headers. */
@@ -39,7 +40,9 @@ export interface RequestGate {
  *
  * API clients also report every response's status and Retry-After to `serverBackoff`, which the
  * next requests wait for: an overloaded API server is given the pause it asked for; and its
- * headers to the limiter (the default limit lifts itself when the server runs APF).
+ * headers to the limiter (the default limit lifts itself when the server runs APF). With a
+ * `serverBackoff`, a request refused with Retry-After is sent again once the hold has passed
+ * (retry-after-http.ts), through the same gate, and counted again.
  *
  * It also keeps one keep-alive agent: the library builds a new https.Agent for every request, so
  * each call would pay a fresh TCP and TLS handshake (on both ends) and leave a socket behind;
@@ -69,6 +72,14 @@ export class GatedKubeConfig extends KubeConfig {
     const config = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: this },
+      ...(backoff
+        ? {
+            httpApi: retryAfterHttpLibrary(async (request, refused) => {
+              backoff.observe(refused.httpStatusCode, refused.headers['retry-after']);
+              await this.passGate(request);
+            }),
+          }
+        : {}),
       promiseMiddleware: [
         {
           pre: (context: RequestContext) => Promise.resolve(context),
@@ -84,9 +95,7 @@ export class GatedKubeConfig extends KubeConfig {
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await this.gate.serverBackoff?.wait();
-    await this.gate.limiter?.take();
-    this.gate.onRequest?.(describeApiRequest(context.getHttpMethod(), context.getUrl()));
+    await this.passGate(context);
     await super.applySecurityAuthentication(context);
     const agent = this.keepAlive(context.getAgent());
     if (agent) context.setAgent(agent);
@@ -98,6 +107,13 @@ export class GatedKubeConfig extends KubeConfig {
     await this.gate.limiter?.take();
     this.gate.onRequest?.({ verb: 'watch', resource: '' });
     return super.applyToFetchOptions(opts);
+  }
+
+  /** What every request sent waits for first, and its count. */
+  private async passGate(request: RequestContext): Promise<void> {
+    await this.gate.serverBackoff?.wait();
+    await this.gate.limiter?.take();
+    this.gate.onRequest?.(describeApiRequest(request.getHttpMethod(), request.getUrl()));
   }
 
   /** The shared keep-alive agent with the TLS settings of the first per-request one (proxies left alone). */

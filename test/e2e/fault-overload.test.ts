@@ -12,9 +12,10 @@ import { canaryRollout, createRollout, getRollout, rolloutEvents } from '../supp
 /**
  * Overload: the controller talks to the kube-apiserver only through a loopback proxy
  * (test/support/fault-proxy.ts). With the proxy answering half its requests 429 and a fifth 503
- * (Retry-After: 1) and holding a tenth for 2 s, while six canaries have work to do, the
- * controller must back off (its request rate, measured at the proxy, falls; it sends almost
- * nothing while a Retry-After runs), keep its work queue bounded, stay up, and report the
+ * (Retry-After: 1, which the client waits out and then sends the request again), a tenth 500
+ * (no Retry-After: the reconcile fails) and holding a tenth for 2 s, while six canaries have work
+ * to do, the controller must back off (its request rate, measured at the proxy, falls; it sends
+ * almost nothing while a Retry-After runs), keep its work queue bounded, stay up, and report the
  * failures as a metric and as Warning Events; once the faults stop every Rollout finishes.
  */
 describe('an API server answering 429/5xx or slowly', () => {
@@ -104,7 +105,7 @@ describe('an API server answering 429/5xx or slowly', () => {
   it('backs off, honours Retry-After, keeps its queue bounded, reports errors, and recovers', async () => {
     const errorsBefore = await metric('bellwether_reconcile_errors_total');
     const start = performance.now();
-    proxy.set({ tooMany: 0.5, unavailable: 0.2, slow: 0.1 });
+    proxy.set({ tooMany: 0.5, unavailable: 0.2, failing: 0.1, slow: 0.1 });
     const holdBefore = proxy.counts.duringHold;
     for (const name of names) await setImage(name, `${name}:2`);
     let maxDepth = 0;
@@ -116,7 +117,7 @@ describe('an API server answering 429/5xx or slowly', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const end = performance.now();
-    proxy.set({ tooMany: 0, unavailable: 0, slow: 0 });
+    proxy.set({ tooMany: 0, unavailable: 0, failing: 0, slow: 0 });
     const first = proxy.rate(start, start + 15_000);
     const last = proxy.rate(end - 15_000, end);
     const during = proxy.arrivals.filter((t) => t >= start && t < end).length;

@@ -6,7 +6,8 @@ import { SeededRandom } from './seeded-random.ts';
 
 /**
  * A test-only loopback proxy in front of the kube-apiserver that injects overload: a share of
- * requests answered 429 (with Retry-After) or 503 without reaching the server, and a share held
+ * requests answered 429 or 503 (both with Retry-After, which the controller's client sends again
+ * after) or 500 (without, which it does not) without reaching the server, and a share held
  * for `slowMs` before they are forwarded. Watches are forwarded untouched once they pass (their
  * stream is piped), so informers see the same faults at (re)connect time only. Faults are
  * seeded; `set()` changes them while it runs (e.g. off, to watch the recovery).
@@ -18,8 +19,10 @@ import { SeededRandom } from './seeded-random.ts';
 export interface Faults {
   /** Share of requests answered 429 Too Many Requests (Retry-After: 1). */
   tooMany: number;
-  /** Share answered 503 Service Unavailable. */
+  /** Share answered 503 Service Unavailable (Retry-After too). */
   unavailable: number;
+  /** Share answered 500 Internal Server Error, without Retry-After. */
+  failing?: number;
   /** Share delayed by slowMs before being forwarded. */
   slow: number;
   slowMs: number;
@@ -34,7 +37,7 @@ export class FaultProxy {
   private server: Server | undefined;
   private faults: Faults;
   private readonly random: SeededRandom;
-  readonly counts = { forwarded: 0, tooMany: 0, unavailable: 0, slow: 0, duringHold: 0 };
+  readonly counts = { forwarded: 0, tooMany: 0, unavailable: 0, failing: 0, slow: 0, duringHold: 0 };
   /** performance.now() of every request's arrival. */
   readonly arrivals: number[] = [];
   private lastHoldAt = -Infinity;
@@ -66,13 +69,14 @@ export class FaultProxy {
     this.arrivals.push(now);
     if (now > this.lastHoldAt + holdGraceMs && now < this.holdUntil) this.counts.duringHold++;
     const r = this.random.next();
-    const { tooMany, unavailable, slow, slowMs, retryAfterSeconds = 1 } = this.faults;
+    const { tooMany, unavailable, failing = 0, slow, slowMs, retryAfterSeconds = 1 } = this.faults;
     const status = (code: number, reason: string) => {
       if (code === 429 || code === 503) {
         this.lastHoldAt = performance.now();
         this.holdUntil = this.lastHoldAt + retryAfterSeconds * 1000;
       }
-      res.writeHead(code, { 'Content-Type': 'application/json', 'Retry-After': String(retryAfterSeconds) });
+      const retryAfter = code === 500 ? {} : { 'Retry-After': String(retryAfterSeconds) };
+      res.writeHead(code, { 'Content-Type': 'application/json', ...retryAfter });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code }));
     };
     if (r < tooMany) {
@@ -87,7 +91,13 @@ export class FaultProxy {
       status(503, 'ServiceUnavailable');
       return;
     }
-    if (r < tooMany + unavailable + slow) {
+    if (r < tooMany + unavailable + failing) {
+      this.counts.failing++;
+      req.resume();
+      status(500, 'InternalError');
+      return;
+    }
+    if (r < tooMany + unavailable + failing + slow) {
       this.counts.slow++;
       await new Promise((resolve) => setTimeout(resolve, slowMs));
     }
