@@ -510,6 +510,10 @@ interface ScaleResults {
   controllerCommand?: string;
   eventToWriteP50Ms?: number;
   eventToWriteP99Ms?: number;
+  queueWaitP50Ms?: number;
+  queueWaitP99Ms?: number;
+  reconcileP50Ms?: number;
+  reconcileP99Ms?: number;
   idleRssStartMiB?: number;
   idleRssMiB?: number;
   soakMinutes?: number;
@@ -661,17 +665,20 @@ async function updatePhase(run: Run, metricsBefore: string): Promise<PhaseEnd> {
   results.eventsPerRolloutUpdate = round((requests['create events'] ?? 0) / rolloutCount);
   Object.assign(results, stepWrites(observer));
   results.exampleWrites = observer.example;
-  const e2w = [
-    histogramBuckets(metricsBefore, 'bellwether_event_to_write_seconds'),
-    histogramBuckets(metrics, 'bellwether_event_to_write_seconds'),
-  ] as const;
-  results.eventToWriteP50Ms = round((histogramQuantile(0.5, ...e2w) ?? NaN) * 1000, 1);
-  results.eventToWriteP99Ms = round((histogramQuantile(0.99, ...e2w) ?? NaN) * 1000, 1);
+  /** p50 and p99 of a histogram over the update, in ms. */
+  const quantilesMs = (name: string) => {
+    const pair = [histogramBuckets(metricsBefore, name), histogramBuckets(metrics, name)] as const;
+    return [0.5, 0.99].map((q) => round((histogramQuantile(q, ...pair) ?? NaN) * 1000, 1));
+  };
+  [results.eventToWriteP50Ms, results.eventToWriteP99Ms] = quantilesMs('bellwether_event_to_write_seconds');
+  // Where the event-to-write time goes: waiting for a worker, or the reconcile itself.
+  [results.queueWaitP50Ms, results.queueWaitP99Ms] = quantilesMs('bellwether_workqueue_wait_seconds');
+  [results.reconcileP50Ms, results.reconcileP99Ms] = quantilesMs('bellwether_reconcile_duration_seconds');
   say(
     `${observer.done}/${rolloutCount} on the new version after ${text(seconds(updateEnd - updateStart))}s (required ${text(results.canaryWallTime.requiredSeconds)}s); CPU ${text(results.cpuSecondsDuringRollout)}s; peak RSS ${text(results.peakRssMiB)} MiB`,
   );
   say(
-    `writes per Rollout update ${text(results.writesPerRolloutUpdate)} (${text(results.eventsPerRolloutUpdate)} Events), per setWeight step ${text(results.writesPerSetWeightStep)} (by step: ${JSON.stringify(results.writesByStep)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms`,
+    `writes per Rollout update ${text(results.writesPerRolloutUpdate)} (${text(results.eventsPerRolloutUpdate)} Events), per setWeight step ${text(results.writesPerSetWeightStep)} (by step: ${JSON.stringify(results.writesByStep)}); event-to-write p50 ${text(results.eventToWriteP50Ms)} ms, p99 ${text(results.eventToWriteP99Ms)} ms (queue wait p50 ${text(results.queueWaitP50Ms)}, p99 ${text(results.queueWaitP99Ms)} ms; reconcile p50 ${text(results.reconcileP50Ms)}, p99 ${text(results.reconcileP99Ms)} ms)`,
   );
   run.save();
   return { metrics, finished: allDone };
