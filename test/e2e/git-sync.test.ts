@@ -196,10 +196,12 @@ describe('git sync', () => {
     await patchStatus({ abort: true });
     // The sync reports Aborted as soon as status.abort is set; the controller's message, which the
     // sync's message quotes, then counts the stable pods coming back (each change is one write of
-    // the sync status). Wait for all 5 before counting writes.
+    // the sync status). Wait for all 5 before counting writes: the controller writes that count
+    // once the pods have settled (progress-writes.ts), up to 2 minutes while they still move.
     const status = await syncUntil(
       'Aborted, with the stable version back at 5/5',
       (s) => s.phase === 'Aborted' && s.message.includes('has 5/5 available'),
+      150_000,
     );
     expect(status.message).toContain(`commit ${short('bump')} "Bump web to 2" by Ann Lee`);
     expect(status.message).toContain('Not retried');
@@ -212,7 +214,7 @@ describe('git sync', () => {
     expect(later.filter((e) => e.reason === 'RolloutStepStarted' || e.reason === 'RolloutRetried')).toEqual(
       [],
     );
-  });
+  }, 240_000);
 
   it('git revert of the aborted commit brings the previous version back without the steps', async () => {
     const seen = (await rolloutEvents(env.c, env.namespace, 'web')).length;
