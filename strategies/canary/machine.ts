@@ -22,8 +22,8 @@
  * at that index, and the progress deadline while it does: waiting for the other members is no stall.
  */
 import { and, not } from 'xstate';
-import { holdRegion } from '../kernel/machine.ts';
-import { Lifecycle, canarySetup, pauseEnd, type CanaryContext } from './machine-setup.ts';
+import { holdRegion, machineFrame } from '../kernel/machine.ts';
+import { INITIAL_CONTEXT, Lifecycle, canarySetup, pauseEnd } from './machine-setup.ts';
 import {
   completeStep,
   inconclusivePromoted,
@@ -38,6 +38,7 @@ import {
 
 export { Hold } from '../kernel/machine.ts';
 export {
+  INITIAL_CONTEXT,
   Lifecycle,
   type CanaryContext,
   type CanaryObservation,
@@ -45,35 +46,12 @@ export {
   type StepObservation,
 } from './machine-setup.ts';
 
-/** A fresh Rollout's context: empty status. */
-export const INITIAL_CONTEXT: CanaryContext = {
-  currentPodHash: undefined,
-  stableRS: undefined,
-  stepIndex: 0,
-  stepsHash: undefined,
-  pauseStartedAt: undefined,
-  controllerPause: false,
-  abort: false,
-  abortedAt: undefined,
-  promoteFull: false,
-  lastProgressAt: 0,
-  attempt: 0,
-  inconclusivePausedAt: undefined,
-  analysisInconclusive: false,
-};
-
 export const canaryMachine = canarySetup.createMachine({
-  id: 'canary',
-  type: 'parallel',
-  // A bug that made guards flip forever must fail the reconcile, not hang the controller.
-  options: { maxIterations: 10_000 },
-  context: INITIAL_CONTEXT,
+  ...machineFrame('canary', INITIAL_CONTEXT),
   on: {
     OBSERVE: { actions: 'noteReplicaProgress' },
   },
   states: {
-    // `hold` comes first so that, in a microstep where both regions move, its effects (paused,
-    // resumed) are reported before the lifecycle's.
     hold: holdRegion(['noteResume']),
     lifecycle: {
       initial: Lifecycle.healthy,
