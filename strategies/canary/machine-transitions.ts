@@ -164,3 +164,15 @@ export function completeStep(): TransitionAction[] {
     },
   ];
 }
+
+/** One guard of a canary transition, and a guard named by the canary's `setup()`. */
+type Guard = NonNullable<Extract<Transition, { guard?: unknown }>['guard']>;
+type GuardName = Extract<Guard, string>;
+
+/**
+ * A forward move: not held by the user (spec.paused) nor at the lockstep limit (a RolloutGroup's
+ * maxStepIndex), and `guards`.
+ */
+export function forward(...guards: GuardName[]): Guard {
+  return and([not('heldByUser'), not('atStepLimit'), ...guards]);
+}

@@ -26,6 +26,7 @@ import { holdRegion, machineFrame } from '../kernel/machine.ts';
 import { INITIAL_CONTEXT, Lifecycle, canarySetup, pauseEnd } from './machine-setup.ts';
 import {
   completeStep,
+  forward,
   inconclusivePromoted,
   onAbortRequested,
   onAbortRestartOrPromoteFull,
@@ -96,13 +97,13 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'stepRunSucceeded', 'stepPodsReady']),
+              guard: forward('stepRunSucceeded', 'stepPodsReady'),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'stepDone']),
+              guard: forward('stepDone'),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
@@ -123,7 +124,7 @@ export const canaryMachine = canarySetup.createMachine({
             // bumps currentStepIndex while controllerPause is still set. Carry on from there.
             { guard: 'notAtPauseStep', target: Lifecycle.progressing },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseReleased']),
+              guard: forward('pauseReleased'),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pausePromoted', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -131,7 +132,7 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseElapsed']),
+              guard: forward('pauseElapsed'),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pauseElapsed', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -152,51 +153,29 @@ export const canaryMachine = canarySetup.createMachine({
             // gets a new one), and a pause step it interrupted is promoted too, as one promote
             // clears every pause condition.
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'stepRunInconclusive',
-                'backgroundRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'stepRunInconclusive', 'backgroundRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'stepRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'stepRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'backgroundRunInconclusive',
-                'atPauseStep',
-              ]),
+              guard: forward('inconclusiveReleased', 'backgroundRunInconclusive', 'atPauseStep'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'backgroundRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'backgroundRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground'],
             },
             // Promoted, but the run is gone: look again (a recreated run decides afresh).
             // At a lockstep limit the promote waits whole: none of these moves until it lifts.
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'inconclusiveReleased']),
+              guard: forward('inconclusiveReleased'),
               target: Lifecycle.progressing,
               actions: 'noteResume',
             },
