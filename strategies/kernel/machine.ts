@@ -9,6 +9,7 @@
  */
 import { assign, not } from 'xstate';
 import type { StrategyInput } from '../types.ts';
+import { effect } from './effects.ts';
 
 /** The `hold` region: running, or held by the user (`spec.paused`). */
 export const Hold = { running: 'running', heldByUser: 'heldByUser' } as const;
@@ -176,6 +177,12 @@ export function machineFrame<const Id extends string, Context>(id: Id, context: 
     context,
   } as const;
 }
+
+/** The `hold` region's effects, spread into every machine's effect declaration (their Events: holdEvent). */
+export const holdEffects = {
+  pausedByUser: effect(),
+  resumedByUser: effect(),
+};
 
 /**
  * The `hold` region: spec.paused holds the lifecycle. `onResume` runs before `resumedByUser` is
