@@ -8,27 +8,16 @@ import { reconcileBlueGreen } from './blue-green/reconcile.ts';
 import { reconcileCanary } from './canary/reconcile.ts';
 import { InvalidSpecError } from './kernel/invalid-spec.ts';
 import { settle } from '../test/support/strategies/reconcile-driver.ts';
+import { routedCanarySpec } from '../test/support/strategies/canary-world.ts';
 import {
   deployVersion,
-  readyReplicaSet,
   specCounts,
   type SimulatedWorld,
 } from '../test/support/strategies/simulated-cluster.ts';
+import { freshWorld, stableWorldFor } from '../test/support/strategies/world-edits.ts';
 import type { CanaryStrategySpec, RolloutSpecView, StrategyInput } from './types.ts';
 
-const T0 = Date.parse('2024-01-01T00:00:00Z');
 type Strategy = typeof reconcileCanary;
-
-function world(spec: RolloutSpecView): SimulatedWorld {
-  return {
-    generation: 1,
-    spec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, spec.replicas ?? 1)],
-    now: T0,
-  };
-}
 
 const settled = (strategy: Strategy, w: SimulatedWorld) => settle(strategy, w).world;
 
@@ -36,18 +25,7 @@ function routedCanary(
   extra: Partial<CanaryStrategySpec>,
   steps: CanaryStrategySpec['steps'],
 ): RolloutSpecView {
-  return {
-    replicas: 10,
-    strategy: {
-      canary: {
-        canaryService: 'web-canary',
-        stableService: 'web-stable',
-        trafficRouting: { nginx: { stableIngress: 'web' } },
-        steps,
-        ...extra,
-      },
-    },
-  };
+  return routedCanarySpec({ steps, ...extra });
 }
 
 describe('minPodsPerReplicaSet', () => {
@@ -55,12 +33,12 @@ describe('minPodsPerReplicaSet', () => {
     const steps = [{ setWeight: 5 }, { pause: {} }];
     const floor = settled(
       reconcileCanary,
-      deployVersion(settled(reconcileCanary, world(routedCanary({ minPodsPerReplicaSet: 3 }, steps))), 'v2'),
+      deployVersion(stableWorldFor(reconcileCanary, routedCanary({ minPodsPerReplicaSet: 3 }, steps)), 'v2'),
     );
     expect(specCounts(floor, 'v2', 'v1')).toEqual([3, 10]);
     const none = settled(
       reconcileCanary,
-      deployVersion(settled(reconcileCanary, world(routedCanary({}, steps))), 'v2'),
+      deployVersion(stableWorldFor(reconcileCanary, routedCanary({}, steps)), 'v2'),
     );
     expect(specCounts(none, 'v2', 'v1')).toEqual([1, 10]);
   });
@@ -68,7 +46,7 @@ describe('minPodsPerReplicaSet', () => {
   it('keeps the floor for a stable that dynamicStableScale shrinks', () => {
     const steps = [{ setWeight: 90 }, { pause: {} }];
     const spec = routedCanary({ minPodsPerReplicaSet: 4, dynamicStableScale: true }, steps);
-    const w = settled(reconcileCanary, deployVersion(settled(reconcileCanary, world(spec)), 'v2'));
+    const w = settled(reconcileCanary, deployVersion(stableWorldFor(reconcileCanary, spec), 'v2'));
     expect(specCounts(w, 'v2', 'v1')).toEqual([9, 4]);
   });
 
@@ -77,7 +55,7 @@ describe('minPodsPerReplicaSet', () => {
       replicas: 4,
       strategy: { canary: { steps: [{ setWeight: 50 }], minPodsPerReplicaSet: 2 } },
     };
-    const input: StrategyInput = { ...world(spec), analysisRuns: [] };
+    const input: StrategyInput = { ...freshWorld(spec), analysisRuns: [] };
     expect(() => reconcileCanary(input)).toThrow(InvalidSpecError);
     expect(() => reconcileCanary(input)).toThrow(
       /spec\.strategy\.canary\.minPodsPerReplicaSet: requires trafficRouting/,
@@ -93,7 +71,7 @@ describe('scaleDownDelayRevisionLimit', () => {
     );
   /** v1 stable, then v2 and v3 promoted one after the other within the delay. */
   const twoUpdates = (strategy: Strategy, spec: RolloutSpecView) => {
-    const v2 = settled(strategy, deployVersion(settled(strategy, world(spec)), 'v2'));
+    const v2 = settled(strategy, deployVersion(stableWorldFor(strategy, spec), 'v2'));
     return settled(strategy, deployVersion(v2, 'v3'));
   };
 

@@ -4,6 +4,8 @@
  */
 import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
 import { effect, effectsIn, type EffectOf } from '../kernel/effects.ts';
+import { holdEffects } from '../kernel/machine.ts';
+import { normalEvent as normal, warningEvent as warning } from '../kernel/rollout-events.ts';
 import { toIso } from '../kernel/time.ts';
 import type { RolloutEvent } from '../types.ts';
 import { abStepLabel, type AbDecisionValue, type AbTestSettings } from './settings.ts';
@@ -18,8 +20,7 @@ export const abEffects = {
   decided: effect<{ decision: AbDecisionValue; cause: DecisionCause; run?: RunVerdict }>(),
   rolloutCompleted: effect<{ podHash: string }>(),
   rolloutRetried: effect(),
-  pausedByUser: effect(),
-  resumedByUser: effect(),
+  ...holdEffects,
 };
 export type AbEffect = EffectOf<typeof abEffects>;
 
@@ -66,6 +67,3 @@ export function abEvents(effects: readonly AbEffect[], settings: AbTestSettings)
     }
   });
 }
-
-const normal = (reason: string, message: string): RolloutEvent => ({ type: 'Normal', reason, message });
-const warning = (reason: string, message: string): RolloutEvent => ({ type: 'Warning', reason, message });

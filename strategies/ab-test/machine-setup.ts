@@ -14,7 +14,10 @@ import {
   type Verdict,
 } from '../kernel/analysis-runs.ts';
 import {
+  INITIAL_KERNEL_CONTEXT,
+  NOTHING_IN_FLIGHT,
   availableOf,
+  kernelActions,
   kernelGuards,
   type EventlessTransition,
   type EventlessTransitionAction,
@@ -37,38 +40,28 @@ export type AbLifecycle = (typeof AbLifecycle)[keyof typeof AbLifecycle];
 
 export type AbStateValue = LayeredStateValue<AbLifecycle>;
 
-/** What status records (rebuilt from status each reconcile). Times are epoch ms. */
-/** currentPodHash is variant B (the version of spec.template under test), stableRS variant A. */
+/**
+ * What status records (rebuilt from status each reconcile). Times are epoch ms. currentPodHash is
+ * variant B (the version of spec.template under test), stableRS variant A; pauseStartedAt is the
+ * AbTestPause pause condition (a pause step).
+ */
 export interface AbContext extends KernelContext {
   stepIndex: number;
-  /** Start of the AbTestPause pause condition (a pause step); undefined once cleared by a promote. */
-  pauseStartedAt: number | undefined;
   /** Start of the AbTestDecision pause condition (decision Wait); undefined once cleared by a promote. */
   waitStartedAt: number | undefined;
-  controllerPause: boolean;
   decision: AbDecisionValue | undefined;
-  attempt: number;
 }
 
 /** Nothing of a test in flight: what a new version starts from. */
-const NOTHING_IN_FLIGHT = {
+const NO_TEST_IN_FLIGHT = {
+  ...NOTHING_IN_FLIGHT,
   stepIndex: 0,
-  pauseStartedAt: undefined,
   waitStartedAt: undefined,
-  controllerPause: false,
-  abort: false,
-  abortedAt: undefined,
-  promoteFull: false,
   decision: undefined,
 } as const satisfies Partial<AbContext>;
 
 /** A Rollout with an empty status. */
-export const AB_INITIAL_CONTEXT: AbContext = {
-  currentPodHash: undefined,
-  stableRS: undefined,
-  ...NOTHING_IN_FLIGHT,
-  attempt: 0,
-};
+export const AB_INITIAL_CONTEXT: AbContext = { ...INITIAL_KERNEL_CONTEXT, ...NO_TEST_IN_FLIGHT };
 
 /** The one event per reconcile. */
 export interface AbObservation extends KernelObservation {
@@ -164,14 +157,14 @@ export const abSetup = setup({
     bFullyAvailable: ({ context, event }) => availableOf(event, context.currentPodHash) >= event.replicas,
   },
   actions: {
+    ...kernelActions<AbContext, AbObservation>(),
     adoptAsStable: assign(({ event }) => ({ currentPodHash: event.podHash, stableRS: event.podHash })),
     recordNewVersion: assign(({ context, event }) => ({
       currentPodHash: event.podHash,
-      ...NOTHING_IN_FLIGHT,
+      ...NO_TEST_IN_FLIGHT,
       attempt: context.attempt + 1,
     })),
     nextStep: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
-    startPause: assign(({ event }) => ({ pauseStartedAt: event.now, controllerPause: true })),
     clearPauses: assign({ pauseStartedAt: undefined, waitStartedAt: undefined, controllerPause: false }),
     startWait: assign(({ event }) => ({
       waitStartedAt: event.now,

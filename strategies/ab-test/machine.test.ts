@@ -20,15 +20,23 @@ import {
 import type { AbStep } from './settings.ts';
 import { abLifecycleFromContext } from './snapshot.ts';
 import { abEffectsOf } from './events.ts';
-import { exploreMachine, labelsTo, type ModelEvent } from '../../test/support/strategies/machine-model.ts';
+import {
+  T0,
+  T1,
+  VERSIONS,
+  availablePods,
+  exploreMachine,
+  itPassesTheSharedChecks,
+  labelsTo,
+  nextOf,
+  reconcileEvents,
+  type ModelEvent,
+} from '../../test/support/strategies/machine-model.ts';
 import type { AnalysisPhase } from '../types.ts';
 
 type Snapshot = SnapshotFrom<typeof abTestMachine>;
 
-const T0 = 1_000_000;
-const T1 = T0 + 600_000;
 const REPLICAS = 4;
-const VERSIONS = ['v1', 'v2', 'v3'] as const;
 /** setSplit 20%, a timed pause, a step analysis, then the test at 50/50 (comparison from step 1). */
 const STEPS: AbStep[] = [
   { kind: 'setSplit', b: 20 },
@@ -63,34 +71,16 @@ function quietObservation(snapshot: Snapshot): AbObservation {
   };
 }
 
-const nextOf = (value: string | undefined): string =>
-  VERSIONS[(VERSIONS.indexOf(value as (typeof VERSIONS)[number]) + 1) % VERSIONS.length] ?? 'v1';
-
 function modelEvents(snapshot: Snapshot): ModelEvent<AbContext, AbObservation>[] {
   const quiet = quietObservation(snapshot);
-  const event = (
-    label: string,
-    observation: Partial<AbObservation>,
-    operator?: Partial<AbContext>,
-  ): ModelEvent<AbContext, AbObservation> => ({
-    type: 'RECONCILE',
-    label,
-    observation: { ...quiet, ...observation },
-    ...(operator ? { operator } : {}),
-  });
-  const bPods = (count: number) => {
-    const { stableRS, currentPodHash } = snapshot.context;
-    const pods: Record<string, number> = {};
-    if (stableRS !== undefined) pods[stableRS] = REPLICAS;
-    if (currentPodHash !== undefined && currentPodHash !== stableRS) pods[currentPodHash] = count;
-    return { available: pods };
-  };
+  const event = reconcileEvents<AbContext, AbObservation>(quiet);
+  const bPods = (count: number) => ({ available: availablePods(snapshot.context, REPLICAS, count) });
   return [
     event('nothing changed', {}),
     event('time passes', { now: T1 }),
     event('B has its pods for 20%', bPods(1)),
     event('B fully available', bPods(REPLICAS)),
-    event('new version', { podHash: nextOf(snapshot.context.currentPodHash) }),
+    event('new version', { podHash: nextOf(VERSIONS, snapshot.context.currentPodHash) }),
     event('spec.paused toggled', { userPaused: !quiet.userPaused }),
     event('operator: abort', {}, { abort: true }),
     event('operator: retry', {}, { abort: false }),
@@ -108,15 +98,10 @@ function modelEvents(snapshot: Snapshot): ModelEvent<AbContext, AbObservation>[]
   ];
 }
 
-const initialSnapshot: Snapshot = abTestMachine.resolveState({
-  value: { hold: Hold.running, lifecycle: AbLifecycle.healthy },
-  context: AB_INITIAL_CONTEXT,
-});
-
 /** States are told apart by value and context, but not by the attempt. */
 const model = exploreMachine({
   machine: abTestMachine,
-  initialSnapshot,
+  initialContext: AB_INITIAL_CONTEXT,
   events: modelEvents,
   lifecycleFromContext: abLifecycleFromContext,
   ignoredContext: ['attempt'],
@@ -124,24 +109,7 @@ const model = exploreMachine({
 const { edges, rebuiltFromStatus, serializeState } = model;
 
 describe('A/B machine, explored exhaustively', () => {
-  it('reaches every lifecycle state, held and not', () => {
-    const reached = model.reachedStates();
-    for (const lifecycle of Object.values(AbLifecycle)) {
-      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
-    }
-  });
-
-  it('keeps the lifecycle state readable from status in every reachable state', () => {
-    model.expectLifecycleReadableFromStatus();
-  });
-
-  it(
-    'is a fixpoint: the same observation again changes nothing and reports nothing',
-    { timeout: 60_000 },
-    () => {
-      model.expectFixpoint(abEffectsOf);
-    },
-  );
+  itPassesTheSharedChecks(model, { lifecycles: AbLifecycle, effectsOf: abEffectsOf });
 
   it('promotes B only on a Successful comparison or a human promote at the Wait', () => {
     let promotions = 0;
@@ -161,14 +129,6 @@ describe('A/B machine, explored exhaustively', () => {
       expect(evidence, `${serializeState(state)} + ${event.label}`).toBe(true);
     }
     expect(promotions).toBeGreaterThan(3);
-  });
-
-  it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const missed = model.transitionsNotTaken(
-      (definition) =>
-        `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'}`,
-    );
-    expect(missed).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@
  * verdict still decides.
  */
 import { and, not } from 'xstate';
-import { holdRegion } from '../kernel/machine.ts';
+import { holdRegion, machineFrame } from '../kernel/machine.ts';
 import { AB_INITIAL_CONTEXT, AbLifecycle, abSetup } from './machine-setup.ts';
 import {
   completeStep,
@@ -46,13 +46,8 @@ export {
 const L = AbLifecycle;
 
 export const abTestMachine = abSetup.createMachine({
-  id: 'abTest',
-  type: 'parallel',
-  // A bug that made guards flip forever must fail the reconcile, not hang the controller.
-  options: { maxIterations: 10_000 },
-  context: AB_INITIAL_CONTEXT,
+  ...machineFrame('abTest', AB_INITIAL_CONTEXT),
   states: {
-    // `hold` first: in a microstep where both regions move, a resume is reported before the move.
     hold: holdRegion([]),
     lifecycle: {
       initial: L.healthy,

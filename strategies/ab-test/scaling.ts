@@ -12,7 +12,7 @@
 import { AbLifecycle, type AbContext, type AbStateValue } from './machine.ts';
 import { podsForShare, targetShareB, type AbTestSettings } from './settings.ts';
 import { findView } from '../kernel/replica-set-view.ts';
-import { delayedScaleDown } from '../kernel/scale-down-delay.ts';
+import { scaledWithDelays, type ScalingDecision } from '../kernel/scale-down-delay.ts';
 import type { StrategyInput } from '../types.ts';
 
 export interface AbOutcome {
@@ -56,18 +56,12 @@ function routedShareNow(input: StrategyInput): number {
   return Number.isInteger(recorded) ? Math.min(100, Math.max(0, recorded)) : 0;
 }
 
-export interface AbScaling {
-  replicaSets: Record<string, number>;
-  scaleDownDeadlines: Record<string, number | null>;
-  nextDeadline?: number;
-}
-
 export function abScaling(
   input: StrategyInput,
   settings: AbTestSettings,
   outcome: AbOutcome,
   shareB: number,
-): AbScaling {
+): ScalingDecision {
   const { context } = outcome;
   const { replicas } = settings;
   const stable = context.stableRS ?? input.currentPodHash;
@@ -82,24 +76,14 @@ export function abScaling(
   } else {
     inService.set(stable, replicas);
   }
-  const replicaSets: Record<string, number> = {};
-  const scaleDownDeadlines: Record<string, number | null> = {};
-  const pending: number[] = [];
-  for (const view of input.replicaSets) {
-    const wanted = inService.get(view.hash);
-    if (wanted !== undefined) {
-      replicaSets[view.hash] = wanted;
-      if (view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
-      continue;
-    }
-    const leaving = delayedScaleDown(view, settings.scaleDownDelayMs, input.now);
-    replicaSets[view.hash] = leaving.target;
-    if (leaving.setDeadline !== undefined) scaleDownDeadlines[view.hash] = leaving.setDeadline;
-    if (leaving.pendingUntil !== undefined) pending.push(leaving.pendingUntil);
-    if (leaving.target === 0 && view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
-  }
-  const nextDeadline = pending.length > 0 ? Math.min(...pending) : undefined;
-  return nextDeadline === undefined
-    ? { replicaSets, scaleDownDeadlines }
-    : { replicaSets, scaleDownDeadlines, nextDeadline };
+  // Every other ReplicaSet leaves service after the scale-down delay.
+  const delayed = new Map<string, number>();
+  for (const view of input.replicaSets)
+    if (!inService.has(view.hash)) delayed.set(view.hash, settings.scaleDownDelayMs);
+  return scaledWithDelays(
+    input.replicaSets,
+    input.now,
+    { targets: Object.fromEntries(inService), delayed },
+    undefined,
+  );
 }

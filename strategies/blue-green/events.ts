@@ -5,6 +5,14 @@
 import { describeAbortCause, type AbortCause } from '../kernel/abort-cause.ts';
 import { describeRun, type RunVerdict } from '../kernel/analysis-runs.ts';
 import { effect, effectsIn, type EffectOf } from '../kernel/effects.ts';
+import { holdEffects } from '../kernel/machine.ts';
+import {
+  holdEvent,
+  completedEvent,
+  initialVersionMessage,
+  normalEvent as normal,
+  warningEvent as warning,
+} from '../kernel/rollout-events.ts';
 import type { BlueGreenSettings } from './settings.ts';
 import { toIso } from '../kernel/time.ts';
 import type { RolloutEvent } from '../types.ts';
@@ -24,8 +32,7 @@ export const blueGreenEffects = {
   rolloutAborted: effect<{ cause: AbortCause; run?: RunVerdict }>(),
   analysisInconclusive: effect<{ run: RunVerdict }>(),
   rolloutRetried: effect(),
-  pausedByUser: effect(),
-  resumedByUser: effect(),
+  ...holdEffects,
 };
 export type BlueGreenEffect = EffectOf<typeof blueGreenEffects>;
 
@@ -38,9 +45,6 @@ export function blueGreenEvents(
 ): RolloutEvent[] {
   return effects.map((effect) => eventFor(effect, settings));
 }
-
-const normal = (reason: string, message: string): RolloutEvent => ({ type: 'Normal', reason, message });
-const warning = (reason: string, message: string): RolloutEvent => ({ type: 'Warning', reason, message });
 
 function eventFor(effect: BlueGreenEffect, settings: BlueGreenSettings): RolloutEvent {
   switch (effect.type) {
@@ -72,10 +76,7 @@ function eventFor(effect: BlueGreenEffect, settings: BlueGreenSettings): Rollout
     case 'promotedFull':
       return normal('RolloutPromoted', 'Rollout fully promoted: skipping the remaining analysis and pauses');
     case 'rolloutCompleted':
-      return normal(
-        'RolloutCompleted',
-        `Rollout completed: ${effect.params.podHash} is stable with ${settings.replicas} replicas`,
-      );
+      return completedEvent(effect.params.podHash, settings.replicas);
     case 'rolloutAborted':
       return warning(
         'RolloutAborted',
@@ -89,16 +90,15 @@ function eventFor(effect: BlueGreenEffect, settings: BlueGreenSettings): Rollout
     case 'rolloutRetried':
       return normal('RolloutRetried', 'Rollout retried: previewing the new version again');
     case 'pausedByUser':
-      return normal('RolloutPaused', 'Rollout paused by user (spec.paused)');
     case 'resumedByUser':
-      return normal('RolloutResumed', 'Rollout resumed (spec.paused unset)');
+      return holdEvent(effect.type);
   }
 }
 
 function versionMessage(params: Extract<BlueGreenEffect, { type: 'versionDetected' }>['params']): string {
   switch (params.route) {
     case 'initial':
-      return `Initial version ${params.podHash} deployed as stable`;
+      return initialVersionMessage(params.podHash);
     case 'stable':
       return `Back to stable version ${params.podHash}: nothing to preview`;
     case 'active':

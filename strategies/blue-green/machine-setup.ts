@@ -12,7 +12,10 @@ import {
   type RunVerdict,
 } from '../kernel/analysis-runs.ts';
 import {
+  INITIAL_KERNEL_CONTEXT,
+  NOTHING_IN_FLIGHT,
   availableOf,
+  kernelActions,
   kernelGuards,
   progressActions,
   progressGuards,
@@ -50,36 +53,25 @@ export type BlueGreenStateValue = LayeredStateValue<BlueGreenLifecycle>;
 export interface BlueGreenContext extends KernelContext, ProgressContext {
   /** status.blueGreen.activeSelector: the version the active Service selects; undefined = not set yet. */
   activeHash: string | undefined;
-  /** Start of the BlueGreenPause pause condition; undefined once an operator cleared it. */
-  pauseStartedAt: number | undefined;
   /** Start of the InconclusiveAnalysisRun pause condition; undefined once an operator cleared it. */
   inconclusivePausedAt: number | undefined;
-  controllerPause: boolean;
   /** status.blueGreen.scaleUpPreviewCheckPoint: promotion granted. */
   promoting: boolean;
-  /** status.blueGreen.attempt: part of the AnalysisRun ids, bumped for each new version and retry. */
-  attempt: number;
 }
 
 /** No pause, promotion, abort or promote --full in progress: what a new version starts from. */
-const NOTHING_IN_FLIGHT = {
-  pauseStartedAt: undefined,
+const NO_PROMOTION_IN_FLIGHT = {
+  ...NOTHING_IN_FLIGHT,
   inconclusivePausedAt: undefined,
-  controllerPause: false,
   promoting: false,
-  abort: false,
-  abortedAt: undefined,
-  promoteFull: false,
 } as const satisfies Partial<BlueGreenContext>;
 
 /** A Rollout with an empty status. */
 export const INITIAL_CONTEXT: BlueGreenContext = {
-  ...NOTHING_IN_FLIGHT,
-  currentPodHash: undefined,
-  stableRS: undefined,
+  ...INITIAL_KERNEL_CONTEXT,
+  ...NO_PROMOTION_IN_FLIGHT,
   activeHash: undefined,
   lastProgressAt: 0,
-  attempt: 0,
 };
 
 /** The one event per reconcile. */
@@ -155,6 +147,7 @@ export const blueGreenSetup = setup({
     postRunInconclusive: (args) => verdictOf(postRun(args)) === 'inconclusive',
   },
   actions: {
+    ...kernelActions<BlueGreenContext, BlueGreenObservation>(),
     ...progressActions<BlueGreenContext, BlueGreenObservation>(),
     adoptAsStable: assign(({ event }) => ({
       currentPodHash: event.podHash,
@@ -162,14 +155,13 @@ export const blueGreenSetup = setup({
       lastProgressAt: event.now,
     })),
     recordNewVersion: assign(({ context, event }) => ({
-      ...NOTHING_IN_FLIGHT,
+      ...NO_PROMOTION_IN_FLIGHT,
       currentPodHash: event.podHash,
       lastProgressAt: event.now,
       attempt: context.attempt + 1,
     })),
     switchToStable: assign({ activeHash: ({ context }) => context.stableRS }),
     switchToNew: assign({ activeHash: ({ context }) => context.currentPodHash }),
-    startPause: assign(({ event }) => ({ pauseStartedAt: event.now, controllerPause: true })),
     startInconclusivePause: assign(({ event }) => ({
       inconclusivePausedAt: event.now,
       controllerPause: true,

@@ -1,4 +1,5 @@
 import { and, not } from 'xstate';
+import type { AbortCause } from '../kernel/abort-cause.ts';
 import { seenRun, verdictOf, type RunVerdict } from '../kernel/analysis-runs.ts';
 import type { SwitchReason, VersionRoute } from './events.ts';
 import {
@@ -53,12 +54,34 @@ export function onNewVersion(toActive = true): Transition[] {
   ];
 }
 
-export function onAbortRequested(): Transition {
+/** One guard of a blue-green transition. */
+type Guard = NonNullable<Extract<Transition, { guard?: unknown }>['guard']>;
+
+/**
+ * Abort when `guard` holds: report why (with the failed run of `run`) and set status.abort, so
+ * that retry works the same way whatever aborted.
+ */
+function abortOn(guard: Guard, cause: AbortCause, run?: 'prePromotion' | 'postPromotion'): Transition {
   return {
-    guard: 'abortRequested',
+    guard,
     target: at(L.aborted),
-    actions: [{ type: 'rolloutAborted', params: { cause: 'operator' } }, 'recordAbort'],
+    actions: [
+      run === undefined
+        ? { type: 'rolloutAborted', params: { cause } }
+        : {
+            type: 'rolloutAborted',
+            params: (args) => ({
+              cause,
+              run: seenRun(run === 'prePromotion' ? preRun(args) : postRun(args), run),
+            }),
+          },
+      'recordAbort',
+    ],
   };
+}
+
+export function onAbortRequested(): Transition {
+  return abortOn('abortRequested', 'operator');
 }
 
 /**
@@ -86,20 +109,7 @@ export function switchActive(to: 'stable' | 'new', why: SwitchReason): Transitio
 }
 
 export function onRunFailed(kind: 'prePromotion' | 'postPromotion'): Transition {
-  return {
-    guard: kind === 'prePromotion' ? 'preRunFailed' : 'postRunFailed',
-    target: at(L.aborted),
-    actions: [
-      {
-        type: 'rolloutAborted',
-        params: (args) => ({
-          cause: 'analysis',
-          run: seenRun(kind === 'prePromotion' ? preRun(args) : postRun(args), kind),
-        }),
-      },
-      'recordAbort',
-    ],
-  };
+  return abortOn(kind === 'prePromotion' ? 'preRunFailed' : 'postRunFailed', 'analysis', kind);
 }
 
 export function inconclusive(kind: 'prePromotion' | 'postPromotion'): TransitionAction {
@@ -129,11 +139,10 @@ export function complete(): TransitionAction[] {
 
 /** A stalled preview or promotion rolls back (progressDeadlineAbort); never while an analysis decides. */
 export function onProgressDeadlineAbort(mayWaitForAnalysis: boolean): Transition {
-  return {
-    guard: mayWaitForAnalysis
+  return abortOn(
+    mayWaitForAnalysis
       ? and([not('heldByUser'), not('waitingForPreAnalysis'), 'progressDeadlineAbort'])
       : and([not('heldByUser'), 'progressDeadlineAbort']),
-    target: at(L.aborted),
-    actions: [{ type: 'rolloutAborted', params: { cause: 'progressDeadline' } }, 'recordAbort'],
-  };
+    'progressDeadline',
+  );
 }

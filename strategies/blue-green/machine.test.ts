@@ -20,24 +20,26 @@ import {
   type BlueGreenObservation,
 } from './machine.ts';
 import { blueGreenLifecycleFromContext } from './snapshot.ts';
-import { exploreMachine, labelsTo, type ModelEvent } from '../../test/support/strategies/machine-model.ts';
+import {
+  T0,
+  T1,
+  VERSIONS,
+  availablePods,
+  exploreMachine,
+  itPassesTheSharedChecks,
+  labelsTo,
+  nextOf,
+  reconcileEvents,
+  type ModelEvent,
+} from '../../test/support/strategies/machine-model.ts';
 import type { AnalysisPhase } from '../types.ts';
 
 type Snapshot = SnapshotFrom<typeof blueGreenMachine>;
 
-const T0 = 1_000_000;
-const T1 = T0 + 600_000;
 const REPLICAS = 2;
-const VERSIONS = ['v1', 'v2', 'v3'] as const;
 
 /** Pods available: none, the stable version's, or also the preview's / all of the new version's. */
-function available(snapshot: Snapshot, current: number): Record<string, number> {
-  const { stableRS, currentPodHash } = snapshot.context;
-  const pods: Record<string, number> = {};
-  if (stableRS !== undefined) pods[stableRS] = REPLICAS;
-  if (currentPodHash !== undefined && currentPodHash !== stableRS) pods[currentPodHash] = current;
-  return pods;
-}
+const available = (snapshot: Snapshot, current: number) => availablePods(snapshot.context, REPLICAS, current);
 
 function runs(snapshot: Snapshot, phases: { pre?: AnalysisPhase; post?: AnalysisPhase }) {
   const { currentPodHash, attempt } = snapshot.context;
@@ -68,9 +70,6 @@ function quietObservation(snapshot: Snapshot): BlueGreenObservation {
   };
 }
 
-const nextOf = (value: string | undefined): string =>
-  VERSIONS[(VERSIONS.indexOf(value as (typeof VERSIONS)[number]) + 1) % VERSIONS.length] ?? 'v1';
-
 const previousOf = (value: string | undefined): string =>
   VERSIONS[(VERSIONS.indexOf(value as (typeof VERSIONS)[number]) + VERSIONS.length - 1) % VERSIONS.length] ??
   'v1';
@@ -79,16 +78,7 @@ type BlueGreenEvent = ModelEvent<BlueGreenContext, BlueGreenObservation>;
 
 function modelEvents(snapshot: Snapshot): BlueGreenEvent[] {
   const quiet = quietObservation(snapshot);
-  const event = (
-    label: string,
-    observation: Partial<BlueGreenObservation>,
-    operator?: Partial<BlueGreenContext>,
-  ): BlueGreenEvent => ({
-    type: 'RECONCILE',
-    label,
-    observation: { ...quiet, ...observation },
-    ...(operator ? { operator } : {}),
-  });
+  const event = reconcileEvents<BlueGreenContext, BlueGreenObservation>(quiet);
   const up = (current: number) => ({ available: available(snapshot, current) });
   const { stableRS } = snapshot.context;
   const previewOnly = Object.fromEntries(
@@ -102,9 +92,9 @@ function modelEvents(snapshot: Snapshot): BlueGreenEvent[] {
     event('stable fully available', up(0)),
     event('preview ready', up(1)),
     event('new version fully available', up(REPLICAS)),
-    event('new version', { podHash: nextOf(snapshot.context.currentPodHash), ...up(0) }),
+    event('new version', { podHash: nextOf(VERSIONS, snapshot.context.currentPodHash), ...up(0) }),
     // With the stable pods down the active Service cannot go back to them: it stays where it is.
-    event('new version, stable pods down', { podHash: nextOf(snapshot.context.currentPodHash) }),
+    event('new version, stable pods down', { podHash: nextOf(VERSIONS, snapshot.context.currentPodHash) }),
     event('previous version, stable pods down', { podHash: previousOf(snapshot.context.currentPodHash) }),
     // A status restored without currentPodHash (e.g. from a backup): the machine must recover.
     ...(snapshot.value.lifecycle === BlueGreenLifecycle.healthy
@@ -133,42 +123,22 @@ function modelEvents(snapshot: Snapshot): BlueGreenEvent[] {
   ];
 }
 
-const initialSnapshot: Snapshot = blueGreenMachine.resolveState({
-  value: { hold: Hold.running, lifecycle: BlueGreenLifecycle.healthy },
-  context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
-});
-
 /** States are told apart by value and context, but not by when progress was last seen nor by the attempt. */
 const model = exploreMachine({
   machine: blueGreenMachine,
-  initialSnapshot,
+  initialContext: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
   events: modelEvents,
   lifecycleFromContext: blueGreenLifecycleFromContext,
   ignoredContext: ['lastProgressAt', 'attempt'],
 });
-const { vertices, edges, rebuiltFromStatus, serializeState } = model;
+const { edges, rebuiltFromStatus, serializeState } = model;
 
 describe('blue-green machine, explored exhaustively', () => {
-  it('reaches every lifecycle state, held and not', () => {
-    const reached = model.reachedStates();
-    for (const lifecycle of Object.values(BlueGreenLifecycle)) {
-      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
-    }
-    expect(vertices.length).toBeGreaterThan(50);
-    expect(edges.length).toBeGreaterThan(1000);
+  itPassesTheSharedChecks(model, {
+    lifecycles: BlueGreenLifecycle,
+    effectsOf: blueGreenEffectsOf,
+    atLeast: { states: 50, edges: 1000 },
   });
-
-  it('keeps the lifecycle state readable from status in every reachable state', () => {
-    model.expectLifecycleReadableFromStatus();
-  });
-
-  it(
-    'is a fixpoint: the same observation again changes nothing and reports nothing',
-    { timeout: 60_000 },
-    () => {
-      model.expectFixpoint(blueGreenEffectsOf);
-    },
-  );
 
   it('moves the active Service only to a fully available version, or back to the stable one on an abort', () => {
     let switches = 0;
@@ -183,14 +153,6 @@ describe('blue-green machine, explored exhaustively', () => {
         );
     }
     expect(switches).toBeGreaterThan(10);
-  });
-
-  it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const missed = model.transitionsNotTaken(
-      (definition) =>
-        `${definition.source.id} [${JSON.stringify(definition.guard)}] -> ${definition.target?.map((node) => node.id).join(',') ?? '(self)'} ${JSON.stringify(definition.actions)}`,
-    );
-    expect(missed).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@
  * kept at full size the whole time, and serving it beats serving the version that failed.
  */
 import { and, not } from 'xstate';
-import { holdRegion } from '../kernel/machine.ts';
+import { holdRegion, machineFrame } from '../kernel/machine.ts';
 import { BlueGreenLifecycle, INITIAL_CONTEXT, blueGreenSetup, postRun, preRun } from './machine-setup.ts';
 import {
   complete,
@@ -47,14 +47,9 @@ export {
 const L = BlueGreenLifecycle;
 
 export const blueGreenMachine = blueGreenSetup.createMachine({
-  id: 'blueGreen',
-  type: 'parallel',
-  // A bug that made guards flip forever must fail the reconcile, not hang the controller.
-  options: { maxIterations: 10_000 },
-  context: INITIAL_CONTEXT,
+  ...machineFrame('blueGreen', INITIAL_CONTEXT),
   on: { OBSERVE: { actions: 'noteReplicaProgress' } },
   states: {
-    // `hold` first: in a microstep where both regions move, a resume is reported before the move.
     hold: holdRegion(['noteResume']),
     lifecycle: {
       initial: L.healthy,

@@ -10,22 +10,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reconcileBlueGreen } from './reconcile.ts';
-import { reconcileOnce } from '../../test/support/strategies/reconcile-driver.ts';
 import {
   applyOperation,
   operatorOperations,
-  operatorsStop,
-  settledOnCurrent,
+  promote,
+  runOperations,
   type OperatorOperation,
 } from '../../test/support/strategies/operations.ts';
 import {
-  advanceClock,
   finishRuns,
-  makeAvailable,
   replicaSet,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
-import { freshWorld } from '../../test/support/strategies/world-edits.ts';
 import type { AnalysisPhase, BlueGreenStrategySpec, RolloutSpecView, StrategyDecision } from '../types.ts';
 
 const ANALYSIS = { templates: [{ templateName: 'smoke' }] };
@@ -112,42 +108,24 @@ describe('blue-green under any sequence of operations', () => {
               replicas,
               strategy: { blueGreen: { activeService: 'active', previewService: 'preview', ...blueGreen } },
             };
-            const versions = { next: 2 };
-            let world = freshWorld(spec);
-            const step = (): void => {
-              const reconciled = reconcileOnce(reconcileBlueGreen, world);
-              checkActive(world, reconciled.decision, reconciled.world);
-              for (const event of reconciled.decision.events) reached.add(event.reason);
-              reached.add(`phase ${reconciled.decision.status.phase ?? ''}`);
-              world = reconciled.world;
-              expect(world.status.message).toBeTruthy();
-            };
-            step();
-            for (const op of [{ kind: 'newVersion' } as const, ...operations]) {
-              world = apply(world, op, versions);
-              step();
-            }
-            // The operators stop interfering: unpause, retry, promote whatever waits, pods start,
-            // time passes and the analyses pass.
-            world = operatorsStop(world);
-            for (let round = 0; round < 100; round++) {
-              step();
-              if (
-                settledOnCurrent(world, replicas) &&
-                world.status.blueGreen?.activeSelector === world.currentPodHash
-              )
-                return;
-              world = finishRuns(
-                finishRuns(world, 'prePromotion', 'Successful'),
-                'postPromotion',
-                'Successful',
-              );
-              world = apply(world, { kind: 'promote' }, versions);
-              world = advanceClock(makeAvailable(world), 10_000);
-            }
-            expect.fail(
-              `never settled: ${JSON.stringify({ status: world.status, replicaSets: world.replicaSets })}`,
-            );
+            runOperations({
+              strategy: reconcileBlueGreen,
+              spec,
+              operations,
+              apply,
+              check: (before, reconciled) => {
+                checkActive(before, reconciled.decision, reconciled.world);
+                for (const event of reconciled.decision.events) reached.add(event.reason);
+                reached.add(`phase ${reconciled.decision.status.phase ?? ''}`);
+                expect(reconciled.world.status.message).toBeTruthy();
+              },
+              // Promote whatever waits; the analyses pass.
+              settleBy: (world) =>
+                promote(
+                  finishRuns(finishRuns(world, 'prePromotion', 'Successful'), 'postPromotion', 'Successful'),
+                ),
+              settledAlso: (world) => world.status.blueGreen?.activeSelector === world.currentPodHash,
+            });
           },
         ),
         {

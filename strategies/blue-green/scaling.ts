@@ -13,63 +13,32 @@
  */
 import { Hold, BlueGreenLifecycle, type BlueGreenStateValue, type BlueGreenContext } from './machine.ts';
 import type { BlueGreenSettings } from './settings.ts';
-import { beyondRevisionLimit, delayedScaleDown } from '../kernel/scale-down-delay.ts';
+import { heldWhereTheyAre, scaledWithDelays, type ScalingDecision } from '../kernel/scale-down-delay.ts';
 import type { StrategyInput } from '../types.ts';
-
-export interface BlueGreenScaling {
-  replicaSets: Record<string, number>;
-  scaleDownDeadlines: Record<string, number | null>;
-  /** Earliest pending scale-down deadline, if any. */
-  nextDeadline?: number;
-}
 
 export function blueGreenScaling(
   input: StrategyInput,
   settings: BlueGreenSettings,
   value: BlueGreenStateValue,
   context: BlueGreenContext,
-): BlueGreenScaling {
+): ScalingDecision {
   const current = (hash: string) => input.replicaSets.find((view) => view.hash === hash)?.specReplicas ?? 0;
   // spec.paused holds every ReplicaSet where it is; an abort still goes through.
   if (value.hold === Hold.heldByUser && value.lifecycle !== BlueGreenLifecycle.aborted) {
-    return {
-      replicaSets: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.specReplicas])),
-      scaleDownDeadlines: {},
-    };
+    return heldWhereTheyAre(input.replicaSets);
   }
-  const { targets, delayed } = lifecycleTargets(input, settings, value.lifecycle, context);
+  const wanted = lifecycleTargets(input, settings, value.lifecycle, context);
   const active = context.activeHash;
   if (active !== undefined) {
-    delayed.delete(active);
-    targets[active] = Math.max(targets[active] ?? 0, current(active));
+    wanted.delayed.delete(active);
+    wanted.targets[active] = Math.max(wanted.targets[active] ?? 0, current(active));
   }
-
-  const replicaSets: Record<string, number> = {};
-  const scaleDownDeadlines: Record<string, number | null> = {};
-  let nextDeadline: number | undefined;
-  const overLimit = beyondRevisionLimit(
+  return scaledWithDelays(
     input.replicaSets,
-    delayed,
+    input.now,
+    wanted,
     input.spec.strategy.blueGreen?.scaleDownDelayRevisionLimit,
   );
-  for (const view of input.replicaSets) {
-    const delayMs = delayed.get(view.hash);
-    if (delayMs === undefined) {
-      replicaSets[view.hash] = targets[view.hash] ?? 0;
-      // Back in service, or gone: a stale deadline must not scale it down later.
-      if (view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
-      continue;
-    }
-    const plan = delayedScaleDown(view, overLimit.has(view.hash) ? 0 : delayMs, input.now);
-    replicaSets[view.hash] = plan.target;
-    if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
-    else if (plan.target === 0 && view.scaleDownDeadline !== undefined) scaleDownDeadlines[view.hash] = null;
-    if (plan.pendingUntil !== undefined)
-      nextDeadline = Math.min(nextDeadline ?? plan.pendingUntil, plan.pendingUntil);
-  }
-  return nextDeadline === undefined
-    ? { replicaSets, scaleDownDeadlines }
-    : { replicaSets, scaleDownDeadlines, nextDeadline };
 }
 
 /** Per-state targets, and the ReplicaSets that leave after a delay (hash -> delay ms). */

@@ -10,7 +10,6 @@ import {
   METRIC_FAILED,
   STEPS,
   SUCCESS_RATE,
-  T0,
   finish,
   promote,
   reconcile,
@@ -23,10 +22,10 @@ import {
   analysisRun,
   deployVersion,
   finishRuns,
-  readyReplicaSet,
   specCounts,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
+import { stableWorldFor } from '../../test/support/strategies/world-edits.ts';
 import type { AnalysisPhase } from '../types.ts';
 
 describe('an analysis step', () => {
@@ -227,15 +226,7 @@ describe('background analysis', () => {
     });
 
   it('starts at startingStep and its failure at a later step aborts', () => {
-    const fresh: SimulatedWorld = {
-      generation: 1,
-      spec: background(1),
-      status: {},
-      currentPodHash: 'v1',
-      replicaSets: [readyReplicaSet('v1', 1, 5)],
-      now: T0,
-    };
-    const started = reconcile(deployVersion(settleCanary(fresh).world, 'v2'));
+    const started = reconcile(deployVersion(stableWorldFor(reconcileCanary, background(1)), 'v2'));
     expect(started.decision.analysisRuns).toEqual([]); // step 1 < startingStep
     let settled = settleCanary(started.world);
     expect(settled.decision.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 });

@@ -4,6 +4,8 @@
  */
 import { describeAbortCause, type AbortCause } from '../kernel/abort-cause.ts';
 import { effect, effectsIn, type EffectOf } from '../kernel/effects.ts';
+import { holdEffects } from '../kernel/machine.ts';
+import { holdEvent, completedEvent, initialVersionMessage } from '../kernel/rollout-events.ts';
 import type { CanarySettings } from './settings.ts';
 import { stepLabel } from './steps.ts';
 import { toIso } from '../kernel/time.ts';
@@ -28,8 +30,7 @@ export const canaryEffects = {
   analysisInconclusive: effect<{ index: number; run: RunVerdict }>(),
   inconclusivePromoted: effect<{ index: number; runs: RunVerdict[] }>(),
   rolloutRetried: effect(),
-  pausedByUser: effect(),
-  resumedByUser: effect(),
+  ...holdEffects,
 };
 export type CanaryEffect = EffectOf<typeof canaryEffects>;
 
@@ -80,10 +81,7 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
         );
         break;
       case 'rolloutCompleted':
-        normal(
-          'RolloutCompleted',
-          `Rollout completed: ${effect.params.podHash} is stable with ${settings.replicas} replicas`,
-        );
+        events.push(completedEvent(effect.params.podHash, settings.replicas));
         break;
       case 'rolloutAborted':
         events.push({
@@ -112,10 +110,8 @@ export function canaryEvents(effects: readonly CanaryEffect[], settings: CanaryS
         normal('RolloutRetried', 'Rollout retried: restarting at step 1');
         break;
       case 'pausedByUser':
-        normal('RolloutPaused', 'Rollout paused by user (spec.paused)');
-        break;
       case 'resumedByUser':
-        normal('RolloutResumed', 'Rollout resumed (spec.paused unset)');
+        events.push(holdEvent(effect.type));
         break;
     }
   }
@@ -128,7 +124,7 @@ function versionMessage(
 ): string {
   switch (params.route) {
     case 'initial':
-      return `Initial version ${params.podHash} deployed as stable`;
+      return initialVersionMessage(params.podHash);
     case 'stable':
       return `Back to stable version ${params.podHash}: no steps needed`;
     case 'rollbackWindow':

@@ -15,6 +15,9 @@ import {
   type RunVerdict,
 } from '../kernel/analysis-runs.ts';
 import {
+  INITIAL_KERNEL_CONTEXT,
+  NOTHING_IN_FLIGHT,
+  kernelActions,
   kernelGuards,
   progressActions,
   progressGuards,
@@ -48,11 +51,6 @@ export type CanaryStateValue = LayeredStateValue<Lifecycle>;
 export interface CanaryContext extends KernelContext, ProgressContext {
   stepIndex: number;
   stepsHash: string | undefined;
-  /** Start of the CanaryPauseStep pause condition; undefined once an operator cleared it. */
-  pauseStartedAt: number | undefined;
-  controllerPause: boolean;
-  /** status.canary.attempt: part of every AnalysisRun id, bumped when the steps start over. */
-  attempt: number;
   /** Start of the InconclusiveAnalysisRun pause condition; undefined once an operator cleared it. */
   inconclusivePausedAt: number | undefined;
   /**
@@ -61,6 +59,22 @@ export interface CanaryContext extends KernelContext, ProgressContext {
    */
   analysisInconclusive: boolean;
 }
+
+/** No step, pause, abort or promote --full in flight: what a new version starts from. */
+const NO_STEPS_IN_FLIGHT = {
+  ...NOTHING_IN_FLIGHT,
+  stepIndex: 0,
+  inconclusivePausedAt: undefined,
+  analysisInconclusive: false,
+} as const satisfies Partial<CanaryContext>;
+
+/** A fresh Rollout's context: empty status. */
+export const INITIAL_CONTEXT: CanaryContext = {
+  ...INITIAL_KERNEL_CONTEXT,
+  ...NO_STEPS_IN_FLIGHT,
+  stepsHash: undefined,
+  lastProgressAt: 0,
+};
 
 /** Where the machine stands after one reconcile's transition: its state and what status will record. */
 export interface CanaryOutcome {
@@ -177,6 +191,7 @@ export const canarySetup = setup({
       context.controllerPause && context.inconclusivePausedAt === undefined,
   },
   actions: {
+    ...kernelActions<CanaryContext, CanaryObservation>(),
     ...progressActions<CanaryContext, CanaryObservation>(),
     adoptAsStable: assign(({ event }) => ({
       currentPodHash: event.podHash,
@@ -186,18 +201,10 @@ export const canarySetup = setup({
       lastProgressAt: event.now,
     })),
     recordNewVersion: assign(({ context, event }) => ({
+      ...NO_STEPS_IN_FLIGHT,
       currentPodHash: event.podHash,
       stepsHash: event.stepsHash,
-      stepIndex: 0,
-      abort: false,
-      abortedAt: undefined,
-      promoteFull: false,
-      pauseStartedAt: undefined,
-      controllerPause: false,
-      inconclusivePausedAt: undefined,
-      analysisInconclusive: false,
       lastProgressAt: event.now,
-      // Not reset: an earlier version can come back, and its old runs must not be reused.
       attempt: context.attempt + 1,
     })),
     skipRemainingSteps: assign({ stepIndex: ({ event }) => event.steps.length }),
@@ -212,7 +219,6 @@ export const canarySetup = setup({
       stepIndex: context.stepIndex + 1,
       lastProgressAt: event.now,
     })),
-    startPause: assign(({ event }) => ({ pauseStartedAt: event.now, controllerPause: true })),
     clearPause: assign({ pauseStartedAt: undefined, controllerPause: false }),
     startInconclusivePause: assign(({ event }) => ({
       inconclusivePausedAt: event.now,

@@ -1,4 +1,5 @@
 import { and, not } from 'xstate';
+import type { AbortCause } from '../kernel/abort-cause.ts';
 import { seenRun, type RunKind, type RunVerdict } from '../kernel/analysis-runs.ts';
 import {
   Lifecycle,
@@ -14,6 +15,10 @@ import {
  * The canary machine's transition lists shared by several lifecycle states. Order is priority: the first enabled
  * transition wins.
  */
+
+/** One guard of a canary transition, and a guard named by the canary's `setup()`. */
+type Guard = NonNullable<Extract<Transition, { guard?: unknown }>['guard']>;
+type GuardName = Extract<Guard, string>;
 
 /** A new pod template: back to stable, straight to full (rollback window), or the steps from 0. */
 export function onNewVersion(): Transition[] {
@@ -52,20 +57,30 @@ export function onNewVersion(): Transition[] {
   ];
 }
 
+/**
+ * Abort when `guard` holds: report why (with the failed run of `run`) at the current step, and set
+ * status.abort, so that retry works the same way whatever aborted.
+ */
+function abortOn(guard: Guard, cause: AbortCause, run?: RunKind): Transition {
+  return {
+    guard,
+    target: `#canary.lifecycle.${Lifecycle.aborted}`,
+    actions: [
+      {
+        type: 'rolloutAborted',
+        params: (args) => ({
+          index: args.context.stepIndex,
+          cause,
+          ...(run === undefined ? {} : { run: runOf(run, args) }),
+        }),
+      },
+      'recordAbort',
+    ],
+  };
+}
+
 export function onAbortRequested(): Transition[] {
-  return [
-    {
-      guard: 'abortRequested',
-      target: `#canary.lifecycle.${Lifecycle.aborted}`,
-      actions: [
-        {
-          type: 'rolloutAborted',
-          params: ({ context }) => ({ index: context.stepIndex, cause: 'operator' }),
-        },
-        'recordAbort',
-      ],
-    },
-  ];
+  return [abortOn('abortRequested', 'operator')];
 }
 
 export function onAbortRestartOrPromoteFull(): Transition[] {
@@ -93,17 +108,7 @@ const runOf = (kind: RunKind, args: GuardArgs): RunVerdict =>
 
 /** A Failed or Error run aborts like status.abort (and sets it, so retry works the same way). */
 export function onRunFailed(kind: RunKind): Transition {
-  return {
-    guard: kind === 'step' ? 'stepRunFailed' : 'backgroundRunFailed',
-    target: `#canary.lifecycle.${Lifecycle.aborted}`,
-    actions: [
-      {
-        type: 'rolloutAborted',
-        params: (args) => ({ index: args.context.stepIndex, cause: 'analysis', run: runOf(kind, args) }),
-      },
-      'recordAbort',
-    ],
-  };
+  return abortOn(kind === 'step' ? 'stepRunFailed' : 'backgroundRunFailed', 'analysis', kind);
 }
 
 /** An Inconclusive run pauses (even under spec.paused: it is a verdict, not a forward move). */
@@ -129,19 +134,12 @@ export function inconclusivePromoted(): TransitionAction {
 }
 
 export function onProgressDeadlineAbort(): Transition[] {
+  // Waiting for an analysis verdict is not a stall.
   return [
-    {
-      // Waiting for an analysis verdict is not a stall.
-      guard: and([not('heldByUser'), not('atStepLimit'), not('atAnalysisStep'), 'progressDeadlineAbort']),
-      target: `#canary.lifecycle.${Lifecycle.aborted}`,
-      actions: [
-        {
-          type: 'rolloutAborted',
-          params: ({ context }) => ({ index: context.stepIndex, cause: 'progressDeadline' }),
-        },
-        'recordAbort',
-      ],
-    },
+    abortOn(
+      and([not('heldByUser'), not('atStepLimit'), not('atAnalysisStep'), 'progressDeadlineAbort']),
+      'progressDeadline',
+    ),
   ];
 }
 
@@ -163,4 +161,12 @@ export function completeStep(): TransitionAction[] {
       params: ({ context }) => ({ index: context.stepIndex }),
     },
   ];
+}
+
+/**
+ * A forward move: not held by the user (spec.paused) nor at the lockstep limit (a RolloutGroup's
+ * maxStepIndex), and `guards`.
+ */
+export function forward(...guards: GuardName[]): Guard {
+  return and([not('heldByUser'), not('atStepLimit'), ...guards]);
 }

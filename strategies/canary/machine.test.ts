@@ -7,7 +7,7 @@
  *   nothing;
  * - every transition of the machine is taken somewhere.
  */
-import { transition, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
+import { transition, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import {
   Hold,
@@ -21,15 +21,20 @@ import {
 import { lifecycleFromContext } from './snapshot.ts';
 import { effectsOf } from './events.ts';
 import { backgroundRunId, stepRunId, type ObservedRuns } from '../kernel/analysis-runs.ts';
-import { exploreMachine, type ModelEvent as Reconcile } from '../../test/support/strategies/machine-model.ts';
+import {
+  T0,
+  T1,
+  VERSIONS,
+  exploreMachine,
+  itPassesTheSharedChecks,
+  nextOf,
+  reconcileEvents,
+  type ModelEvent as Reconcile,
+} from '../../test/support/strategies/machine-model.ts';
 import type { AnalysisPhase } from '../types.ts';
 
 type Snapshot = SnapshotFrom<typeof canaryMachine>;
 
-/** Two instants: T0, and T1 long enough after it for the 10 s pause and the 60 s deadline. */
-const T0 = 1_000_000;
-const T1 = T0 + 600_000;
-const VERSIONS = ['v1', 'v2', 'v3'] as const;
 const STEP_HASHES = ['steps-a', 'steps-b'] as const;
 
 /** The model's steps: setWeight, a timed pause, an analysis, a pause until promoted. */
@@ -91,22 +96,10 @@ function quietObservation(snapshot: Snapshot, now = T0): CanaryObservation {
   };
 }
 
-const nextOf = <T extends string>(values: readonly T[], value: string | undefined): T =>
-  values[(values.indexOf(value as T) + 1) % values.length] ?? values[0] ?? (value as T);
-
 /** Everything that can happen between two reconciles in the model world. */
 function modelEvents(snapshot: Snapshot): ModelEvent[] {
   const quiet = quietObservation(snapshot);
-  const event = (
-    label: string,
-    observation: Partial<CanaryObservation>,
-    operator?: Partial<CanaryContext>,
-  ): ModelEvent => ({
-    type: 'RECONCILE',
-    label,
-    observation: { ...quiet, ...observation },
-    ...(operator ? { operator } : {}),
-  });
+  const event = reconcileEvents<CanaryContext, CanaryObservation>(quiet);
   const { stepIndex, currentPodHash, stableRS } = snapshot.context;
   const promotable = stepIndex < steps(false).length && currentPodHash !== stableRS;
   const runs = (phases: Parameters<typeof runsOf>[1]) => ({ analysisRuns: runsOf(snapshot, phases) });
@@ -161,12 +154,6 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
   ];
 }
 
-/** A fresh Rollout: empty status. */
-const initialSnapshot: Snapshot = canaryMachine.resolveState({
-  value: { hold: Hold.running, lifecycle: Lifecycle.healthy },
-  context: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
-});
-
 /**
  * States are told apart by value and context, except when progress was last seen: keeping it
  * would multiply the state space without adding behaviour the events do not already cover
@@ -176,43 +163,22 @@ const initialSnapshot: Snapshot = canaryMachine.resolveState({
  */
 const model = exploreMachine({
   machine: canaryMachine,
-  initialSnapshot,
+  initialContext: { ...INITIAL_CONTEXT, lastProgressAt: T0 },
   events: modelEvents,
   lifecycleFromContext: (context) => lifecycleFromContext(context, steps(false).length),
   ignoredContext: ['lastProgressAt', 'attempt'],
 });
-const { adjacency, reconcileInModel, serializeState } = model;
+const { initialSnapshot, reconcileInModel, serializeState } = model;
 
-function describeTransition(definition: AnyTransitionDefinition): string {
-  const guard = definition.guard ? JSON.stringify(definition.guard) : 'always';
-  return `${definition.source.id} --${definition.eventType || 'always'} [${guard}]--> ${
-    definition.target?.map((node) => node.id).join(',') ?? '(self)'
-  }`;
-}
-
-// The exploration runs tens of thousands of transitions: give the slow CI machine room.
 describe('canary machine, explored exhaustively', () => {
-  it('reaches every lifecycle state, held and not', () => {
-    const reached = model.reachedStates();
-    for (const lifecycle of Object.values(Lifecycle)) {
-      for (const hold of Object.values(Hold)) expect(reached).toContain(`${lifecycle}/${hold}`);
-    }
-    expect(Object.keys(adjacency).length).toBeGreaterThan(100);
-  });
-
-  it('keeps the lifecycle state readable from status in every reachable state', () => {
-    model.expectLifecycleReadableFromStatus();
-  });
-
-  it(
-    'is a fixpoint: the same observation again changes nothing and reports nothing',
-    { timeout: 60_000 },
-    () => {
-      model.expectFixpoint(effectsOf, (again, next) => {
-        expect(again.context.attempt).toBe(next.context.attempt);
-      });
+  itPassesTheSharedChecks(model, {
+    lifecycles: Lifecycle,
+    effectsOf,
+    alsoAtFixpoint: (again, next) => {
+      expect(again.context.attempt).toBe(next.context.attempt);
     },
-  );
+    atLeast: { states: 100 },
+  });
 
   it('promotes the canary to stable only once the traffic router carries all traffic', () => {
     const belowFull = model.edges.filter(
@@ -225,11 +191,6 @@ describe('canary machine, explored exhaustively', () => {
       expect(next.value.lifecycle, serializeState(state)).not.toBe(Lifecycle.healthy);
       expect(next.context.stableRS).toBe(state.context.stableRS);
     }
-  });
-
-  it('takes every transition of the machine', { timeout: 60_000 }, () => {
-    const missed = model.transitionsNotTaken(describeTransition);
-    expect(missed).toEqual([]);
   });
 });
 

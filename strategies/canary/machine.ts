@@ -22,10 +22,11 @@
  * at that index, and the progress deadline while it does: waiting for the other members is no stall.
  */
 import { and, not } from 'xstate';
-import { holdRegion } from '../kernel/machine.ts';
-import { Lifecycle, canarySetup, pauseEnd, type CanaryContext } from './machine-setup.ts';
+import { holdRegion, machineFrame } from '../kernel/machine.ts';
+import { INITIAL_CONTEXT, Lifecycle, canarySetup, pauseEnd } from './machine-setup.ts';
 import {
   completeStep,
+  forward,
   inconclusivePromoted,
   onAbortRequested,
   onAbortRestartOrPromoteFull,
@@ -38,6 +39,7 @@ import {
 
 export { Hold } from '../kernel/machine.ts';
 export {
+  INITIAL_CONTEXT,
   Lifecycle,
   type CanaryContext,
   type CanaryObservation,
@@ -45,35 +47,12 @@ export {
   type StepObservation,
 } from './machine-setup.ts';
 
-/** A fresh Rollout's context: empty status. */
-export const INITIAL_CONTEXT: CanaryContext = {
-  currentPodHash: undefined,
-  stableRS: undefined,
-  stepIndex: 0,
-  stepsHash: undefined,
-  pauseStartedAt: undefined,
-  controllerPause: false,
-  abort: false,
-  abortedAt: undefined,
-  promoteFull: false,
-  lastProgressAt: 0,
-  attempt: 0,
-  inconclusivePausedAt: undefined,
-  analysisInconclusive: false,
-};
-
 export const canaryMachine = canarySetup.createMachine({
-  id: 'canary',
-  type: 'parallel',
-  // A bug that made guards flip forever must fail the reconcile, not hang the controller.
-  options: { maxIterations: 10_000 },
-  context: INITIAL_CONTEXT,
+  ...machineFrame('canary', INITIAL_CONTEXT),
   on: {
     OBSERVE: { actions: 'noteReplicaProgress' },
   },
   states: {
-    // `hold` comes first so that, in a microstep where both regions move, its effects (paused,
-    // resumed) are reported before the lifecycle's.
     hold: holdRegion(['noteResume']),
     lifecycle: {
       initial: Lifecycle.healthy,
@@ -118,13 +97,13 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'stepRunSucceeded', 'stepPodsReady']),
+              guard: forward('stepRunSucceeded', 'stepPodsReady'),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'stepDone']),
+              guard: forward('stepDone'),
               target: Lifecycle.progressing,
               reenter: true,
               actions: completeStep(),
@@ -145,7 +124,7 @@ export const canaryMachine = canarySetup.createMachine({
             // bumps currentStepIndex while controllerPause is still set. Carry on from there.
             { guard: 'notAtPauseStep', target: Lifecycle.progressing },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseReleased']),
+              guard: forward('pauseReleased'),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pausePromoted', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -153,7 +132,7 @@ export const canaryMachine = canarySetup.createMachine({
               ],
             },
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'pauseElapsed']),
+              guard: forward('pauseElapsed'),
               target: Lifecycle.progressing,
               actions: [
                 { type: 'pauseElapsed', params: ({ context }) => ({ index: context.stepIndex }) },
@@ -174,51 +153,29 @@ export const canaryMachine = canarySetup.createMachine({
             // gets a new one), and a pause step it interrupted is promoted too, as one promote
             // clears every pause condition.
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'stepRunInconclusive',
-                'backgroundRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'stepRunInconclusive', 'backgroundRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'stepRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'stepRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'backgroundRunInconclusive',
-                'atPauseStep',
-              ]),
+              guard: forward('inconclusiveReleased', 'backgroundRunInconclusive', 'atPauseStep'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground', ...completeStep()],
             },
             {
-              guard: and([
-                not('heldByUser'),
-                not('atStepLimit'),
-                'inconclusiveReleased',
-                'backgroundRunInconclusive',
-              ]),
+              guard: forward('inconclusiveReleased', 'backgroundRunInconclusive'),
               target: Lifecycle.progressing,
               actions: [inconclusivePromoted(), 'acceptBackground'],
             },
             // Promoted, but the run is gone: look again (a recreated run decides afresh).
             // At a lockstep limit the promote waits whole: none of these moves until it lifts.
             {
-              guard: and([not('heldByUser'), not('atStepLimit'), 'inconclusiveReleased']),
+              guard: forward('inconclusiveReleased'),
               target: Lifecycle.progressing,
               actions: 'noteResume',
             },

@@ -5,51 +5,27 @@
  * also waits for the pods). Through the driver, which checks idempotency at every reconcile.
  */
 import { describe, expect, it } from 'vitest';
-import { reconcileCanary } from './reconcile.ts';
 import { describeStep, stepKind } from './steps.ts';
-import { reasons, reconcileOnce, settle } from '../../test/support/strategies/reconcile-driver.ts';
+import { reasons } from '../../test/support/strategies/reconcile-driver.ts';
 import {
-  deployVersion,
+  reconcile,
+  routedCanarySpec,
+  settleCanary,
+  updating,
+} from '../../test/support/strategies/canary-world.ts';
+import {
   finishRuns,
   makeAvailable,
-  readyReplicaSet,
   specCounts,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
 import type { CanaryStep, RolloutSpecView } from '../types.ts';
 
-const T0 = Date.parse('2024-01-01T00:00:00Z');
 const BETA = [{ headerName: 'X-Beta', headerValue: { exact: 'yes' } }];
 const SUCCESS_RATE = { templates: [{ templateName: 'success-rate' }] };
 
-function routedSpec(steps: CanaryStep[]): RolloutSpecView {
-  return {
-    replicas: 10,
-    strategy: {
-      canary: {
-        canaryService: 'web-canary',
-        stableService: 'web-stable',
-        trafficRouting: { nginx: { stableIngress: 'web' }, managedRoutes: [{ name: 'beta' }] },
-        steps,
-      },
-    },
-  };
-}
-
-const settleCanary = (world: SimulatedWorld, podsStartUp = true) =>
-  settle(reconcileCanary, world, podsStartUp);
-
-function updating(spec: RolloutSpecView): SimulatedWorld {
-  const fresh: SimulatedWorld = {
-    generation: 1,
-    spec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, 10)],
-    now: T0,
-  };
-  return deployVersion(settleCanary(fresh).world, 'v2');
-}
+const routedSpec = (steps: CanaryStep[]): RolloutSpecView =>
+  routedCanarySpec({ steps }, { routing: { managedRoutes: [{ name: 'beta' }] } });
 
 describe('a step with several actions', () => {
   it('sets the weight and the header route of one step together', () => {
@@ -90,11 +66,11 @@ describe('a step with several actions', () => {
       ),
     };
     // The run passes, but the 6 canary pods are not all available: the step is not done.
-    const passed = reconcileOnce(reconcileCanary, finishRuns(lost, 'step', 'Successful'));
+    const passed = reconcile(finishRuns(lost, 'step', 'Successful'));
     expect(passed.decision.status.currentStepIndex).toBe(1);
     expect(reasons(passed.decision.events)).not.toContain('RolloutStepCompleted');
     // The pods come up: now the step completes.
-    const ready = reconcileOnce(reconcileCanary, makeAvailable(passed.world));
+    const ready = reconcile(makeAvailable(passed.world));
     expect(ready.decision.status.currentStepIndex).toBe(2);
     expect(reasons(ready.decision.events)).toContain('RolloutStepCompleted');
   });

@@ -10,23 +10,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reconcileCanary } from './reconcile.ts';
 import { minAvailable, resolveRollingLimits } from '../kernel/replicas.ts';
-import { reconcileOnce } from '../../test/support/strategies/reconcile-driver.ts';
 import {
   applyOperation,
   operatorOperations,
-  operatorsStop,
   promote,
-  settledOnCurrent,
+  runOperations,
   type OperatorOperation,
 } from '../../test/support/strategies/operations.ts';
 import {
-  advanceClock,
   finishRuns,
-  makeAvailable,
   type SimulatedRun,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
-import { freshWorld, withSpec } from '../../test/support/strategies/world-edits.ts';
+import { withSpec } from '../../test/support/strategies/world-edits.ts';
 import type { AnalysisPhase, CanaryStep, RolloutSpecView, StrategyDecision } from '../types.ts';
 
 const ANALYSIS = { templates: [{ templateName: 'success-rate' }] };
@@ -154,41 +150,35 @@ describe('canary under any sequence of operations', () => {
               replicas,
               resolveRollingLimits(replicas, { maxSurge: 1, maxUnavailable: 1 }, 'spec'),
             );
-            const versions = { next: 2 };
-            let world = freshWorld(spec);
-            const step = (): void => {
-              const before = availableOf(world);
-              const reconciled = reconcileOnce(reconcileCanary, world);
-              checkAnalysis(world, reconciled.decision);
-              for (const event of reconciled.decision.events)
-                seen.add(eventKind(event.reason, event.message));
-              world = reconciled.world;
-              // Removing pods never takes availability below the minimum (or below what it was).
-              expect(availableOf(world)).toBeGreaterThanOrEqual(Math.min(before, floor));
-              expect(world.status.message).toBeTruthy();
-            };
-            step();
-            // Start with an update in flight, so that the operations meet the steps and their runs.
-            for (const op of [{ kind: 'newVersion' } as const, ...operations]) {
-              world = apply(world, op, versions);
-              step();
-            }
-
-            // The operators stop interfering: unpause, retry, promote whatever waits, let pods
-            // start, and the analyses pass. Analysis steps are not promoted: they must complete on
-            // their own runs' verdicts. (Other steps are: setCanaryScale without a router can ask
-            // for fewer pods than maxUnavailable allows, and then only a promote moves on.)
-            world = operatorsStop(world);
-            for (let round = 0; round < 100; round++) {
-              step();
-              if (settledOnCurrent(world, replicas)) return;
-              world = finishRuns(finishRuns(world, 'step', 'Successful'), 'background', 'Successful');
-              if (!atAnalysisStep(world) || world.status.pauseConditions?.length) world = promote(world);
-              world = advanceClock(makeAvailable(world), 10_000);
-            }
-            expect.fail(
-              `never settled: ${JSON.stringify({ status: world.status, replicaSets: world.replicaSets })}`,
-            );
+            runOperations({
+              strategy: reconcileCanary,
+              spec,
+              operations,
+              apply,
+              check: (before, reconciled) => {
+                checkAnalysis(before, reconciled.decision);
+                for (const event of reconciled.decision.events)
+                  seen.add(eventKind(event.reason, event.message));
+                // Removing pods never takes availability below the minimum (or below what it was).
+                expect(availableOf(reconciled.world)).toBeGreaterThanOrEqual(
+                  Math.min(availableOf(before), floor),
+                );
+                expect(reconciled.world.status.message).toBeTruthy();
+              },
+              // Promote whatever waits, and the analyses pass. Analysis steps are not promoted: they
+              // must complete on their own runs' verdicts. (Other steps are: setCanaryScale without a
+              // router can ask for fewer pods than maxUnavailable allows, and then only a promote moves on.)
+              settleBy: (world) => {
+                const passed = finishRuns(
+                  finishRuns(world, 'step', 'Successful'),
+                  'background',
+                  'Successful',
+                );
+                return !atAnalysisStep(passed) || passed.status.pauseConditions?.length
+                  ? promote(passed)
+                  : passed;
+              },
+            });
           },
         ),
         {

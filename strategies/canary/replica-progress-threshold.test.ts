@@ -12,9 +12,9 @@ import {
   type ReplicaProgressThreshold,
 } from '../kernel/replica-progress-threshold.ts';
 import { targetsReached } from '../kernel/replicas.ts';
-import { reconcileOnce, settle } from '../../test/support/strategies/reconcile-driver.ts';
+import { reconcileOnce } from '../../test/support/strategies/reconcile-driver.ts';
+import { updating } from '../../test/support/strategies/canary-world.ts';
 import {
-  deployVersion,
   makeAvailable,
   readyReplicaSet,
   replicaSet,
@@ -80,7 +80,6 @@ describe('validateReplicaProgressThreshold', () => {
 });
 
 describe('a canary step with replicaProgressThreshold', () => {
-  const T0 = Date.parse('2024-01-01T00:00:00Z');
   const spec = (extra: Partial<CanaryStrategySpec>): RolloutSpecView => ({
     replicas: 10,
     strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...extra } },
@@ -93,15 +92,7 @@ describe('a canary step with replicaProgressThreshold', () => {
 
   /** v1 stable, v2 deployed; v2 never gets more than `ready` pods available. */
   function run(rolloutSpec: RolloutSpecView, ready: number): SimulatedWorld {
-    const stable: SimulatedWorld = {
-      generation: 1,
-      spec: rolloutSpec,
-      status: {},
-      currentPodHash: 'v1',
-      replicaSets: [readyReplicaSet('v1', 1, 10)],
-      now: T0,
-    };
-    let world = deployVersion(settle(reconcileCanary, stable).world, 'v2');
+    let world = updating(rolloutSpec);
     for (let round = 0; round < 30; round++) {
       world = makeAvailable(reconcileOnce(reconcileCanary, world).world, 'v1');
       const canary = replicaSet(world, 'v2');

@@ -16,16 +16,9 @@ import { Hold, Lifecycle, type CanaryContext, type CanaryStateValue } from './ma
 import type { CanarySettings } from './settings.ts';
 import { replicaTargetsAtStep } from './steps.ts';
 import { planScalingInFewerMoves } from '../kernel/fewer-scale-down-moves.ts';
-import { beyondRevisionLimit, delayedScaleDown } from '../kernel/scale-down-delay.ts';
+import { heldWhereTheyAre, scaledWithDelays, type ScalingDecision } from '../kernel/scale-down-delay.ts';
 import { routedTargets, type RoutedView } from './traffic.ts';
 import type { StrategyInput } from '../types.ts';
-
-export interface ScalingDecision {
-  replicaSets: Record<string, number>;
-  scaleDownDeadlines: Record<string, number | null>;
-  /** Earliest pending scale-down deadline, if any. */
-  nextDeadline?: number;
-}
 
 export function canaryScaling(
   input: StrategyInput,
@@ -37,49 +30,23 @@ export function canaryScaling(
   // spec.paused holds every ReplicaSet where it is; an abort still goes through (it is the
   // operator's emergency brake and must not wait for an unpause).
   if (value.hold === Hold.heldByUser && value.lifecycle !== Lifecycle.aborted) {
-    return {
-      replicaSets: Object.fromEntries(input.replicaSets.map((view) => [view.hash, view.specReplicas])),
-      scaleDownDeadlines: {},
-    };
+    return heldWhereTheyAre(input.replicaSets);
   }
-  const { targets, delayed, scaleUpFirst } = lifecycleTargets(input, settings, value, context, routed);
-  const { replicas } = settings;
-
-  const scaleDownDeadlines: Record<string, number | null> = {};
-  let nextDeadline: number | undefined;
-  const overLimit = beyondRevisionLimit(
+  const wanted = lifecycleTargets(input, settings, value, context, routed);
+  return scaledWithDelays(
     input.replicaSets,
-    delayed,
+    input.now,
+    wanted,
     input.spec.strategy.canary?.scaleDownDelayRevisionLimit,
+    (targets) =>
+      planScalingInFewerMoves({
+        replicas: settings.replicas,
+        limits: settings.limits,
+        views: input.replicaSets,
+        targets,
+        scaleUpFirst: wanted.scaleUpFirst,
+      }),
   );
-  for (const view of input.replicaSets) {
-    const delayMs = delayed.get(view.hash);
-    if (delayMs === undefined) continue;
-    const plan = delayedScaleDown(view, overLimit.has(view.hash) ? 0 : delayMs, input.now);
-    targets[view.hash] = plan.target;
-    if (plan.setDeadline !== undefined) scaleDownDeadlines[view.hash] = plan.setDeadline;
-    if (plan.pendingUntil !== undefined)
-      nextDeadline = Math.min(nextDeadline ?? plan.pendingUntil, plan.pendingUntil);
-  }
-
-  const replicaSets = planScalingInFewerMoves({
-    replicas,
-    limits: settings.limits,
-    views: input.replicaSets,
-    targets,
-    scaleUpFirst,
-  });
-  // A deadline annotation is cleared once it has done its job (the RS is going to zero), or when
-  // the RS is back in service (it became the canary or stable again): a stale deadline must not
-  // scale it down later.
-  for (const view of input.replicaSets) {
-    if (view.scaleDownDeadline === undefined || view.hash in scaleDownDeadlines) continue;
-    const stillDelayed = delayed.has(view.hash) && (replicaSets[view.hash] ?? 0) > 0;
-    if (!stillDelayed) scaleDownDeadlines[view.hash] = null;
-  }
-  return nextDeadline === undefined
-    ? { replicaSets, scaleDownDeadlines }
-    : { replicaSets, scaleDownDeadlines, nextDeadline };
 }
 
 /** What the lifecycle state wants of each ReplicaSet before scale-down delays are applied. */

@@ -10,21 +10,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reconcileCanary } from './reconcile.ts';
 import { effectiveAvailable } from '../kernel/replicas.ts';
-import { reconcileOnce } from '../../test/support/strategies/reconcile-driver.ts';
 import {
   applyOperation,
   operatorOperations,
-  operatorsStop,
   promote,
-  settledOnCurrent,
+  runOperations,
   type OperatorOperation,
 } from '../../test/support/strategies/operations.ts';
-import {
-  advanceClock,
-  makeAvailable,
-  type SimulatedWorld,
-} from '../../test/support/strategies/simulated-cluster.ts';
-import { freshWorld } from '../../test/support/strategies/world-edits.ts';
+import type { SimulatedWorld } from '../../test/support/strategies/simulated-cluster.ts';
 import { podsForWeight, toPercent, toUnits } from '../kernel/traffic-weights.ts';
 import type { CanaryStep, RolloutSpecView, StrategyDecision } from '../types.ts';
 
@@ -189,32 +182,19 @@ describe('canary with a traffic router under any sequence of operations', () => 
                 },
               },
             };
-            const versions = { next: 2 };
-            let world = freshWorld(spec);
-            const step = (): void => {
-              const reconciled = reconcileOnce(reconcileCanary, world);
-              checkTraffic(config, world, reconciled.decision);
-              world = reconciled.world;
-            };
-            step();
-            for (const op of [{ kind: 'newVersion' } as const, ...operations]) {
-              world = apply(world, op, versions);
-              step();
-            }
-
-            // The operators stop interfering: unpause, retry, promote whatever waits, pods start.
-            world = operatorsStop(world);
-            for (let round = 0; round < 100; round++) {
-              step();
-              if (settledOnCurrent(world, config.replicas) && world.traffic?.canaryWeight === 0) {
-                expect(world.traffic).toEqual({ canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] });
-                return;
-              }
-              world = advanceClock(makeAvailable(promote(world)), 10_000);
-            }
-            expect.fail(
-              `never settled: ${JSON.stringify({ status: world.status, replicaSets: world.replicaSets, traffic: world.traffic })}`,
-            );
+            const settled = runOperations({
+              strategy: reconcileCanary,
+              spec,
+              operations,
+              apply,
+              check: (before, reconciled) => {
+                checkTraffic(config, before, reconciled.decision);
+              },
+              // Promote whatever waits.
+              settleBy: promote,
+              settledAlso: (world) => world.traffic?.canaryWeight === 0,
+            });
+            expect(settled.traffic).toEqual({ canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] });
           },
         ),
         {

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { reconcileCanary } from './reconcile.ts';
-import { reasons, reconcileOnce, settle, type Step } from '../../test/support/strategies/reconcile-driver.ts';
+import { reasons } from '../../test/support/strategies/reconcile-driver.ts';
+import {
+  reconcile,
+  routedCanarySpec,
+  settleCanary,
+  updating,
+} from '../../test/support/strategies/canary-world.ts';
 import {
   advanceClock,
   applyDecision,
@@ -15,42 +21,25 @@ import {
   specCounts,
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
-import { stableWorldFor, withStatus } from '../../test/support/strategies/world-edits.ts';
+import { withStatus } from '../../test/support/strategies/world-edits.ts';
 import type { CanaryStep, CanaryStrategySpec, RolloutSpecView, StrategyDecision } from '../types.ts';
 
 const BETA = [{ headerName: 'X-Beta', headerValue: { exact: 'yes' } }];
 const API = [{ path: { prefix: '/api' } }];
 
+/** The routed canary with the two managed routes these tests set (and maxTrafficWeight if given). */
 function routedSpec(
   steps: CanaryStep[],
   extra: Partial<CanaryStrategySpec> = {},
   replicas = 10,
   maxTrafficWeight?: number,
 ): RolloutSpecView {
-  return {
-    replicas,
-    strategy: {
-      canary: {
-        canaryService: 'web-canary',
-        stableService: 'web-stable',
-        trafficRouting: {
-          nginx: { stableIngress: 'web' },
-          managedRoutes: [{ name: 'shadow' }, { name: 'beta' }],
-          ...(maxTrafficWeight === undefined ? {} : { maxTrafficWeight }),
-        },
-        steps,
-        ...extra,
-      },
-    },
+  const routing = {
+    managedRoutes: [{ name: 'shadow' }, { name: 'beta' }],
+    ...(maxTrafficWeight === undefined ? {} : { maxTrafficWeight }),
   };
+  return routedCanarySpec({ steps, ...extra }, { replicas, routing });
 }
-
-const reconcile = (world: SimulatedWorld): Step => reconcileOnce(reconcileCanary, world);
-const settleCanary = (world: SimulatedWorld, podsStartUp = true) =>
-  settle(reconcileCanary, world, podsStartUp);
-/** v1 settled as the stable, then v2 deployed. */
-const updating = (spec: RolloutSpecView): SimulatedWorld =>
-  deployVersion(stableWorldFor(reconcileCanary, spec), 'v2');
 
 /** Reconciles until `done` holds for a decision (pods starting after each), with every decision. */
 function runUntil(

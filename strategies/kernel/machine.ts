@@ -1,13 +1,15 @@
 /**
- * What the strategy machines (canary, blue-green, A/B) share: the `hold` region (spec.paused), the
- * guards and actions every one of them has (spread into each machine's `setup()`), the shape of
- * their state value, and the types of their eventless transitions. Pure.
+ * What the strategy machines (canary, blue-green, A/B) share: their frame (two parallel regions,
+ * an iteration bound), the `hold` region (spec.paused), the context fields and guards and actions
+ * every one of them has (spread into each machine's `setup()`), the shape of their state value,
+ * and the types of their eventless transitions. Pure.
  *
  * Each machine's context and observation extend `KernelContext` / `KernelObservation`; what a
  * strategy decides on its own (its lifecycle, its guards over runs and steps) stays in its folder.
  */
 import { assign, not } from 'xstate';
 import type { StrategyInput } from '../types.ts';
+import { effect } from './effects.ts';
 
 /** The `hold` region: running, or held by the user (`spec.paused`). */
 export const Hold = { running: 'running', heldByUser: 'heldByUser' } as const;
@@ -30,7 +32,37 @@ export interface KernelContext {
   abortedAt: number | undefined;
   /** status.promoteFull. */
   promoteFull: boolean;
+  /** status.controllerPause: the controller holds the rollout at a pause of its own. */
+  controllerPause: boolean;
+  /**
+   * Start of the strategy's own pause condition (CanaryPauseStep, BlueGreenPause, AbTestPause);
+   * undefined once an operator cleared it (a promote).
+   */
+  pauseStartedAt: number | undefined;
+  /**
+   * status.<strategy>.attempt: part of every AnalysisRun id, bumped each time the strategy starts
+   * over (a new version, a retry). Never reset: an earlier version can come back, and its old runs
+   * must not be reused.
+   */
+  attempt: number;
 }
+
+/** No pause, abort or promote --full in flight: the kernel's part of what a new version starts from. */
+export const NOTHING_IN_FLIGHT = {
+  pauseStartedAt: undefined,
+  controllerPause: false,
+  abort: false,
+  abortedAt: undefined,
+  promoteFull: false,
+} as const satisfies Partial<KernelContext>;
+
+/** The kernel's part of a Rollout with an empty status. */
+export const INITIAL_KERNEL_CONTEXT = {
+  currentPodHash: undefined,
+  stableRS: undefined,
+  ...NOTHING_IN_FLIGHT,
+  attempt: 0,
+} as const satisfies KernelContext;
 
 /** What every strategy observes in one reconcile (its `OBSERVE` event). */
 export interface KernelObservation {
@@ -101,6 +133,16 @@ export const kernelGuards = {
   promoteFullRequested: ({ context }: Args<KernelContext, KernelObservation>) => context.promoteFull,
 };
 
+/** The actions every strategy machine has, typed for the machine that spreads them in. */
+export function kernelActions<Context extends KernelContext, Observation extends KernelObservation>() {
+  return {
+    // Context extends KernelContext, so this is a Partial<Context>; TypeScript cannot see it for a type parameter.
+    startPause: assign<Context, Observation, undefined, Observation, never>(
+      ({ event }) => ({ pauseStartedAt: event.now, controllerPause: true }) as Partial<Context>,
+    ),
+  };
+}
+
 /** The progress deadline's guard (canary, blue-green). */
 export const progressGuards = {
   progressDeadlineAbort: ({ context, event }: Args<ProgressContext, ProgressObservation>) =>
@@ -120,6 +162,27 @@ export function progressActions<Context extends ProgressContext, Observation ext
     ),
   };
 }
+
+/**
+ * The frame of every strategy machine, spread into its config before its `states` (the `hold`
+ * region first, then `lifecycle`: in a microstep where both regions move, a pause or resume is
+ * reported before the lifecycle's move).
+ */
+export function machineFrame<const Id extends string, Context>(id: Id, context: Context) {
+  return {
+    id,
+    type: 'parallel',
+    // A bug that made guards flip forever must fail the reconcile, not hang the controller.
+    options: { maxIterations: 10_000 },
+    context,
+  } as const;
+}
+
+/** The `hold` region's effects, spread into every machine's effect declaration (their Events: holdEvent). */
+export const holdEffects = {
+  pausedByUser: effect(),
+  resumedByUser: effect(),
+};
 
 /**
  * The `hold` region: spec.paused holds the lifecycle. `onResume` runs before `resumedByUser` is

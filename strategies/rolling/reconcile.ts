@@ -20,6 +20,7 @@ import {
 } from '../kernel/replicas.ts';
 import { rolloutConditions } from '../kernel/rollout-conditions.ts';
 import { desiredReplicas, progressDeadlineMs } from '../kernel/rollout-settings.ts';
+import { holdEvent } from '../kernel/rollout-events.ts';
 import { withRequeue } from '../kernel/timer.ts';
 import { fromIso, keepIsoSpelling } from '../kernel/time.ts';
 import type {
@@ -220,11 +221,10 @@ function lifecycleBookkeeping(input: StrategyInput, counts: ReplicaCounts): Roll
   }
   const held = input.spec.paused === true;
   const wasHeld = wasPausedByUser(status.conditions);
-  if (held && !wasHeld)
-    events.push({ type: 'Normal', reason: 'RolloutPaused', message: 'Rollout paused by user (spec.paused)' });
+  if (held && !wasHeld) events.push(holdEvent('pausedByUser'));
   if (!held && wasHeld) {
     lastProgressAt = now;
-    events.push({ type: 'Normal', reason: 'RolloutResumed', message: 'Rollout resumed (spec.paused unset)' });
+    events.push(holdEvent('resumedByUser'));
   }
 
   const updating = current !== stable;

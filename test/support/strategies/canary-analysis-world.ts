@@ -10,15 +10,9 @@ import type {
   RolloutSpecView,
 } from '../../../strategies/types.ts';
 import { reconcileOnce, settle } from './reconcile-driver.ts';
-import {
-  deployVersion,
-  finishRuns,
-  readyReplicaSet,
-  type SimulatedRun,
-  type SimulatedWorld,
-} from './simulated-cluster.ts';
+import { deployVersion, finishRuns, type SimulatedRun, type SimulatedWorld } from './simulated-cluster.ts';
+import { stableWorldFor } from './world-edits.ts';
 
-export const T0 = Date.parse('2024-01-01T00:00:00Z');
 export const SUCCESS_RATE = {
   templates: [{ templateName: 'success-rate' }],
   args: [{ name: 'service', value: 'web' }],
@@ -42,15 +36,7 @@ export const settleCanary = (world: SimulatedWorld) => settle(reconcileCanary, w
 
 /** v1 stable with 5 pods, v2 deployed and settled: waiting at the first step that waits. */
 export function rolloutOfV2(rolloutSpec: RolloutSpecView = spec()): ReturnType<typeof settleCanary> {
-  const fresh: SimulatedWorld = {
-    generation: 1,
-    spec: rolloutSpec,
-    status: {},
-    currentPodHash: 'v1',
-    replicaSets: [readyReplicaSet('v1', 1, 5)],
-    now: T0,
-  };
-  return settleCanary(deployVersion(settleCanary(fresh).world, 'v2'));
+  return settleCanary(deployVersion(stableWorldFor(reconcileCanary, rolloutSpec), 'v2'));
 }
 
 export const promote = (world: SimulatedWorld): SimulatedWorld => ({

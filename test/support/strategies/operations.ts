@@ -1,11 +1,15 @@
 /**
  * What operators and the cluster do between two reconciles, for property tests that drive a
  * rollout through random sequences of them: the CLI's operations (status and spec patches, as
- * `kubectl patch` would write them), new versions, pods starting, time passing.
+ * `kubectl patch` would write them), new versions, pods starting, time passing; and the run of
+ * one such sequence (`runOperations`), the same for every strategy.
  */
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { RolloutSpecView } from '../../../strategies/types.ts';
+import { reconcileOnce, type Step, type Strategy } from './reconcile-driver.ts';
 import { advanceClock, deployVersion, makeAvailable, type SimulatedWorld } from './simulated-cluster.ts';
-import { withSpec } from './world-edits.ts';
+import { freshWorld, withSpec } from './world-edits.ts';
 
 export type OperatorOperation =
   | { kind: 'podsUp'; count: number }
@@ -90,5 +94,55 @@ export function settledOnCurrent(world: SimulatedWorld, replicas: number): boole
     world.replicaSets.every((rs) =>
       rs.hash === world.currentPodHash ? rs.specReplicas === replicas : rs.specReplicas === 0,
     )
+  );
+}
+
+/** One random case of a property test: the Rollout, the operations, and what the test checks. */
+export interface OperationsRun<Operation> {
+  strategy: Strategy;
+  spec: RolloutSpecView;
+  operations: readonly Operation[];
+  /** Applies one operation: the test's own kinds, `applyOperation` for the others. */
+  apply: (
+    world: SimulatedWorld,
+    op: NoInfer<Operation> | { kind: 'newVersion' },
+    versions: { next: number },
+  ) => SimulatedWorld;
+  /** The test's invariants for one reconcile of `before` (the driver checked idempotency already). */
+  check: (before: SimulatedWorld, reconciled: Step) => void;
+  /** What the operators do between two reconciles once they stop interfering: promote what waits, let the analyses pass. */
+  settleBy: (world: SimulatedWorld) => SimulatedWorld;
+  /** What the end must also show, besides `settledOnCurrent` (e.g. the active Service on the current version). */
+  settledAlso?: (world: SimulatedWorld) => boolean;
+}
+
+/**
+ * Reconciles a fresh world, then a new version (so that the operations meet an update in flight)
+ * and each operation, one reconcile after each. Then the operators stop interfering (unpause,
+ * retry): reconcile, `settleBy`, pods start and 10 s pass, until the rollout is settled on the
+ * current version (at most 100 rounds, else the test fails). Returns the settled world.
+ */
+export function runOperations<Operation>(run: OperationsRun<Operation>): SimulatedWorld {
+  const replicas = run.spec.replicas ?? 1;
+  const versions = { next: 2 };
+  let world = freshWorld(run.spec);
+  const step = (): void => {
+    const reconciled = reconcileOnce(run.strategy, world);
+    run.check(world, reconciled);
+    world = reconciled.world;
+  };
+  step();
+  for (const op of [{ kind: 'newVersion' } as const, ...run.operations]) {
+    world = run.apply(world, op, versions);
+    step();
+  }
+  world = operatorsStop(world);
+  for (let round = 0; round < 100; round++) {
+    step();
+    if (settledOnCurrent(world, replicas) && (run.settledAlso?.(world) ?? true)) return world;
+    world = advanceClock(makeAvailable(run.settleBy(world)), 10_000);
+  }
+  return expect.fail(
+    `never settled: ${JSON.stringify({ status: world.status, replicaSets: world.replicaSets, traffic: world.traffic })}`,
   );
 }
