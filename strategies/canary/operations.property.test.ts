@@ -203,6 +203,19 @@ describe('canary under any sequence of operations', () => {
                 { kind: 'analysis', run: 'background', phase: 'Error' },
               ],
             ],
+            // Found by a random seed: held by the user, promoted past an Inconclusive step run and
+            // then past the next step; the status once lost the run that explained the pause.
+            [
+              1,
+              undefined,
+              [
+                { kind: 'pause' },
+                { kind: 'promote' },
+                { kind: 'analysis', run: 'step', phase: 'Inconclusive' },
+                { kind: 'promote' },
+                { kind: 'promote' },
+              ],
+            ],
           ],
         },
       );

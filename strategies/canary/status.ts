@@ -84,13 +84,32 @@ export function canaryStatus(
       weights: routed
         ? { canary: routed.weight, stable: routed.view.router.maxTrafficWeight - routed.weight }
         : reportedWeights(settings, outcome),
-      currentStepAnalysisRunStatus: runStatus(analysis.stepRun),
-      currentBackgroundAnalysisRunStatus: runStatus(analysis.backgroundRun),
+      currentStepAnalysisRunStatus:
+        runStatus(analysis.stepRun) ??
+        whyStillInconclusive(outcome, input.status.canary?.currentStepAnalysisRunStatus),
+      currentBackgroundAnalysisRunStatus:
+        runStatus(analysis.backgroundRun) ??
+        whyStillInconclusive(outcome, input.status.canary?.currentBackgroundAnalysisRunStatus),
       currentExperiment: analysis.experimentRun?.name,
       attempt: context.attempt > 0 ? context.attempt : undefined,
     }),
     conditions,
   });
+}
+
+/**
+ * A recorded Inconclusive run status that is no longer the current step's run (an operator moved
+ * the step index past it while the Rollout was held) is kept while the Rollout stays in the
+ * inconclusive state: it is what the next reconcile restores that state from (snapshot.ts), so
+ * dropping it would turn the same status into a plain pause one reconcile later.
+ */
+function whyStillInconclusive<T extends { status: string }>(
+  { value }: CanaryOutcome,
+  recorded: T | undefined,
+): T | undefined {
+  return value.lifecycle === Lifecycle.inconclusive && recorded?.status === 'Inconclusive'
+    ? recorded
+    : undefined;
 }
 
 /**
