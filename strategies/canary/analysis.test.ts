@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { reconcileCanary } from './reconcile.ts';
-import { reasons } from '../../test/support/strategies/reconcile-driver.ts';
+import { reasons, reconcileOnce } from '../../test/support/strategies/reconcile-driver.ts';
+import { applyOperation, type OperatorOperation } from '../../test/support/strategies/operations.ts';
 import {
   METRIC_FAILED,
   STEPS,
@@ -26,7 +27,7 @@ import {
   type SimulatedWorld,
 } from '../../test/support/strategies/simulated-cluster.ts';
 import { stableWorldFor } from '../../test/support/strategies/world-edits.ts';
-import type { AnalysisPhase } from '../types.ts';
+import type { AnalysisPhase, RolloutSpecView } from '../types.ts';
 
 describe('an analysis step', () => {
   it('requests its run under a deterministic id and waits while it runs, with no deadline', () => {
@@ -360,5 +361,29 @@ describe('analysis and the rest of the lifecycle', () => {
       expect(second.events).toEqual([]);
       expect(second.analysisRuns).toEqual(first.analysisRuns);
     }
+  });
+});
+
+describe('held on an Inconclusive run the operator moved past', () => {
+  it('keeps saying which run it is paused on, reconcile after reconcile', () => {
+    const steps = [{ setWeight: 20 }, { analysis: SUCCESS_RATE }, { pause: { duration: '5s' } }];
+    const held: RolloutSpecView = {
+      replicas: 1,
+      strategy: { canary: { steps, maxSurge: 1, maxUnavailable: 1 } },
+    };
+    let world = stableWorldFor(reconcileCanary, held);
+    const versions = { next: 2 };
+    const ops: OperatorOperation[] = [{ kind: 'newVersion' }, { kind: 'pause' }, { kind: 'promote' }];
+    for (const op of ops) world = reconcileOnce(reconcileCanary, applyOperation(world, op, versions)).world;
+    world = reconcileOnce(
+      reconcileCanary,
+      finishRuns(world, 'step', 'Inconclusive', 'metric "x": Inconclusive'),
+    ).world;
+    // promote past the Inconclusive run, then past the next step (spec.paused holds it meanwhile)
+    for (let i = 0; i < 2; i++)
+      world = reconcileOnce(reconcileCanary, applyOperation(world, { kind: 'promote' }, versions)).world;
+    expect(world.status.currentStepIndex).toBe(2);
+    // the driver fed the status back once and found it unchanged; the message names the run
+    expect(world.status.message).toContain('analysis run web-v2-1-s1 Inconclusive: metric "x": Inconclusive');
   });
 });

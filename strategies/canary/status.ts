@@ -112,6 +112,26 @@ function whyStillInconclusive<T extends { status: string }>(
     : undefined;
 }
 
+/** The Inconclusive runs status still records after the step moved past them (whyStillInconclusive). */
+function keptInconclusiveRuns({ status }: StrategyInput): string[] {
+  const recorded = [
+    { kind: 'step' as const, run: status.canary?.currentStepAnalysisRunStatus },
+    { kind: 'background' as const, run: status.canary?.currentBackgroundAnalysisRunStatus },
+  ];
+  return recorded.flatMap(({ kind, run }) =>
+    run?.status === 'Inconclusive'
+      ? [
+          describeRun({
+            kind,
+            name: run.name,
+            phase: run.status,
+            ...(run.message ? { message: run.message } : {}),
+          }),
+        ]
+      : [],
+  );
+}
+
 /**
  * Without a router: weights as the steps declare them (the pods approximate them). With one,
  * status reports what the router is told, in maxTrafficWeight units (integers, as Argo).
@@ -194,7 +214,9 @@ function lifecycleMessage(
         (run) => run?.phase === 'Inconclusive',
       );
       const why =
-        runs.map((run) => (run ? describeRun(run) : '')).join('; ') || 'an Inconclusive analysis run';
+        runs.map((run) => (run ? describeRun(run) : '')).join('; ') ||
+        keptInconclusiveRuns(input).join('; ') ||
+        'an Inconclusive analysis run';
       return `Paused at ${at}: ${why}. Promote to continue or abort`;
     }
     case Lifecycle.healthy:
